@@ -1,0 +1,97 @@
+"""Typed records of one PVS reading. Units are in the field names; unknown is None, never 0."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+WORKING = "working"
+ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorStatus:
+    """The PVS's own record: identity, firmware and health counters."""
+
+    serial: str | None
+    model: str | None
+    firmware: str | None  # SWVER, e.g. "2025.06, Build 61839"
+    build: int | None
+    uptime_s: float | None
+    comm_errors: int | None
+    untransmitted: int | None
+    pvs_time: datetime | None  # CURTIME, UTC
+    measured_at: datetime | None  # DATATIME, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """A built-in power meter: 'production' (serial ends in p) or 'consumption' (ends in c)."""
+
+    serial: str
+    role: str  # "production" | "consumption"
+    subtype: str | None  # e.g. NET_CONSUMPTION_LOADSIDE; absent on 2019 firmware
+    power_kw: float | None  # consumption meter under NET_CONSUMPTION_LOADSIDE: + import, - export
+    net_lifetime_kwh: float | None
+    import_lifetime_kwh: float | None  # pos_ltea: energy in the positive direction
+    export_lifetime_kwh: float | None  # neg_ltea: energy in the negative direction
+    measured_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InverterReading:
+    """One microinverter as the PVS last heard it."""
+
+    serial: str
+    state: str | None  # "working" | "error" | None when the PVS said nothing
+    model: str | None
+    power_kw: float | None  # AC output
+    dc_power_kw: float | None
+    lifetime_kwh: float | None
+    temperature_c: float | None
+    measured_at: datetime | None  # DATATIME: when the PVS last heard from it, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceList:
+    """Everything parsed from one device-list answer, in the PVS's order."""
+
+    supervisor: SupervisorStatus | None
+    meters: tuple[MeterReading, ...]
+    inverters: tuple[InverterReading, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFigures:
+    """Site-level power and energy derived from the meters (or the inverters)."""
+
+    production_kw: float | None
+    consumption_kw: float | None
+    net_kw: float | None  # grid: + import, - export
+    production_lifetime_kwh: float | None
+    consumption_lifetime_kwh: float | None
+    grid_import_lifetime_kwh: float | None
+    grid_export_lifetime_kwh: float | None
+    consumption_mode: str | None  # "net" | "gross" | None when it could not be told
+    production_source: str | None  # "meter" | "inverters" | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One cycle's curated result: what the CSV row, Sheets and alerts are built from."""
+
+    fetched_at: datetime  # UTC, aware
+    devices: DeviceList
+    site: SiteFigures
+    cloud_cover_pct: float | None = None
+    raw_path: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def inverters_total(self) -> int:
+        return len(self.devices.inverters)
+
+    @property
+    def inverters_working(self) -> int:
+        return sum(1 for inv in self.devices.inverters if inv.state == WORKING)

@@ -1,0 +1,34 @@
+"""Where the sun is: elevation from latitude, longitude and time, computed locally. Pure."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+
+
+def sun_elevation_deg(latitude: float, longitude: float, when: datetime) -> float:
+    """Solar elevation above the horizon in degrees (NOAA's approximation; good to about 0.5°)."""
+    utc = when.astimezone(timezone.utc)
+    hours = utc.hour + utc.minute / 60 + utc.second / 3600
+    gamma = 2 * math.pi / 365 * (utc.timetuple().tm_yday - 1 + (hours - 12) / 24)
+    equation_of_time_min = 229.18 * (
+        0.000075
+        + 0.001868 * math.cos(gamma)
+        - 0.032077 * math.sin(gamma)
+        - 0.014615 * math.cos(2 * gamma)
+        - 0.040849 * math.sin(2 * gamma)
+    )
+    declination = (
+        0.006918
+        - 0.399912 * math.cos(gamma)
+        + 0.070257 * math.sin(gamma)
+        - 0.006758 * math.cos(2 * gamma)
+        + 0.000907 * math.sin(2 * gamma)
+        - 0.002697 * math.cos(3 * gamma)
+        + 0.00148 * math.sin(3 * gamma)
+    )
+    true_solar_min = hours * 60 + equation_of_time_min + 4 * longitude
+    hour_angle = math.radians(true_solar_min / 4 - 180)
+    lat = math.radians(latitude)
+    cos_zenith = math.sin(lat) * math.sin(declination) + math.cos(lat) * math.cos(declination) * math.cos(hour_angle)
+    return 90 - math.degrees(math.acos(max(-1.0, min(1.0, cos_zenith))))

@@ -1,0 +1,96 @@
+"""Coercion of the PVS's loosely typed values: numbers as strings, odd timestamps. Pure."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+_BUILD_IN_SWVER = re.compile(r"Build\s*(\d+)", re.IGNORECASE)
+
+
+def number(value: Any, low: float = -math.inf, high: float = math.inf) -> float | None:
+    """A finite float within [low, high], or None for missing, empty, 'nan', garbage or absurd values."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(result) or not low <= result <= high:
+        return None
+    return result
+
+
+def integer(value: Any) -> int | None:
+    """A whole number (from '12', 12 or '12.0'), or None."""
+    result = number(value)
+    if result is None or result != int(result):
+        return None
+    return int(result)
+
+
+def pvs_time(value: Any) -> datetime | None:
+    """Parse DATATIME/CURTIME 'YYYY,MM,DD,HH,MM,SS' (UTC) into an aware datetime, or None."""
+    if not isinstance(value, str):
+        return None
+    parts = value.split(",")
+    if len(parts) != 6:
+        return None
+    try:
+        return datetime(*(int(p) for p in parts), tzinfo=timezone.utc)  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+def iso_time(value: Any) -> datetime | None:
+    """Parse an ISO 8601 time such as the varserver's msmtEps '2025-09-30T15:50:00Z', or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def build_number(build: Any, swver: Any) -> int | None:
+    """The firmware build: BUILD when present, else 'Build N' from SWVER (a PVS5 has no BUILD)."""
+    direct = integer(build)
+    if direct is not None:
+        return direct
+    if isinstance(swver, str):
+        match = _BUILD_IN_SWVER.search(swver)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def text(value: Any) -> str | None:
+    """A non-empty stripped string, or None."""
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def mask_serial(serial: str | None) -> str:
+    """Shorten an inverter or meter serial for logs and subjects: 'E00…1392'."""
+    if not serial:
+        return "?"
+    if len(serial) <= 8:
+        return serial[:2] + "…"
+    return f"{serial[:3]}…{serial[-4:]}"
+
+
+def mask_pvs_serial(serial: str | None) -> str:
+    """Show only the start of a PVS serial: on new firmware its last 5 characters are the password."""
+    if not serial:
+        return "?"
+    return serial[:4] + "…"

@@ -1,0 +1,100 @@
+"""Shared test helpers: fixtures on disk, a simulated PVS on loopback, and main() run in-process."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pvs6sup.cli import main  # noqa: E402
+from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.simulator import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
+from pvs6sup.weather import WeatherURLs  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED_CAPTURES = ROOT.parent / "shared" / "pvs-captures"
+SUMMER_NOON_UTC = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)  # 13:00 in California
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@dataclass
+class Clock:
+    """A settable clock shared by the simulator and the code under test."""
+
+    now: datetime = SUMMER_NOON_UTC
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Harness:
+    """Runs main() in-process with a given environment, clock and HTTP session."""
+
+    tmp_path: Path
+    clock: Clock = field(default_factory=Clock)
+    env: dict[str, str] = field(default_factory=dict)
+    session: requests.Session = field(default_factory=requests.Session)
+    weather_urls: WeatherURLs = field(default_factory=WeatherURLs)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.env.get("DATA_DIR", self.tmp_path / "data"))
+
+    def run(self, *argv: str) -> Result:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        runtime = Runtime(
+            environ={"DATA_DIR": str(self.tmp_path / "data"), **self.env},
+            stdout=stdout,
+            stderr=stderr,
+            now=self.clock,
+            session=self.session,
+            script_dir=self.tmp_path,  # so no real .env next to the script is read
+            weather_urls=self.weather_urls,
+        )
+        code = main(list(argv), runtime)
+        return Result(code, stdout.getvalue(), stderr.getvalue())
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+@pytest.fixture
+def simulated(harness: Harness) -> Iterator[SimulatedPVS]:
+    """A simulated net-metered PVS6 on 127.0.0.1, wired into the harness (weather from it too)."""
+    with SimulatedPVS(site=SimulatedSite(SiteModel()), clock=harness.clock) as pvs:
+        harness.env.update(
+            {
+                "PVS_HOST": pvs.base_url,
+                "PVS_TIMEOUT": "5",
+                "LATITUDE": "37.42",
+                "LONGITUDE": "-122.08",
+                "TIMEZONE": "America/Los_Angeles",
+            }
+        )
+        harness.weather_urls = WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")
+        yield pvs

@@ -1,0 +1,55 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from pvs6sup.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, pvs_time
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("0.2948", 0.2948), (" 60 ", 60.0), (12, 12.0), ("0", 0.0), ("-0.1187", -0.1187), (1.5, 1.5)],
+)
+def test_number_reads_strings_and_numbers(raw, expected):
+    assert number(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [None, "", "  ", "nan", "NaN", "inf", "-inf", "abc", True, [], {}, "1e999"])
+def test_number_is_none_for_anything_not_a_finite_number(raw):
+    assert number(raw) is None
+
+
+def test_number_outside_its_bounds_is_unknown_not_clamped():
+    assert number("1e9", -0.5, 2.0) is None
+    assert number("1.9", -0.5, 2.0) == 1.9
+
+
+def test_integer_accepts_whole_values_only():
+    assert integer("12") == 12
+    assert integer("12.0") == 12
+    assert integer("12.5") is None
+
+
+def test_pvs_time_is_utc():
+    assert pvs_time("2025,09,12,21,11,12") == datetime(2025, 9, 12, 21, 11, 12, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("raw", ["", "2025,13,01,00,00,00", "2025,09,12", None, 20250912, "a,b,c,d,e,f"])
+def test_pvs_time_is_none_when_malformed(raw):
+    assert pvs_time(raw) is None
+
+
+def test_iso_time_reads_varserver_msmteps():
+    assert iso_time("2025-09-30T15:50:00Z") == datetime(2025, 9, 30, 15, 50, tzinfo=timezone.utc)
+    assert iso_time("garbage") is None
+
+
+def test_build_number_prefers_build_then_swver():
+    assert build_number(61845, "2025.09, Build 61845") == 61845
+    assert build_number(None, "2025.11, Build 5412") == 5412  # a PVS5 has no BUILD
+    assert build_number(None, "1.0.0") is None
+
+
+def test_masks_never_show_a_pvs_serials_password_characters():
+    assert mask_pvs_serial("ZT000000000000000X0001") == "ZT00…"
+    assert "0001" not in mask_pvs_serial("ZT000000000000000X0001")
+    assert mask_serial("E00122143081392") == "E00…1392"
