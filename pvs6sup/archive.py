@@ -1,0 +1,37 @@
+"""The raw archive: the exact bytes each cycle received, gzipped, one file per fetch, by UTC time."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .files import atomic_write
+
+RAW_DIR = "raw"
+
+
+def raw_path(data_dir: Path, fetched_at: datetime, suffix: str = "") -> Path:
+    """DATA_DIR/raw/YYYY/MM/DD/YYYYMMDDTHHMMSSZ.json.gz for a fetch time (UTC)."""
+    utc = fetched_at.astimezone(timezone.utc)
+    name = utc.strftime("%Y%m%dT%H%M%SZ") + suffix + ".json.gz"
+    return data_dir / RAW_DIR / utc.strftime("%Y/%m/%d") / name
+
+
+def store_raw(data_dir: Path, fetched_at: datetime, body: bytes) -> Path:
+    """Archive body gzipped under its fetch time; never overwrites (a same-second twin gets -1, -2…)."""
+    data = gzip.compress(body, compresslevel=6, mtime=0)
+    for attempt in range(100):
+        path = raw_path(data_dir, fetched_at, f"-{attempt}" if attempt else "")
+        try:
+            atomic_write(path, data, exclusive=True)
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(path)
+
+
+def read_raw(path: Path) -> bytes:
+    """The archived bytes of a .json.gz (or plain .json) capture."""
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data

@@ -1,0 +1,174 @@
+"""Settings from the .env file and the environment (the environment wins), validated all at once."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from .errors import ConfigError
+
+DEFAULT_PVS_HOST = "172.27.153.1"
+WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
+CONSUMPTION_METER_MODES = ("auto", "net", "gross")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting, typed and checked. Secrets are kept out of repr()."""
+
+    pvs_host: str
+    pvs_base_url: str  # scheme://host[:port], no trailing slash
+    pvs_timeout_s: float
+    data_dir: Path
+    latitude: float | None
+    longitude: float | None
+    weather_provider: str
+    openweathermap_api_key: str | None = field(repr=False)
+    weather_timeout_s: float
+    timezone: tzinfo
+    consumption_meter_mode: str
+
+
+class _Reader:
+    """Reads named settings, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, values: Mapping[str, str | None]) -> None:
+        self.values = values
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.values.get(name)
+        if value is None or value.strip() == "":
+            return default
+        return value.strip()
+
+    def number(self, name: str, default: float | None, low: float, high: float, what: str) -> float | None:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.problems.append(f"{name}: expected {what}, got {raw!r}")
+            return default
+        if not low <= value <= high:  # also rejects nan
+            self.problems.append(f"{name}: must be between {low:g} and {high:g}, got {raw}")
+            return default
+        return value
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = (self.text(name) or default).lower()
+        if value not in choices:
+            self.problems.append(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
+            return default
+        return value
+
+
+def pvs_base_url(host: str) -> str:
+    """Turn PVS_HOST (a bare host, host:port, or a URL) into a base URL; ValueError if it is none."""
+    if "://" in host:
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("expected a host name, an IP address, or an http(s):// URL")
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    if any(ch in host for ch in "/?# "):
+        raise ValueError("expected a host name, an IP address, or an http(s):// URL")
+    return f"http://{host}"
+
+
+def _timezone(reader: _Reader) -> tzinfo:
+    name = reader.text("TIMEZONE")
+    if name is None:
+        return _system_timezone()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        reader.problems.append(f"TIMEZONE: unknown time zone {name!r} (use e.g. America/Los_Angeles)")
+        return _system_timezone()
+
+
+def _system_timezone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+def read_settings(env_file: Path | None, environ: Mapping[str, str], explicit: bool) -> dict[str, str | None]:
+    """Merge the .env file under the environment. A missing file is an error only if asked for by name."""
+    values: dict[str, str | None] = {}
+    if env_file is not None:
+        if env_file.is_file():
+            values.update(dotenv_values(env_file, interpolate=False))
+        elif explicit:
+            raise ConfigError([f"--env-file: no such file: {env_file}"])
+    values.update(environ)
+    return values
+
+
+def env_file_warnings(env_file: Path | None) -> list[str]:
+    """Warn when a file holding secrets can be read by other users."""
+    if env_file is None or not env_file.is_file():
+        return []
+    mode = env_file.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return [f"{env_file} is readable by other users; run: chmod 600 {env_file}"]
+    return []
+
+
+def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
+    """Build the Config from merged settings; raise ConfigError listing every problem."""
+    reader = _Reader(values)
+
+    host = reader.text("PVS_HOST", DEFAULT_PVS_HOST) or DEFAULT_PVS_HOST
+    try:
+        base_url = pvs_base_url(host)
+    except ValueError as err:
+        reader.problems.append(f"PVS_HOST: {err}, got {host!r}")
+        base_url = pvs_base_url(DEFAULT_PVS_HOST)
+
+    timeout = reader.number("PVS_TIMEOUT", 120.0, 1, 900, "a number of seconds")
+    data_dir = Path(os.path.expanduser(reader.text("DATA_DIR", "data") or "data"))
+    if not data_dir.is_absolute():
+        data_dir = script_dir / data_dir
+
+    latitude = reader.number("LATITUDE", None, -90, 90, "decimal degrees, e.g. 37.42")
+    longitude = reader.number("LONGITUDE", None, -180, 180, "decimal degrees, e.g. -122.08")
+    provider = reader.choice("WEATHER_PROVIDER", WEATHER_PROVIDERS, "open-meteo")
+    api_key = reader.text("OPENWEATHERMAP_API_KEY")
+    if provider != "none":
+        for name, value in (("LATITUDE", latitude), ("LONGITUDE", longitude)):
+            if value is None and not any(p.startswith(name + ":") for p in reader.problems):
+                reader.problems.append(
+                    f"{name}: required for cloud cover from {provider} (or set WEATHER_PROVIDER=none)"
+                )
+    if provider == "openweathermap" and api_key is None:
+        reader.problems.append("OPENWEATHERMAP_API_KEY: required when WEATHER_PROVIDER=openweathermap")
+    weather_timeout = reader.number("WEATHER_TIMEOUT", 10.0, 1, 120, "a number of seconds")
+
+    zone = _timezone(reader)
+    mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
+
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    assert timeout is not None and weather_timeout is not None
+    return Config(
+        pvs_host=host,
+        pvs_base_url=base_url,
+        pvs_timeout_s=timeout,
+        data_dir=data_dir,
+        latitude=latitude,
+        longitude=longitude,
+        weather_provider=provider,
+        openweathermap_api_key=api_key,
+        weather_timeout_s=weather_timeout,
+        timezone=zone,
+        consumption_meter_mode=mode,
+    )

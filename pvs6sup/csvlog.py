@@ -1,0 +1,144 @@
+"""The two CSV logs: one row per reading (readings.csv) and one per inverter (inverters.csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from .files import append_lines
+from .models import Reading
+
+log = logging.getLogger(__name__)
+
+READINGS_FILE = "readings.csv"
+INVERTERS_FILE = "inverters.csv"
+
+READING_COLUMNS = (
+    "timestamp",
+    "production_kw",
+    "consumption_kw",
+    "net_kw",
+    "cloud_cover_pct",
+    "inverters_total",
+    "inverters_working",
+    "production_lifetime_kwh",
+    "consumption_lifetime_kwh",
+    "grid_import_lifetime_kwh",
+    "grid_export_lifetime_kwh",
+    "pvs_uptime_s",
+    "pvs_comm_errors",
+)
+INVERTER_COLUMNS = (
+    "timestamp",
+    "serial",
+    "state",
+    "power_kw",
+    "lifetime_kwh",
+    "temperature_c",
+    "dc_power_kw",
+    "reported_at",
+)
+
+
+def cell(value: object) -> str:
+    """A CSV cell: empty for unknown, plain decimals (at most 4 places) for numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def local_timestamp(moment: datetime | None, zone: tzinfo) -> str:
+    """ISO 8601 local time with its offset, to the second: 2026-06-21T12:05:00-07:00."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def reading_row(reading: Reading, zone: tzinfo) -> dict[str, str]:
+    """The readings.csv row of a reading, as cells keyed by READING_COLUMNS."""
+    site = reading.site
+    supervisor = reading.devices.supervisor
+    values: dict[str, object] = {
+        "timestamp": local_timestamp(reading.fetched_at, zone),
+        "production_kw": site.production_kw,
+        "consumption_kw": site.consumption_kw,
+        "net_kw": site.net_kw,
+        "cloud_cover_pct": reading.cloud_cover_pct,
+        "inverters_total": reading.inverters_total,
+        "inverters_working": reading.inverters_working,
+        "production_lifetime_kwh": site.production_lifetime_kwh,
+        "consumption_lifetime_kwh": site.consumption_lifetime_kwh,
+        "grid_import_lifetime_kwh": site.grid_import_lifetime_kwh,
+        "grid_export_lifetime_kwh": site.grid_export_lifetime_kwh,
+        "pvs_uptime_s": supervisor.uptime_s if supervisor else None,
+        "pvs_comm_errors": supervisor.comm_errors if supervisor else None,
+    }
+    return {name: cell(values[name]) for name in READING_COLUMNS}
+
+
+def inverter_rows(reading: Reading, zone: tzinfo) -> list[dict[str, str]]:
+    """One inverters.csv row per inverter, in the PVS's order."""
+    stamp = local_timestamp(reading.fetched_at, zone)
+    return [
+        {
+            "timestamp": stamp,
+            "serial": inv.serial,
+            "state": cell(inv.state),
+            "power_kw": cell(inv.power_kw),
+            "lifetime_kwh": cell(inv.lifetime_kwh),
+            "temperature_c": cell(inv.temperature_c),
+            "dc_power_kw": cell(inv.dc_power_kw),
+            "reported_at": local_timestamp(inv.measured_at, zone),
+        }
+        for inv in reading.devices.inverters
+    ]
+
+
+def _encode(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _header(columns: tuple[str, ...]) -> bytes:
+    return (",".join(columns) + "\n").encode("utf-8")
+
+
+def _set_aside_if_other_header(path: Path, header: bytes, now: datetime) -> None:
+    """A file written with other columns (an older version) is renamed aside, never mixed or rewritten."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+    except FileNotFoundError:
+        return
+    if not first or first == header:
+        return
+    aside = path.with_name(f"{path.stem}.until-{now.strftime('%Y%m%dT%H%M%S')}{path.suffix}")
+    os.replace(path, aside)
+    log.warning("%s had other columns; kept as %s and started anew", path.name, aside.name)
+
+
+def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
+    """Append rows to a CSV, writing the header if the file is new."""
+    header = _header(columns)
+    _set_aside_if_other_header(path, header, now)
+    if rows:
+        append_lines(path, header, _encode(columns, rows))
+
+
+def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
+    """Append the reading to readings.csv and its inverters to inverters.csv."""
+    append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)
+    append_csv(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)

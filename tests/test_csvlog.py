@@ -1,0 +1,68 @@
+import csv
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from conftest import fixture_bytes
+
+from pvs6sup.csvlog import INVERTER_COLUMNS, READING_COLUMNS, append_reading, cell, reading_row
+from pvs6sup.devicelist import parse_devicelist
+from pvs6sup.models import Reading
+from pvs6sup.site import derive_site
+
+ZONE = ZoneInfo("America/New_York")
+WHEN = datetime(2026, 6, 21, 16, 5, 0, tzinfo=timezone.utc)
+
+
+def reading(name="devicelist_net_loadside.json", cloud=None):
+    devices = parse_devicelist(fixture_bytes(name))
+    return Reading(fetched_at=WHEN, devices=devices, site=derive_site(devices), cloud_cover_pct=cloud)
+
+
+def test_cells_are_empty_for_unknown_and_plain_decimals_otherwise():
+    assert [cell(None), cell(0.0), cell(-0.0), cell(0.30000000000000004), cell(12), cell(27692.41)] == [
+        "",
+        "0",
+        "0",
+        "0.3",
+        "12",
+        "27692.41",
+    ]
+
+
+def test_reading_row_starts_with_the_documented_columns():
+    assert READING_COLUMNS[:7] == (
+        "timestamp",
+        "production_kw",
+        "consumption_kw",
+        "net_kw",
+        "cloud_cover_pct",
+        "inverters_total",
+        "inverters_working",
+    )
+    assert INVERTER_COLUMNS[:6] == ("timestamp", "serial", "state", "power_kw", "lifetime_kwh", "temperature_c")
+    row = reading_row(reading(cloud=40.0), ZONE)
+    assert row["timestamp"] == "2026-06-21T12:05:00-04:00"
+    assert (row["production_kw"], row["consumption_kw"], row["net_kw"]) == ("0.9012", "0.5", "-0.4012")
+    assert (row["cloud_cover_pct"], row["inverters_total"], row["inverters_working"]) == ("40", "4", "3")
+
+
+def test_both_csvs_are_appended_with_one_header_and_empty_unknowns(tmp_path):
+    append_reading(tmp_path, reading(), ZONE)
+    append_reading(tmp_path, reading(), ZONE)
+    with (tmp_path / "readings.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and rows[0]["cloud_cover_pct"] == ""
+    with (tmp_path / "inverters.csv").open() as handle:
+        inverters = list(csv.DictReader(handle))
+    assert len(inverters) == 8
+    dead = inverters[3]
+    assert (dead["state"], dead["power_kw"], dead["lifetime_kwh"], dead["reported_at"]) == ("error", "", "", "")
+    assert inverters[0]["reported_at"] == "2026-06-21T15:04:45-04:00"
+
+
+def test_a_csv_with_other_columns_is_set_aside_not_mixed(tmp_path):
+    (tmp_path / "readings.csv").write_text("timestamp,old_column\nx,y\n")
+    append_reading(tmp_path, reading(), ZONE)
+    assert (tmp_path / "readings.csv").read_text().startswith("timestamp,production_kw,")
+    aside = list(tmp_path.glob("readings.until-*.csv"))
+    assert len(aside) == 1 and aside[0].read_text() == "timestamp,old_column\nx,y\n"
