@@ -1,0 +1,185 @@
+"""Command line: argparse, configuration, logging, and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import Config, env_file_warnings, load_config, read_settings
+from .cycle import read_pvs, run_cycle
+from .demo import run_demo
+from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
+from .lock import data_dir_lock
+from .logs import add_log_file, configured_logging
+from .report import status_json, status_text
+from .runtime import Runtime
+
+EXIT_CODES_HELP = """exit codes:
+  0  a reading was recorded (even if a later step such as the weather was deferred)
+  1  no reading could be recorded: the PVS was unreachable, refused, or answered unusably
+  2  configuration or usage error
+  3  another run holds the lock (DATA_DIR/.lock)
+  4  the data folder could not be written (disk full, permissions)
+  70 internal error (a bug: rerun with --traceback and report it)
+"""
+
+Command = Callable[[argparse.Namespace, Runtime, logging.Logger], int]
+
+
+def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # Sub-commands repeat the options so that both 'status -v' and '-v status' work; SUPPRESS keeps a
+    # sub-command's unset option from overwriting the top-level one.
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=default(None),
+        metavar="PATH",
+        help="settings file (default: .env next to pvs6_supervisor.py); the environment overrides it",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="say more on stderr: -v what each step did, -vv debugging detail",
+    )
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        default=default(False),
+        help="on an error, show the Python traceback instead of one line",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pvs6_supervisor.py",
+        description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
+        "inverter figures to CSV. Meant for cron every 5 minutes; silent when all is well.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _common_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _common_options(sub, top=False)
+        return sub
+
+    add(
+        "run",
+        "one cycle (the default): read the PVS, archive, append CSV rows",
+        "Read the PVS once (one request), archive the raw answer under DATA_DIR/raw, add the cloud "
+        "cover, and append a row to readings.csv and one per inverter to inverters.csv.",
+    )
+    status = add(
+        "status",
+        "read the PVS now and show the site and every inverter; records nothing",
+        "Read the PVS now and print production, consumption, grid and a table of inverters. "
+        "Writes no archive file and no CSV row.",
+    )
+    status.add_argument("--json", action="store_true", help="print the reading as JSON")
+    demo = add(
+        "demo",
+        "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
+        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
+        "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
+        "folder, then show the status table and what was written. Needs no network or settings.",
+    )
+    demo.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="PATH",
+        help="demo folder (default: demo-data next to pvs6_supervisor.py); it is cleared first",
+    )
+    demo.add_argument(
+        "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
+    )
+    return parser
+
+
+def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> Config:
+    """Read and validate the settings; warn about a settings file others can read."""
+    env_file = args.env_file or runtime.script_dir / ".env"
+    values = read_settings(env_file, runtime.environ, explicit=args.env_file is not None)
+    config = load_config(values, runtime.script_dir)
+    for warning in env_file_warnings(env_file):
+        logger.warning("%s", warning)
+    return config
+
+
+def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    config = load(args, runtime, logger)
+    add_log_file(logger, config.data_dir)
+    run_cycle(config, runtime)
+    return ExitStatus.OK
+
+
+def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    config = load(args, runtime, logger)
+    with data_dir_lock(config.data_dir):
+        reading = read_pvs(config, runtime, keep_raw=False)
+    text = status_json(reading) if args.json else status_text(reading, config.timezone)
+    runtime.stdout.write(text + "\n")
+    return ExitStatus.OK
+
+
+def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    folder = args.data_dir or runtime.script_dir / "demo-data"
+    run_demo(folder, args.days, runtime.stdout, on_ready=lambda: add_log_file(logger, folder))
+    return ExitStatus.OK
+
+
+COMMANDS: dict[str, Command] = {"run": command_run, "status": command_status, "demo": command_demo}
+
+
+def _report(error: SupervisorError, logger: logging.Logger) -> None:
+    if isinstance(error, ConfigError):
+        for problem in error.problems:
+            logger.error("configuration: %s", problem)
+    else:
+        logger.error("%s", error)
+
+
+def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
+    """Run one command and return its exit code; every expected failure is one line on stderr."""
+    runtime = runtime or Runtime()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
+        return int(exit_.code or 0) and ExitStatus.CONFIG
+    command = COMMANDS[args.command or "run"]
+    with configured_logging(runtime.stderr, args.verbose) as logger:
+        try:
+            return int(command(args, runtime, logger))
+        except SupervisorError as error:
+            if args.traceback:
+                raise
+            _report(error, logger)
+            return int(exit_status_for(error))
+        except KeyboardInterrupt:
+            logger.error("interrupted")
+            return 130
+        except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
+            if args.traceback:
+                raise
+            logger.error("internal error: %s: %s (rerun with --traceback and report it)", type(error).__name__, error)
+            return int(ExitStatus.INTERNAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Logging for cron: quiet stderr (one line per problem), and a rotating, private log file."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from .files import PRIVATE_FILE, private_dir
+
+LOGGER_NAME = "pvs6sup"
+LOG_FILE = "pvs6-supervisor.log"
+LOG_MAX_BYTES = 1_000_000
+LOG_BACKUPS = 5
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler whose files are created readable by this user only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+        return os.fdopen(fd, "a", encoding=self.encoding or "utf-8")
+
+
+class _ConsoleFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"pvs6-supervisor: {record.levelname.lower()}: {message}"
+        return message
+
+
+@contextmanager
+def configured_logging(stderr: TextIO, verbosity: int) -> Iterator[logging.Logger]:
+    """Route the package's logs to stderr for the block: warnings only, -v info, -vv debug."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    console = logging.StreamHandler(stderr)
+    console.setLevel(logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    console.setFormatter(_ConsoleFormatter())
+    logger.addHandler(console)
+    try:
+        yield logger
+    finally:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def add_log_file(logger: logging.Logger, data_dir: Path) -> None:
+    """Also log (info and up) to DATA_DIR/logs/pvs6-supervisor.log, rotated at 1 MB, 5 kept."""
+    log_dir = private_dir(data_dir / "logs")
+    handler = _PrivateRotatingFileHandler(
+        log_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
