@@ -6,13 +6,12 @@ import logging
 from dataclasses import replace
 
 from . import archive, csvlog, gateway, weather
+from .capture import reading_from_capture
 from .config import Config
-from .devicelist import parse_devicelist
 from .errors import DeliveryError
 from .lock import data_dir_lock
 from .models import Reading
 from .runtime import Runtime
-from .site import derive_site
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +27,18 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     if raw_path is not None:
         log.debug("archived %d bytes as %s", len(answer.body), raw_path)
     gateway.check(answer)
-    devices = parse_devicelist(answer.body)
-    for warning in devices.warnings:
+    reading = reading_from_capture(
+        answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
+    )
+    for warning in reading.devices.warnings:
         log.warning("device list: %s", warning)
-    site = derive_site(devices, config.consumption_meter_mode)
-    if devices.meters and site.consumption_kw is None and any(m.role == "consumption" for m in devices.meters):
+    has_consumption_meter = any(m.role == "consumption" for m in reading.devices.meters)
+    if has_consumption_meter and reading.site.consumption_mode is None:
         log.info(
             "consumption unknown: the consumption meter's subtype does not say how its CTs are installed "
             "(set CONSUMPTION_METER_MODE=net or gross)"
         )
-    return Reading(
-        fetched_at=fetched_at,
-        devices=devices,
-        site=site,
-        raw_path=str(raw_path) if raw_path else None,
-    )
+    return reading
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:

@@ -1,0 +1,20 @@
+"""Turn one capture (live or archived, whatever firmware produced it) into a Reading. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .devicelist import parse_devicelist
+from .models import DeviceList, Reading
+from .site import derive_site
+
+
+def parse_capture(body: bytes) -> DeviceList:
+    """The device list in a capture's bytes; PVSAnswerError if it holds none."""
+    return parse_devicelist(body)
+
+
+def reading_from_capture(body: bytes, fetched_at: datetime, mode: str = "auto", raw_path: str | None = None) -> Reading:
+    """Parse a capture and derive the site figures: the one path shared by the cycle and a replay."""
+    devices = parse_capture(body)
+    return Reading(fetched_at=fetched_at, devices=devices, site=derive_site(devices, mode), raw_path=raw_path)
