@@ -11,7 +11,7 @@ from .models import DeviceList, InverterReading, MeterReading, SupervisorStatus
 from .values import build_number, integer, mask_serial, number, pvs_time, text
 
 # Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
-INVERTER_KW = (-0.5, 2.0)
+INVERTER_KW = (-0.05, 2.0)  # a microinverter draws a few watts at night at most
 METER_KW = (-500.0, 500.0)
 LIFETIME_KWH = (-1e8, 1e8)
 TEMPERATURE_C = (-60.0, 150.0)
@@ -54,7 +54,7 @@ def parse_devicelist(body: bytes) -> DeviceList:
 def devicelist_from_json(document: Any) -> DeviceList:
     """Build records from a decoded DeviceList document."""
     if not isinstance(document, dict):
-        raise PVSAnswerError(f"the PVS answer is a JSON {type(document).__name__}, not a device list")
+        raise PVSAnswerError(f"the PVS answer is a JSON {_json_type(document)}, not a device list")
     devices = document.get("devices")
     if not isinstance(devices, list):
         result = document.get("result")
@@ -100,6 +100,11 @@ def devicelist_from_json(document: Any) -> DeviceList:
     if supervisor is None and not meters and not inverters:
         raise PVSAnswerError("the PVS device list holds no supervisor, meter or inverter")
     return DeviceList(supervisor, tuple(meters), tuple(inverters), tuple(warnings))
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "list", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _kind(device: dict[str, Any]) -> str | None:

@@ -36,6 +36,10 @@ def _connection_reason(err: requests.RequestException) -> str:
         ("no route", "no route to host"),
         ("network is unreachable", "network unreachable"),
         ("remotedisconnected", "connection closed without an answer"),
+        ("incompleteread", "the answer was cut off"),
+        ("connection broken", "the answer was cut off"),
+        ("badstatusline", "not an HTTP answer"),
+        ("decod", "an undecodable compressed answer"),
         ("aborted", "connection closed without an answer"),
     ):
         if needle in text:

@@ -91,7 +91,7 @@ def test_other_device_types_are_ignored():
         (b"<html><body>502 Bad Gateway</body></html>", "not valid JSON"),
         (b"\xff\xfe{}", "not UTF-8"),
         (b"[]", "JSON list"),
-        (b"null", "JSON NoneType"),
+        (b"null", "JSON null"),
         (b'{"devices": {}}', "no 'devices' list"),
         (b'{"status":403,"error":"Unauthorized","path":""}', "no 'devices' list"),
         (b'{"devices": [], "result": "succeed"}', "empty device list"),
