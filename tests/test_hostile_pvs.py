@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-
 from conftest import Harness, fixture_bytes
 from hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
+
 from pvs6sup.gateway import MAX_ANSWER_BYTES
 
 GOOD = fixture_bytes("devicelist_net_loadside.json")
@@ -40,10 +40,8 @@ def set_all(document, value):
 def numbers_as_numbers(document):
     for device in document["devices"]:
         for key, value in list(device.items()):
-            try:
-                device[key] = float(value) if key.islower() and isinstance(value, str) else value
-            except ValueError:
-                pass
+            if key.islower() and isinstance(value, str) and value.replace(".", "").lstrip("-").isdigit():
+                device[key] = float(value)
 
 
 @dataclass
