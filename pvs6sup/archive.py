@@ -31,6 +31,13 @@ def store_raw(data_dir: Path, fetched_at: datetime, body: bytes) -> Path:
     raise FileExistsError(path)
 
 
+def set_aside(path: Path, reason: str) -> Path:
+    """Rename a capture so its name says why it was not recorded (replay skips such names)."""
+    target = path.with_name(path.name.replace(".json", f".{reason}.json", 1))
+    path.rename(target)
+    return target
+
+
 def read_raw(path: Path) -> bytes:
     """The archived bytes of a .json.gz (or plain .json) capture."""
     data = path.read_bytes()

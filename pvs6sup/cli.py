@@ -24,6 +24,7 @@ EXIT_CODES_HELP = """exit codes:
   2  configuration or usage error
   3  another run holds the lock (DATA_DIR/.lock)
   4  the data folder could not be written (disk full, permissions)
+  5  the system clock is wrong (behind the newest reading or far from the PVS's clock); nothing recorded
   70 internal error (a bug: rerun with --traceback and report it)
 """
 

@@ -35,6 +35,8 @@ class Config:
     weather_timeout_s: float
     timezone: tzinfo
     consumption_meter_mode: str
+    raw_retention_days: int = 400
+    max_clock_skew_s: float | None = 600.0  # None: do not compare with the PVS's clock
 
 
 class _Reader:
@@ -155,6 +157,8 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
 
     zone = _timezone(reader)
     mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
+    retention = reader.number("RAW_RETENTION_DAYS", 400, 0, 36500, "a whole number of days (0 keeps all)")
+    skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the check off)")
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -171,4 +175,6 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         weather_timeout_s=weather_timeout,
         timezone=zone,
         consumption_meter_mode=mode,
+        raw_retention_days=int(retention or 0),
+        max_clock_skew_s=skew_min * 60 if skew_min else None,
     )

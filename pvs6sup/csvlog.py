@@ -130,6 +130,24 @@ def _set_aside_if_other_header(path: Path, header: bytes, now: datetime) -> None
     log.warning("%s had other columns; kept as %s and started anew", path.name, aside.name)
 
 
+def newest_timestamp(data_dir: Path) -> datetime | None:
+    """The timestamp of the last row of readings.csv (read from its tail), or None."""
+    path = data_dir / READINGS_FILE
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - 4096))
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(lines):
+        try:
+            return datetime.fromisoformat(line.split(b",", 1)[0].decode())
+        except (ValueError, UnicodeDecodeError):
+            continue
+    return None
+
+
 def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
     """Append rows to a CSV, writing the header if the file is new."""
     header = _header(columns)

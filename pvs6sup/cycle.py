@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
 
-from . import archive, csvlog, gateway, weather
+from . import archive, csvlog, gateway, retention, weather
 from .capture import reading_from_capture
+from .clock import ClockError, clock_problem
 from .config import Config
 from .errors import DeliveryError
 from .lock import data_dir_lock
@@ -41,10 +44,26 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     return reading
 
 
+def _check_clock(config: Config, reading: Reading) -> None:
+    """Refuse to stamp a reading with a clock that is behind the last row or far from the PVS's."""
+    pvs = reading.devices.supervisor
+    problem = clock_problem(
+        reading.fetched_at,
+        pvs.pvs_time if pvs else None,
+        csvlog.newest_timestamp(config.data_dir),
+        timedelta(seconds=config.max_clock_skew_s) if config.max_clock_skew_s else None,
+    )
+    if problem:
+        if reading.raw_path:
+            archive.set_aside(Path(reading.raw_path), "clock-skew")
+        raise ClockError(problem)
+
+
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading: raw archive, both CSVs, then the delivery steps. Raises SupervisorError."""
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=True)
+        _check_clock(config, reading)
         try:
             cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
         except DeliveryError as err:
@@ -52,6 +71,7 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             cloud = None
         reading = replace(reading, cloud_cover_pct=cloud)
         csvlog.append_reading(config.data_dir, reading, config.timezone)
+        retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
 
         # The reading is now recorded. Later steps go here, each catching its own DeliveryError
         # so that a failure defers it to the next cycle without losing the reading:

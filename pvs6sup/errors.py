@@ -13,6 +13,7 @@ class ExitStatus(enum.IntEnum):
     CONFIG = 2  # configuration or usage error
     LOCKED = 3  # another run holds the lock
     STORAGE = 4  # the data folder could not be written (disk full, permissions)
+    CLOCK = 5  # the system clock is wrong (behind the newest reading, or far from the PVS's); nothing recorded
     INTERNAL = 70  # a bug: please report it with --traceback output
 
 

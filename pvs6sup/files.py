@@ -81,8 +81,13 @@ def append_lines(path: Path, header: bytes, lines: bytes) -> None:
         size = os.fstat(fd).st_size
         if size:
             size = _trim_torn_line(fd, size)
-        _write_all(fd, lines if size else header + lines)
-        os.fsync(fd)
+        try:
+            _write_all(fd, lines if size else header + lines)
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):  # a full disk may have taken half a line: give it back
+                os.ftruncate(fd, size)
+            raise
     except OSError as err:
         raise _storage_error("append to", path, err) from err
     finally:

@@ -25,6 +25,10 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
         return os.fdopen(fd, "a", encoding=self.encoding or "utf-8")
 
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
+        # A full disk must not print logging's own traceback into cron's mail; stderr still has the line.
+        return
+
 
 class _ConsoleFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:

@@ -22,7 +22,7 @@ from pvs6sup.weather import WeatherURLs  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_CAPTURES = ROOT.parent / "shared" / "pvs-captures"
-SUMMER_NOON_UTC = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)  # 13:00 in California
+SUMMER_NOON_UTC = datetime(2026, 6, 21, 19, 5, 30, tzinfo=timezone.utc)  # 12:05 in California; the fixtures CURTIME
 
 
 def fixture_bytes(name: str) -> bytes:

@@ -26,11 +26,11 @@ def test_a_cycle_is_silent_and_writes_the_raw_answer_and_both_csvs(harness: Harn
     assert (result.code, result.stdout, result.stderr) == (0, "", "")
     assert simulated.device_list_requests == 1
     [raw] = raw_files(harness)
-    assert raw.relative_to(harness.data_dir).as_posix() == "raw/2026/06/21/20260621T200000Z.json.gz"
+    assert raw.relative_to(harness.data_dir).as_posix() == "raw/2026/06/21/20260621T190530Z.json.gz"
     document = json.loads(gzip.decompress(raw.read_bytes()))
     [reading] = rows(harness.data_dir / "readings.csv")
     meter_p, meter_c = (d for d in document["devices"] if d["DEVICE_TYPE"] == "Power Meter")
-    assert reading["timestamp"] == "2026-06-21T13:00:00-07:00"
+    assert reading["timestamp"] == "2026-06-21T12:05:30-07:00"
     assert float(reading["production_kw"]) == float(meter_p["p_3phsum_kw"])
     assert float(reading["net_kw"]) == float(meter_c["p_3phsum_kw"])
     assert float(reading["consumption_kw"]) == pytest.approx(

@@ -69,3 +69,25 @@ def test_the_lock_refuses_a_second_holder_at_once(tmp_path):
         pass
     with data_dir_lock(tmp_path):  # released on exit
         pass
+
+
+def test_an_append_that_fails_midway_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    import errno
+
+    from pvs6sup import files
+    from pvs6sup.errors import StorageError
+
+    target = tmp_path / "x.csv"
+    append_lines(target, b"a,b\n", b"1,2\n")
+    real_write = files.os.write
+
+    def half_then_full(fd, data):
+        if len(data) > 2:
+            return real_write(fd, bytes(data[:2]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "write", half_then_full)
+    with pytest.raises(StorageError, match="the disk is full"):
+        append_lines(target, b"a,b\n", b"3,4\n")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"a,b\n1,2\n"
