@@ -157,6 +157,10 @@ def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]],
 
 
 def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
-    """Append the reading to readings.csv and its inverters to inverters.csv."""
-    append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)
+    """Append the reading's inverters to inverters.csv, then its row to readings.csv.
+
+    The readings.csv row goes last: it is what marks the reading as recorded (a kill between the two
+    leaves inverter rows without a site row, never a site row claiming inverters that were not written).
+    """
     append_csv(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)
+    append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)
