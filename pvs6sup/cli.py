@@ -11,11 +11,9 @@ from pathlib import Path
 from . import __version__
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
-from .demo import run_demo
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
 from .lock import data_dir_lock
 from .logs import add_log_file, configured_logging
-from .report import status_json, status_text
 from .runtime import Runtime
 
 EXIT_CODES_HELP = """exit codes:
@@ -130,6 +128,8 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .report import status_json, status_text  # only this command renders
+
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
@@ -139,6 +139,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
 
 
 def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .demo import run_demo  # the simulator's HTTP server is not needed by cron's runs
+
     folder = args.data_dir or runtime.script_dir / "demo-data"
     run_demo(folder, args.days, runtime.stdout, on_ready=lambda: add_log_file(logger, folder))
     return ExitStatus.OK

@@ -1,0 +1,235 @@
+"""Measure pvs6-supervisor and write BENCHMARKS.md: python bench/run_benchmarks.py [--quick].
+
+Every figure is measured in this run, and times are stated as ratios against a floor measured in the
+same run, because shared machines are noisy. Nothing here is a test: it never fails on a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from pvs6sup.capture import reading_from_capture  # noqa: E402
+from pvs6sup.config import load_config  # noqa: E402
+from pvs6sup.cycle import run_cycle  # noqa: E402
+from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.simulator import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
+from pvs6sup.weather import WeatherURLs  # noqa: E402
+
+START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
+STEP = timedelta(minutes=5)
+
+
+# A child's peak RSS counts the memory image it was forked from, so children are started by this
+# small launcher (a bare interpreter, smaller than either measured process) rather than by the bench.
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
+def _run_child(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS (KiB) and exit code of one child process."""
+    out = subprocess.run([sys.executable, "-c", LAUNCHER, *command], env=env, capture_output=True, text=True)
+    wall, rss, code = out.stdout.split()
+    return float(wall), int(rss), int(code)
+
+
+def cycle_vs_floor(rounds: int) -> dict[str, float]:
+    """A whole `run` cycle as cron starts it, against `python -c "import requests, dotenv"`."""
+    floor_cmd = [sys.executable, "-c", "import requests, dotenv"]
+    with tempfile.TemporaryDirectory() as tmp, SimulatedPVS(site=SimulatedSite(SiteModel(inverter_count=20))) as pvs:
+        env_file = Path(tmp) / "bench.env"
+        env_file.write_text(f"PVS_HOST={pvs.base_url}\nDATA_DIR={tmp}/data\nWEATHER_PROVIDER=none\nMAX_CLOCK_SKEW=0\n")
+        env_file.chmod(0o600)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PVS_", "DATA_DIR", "WEATHER"))}
+        cycle_cmd = [sys.executable, str(ROOT / "pvs6_supervisor.py"), "--env-file", str(env_file), "run"]
+        floors, cycles = [], []
+        for _ in range(rounds):
+            floors.append(_run_child(floor_cmd, env))
+            cycles.append(_run_child(cycle_cmd, env))
+            time.sleep(1.01)  # one reading per second at most: the clock check wants rows in order
+        requests_made = pvs.device_list_requests
+    assert all(code == 0 for _, _, code in cycles), "a benchmark cycle failed"
+    floor_wall = statistics.median(w for w, _, _ in floors)
+    cycle_wall = statistics.median(w for w, _, _ in cycles)
+    floor_rss = statistics.median(r for _, r, _ in floors)
+    cycle_rss = statistics.median(r for _, r, _ in cycles)
+    return {
+        "rounds": rounds,
+        "floor_wall_s": floor_wall,
+        "cycle_wall_s": cycle_wall,
+        "wall_ratio": cycle_wall / floor_wall,
+        "floor_rss_kib": floor_rss,
+        "cycle_rss_kib": cycle_rss,
+        "rss_ratio": cycle_rss / floor_rss,
+        "pvs_requests_per_cycle": requests_made / rounds,
+    }
+
+
+def simulated_captures(days: int, inverters: int = 20) -> list[tuple[datetime, bytes]]:
+    """Gzipped DeviceList answers every 5 minutes for `days` days of a simulated site."""
+    site = SimulatedSite(SiteModel(inverter_count=inverters))
+    moments = [START + STEP * i for i in range(days * 288)]
+    return [(moment, gzip.compress(site.render(moment), mtime=0)) for moment in moments]
+
+
+def replay_throughput(days: int, captures: list[tuple[datetime, bytes]]) -> dict[str, float]:
+    """Captures per second through the replay path, and the same for a floor (gunzip + json.loads)."""
+    subset = captures[: days * 288]
+
+    def best_of_3(work) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    floor = best_of_3(lambda: [json.loads(gzip.decompress(data)) for _, data in subset])
+    replay = best_of_3(lambda: [reading_from_capture(gzip.decompress(data), moment) for moment, data in subset])
+    return {
+        "captures": len(subset),
+        "per_s": len(subset) / replay,
+        "floor_per_s": len(subset) / floor,
+        "ratio_to_floor": replay / floor,
+        "us_per_capture": replay / len(subset) * 1e6,
+    }
+
+
+def disk_per_day(inverters: int = 20) -> dict[str, float]:
+    """Bytes a day of 5-minute cycles adds to DATA_DIR for a site of `inverters` inverters."""
+    moment = START.replace(hour=0)
+    clock = lambda: moment  # noqa: E731
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        requests.Session() as session,
+        SimulatedPVS(site=SimulatedSite(SiteModel(inverter_count=inverters)), clock=clock) as pvs,
+    ):
+        config = load_config(
+            {
+                "PVS_HOST": pvs.base_url,
+                "DATA_DIR": f"{tmp}/data",
+                "LATITUDE": "37.42",
+                "LONGITUDE": "-122.08",
+                "TIMEZONE": "America/Los_Angeles",
+                "MAX_CLOCK_SKEW": "0",
+            },
+            ROOT,
+        )
+        runtime = Runtime(now=clock, session=session, weather_urls=WeatherURLs(pvs.base_url + "/v1/forecast"))
+        for _ in range(288):
+            run_cycle(config, runtime)
+            moment += STEP
+        files = [p for p in Path(tmp, "data").rglob("*") if p.is_file()]
+        by_part: dict[str, int] = {}
+        for path in files:
+            part = path.relative_to(Path(tmp, "data")).parts[0]
+            by_part[part] = by_part.get(part, 0) + path.stat().st_size
+        return {
+            "bytes": sum(by_part.values()),
+            "allocated": sum(p.stat().st_blocks * 512 for p in files),
+            "by_part": by_part,
+            "pvs_requests_per_cycle": pvs.device_list_requests / 288,
+        }
+
+
+def render(results: dict[str, object], quick: bool) -> str:
+    cycle = results["cycle"]
+    replay_1, replay_30 = results["replay_1"], results["replay_30"]
+    disk = results["disk"]
+    linearity = replay_30["us_per_capture"] / replay_1["us_per_capture"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `.venv/bin/python bench/run_benchmarks.py` (the figures below are from one run of it;",
+        "rerun it to get yours). Times are ratios against a floor measured in the same run.",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}",
+        f"- Run: {datetime.now(timezone.utc).isoformat(timespec='seconds')}{' (--quick)' if quick else ''}",
+        "",
+        "## A whole cycle, as cron starts it",
+        "",
+        f"`pvs6_supervisor.py run` against the simulated 20-inverter PVS6 on 127.0.0.1 (weather off), "
+        f'versus the floor `python -c "import requests, dotenv"`; medians of {cycle["rounds"]} alternating runs.',
+        "",
+        "| | floor | cycle | ratio | target |",
+        "|---|---|---|---|---|",
+        f"| wall time | {cycle['floor_wall_s'] * 1000:.0f} ms | {cycle['cycle_wall_s'] * 1000:.0f} ms | "
+        f"{cycle['wall_ratio']:.2f}× | ≤ 1.3× |",
+        f"| peak RSS | {cycle['floor_rss_kib'] / 1024:.1f} MiB | {cycle['cycle_rss_kib'] / 1024:.1f} MiB | "
+        f"{cycle['rss_ratio']:.2f}× | ≤ 1.3× |",
+        "",
+        "## Replay throughput (20-inverter site, one core)",
+        "",
+        "Parsing and deriving each gzipped capture; the floor is `gzip.decompress` + `json.loads` of the same bytes.",
+        "",
+        "| span | captures | captures/s | floor captures/s | ratio to floor | µs per capture |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, r in (("1 day", replay_1), ("30 days", replay_30)):
+        lines.append(
+            f"| {label} | {r['captures']} | {r['per_s']:,.0f} | {r['floor_per_s']:,.0f} | "
+            f"{r['ratio_to_floor']:.2f}× | {r['us_per_capture']:.0f} |"
+        )
+    lines += [
+        "",
+        f"Target ≥ 2,000 captures/s: **{replay_30['per_s']:,.0f}/s**. Linearity: the per-capture cost at 30 days "
+        f"is {linearity:.2f}× that at 1 day (target within 1.2×).",
+        "",
+        "## Disk written per day (20 inverters, a reading every 5 minutes)",
+        "",
+        f"288 cycles in-process against the simulator: **{disk['bytes'] / 1e6:.2f} MB/day** of file data "
+        f"({disk['allocated'] / 1e6:.2f} MB in allocated blocks); target ≤ 1.5 MB/day.",
+        "",
+        "| part | bytes/day |",
+        "|---|---|",
+        *[f"| {part} | {size:,} |" for part, size in sorted(disk["by_part"].items())],
+        "",
+        "## Requests per cycle",
+        "",
+        "| what | per cycle |",
+        "|---|---|",
+        f"| requests to the PVS (legacy firmware) | {disk['pvs_requests_per_cycle']:g} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and 3 days instead of 30")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md", help="where to write the report")
+    args = parser.parse_args()
+    days = 3 if args.quick else 30
+    captures = simulated_captures(days)
+    results = {
+        "cycle": cycle_vs_floor(5 if args.quick else 15),
+        "replay_1": replay_throughput(1, captures),
+        "replay_30": replay_throughput(days, captures),
+        "disk": disk_per_day(),
+    }
+    args.out.write_text(render(results, args.quick))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
