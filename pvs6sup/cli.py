@@ -13,7 +13,7 @@ from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
 from .lock import data_dir_lock
-from .logs import add_log_file, configured_logging
+from .logs import add_log_file, configured_logging, redact
 from .runtime import Runtime
 
 EXIT_CODES_HELP = """exit codes:
@@ -115,6 +115,7 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> 
     env_file = args.env_file or runtime.script_dir / ".env"
     values = read_settings(env_file, runtime.environ, explicit=args.env_file is not None)
     config = load_config(values, runtime.script_dir)
+    redact(logger, config.secret_values())
     for warning in env_file_warnings(env_file):
         logger.warning("%s", warning)
     return config

@@ -38,6 +38,10 @@ class Config:
     raw_retention_days: int = 400
     max_clock_skew_s: float | None = 600.0  # None: do not compare with the PVS's clock
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every configured secret, for the log filter that masks them wherever they might slip in."""
+        return tuple(s for s in (self.openweathermap_api_key,) if s)
+
 
 class _Reader:
     """Reads named settings, collecting every problem instead of stopping at the first."""

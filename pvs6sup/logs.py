@@ -38,6 +38,30 @@ class _ConsoleFormatter(logging.Formatter):
         return message
 
 
+class _Redactor(logging.Filter):
+    """Masks secret values in every record, a last line of defence behind careful messages."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = message
+        for secret in self.secrets:
+            masked = masked.replace(secret, "***")
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def redact(logger: logging.Logger, secrets: tuple[str, ...]) -> None:
+    """From now on, mask these values in everything the logger's handlers write."""
+    redactor = _Redactor(tuple(s for s in secrets if len(s) >= 4))
+    for handler in logger.handlers:
+        handler.addFilter(redactor)
+
+
 @contextmanager
 def configured_logging(stderr: TextIO, verbosity: int) -> Iterator[logging.Logger]:
     """Route the package's logs to stderr for the block: warnings only, -v info, -vv debug."""
@@ -64,4 +88,7 @@ def add_log_file(logger: logging.Logger, data_dir: Path) -> None:
     )
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    for existing in logger.handlers:  # the file gets the same redaction as the console
+        for filter_ in existing.filters:
+            handler.addFilter(filter_)
     logger.addHandler(handler)

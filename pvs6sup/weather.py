@@ -40,7 +40,7 @@ def cloud_cover_pct(session: requests.Session, config: Config, urls: WeatherURLs
         response = session.get(url, params=params, timeout=config.weather_timeout_s, headers={"User-Agent": USER_AGENT})
     except requests.Timeout as err:
         raise WeatherError(f"{name}: no answer within {config.weather_timeout_s:g} s") from err
-    except requests.RequestException as err:
+    except (requests.RequestException, OSError) as err:
         # str(err) would carry the URL, and with it the API key: name the failure's type only.
         raise WeatherError(f"{name}: request failed ({type(err).__name__})") from err
     if response.status_code != 200:

@@ -52,3 +52,20 @@ def test_secrets_stay_out_of_logs_outputs_and_files(harness: Harness, simulated)
     assert OWM_KEY.encode() not in written
     logs = b"".join(p.read_bytes() for p in (harness.data_dir / "logs").glob("*"))
     assert PVS_SERIAL.encode() not in logs
+
+
+def test_the_log_filter_masks_a_secret_that_slipped_into_a_message(tmp_path):
+    import io
+    import logging
+
+    from pvs6sup.logs import add_log_file, configured_logging, redact
+
+    stderr = io.StringIO()
+    with configured_logging(stderr, 0) as logger:
+        redact(logger, (OWM_KEY,))
+        add_log_file(logger, tmp_path)
+        logger.warning("request to %s failed", f"https://x/?appid={OWM_KEY}")
+        logging.getLogger("pvs6sup.weather").error("again: %s", OWM_KEY)
+    log_text = (tmp_path / "logs" / "pvs6-supervisor.log").read_text()
+    assert OWM_KEY not in stderr.getvalue() and OWM_KEY not in log_text
+    assert stderr.getvalue().count("***") == 2 and log_text.count("***") == 2
