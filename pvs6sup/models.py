@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 WORKING = "working"
@@ -86,7 +86,6 @@ class Reading:
     site: SiteFigures
     cloud_cover_pct: float | None = None
     raw_path: str | None = None
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def inverters_total(self) -> int:
