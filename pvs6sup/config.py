@@ -18,6 +18,7 @@ from .errors import ConfigError
 DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
 CONSUMPTION_METER_MODES = ("auto", "net", "gross")
+PVS_FIRMWARE_CHOICES = ("auto", "legacy", "varserver")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class Config:
     weather_timeout_s: float
     timezone: tzinfo
     consumption_meter_mode: str
+    pvs_firmware: str = "auto"  # auto | legacy | varserver (new firmware, authenticated)
+    pvs_serial: str | None = field(default=None, repr=False)  # its last 5 characters are the password
+    pvs_password: str | None = field(default=None, repr=False)
 
 
 class _Reader:
@@ -155,6 +159,11 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
 
     zone = _timezone(reader)
     mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
+    pvs_firmware = reader.choice("PVS_FIRMWARE", PVS_FIRMWARE_CHOICES, "auto")
+    pvs_serial = reader.text("PVS_SERIAL")
+    if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
+        reader.problems.append("PVS_SERIAL: expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
+    pvs_password = reader.text("PVS_PASSWORD")
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -171,4 +180,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         weather_timeout_s=weather_timeout,
         timezone=zone,
         consumption_meter_mode=mode,
+        pvs_firmware=pvs_firmware,
+        pvs_serial=pvs_serial,
+        pvs_password=pvs_password,
     )
