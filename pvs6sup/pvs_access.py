@@ -139,7 +139,7 @@ def _password(config: Config, runtime: Runtime, info: FirmwareInfo | None) -> tu
             "cannot log in to the PVS: its serial could not be read from supervisor/info; set PVS_SERIAL "
             "(printed on the PVS's label, or shown by the SunStrong app)"
         )
-    return info.serial[-5:].upper(), "the serial the PVS reported (set PVS_SERIAL or PVS_PASSWORD to override)"
+    return info.serial[-5:].upper(), "the serial the PVS reported"
 
 
 def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at: datetime) -> gateway.Answer:

@@ -155,8 +155,8 @@ class VarsClient:
             self._forget()
             raise AuthenticationError(
                 f"authentication failed: the PVS refused the login (HTTP {answer.status_code}) with the password "
-                f"from {source}; check PVS_SERIAL (the PVS's serial, whose last 5 characters are the password) "
-                f"or PVS_PASSWORD"
+                f"from {source}; check PVS_SERIAL (the PVS's serial: its last 5 characters are the password) "
+                "or set PVS_PASSWORD"
             )
         gateway.check(answer)
         token = _token_from(answer.body) or jar_token
