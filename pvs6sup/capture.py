@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .devicelist import parse_devicelist
+from . import varserver
+from .devicelist import decode_json, devicelist_from_json
 from .models import DeviceList, Reading
 from .site import derive_site
 
 
 def parse_capture(body: bytes) -> DeviceList:
-    """The device list in a capture's bytes; PVSAnswerError if it holds none."""
-    return parse_devicelist(body)
+    """The device list in a capture's bytes; PVSAnswerError if it holds none.
+
+    Recognises a legacy DeviceList answer, this program's varserver archive (new firmware), and a
+    bare /vars fmt=obj body.
+    """
+    document = decode_json(body)
+    if varserver.is_archive(document):
+        return varserver.devicelist_from_archive(document)
+    if varserver.is_vars_dump(document):
+        return varserver.devicelist_from_vars(document)
+    return devicelist_from_json(document)
 
 
 def reading_from_capture(body: bytes, fetched_at: datetime, mode: str = "auto", raw_path: str | None = None) -> Reading:

@@ -18,6 +18,7 @@ from .errors import ConfigError
 DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
 CONSUMPTION_METER_MODES = ("auto", "net", "gross")
+PVS_FIRMWARE_CHOICES = ("auto", "legacy", "varserver")
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,15 @@ class Config:
     consumption_meter_mode: str
     raw_retention_days: int = 400
     max_clock_skew_s: float | None = 600.0  # None: do not compare with the PVS's clock
+    pvs_firmware: str = "auto"  # auto | legacy | varserver (new firmware, authenticated)
+    pvs_serial: str | None = field(default=None, repr=False)  # its last 5 characters are the password
+    pvs_password: str | None = field(default=None, repr=False)
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""
-        return tuple(s for s in (self.openweathermap_api_key,) if s)
+        serial_password = self.pvs_serial[-5:] if self.pvs_serial else None
+        candidates = (self.openweathermap_api_key, self.pvs_password, self.pvs_serial, serial_password)
+        return tuple(s for s in candidates if s)
 
 
 class _Reader:
@@ -163,6 +169,11 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
     retention = reader.number("RAW_RETENTION_DAYS", 400, 0, 36500, "a whole number of days (0 keeps all)")
     skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the check off)")
+    pvs_firmware = reader.choice("PVS_FIRMWARE", PVS_FIRMWARE_CHOICES, "auto")
+    pvs_serial = reader.text("PVS_SERIAL")
+    if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
+        reader.problems.append("PVS_SERIAL: expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
+    pvs_password = reader.text("PVS_PASSWORD")
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -181,4 +192,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         consumption_meter_mode=mode,
         raw_retention_days=int(retention or 0),
         max_clock_skew_s=skew_min * 60 if skew_min else None,
+        pvs_firmware=pvs_firmware,
+        pvs_serial=pvs_serial,
+        pvs_password=pvs_password,
     )

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from . import archive, csvlog, gateway, retention, weather
+from . import archive, csvlog, firmware, gateway, pvs_access, retention, weather
 from .capture import reading_from_capture
 from .clock import ClockError, clock_problem
 from .config import Config
@@ -25,7 +25,11 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     The raw bytes are archived before they are judged, so an unusable answer can still be diagnosed.
     """
     fetched_at = runtime.now()
-    answer = gateway.fetch_device_list(runtime.session, config.pvs_base_url, config.pvs_timeout_s)
+    access = pvs_access.choose_access(config, runtime)  # supervisor/info at most once a day
+    if access.path == firmware.VARSERVER:
+        answer = pvs_access.fetch_varserver(config, runtime, access, fetched_at)
+    else:
+        answer = pvs_access.fetch_legacy(config, runtime)  # one request, as ever
     raw_path = archive.store_raw(config.data_dir, fetched_at, answer.body) if keep_raw else None
     if raw_path is not None:
         log.debug("archived %d bytes as %s", len(answer.body), raw_path)
@@ -33,6 +37,9 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     reading = reading_from_capture(
         answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
     )
+    reading = replace(reading, access=access.description)
+    if access.path == firmware.VARSERVER and keep_raw:
+        pvs_access.remember_inverters(config.data_dir, reading.devices, fetched_at)
     for warning in reading.devices.warnings:
         log.warning("device list: %s", warning)
     has_consumption_meter = any(m.role == "consumption" for m in reading.devices.meters)

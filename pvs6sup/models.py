@@ -86,6 +86,7 @@ class Reading:
     site: SiteFigures
     cloud_cover_pct: float | None = None
     raw_path: str | None = None
+    access: str | None = None  # how the PVS was read, e.g. "legacy DeviceList over http (PVS6, build 61839)"
 
     @property
     def inverters_total(self) -> int:

@@ -45,6 +45,8 @@ def status_text(reading: Reading, zone: tzinfo) -> str:
             f"PVS          {pvs.model or '?'} {mask_pvs_serial(pvs.serial)}, firmware {pvs.firmware or '?'}, "
             f"up {age_text(pvs.uptime_s)}"
         )
+    if reading.access:
+        lines.append(f"Access       {reading.access}")
     source = " (sum of inverters)" if site.production_source == "inverters" else ""
     lines += [
         f"Production   {_kw(site.production_kw)}{source}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -245,6 +246,18 @@ class SimulatedSite:
         }
 
 
+def supervisor_info(build: int, serial: str = PVS_SERIAL) -> dict[str, Any]:
+    """The supervisor object of /cgi-bin/dl_cgi/supervisor/info for a PVS6 of this build."""
+    year_month = "2025.09" if build >= 61845 else "2025.06"
+    return {
+        "SWVER": f"{year_month}, Build {build}",
+        "SERIAL": serial,
+        "MODEL": "PVS6",
+        "BUILD": build,
+        "FWVER": "1.0.0",
+    }
+
+
 def pvs_time(when: datetime) -> str:
     """A UTC moment in the PVS's 'YYYY,MM,DD,HH,MM,SS' form."""
     return when.astimezone(timezone.utc).strftime("%Y,%m,%d,%H,%M,%S")
@@ -267,12 +280,14 @@ class SimulatedPVS:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     forced: list[ForcedAnswer] = field(default_factory=list)  # consumed one per DeviceList request
     requests: list[str] = field(default_factory=list)
+    ssl_context: ssl.SSLContext | None = None  # serve https (new firmware) with this server context
     _server: ThreadingHTTPServer | None = None
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start the server first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def device_list_requests(self) -> int:
@@ -284,9 +299,11 @@ class SimulatedPVS:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 simulator.requests.append(self.path)
-                status, body, content_type = simulator.answer(self.path)
+                status, body, content_type, extra = simulator.answer_request(self.path, dict(self.headers))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                for name, value in extra:
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -296,6 +313,8 @@ class SimulatedPVS:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        if self.ssl_context is not None:
+            self._server.socket = self.ssl_context.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulated-pvs", daemon=True
         ).start()
@@ -313,10 +332,20 @@ class SimulatedPVS:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def answer_request(self, path: str, headers: dict[str, str]) -> tuple[int, bytes, str, list[tuple[str, str]]]:
+        """Route one request with its headers: (status, body, content type, extra headers)."""
+        return (*self.answer(path), [])
+
     def answer(self, path: str) -> tuple[int, bytes, str]:
         """Route one request: (status, body, content type)."""
         parts = urlsplit(path)
         query = parse_qs(parts.query)
+        if parts.path == "/cgi-bin/dl_cgi/supervisor/info":
+            return (
+                200,
+                json.dumps({"result": "succeed", "supervisor": supervisor_info(61839)}).encode(),
+                "application/json",
+            )
         if parts.path == "/cgi-bin/dl_cgi" and query.get("Command") == ["DeviceList"]:
             if self.forced:
                 forced = self.forced.pop(0)
