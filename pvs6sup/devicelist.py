@@ -80,14 +80,9 @@ def devicelist_from_json(document: Any) -> DeviceList:
             continue
         if kind not in ("meter", "inverter"):
             continue
-        serial = text(device.get("SERIAL"))
+        serial = admit_serial(kind, text(device.get("SERIAL")), index, seen, warnings)
         if serial is None:
-            warnings.append(f"a {kind} without a SERIAL (device #{index}); ignored")
             continue
-        if serial in seen:
-            warnings.append(f"{kind} {mask_serial(serial)} listed twice; the first entry kept")
-            continue
-        seen.add(serial)
         if kind == "meter":
             meter = _meter(device, serial)
             if meter is None:
@@ -100,6 +95,18 @@ def devicelist_from_json(document: Any) -> DeviceList:
     if supervisor is None and not meters and not inverters:
         raise PVSAnswerError("the PVS device list holds no supervisor, meter or inverter")
     return DeviceList(supervisor, tuple(meters), tuple(inverters), tuple(warnings))
+
+
+def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warnings: list[str]) -> str | None:
+    """The serial if it is new (and now seen); None, with a warning, if it is missing or repeated."""
+    if serial is None:
+        warnings.append(f"a {kind} without a serial (#{index}); ignored")
+        return None
+    if serial in seen:
+        warnings.append(f"{kind} {mask_serial(serial)} listed twice; the first entry kept")
+        return None
+    seen.add(serial)
+    return serial
 
 
 def _json_type(value: Any) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .devicelist import INVERTER_KW, LIFETIME_KWH, METER_KW, TEMPERATURE_C, meter_role
+from .devicelist import INVERTER_KW, LIFETIME_KWH, METER_KW, TEMPERATURE_C, admit_serial, meter_role
 from .errors import PVSAnswerError
 from .models import ERROR, WORKING, DeviceList, InverterReading, MeterReading, SupervisorStatus
 from .site import GROSS_LINESIDE, NET_LOADSIDE
@@ -172,26 +172,19 @@ def devicelist_from_vars(
     meters: list[MeterReading] = []
     inverters: list[InverterReading] = []
     seen: set[str] = set()
-    for params in _devices(namespace, "meter"):
-        serial = text(params.get("sn"))
-        if serial is None or serial in seen:
-            warnings.append("a meter without a serial, or listed twice; ignored")
+    for index, params in enumerate(_devices(namespace, "meter")):
+        serial = admit_serial("meter", text(params.get("sn")), index, seen, warnings)
+        if serial is None:
             continue
-        seen.add(serial)
         meter = _meter(params, serial, namespace)
         if meter is None:
             warnings.append(f"meter {mask_serial(serial)}: cannot tell production from consumption")
         else:
             meters.append(meter)
     for index, params in enumerate(_devices(namespace, "inverter")):
-        serial = text(params.get("sn"))
+        serial = admit_serial("inverter", text(params.get("sn")), index, seen, warnings)
         if serial is None:
-            warnings.append(f"an inverter without a serial (#{index}); ignored")
             continue
-        if serial in seen:
-            warnings.append(f"inverter {mask_serial(serial)} listed twice; the first entry kept")
-            continue
-        seen.add(serial)
         inverters.append(_inverter(params, serial, reference))
     for serial, last_heard in sorted((known_inverters or {}).items()):
         if serial not in seen:
