@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from . import archive, csvlog, gateway, weather
+from . import archive, csvlog, gateway, sheets, weather
 from .capture import reading_from_capture
 from .config import Config
 from .errors import DeliveryError
@@ -52,6 +52,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             cloud = None
         reading = replace(reading, cloud_cover_pct=cloud)
         csvlog.append_reading(config.data_dir, reading, config.timezone)
+        if config.sheets_enabled:
+            sheets.queue_reading(config.data_dir, reading, config.timezone)
+            try:
+                sheets.deliver(config, runtime)
+            except DeliveryError as err:
+                log.warning("%s", err)
 
         # The reading is now recorded. Later steps go here, each catching its own DeliveryError
         # so that a failure defers it to the next cycle without losing the reading:
