@@ -166,7 +166,8 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
             sent = pending - len(outbox.pending(config.data_dir))
             runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
             raise
-    runtime.stdout.write(f"Google Sheets: {pending} pending, {pending} sent\n")
+    sent = pending - len(outbox.pending(config.data_dir))
+    runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
     return ExitStatus.OK
 
 

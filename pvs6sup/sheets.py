@@ -245,7 +245,9 @@ class _Tokens:
     def _cached(self) -> str | None:
         try:
             document = json.loads(self.path.read_bytes())
-            if document["key"] == self._key_id() and self.now < datetime.fromisoformat(document["expires_at"]):
+            expires_at = datetime.fromisoformat(document["expires_at"])
+            # The upper bound catches a clock that jumped back since the token was stored.
+            if document["key"] == self._key_id() and self.now < expires_at <= self.now + timedelta(hours=1):
                 return str(document["access_token"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -618,7 +620,7 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     if cache.not_before is not None:
         cache.not_before = None
         cache.save()
-    log.info("Google Sheets: %d rows sent", delivery.sent)
+    log.log(logging.INFO if delivery.sent > 1 else logging.DEBUG, "Google Sheets: %d rows sent", delivery.sent)
     return Result(count, delivery.sent)
 
 

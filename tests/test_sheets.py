@@ -142,6 +142,16 @@ def test_a_steady_cycle_makes_one_call_and_never_more_than_two_with_the_hourly_t
     assert len(google.tab(TAB).data) == 25
 
 
+def test_a_token_google_no_longer_accepts_is_replaced_at_once_and_the_row_still_goes(harness, google):
+    cycles(harness, 1)
+    token_file = harness.data_dir / "sheets" / "google-token.json"
+    document = json.loads(token_file.read_text())
+    token_file.write_text(json.dumps({**document, "access_token": "revoked"}))
+    result = cycles(harness, 1)[0]
+    assert result.stderr == "" and google.tokens_issued == 2
+    assert sheet_times(google) == wall(csv_timestamps(harness))
+
+
 def test_the_token_is_cached_privately_and_never_logged(harness, google):
     cycles(harness, 2)
     token_file = harness.data_dir / "sheets" / "google-token.json"
