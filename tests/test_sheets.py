@@ -451,3 +451,8 @@ def test_reading_rows_for_sheets_are_built_from_the_csv_row():
     reading = replace(reading_from_capture(site.render(moment), moment), cloud_cover_pct=40.0)
     row = sheets.sheet_row({"row": reading_row(reading, ZONE), "inverters_kw": {}}, ["cloud_cover_pct", "timestamp"])
     assert row == [40, "2026-06-21 13:00:00"]
+
+
+def test_flush_has_help_listing_the_exit_codes(harness: Harness, capsys):
+    assert harness.run("flush", "--help").code == 0
+    assert "exit codes:" in capsys.readouterr().out
