@@ -1,15 +1,14 @@
 """Google Sheets delivery: every queued reading appended exactly once, in order, in as few calls as possible.
 
-gspread and google-auth are imported only inside the functions that talk to Google, so a run with
-Sheets off never loads them. A steady cycle makes one HTTPS call (the append); about once an hour a
-token exchange adds a second. Worksheet metadata (sheetId, header, last row) and the access token are
-cached in DATA_DIR/sheets/, and the token is fetched with Credentials.refresh() directly so google-auth
-never starts its background iamcredentials lookup (that lookup hangs off before_request).
+gspread is imported only when there is something to send, so a run with Sheets off never loads it. A
+steady cycle makes one HTTPS call (the append); about once an hour a token exchange adds a second
+(googleauth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/sheets/ so that
+no cycle needs a metadata call except the first of a new tab.
 
 Exactly once: outbox.mark_sending() is written before each append. If the answer never comes (timeout,
-dropped connection, 5xx, kill -9), the next attempt first reads the tail of column A and counts the
-rows that landed. The whole Sheets step is bounded by BUDGET_S; a 429/5xx stops it until the next cycle
-(or until Retry-After).
+dropped connection, 5xx, kill -9), the next attempt first reads the tail of column A and confirms the
+rows that landed. The whole Sheets step is bounded by BUDGET_S; a 429/5xx stops it until the next
+cycle (or until Retry-After).
 """
 
 from __future__ import annotations
@@ -18,48 +17,51 @@ import json
 import logging
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from . import outbox
-from .config import Config, env_file_warnings
+from .config import Config
 from .csvlog import READING_COLUMNS, cell, reading_row
-from .errors import DeliveryError, StorageError
+from .errors import StorageError
 from .files import atomic_write
+from .googleauth import (
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    Deadline,
+    GoogleSession,
+    Key,
+    OutOfTimeError,
+    SheetsError,
+    Tokens,
+    load_key,
+)
 from .models import Reading
 from .runtime import Runtime
+from .sheetcells import (
+    INVERTER_SUFFIX,
+    WALL_FORMAT,
+    inverter_column,
+    landed_count,
+    row_identity,
+    sheet_row,
+    wall_time,
+    worksheet_title,
+)
 
 log = logging.getLogger(__name__)
 
-SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 BUDGET_S = 30.0  # Sheets never delays a cycle by more than about this
-CONNECT_TIMEOUT_S = 10.0
-READ_TIMEOUT_S = 25.0
 MAX_ROWS_PER_APPEND = 2500  # ~25 cells a row: well under Google's advised 2 MB per request
-TOKEN_MARGIN = timedelta(minutes=5)  # fetch a new token this long before the old one expires
 MAX_RETRY_AFTER = timedelta(hours=6)
 CELL_LIMIT = 10_000_000
 CELL_WARNING = 8_000_000
 CACHE_FILE = "sheets-cache.json"
-TOKEN_FILE = "google-token.json"  # noqa: S105 (a file name, not a secret)
-INVERTER_SUFFIX = "_kw"
-_SHEETS_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 (Sheets' day 0; wall times are naive)
-_WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
 _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
-
-
-class SheetsError(DeliveryError):
-    """Google Sheets delivery failed this time; the rows stay queued."""
-
-
-class _OutOfTimeError(SheetsError):
-    """The time budget ran out before a request could be sent (so nothing was sent)."""
-
 
 # --- queueing (no Google libraries needed) ---------------------------------------------------------
 
@@ -71,64 +73,6 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
         "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
     }
     return outbox.enqueue(data_dir, reading.fetched_at, payload)
-
-
-def inverter_column(serial: str) -> str:
-    return serial + INVERTER_SUFFIX
-
-
-def wall_time(timestamp: str) -> datetime:
-    """The local wall-clock time of a CSV timestamp (ISO 8601 with offset), naive."""
-    return datetime.fromisoformat(timestamp).replace(tzinfo=None)
-
-
-def worksheet_title(base: str, timestamp: str) -> str:
-    """One worksheet per year, so no tab grows without end: 'Readings 2026'."""
-    return f"{base} {wall_time(timestamp).year}"
-
-
-def typed_cell(text: str) -> int | float | str | None:
-    """A CSV cell as Sheets should see it: a number, an empty cell (None), or text that is never a formula."""
-    if text == "":
-        return None
-    try:
-        return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
-    except ValueError:
-        return "'" + text if text[:1] in "=+-@" else text
-
-
-def sheet_row(payload: dict[str, Any], columns: list[str]) -> list[Any]:
-    """The row of values for a worksheet whose header is `columns`."""
-    row, inverters = payload["row"], payload["inverters_kw"]
-    values: list[Any] = []
-    for name in columns:
-        if name == "timestamp":
-            values.append(wall_time(row["timestamp"]).strftime(_WALL_FORMAT))  # USER_ENTERED makes it a date
-        elif name in row:
-            values.append(typed_cell(row[name]))
-        else:
-            values.append(typed_cell(inverters.get(name[: -len(INVERTER_SUFFIX)], "")))
-    return values
-
-
-def row_identity(value: Any) -> int | None:
-    """Seconds since Sheets' epoch for a timestamp cell, read back as a serial number or as text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return round(value * 86400)
-    if isinstance(value, str):
-        try:
-            return round((datetime.strptime(value.strip(), _WALL_FORMAT) - _SHEETS_EPOCH).total_seconds())  # noqa: DTZ007
-        except ValueError:
-            return None
-    return None
-
-
-def landed_count(tail: list[int | None], batch: list[int | None]) -> int:
-    """How many of the batch's first rows the sheet's tail ends with (appends are atomic: all or none)."""
-    for count in range(len(batch), 0, -1):
-        if len(tail) >= count and tail[-count:] == batch[:count]:
-            return count
-    return 0
 
 
 # --- local state ---------------------------------------------------------------------------------
@@ -177,130 +121,6 @@ class _Cache:
         atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
 
 
-@dataclass(frozen=True)
-class _Key:
-    path: Path
-    info: dict[str, Any] = field(repr=False)
-
-    @property
-    def client_email(self) -> str:
-        return str(self.info["client_email"])
-
-
-def load_key(path: Path) -> _Key:
-    """Read the service-account JSON key; SheetsError naming the problem (never its contents)."""
-    for warning in env_file_warnings(path):
-        log.warning("%s", warning)
-    try:
-        info = json.loads(path.read_bytes())
-    except FileNotFoundError as err:
-        raise SheetsError(f"Google Sheets: GOOGLE_SERVICE_ACCOUNT_FILE: no such file: {path}") from err
-    except OSError as err:
-        raise SheetsError(f"Google Sheets: cannot read the key {path}: {err.strerror or err}") from err
-    except ValueError as err:
-        raise SheetsError(f"Google Sheets: {path} is not a JSON key file") from err
-    needed = ("client_email", "private_key", "token_uri")
-    if not isinstance(info, dict) or info.get("type") != "service_account" or not all(info.get(k) for k in needed):
-        raise SheetsError(
-            f"Google Sheets: {path} is not a service-account key; create a JSON key for a service account "
-            "(see README, Google Sheets)"
-        )
-    return _Key(path, info)
-
-
-class _Deadline:
-    """The Sheets step's time budget: each request gets a timeout that fits in what is left."""
-
-    def __init__(self, budget_s: float) -> None:
-        self.budget_s = budget_s
-        self.end = time.monotonic() + budget_s
-
-    def timeout(self) -> tuple[float, float]:
-        left = self.end - time.monotonic()
-        if left < 1:
-            raise _OutOfTimeError(f"Google Sheets: stopped after {self.budget_s:g} s; the rows wait for the next cycle")
-        return min(CONNECT_TIMEOUT_S, left), min(READ_TIMEOUT_S, left)
-
-
-class _Tokens:
-    """An OAuth access token for the key, kept on disk (0600) until shortly before it expires."""
-
-    def __init__(self, key: _Key, data_dir: Path, session: requests.Session, deadline: _Deadline, now: datetime):
-        self.key, self.session, self.deadline, self.now = key, session, deadline, now
-        self.path = data_dir / outbox.FOLDER / TOKEN_FILE
-        self._token: str | None = None
-
-    def _key_id(self) -> str:
-        return f"{self.key.client_email}/{self.key.info.get('private_key_id', '')}"
-
-    def token(self) -> str:
-        if self._token is None:
-            self._token = self._cached() or self._fetch()
-        return self._token
-
-    def discard(self) -> None:
-        self._token = None
-        self.path.unlink(missing_ok=True)
-
-    def _cached(self) -> str | None:
-        try:
-            document = json.loads(self.path.read_bytes())
-            expires_at = datetime.fromisoformat(document["expires_at"])
-            # The upper bound catches a clock that jumped back since the token was stored.
-            if document["key"] == self._key_id() and self.now < expires_at <= self.now + timedelta(hours=1):
-                return str(document["access_token"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        return None
-
-    def _fetch(self) -> str:
-        from google.auth.transport.requests import Request
-        from google.oauth2 import service_account
-
-        try:
-            credentials = service_account.Credentials.from_service_account_info(self.key.info, scopes=SCOPES)
-        except ValueError as err:
-            raise SheetsError(f"Google Sheets: {self.key.path} holds no usable private key") from err
-        google_request = Request(self.session)
-
-        def timed_request(*args: Any, **kwargs: Any) -> Any:
-            kwargs["timeout"] = self.deadline.timeout()
-            return google_request(*args, **kwargs)
-
-        # refresh() itself, not before_request(): no background iamcredentials call is started.
-        credentials.refresh(timed_request)
-        lifetime = timedelta(hours=1)
-        if credentials.expiry is not None:
-            lifetime = credentials.expiry.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)
-        document = {
-            "key": self._key_id(),
-            "access_token": credentials.token,
-            "expires_at": (self.now + lifetime - TOKEN_MARGIN).isoformat(),
-        }
-        atomic_write(self.path, json.dumps(document).encode())
-        return str(credentials.token)
-
-
-class _GoogleSession:
-    """What gspread's HTTPClient sends through: the run's session, a bearer token, a bounded timeout.
-
-    A 401 (token revoked or expired early) gets one retry with a fresh token; a 401 means nothing was done.
-    """
-
-    def __init__(self, session: requests.Session, tokens: _Tokens, deadline: _Deadline) -> None:
-        self.session, self.tokens, self.deadline = session, tokens, deadline
-
-    def request(self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        kwargs.pop("timeout", None)
-        for attempt in (1, 2):
-            auth = {**(headers or {}), "Authorization": f"Bearer {self.tokens.token()}"}
-            response = self.session.request(method, url, headers=auth, timeout=self.deadline.timeout(), **kwargs)
-            if response.status_code != 401 or attempt == 2:
-                return response
-            self.tokens.discard()
-        raise AssertionError("unreachable")
-
-
 # --- talking to Google ---------------------------------------------------------------------------
 
 
@@ -340,15 +160,15 @@ def _parse_header(title: str, header: list[Any]) -> list[str]:
 class _Delivery:
     """One delivery attempt: reconcile an unknown outcome, then append everything pending."""
 
-    def __init__(self, config: Config, runtime: Runtime, key: _Key, cache: _Cache) -> None:
+    def __init__(self, config: Config, runtime: Runtime, key: Key, cache: _Cache) -> None:
         from gspread.http_client import HTTPClient
 
         self.config, self.cache = config, cache
         self.data_dir = config.data_dir
         self.spreadsheet_id = cache.spreadsheet_id
-        self.deadline = _Deadline(BUDGET_S)
-        self.tokens = _Tokens(key, self.data_dir, runtime.session, self.deadline, runtime.now())
-        self.api = HTTPClient(auth=None, session=_GoogleSession(runtime.session, self.tokens, self.deadline))  # type: ignore[arg-type]
+        self.deadline = Deadline(BUDGET_S)
+        self.tokens = Tokens(key, self.data_dir / outbox.FOLDER, runtime.session, self.deadline, runtime.now())
+        self.api = HTTPClient(auth=None, session=GoogleSession(runtime.session, self.tokens, self.deadline))  # type: ignore[arg-type]
         self.api.set_timeout((CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
         self.sent = 0
 
@@ -374,7 +194,7 @@ class _Delivery:
         if not tail and start > 1:  # rows were deleted above: read the whole column
             start, tail = 1, self._column_a(sending.target, 1)
         batch = [e for e in outbox.pending(self.data_dir) if sending.first <= e.seq <= sending.last]
-        ids = [row_identity(wall_time(e.payload["row"]["timestamp"]).strftime(_WALL_FORMAT)) for e in batch]
+        ids = [row_identity(wall_time(e.payload["row"]["timestamp"]).strftime(WALL_FORMAT)) for e in batch]
         landed = landed_count([row_identity(v) for v in tail], ids)
         if landed:
             outbox.confirm(self.data_dir, batch[landed - 1].seq)
@@ -495,7 +315,7 @@ def _status(err: BaseException) -> int | None:
 def _surely_not_applied(err: BaseException) -> bool:
     """Google answered with a 4xx (rejected, rate-limited), or nothing was sent at all."""
     status = _status(err)
-    return isinstance(err, _OutOfTimeError) or (status is not None and 400 <= status < 500)
+    return isinstance(err, OutOfTimeError) or (status is not None and 400 <= status < 500)
 
 
 def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, list[outbox.Entry]]]:
@@ -533,7 +353,7 @@ def _api_message(err: BaseException) -> str:
     return " ".join(str(message).split())[:160]
 
 
-def _explain(err: BaseException, key: _Key, config: Config, waiting: str) -> str:
+def _explain(err: BaseException, key: Key, config: Config, waiting: str) -> str:
     """One line saying what went wrong and what fixes it."""
     from google.auth import exceptions as auth_errors
 
@@ -584,9 +404,6 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
 
     `force` ignores a Retry-After wait (the flush command).
     """
-    from google.auth import exceptions as auth_errors
-    from gspread.exceptions import APIError
-
     assert config.google_sheet_id is not None and config.google_service_account_file is not None
     data_dir, now = config.data_dir, runtime.now()
     state = outbox.read_state(data_dir)
@@ -598,6 +415,9 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
         log.info("Google Sheets: waiting until %s as Google asked; %d rows queued", cache.not_before, count)
         return Result(count, 0, cache.not_before)
     key = load_key(config.google_service_account_file)
+    from google.auth import exceptions as auth_errors  # only now: a run with nothing to send never loads them
+    from gspread.exceptions import APIError
+
     delivery = _Delivery(config, runtime, key, cache)
     try:
         delivery.tokens.token()
@@ -613,7 +433,7 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
         raise SheetsError(
             _explain(err, key, config, f"{left} row{'s' if left != 1 else ''} kept for the next try")
         ) from err
-    except _OutOfTimeError as err:
+    except OutOfTimeError as err:
         raise SheetsError(f"{err} ({outbox.pending_count(data_dir)} rows)") from err
     except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented
         raise SheetsError(f"Google Sheets: unexpected answer from Google ({type(err).__name__}: {err})") from err
@@ -636,4 +456,5 @@ def backlog_line(data_dir: Path, now: datetime) -> str | None:
         return "Sheets queue  empty (all delivered)"
     from .report import age_text
 
-    return f"Sheets queue  {waiting.rows} rows waiting, the oldest for {age_text(waiting.oldest_age_s)}"
+    rows = f"{waiting.rows} row{'s' if waiting.rows != 1 else ''}"
+    return f"Sheets queue  {rows} waiting, the oldest for {age_text(waiting.oldest_age_s)}"

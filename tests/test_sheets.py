@@ -14,7 +14,7 @@ import responses
 from conftest import ROOT, Harness
 from google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 
-from pvs6sup import outbox, sheets
+from pvs6sup import googleauth, outbox, sheetcells, sheets
 from pvs6sup.capture import reading_from_capture
 from pvs6sup.config import load_config
 from pvs6sup.csvlog import READING_COLUMNS, reading_row
@@ -289,7 +289,7 @@ class Killed(BaseException):
 
 
 def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(harness, google, monkeypatch, tmp_path):
-    real_write, real_serve = sheets.atomic_write, google._serve
+    real_write, real_serve = outbox.atomic_write, google._serve
     step, killed_at = 0, None
 
     def maybe_kill(where: str) -> None:
@@ -310,7 +310,7 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
         maybe_kill("after Google applied")
         return outcome
 
-    for module in (outbox, sheets):
+    for module in (outbox, sheets, googleauth):
         monkeypatch.setattr(module, "atomic_write", atomic_write)
     monkeypatch.setattr(google, "_serve", serve)
     kill, killed_somewhere = 0, True
@@ -423,12 +423,12 @@ def test_with_sheets_off_a_cycle_never_imports_gspread_or_google_auth(harness, s
 
 
 def test_cells_are_typed_and_device_text_never_becomes_a_formula():
-    assert sheets.typed_cell("") is None
-    assert sheets.typed_cell("12") == 12 and sheets.typed_cell("-0.25") == -0.25
-    assert sheets.typed_cell("=IMPORTXML(1)") == "'=IMPORTXML(1)"
-    assert sheets.typed_cell("@x") == "'@x" and sheets.typed_cell("working") == "working"
+    assert sheetcells.typed_cell("") is None
+    assert sheetcells.typed_cell("12") == 12 and sheetcells.typed_cell("-0.25") == -0.25
+    assert sheetcells.typed_cell("=IMPORTXML(1)") == "'=IMPORTXML(1)"
+    assert sheetcells.typed_cell("@x") == "'@x" and sheetcells.typed_cell("working") == "working"
     payload = {"row": {"timestamp": "2026-06-21T13:00:00-07:00", "production_kw": "1.5"}, "inverters_kw": {"A": ""}}
-    assert sheets.sheet_row(payload, ["timestamp", "production_kw", "A_kw", "B_kw"]) == [
+    assert sheetcells.sheet_row(payload, ["timestamp", "production_kw", "A_kw", "B_kw"]) == [
         "2026-06-21 13:00:00",
         1.5,
         None,
@@ -437,19 +437,20 @@ def test_cells_are_typed_and_device_text_never_becomes_a_formula():
 
 
 def test_the_tail_check_matches_only_a_batch_at_the_very_end():
-    assert sheets.landed_count([1, 2, 3, 4], [3, 4]) == 2
-    assert sheets.landed_count([1, 2, 3], [4, 5]) == 0
-    assert sheets.landed_count([1, 2, 3], [3, 4]) == 1
+    assert sheetcells.landed_count([1, 2, 3, 4], [3, 4]) == 2
+    assert sheetcells.landed_count([1, 2, 3], [4, 5]) == 0
+    assert sheetcells.landed_count([1, 2, 3], [3, 4]) == 1
     # the fall-back hour repeats 01:05; the earlier 01:05 is not the end of the sheet, so it is not taken
-    assert sheets.landed_count([105, 110, 115, 100], [105]) == 0
-    assert sheets.row_identity("2026-06-21 13:00:00") == sheets.row_identity(46194 + 13 / 24)
+    assert sheetcells.landed_count([105, 110, 115, 100], [105]) == 0
+    assert sheetcells.row_identity("2026-06-21 13:00:00") == sheetcells.row_identity(46194 + 13 / 24)
 
 
 def test_reading_rows_for_sheets_are_built_from_the_csv_row():
     site = SimulatedSite(SiteModel())
     moment = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
     reading = replace(reading_from_capture(site.render(moment), moment), cloud_cover_pct=40.0)
-    row = sheets.sheet_row({"row": reading_row(reading, ZONE), "inverters_kw": {}}, ["cloud_cover_pct", "timestamp"])
+    payload = {"row": reading_row(reading, ZONE), "inverters_kw": {}}
+    row = sheetcells.sheet_row(payload, ["cloud_cover_pct", "timestamp"])
     assert row == [40, "2026-06-21 13:00:00"]
 
 
