@@ -13,7 +13,7 @@ from . import __version__, outbox, sheets
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .demo import run_demo
-from .errors import ConfigError, DeliveryError, ExitStatus, SupervisorError, exit_status_for
+from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
 from .lock import data_dir_lock
 from .logs import add_log_file, configured_logging
 from .report import status_json, status_text
@@ -159,15 +159,12 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
         raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])
     add_log_file(logger, config.data_dir)
     with data_dir_lock(config.data_dir):
-        pending = len(outbox.pending(config.data_dir))
+        pending = outbox.pending_count(config.data_dir)
         try:
             sheets.deliver(config, runtime, force=True)
-        except DeliveryError:
-            sent = pending - len(outbox.pending(config.data_dir))
+        finally:  # also when some rows had to stay: the warning line follows
+            sent = pending - outbox.pending_count(config.data_dir)
             runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
-            raise
-    sent = pending - len(outbox.pending(config.data_dir))
-    runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
     return ExitStatus.OK
 
 

@@ -105,6 +105,16 @@ def test_a_new_year_starts_a_new_worksheet(harness, google):
     assert google.tab("Readings 2027").header == google.tab("Readings 2026").header
 
 
+def test_a_tab_deleted_by_hand_is_made_again_and_nothing_is_lost(harness, google):
+    cycles(harness, 1)
+    del google.tabs[TAB]
+    result = cycles(harness, 1)[0]
+    assert result.code == 0 and "HTTP 400: Unable to parse range" in result.stderr
+    cycles(harness, 1)
+    assert sheet_times(google) == wall(csv_timestamps(harness))[1:]  # the first row went with the old tab
+    assert pending(harness) == 0
+
+
 def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, google):
     from google_fake import Tab
 
@@ -380,6 +390,12 @@ def test_flush_delivers_now_and_prints_the_counts(harness, google):
     result = harness.run("flush")
     assert (result.code, result.stdout, result.stderr) == (0, "Google Sheets: 3 pending, 3 sent\n", "")
     assert harness.run("flush").stdout == "Google Sheets: 0 pending, 0 sent\n"
+    google.shared = False
+    harness.clock.advance(minutes=5)
+    harness.run()
+    result = harness.run("flush")
+    assert (result.code, result.stdout) == (0, "Google Sheets: 1 pending, 0 sent\n")
+    assert "share it with" in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_flush_without_sheets_configured_is_a_configuration_error(harness, simulated):
