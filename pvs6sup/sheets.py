@@ -223,7 +223,8 @@ class _Delivery:
             self.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
         )
         sheets = [s["properties"] for s in meta.get("sheets", [])]
-        cells = sum(p["gridProperties"]["rowCount"] * p["gridProperties"]["columnCount"] for p in sheets)
+        grids = [p.get("gridProperties", {}) for p in sheets]  # a chart on its own sheet has no grid
+        cells = sum(g.get("rowCount", 0) * g.get("columnCount", 0) for g in grids)
         if cells > CELL_WARNING:
             log.warning(
                 "Google Sheets: the spreadsheet uses %.1f of its %d million cells; move old year tabs to another "
@@ -235,7 +236,7 @@ class _Delivery:
         if existing is None:
             return self._create(title, serials)
         header = self.api.values_get(self.spreadsheet_id, f"{_quoted(title)}!1:1").get("values") or [[]]
-        ws = _Worksheet(title, existing["sheetId"], [], existing["gridProperties"]["columnCount"])
+        ws = _Worksheet(title, existing["sheetId"], [], existing.get("gridProperties", {}).get("columnCount", 0))
         if header[0]:
             ws.columns = _parse_header(title, header[0])
         else:  # an empty tab someone made for us: give it the header

@@ -115,6 +115,17 @@ def test_a_tab_deleted_by_hand_is_made_again_and_nothing_is_lost(harness, google
     assert pending(harness) == 0
 
 
+def test_a_spreadsheet_near_its_cell_limit_draws_a_warning_when_a_tab_is_made(harness, google):
+    from google_fake import Tab
+
+    google.tabs["Readings 2025"] = Tab(5, "Readings 2025", row_count=340_000, column_count=25)  # 8.5 M cells
+    result = harness.run()
+    assert "uses 8.5 of its 10 million cells; move old year tabs" in result.stderr
+    assert result.code == 0 and len(google.tab(TAB).data) == 1
+    harness.clock.advance(minutes=5)
+    assert harness.run().stderr == ""  # said once, when the tab was made
+
+
 def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, google):
     from google_fake import Tab
 
