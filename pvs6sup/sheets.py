@@ -428,12 +428,13 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
             delivery.append(title, batch)
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
         left = outbox.pending_count(data_dir)
+        waiting = f"{left} row{'s' if left != 1 else ''} kept for the next try"
         if _status(err) == 429:
             cache.not_before = _retry_after(err, now)
             cache.save()
-        raise SheetsError(
-            _explain(err, key, config, f"{left} row{'s' if left != 1 else ''} kept for the next try")
-        ) from err
+            if cache.not_before is not None:
+                waiting += f", not before {cache.not_before.astimezone(config.timezone):%H:%M} as Google asked"
+        raise SheetsError(_explain(err, key, config, waiting)) from err
     except OutOfTimeError as err:
         raise SheetsError(f"{err} ({outbox.pending_count(data_dir)} rows)") from err
     except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented

@@ -232,7 +232,8 @@ def test_429_defers_until_retry_after_and_then_delivers(harness, google):
     cycles(harness, 1)
     google.failures.append(Failure(on="append", status=429, headers={"Retry-After": "600"}))
     result = cycles(harness, 1)[0]
-    assert result.code == 0 and "HTTP 429" in result.stderr and "1 row kept" in result.stderr
+    assert result.code == 0 and "HTTP 429" in result.stderr
+    assert "1 row kept for the next try, not before 13:15 as Google asked" in result.stderr
     assert outbox.read_state(harness.data_dir).sending is None  # a 429 surely did not land
     calls = google.google_calls()
     assert cycles(harness, 1)[0].stderr == ""  # 5 min later: still inside the 10 min asked for
