@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, outbox, sheets
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
     )
+    add(
+        "flush",
+        "deliver the queued rows to Google Sheets now and print how many went",
+        "Send every row waiting in DATA_DIR/sheets/outbox.jsonl to Google Sheets now (ignoring a wait that "
+        "Google asked for with Retry-After), then print how many were pending and how many were sent. "
+        "Reads nothing from the PVS.",
+    )
     return parser
 
 
@@ -135,7 +143,30 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
     text = status_json(reading) if args.json else status_text(reading, config.timezone)
+    if args.json and outbox.exists(config.data_dir):
+        document = json.loads(text)
+        waiting = outbox.backlog(config.data_dir, runtime.now())
+        document["sheets_queue"] = {"rows": waiting.rows, "oldest_age_s": waiting.oldest_age_s}
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+    elif not args.json:
+        queue_line = sheets.backlog_line(config.data_dir, runtime.now())
+        text += f"\n\n{queue_line}" if queue_line else ""
     runtime.stdout.write(text + "\n")
+    return ExitStatus.OK
+
+
+def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    config = load(args, runtime, logger)
+    if not config.sheets_enabled:
+        raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])
+    add_log_file(logger, config.data_dir)
+    with data_dir_lock(config.data_dir):
+        pending = outbox.pending_count(config.data_dir)
+        try:
+            sheets.deliver(config, runtime, force=True)
+        finally:  # also when some rows had to stay: the warning line follows
+            sent = pending - outbox.pending_count(config.data_dir)
+            runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
     return ExitStatus.OK
 
 
@@ -147,7 +178,12 @@ def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Log
     return ExitStatus.OK
 
 
-COMMANDS: dict[str, Command] = {"run": command_run, "status": command_status, "demo": command_demo}
+COMMANDS: dict[str, Command] = {
+    "run": command_run,
+    "status": command_status,
+    "demo": command_demo,
+    "flush": command_flush,
+}
 
 
 def _report(error: SupervisorError, logger: logging.Logger) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
 CONSUMPTION_METER_MODES = ("auto", "net", "gross")
 PVS_FIRMWARE_CHOICES = ("auto", "legacy", "varserver")
+DEFAULT_WORKSHEET = "Readings"
+_SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+_SHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,20 @@ class Config:
     pvs_firmware: str = "auto"  # auto | legacy | varserver (new firmware, authenticated)
     pvs_serial: str | None = field(default=None, repr=False)  # its last 5 characters are the password
     pvs_password: str | None = field(default=None, repr=False)
+    # Google Sheets: off unless both the key file and the sheet are set.
+    google_service_account_file: Path | None = None
+    google_sheet_id: str | None = None
+    google_worksheet: str = DEFAULT_WORKSHEET
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""
         serial_password = self.pvs_serial[-5:] if self.pvs_serial else None
         candidates = (self.openweathermap_api_key, self.pvs_password, self.pvs_serial, serial_password)
         return tuple(s for s in candidates if s)
+
+    @property
+    def sheets_enabled(self) -> bool:
+        return self.google_sheet_id is not None and self.google_service_account_file is not None
 
 
 class _Reader:
@@ -94,6 +106,39 @@ def pvs_base_url(host: str) -> str:
     if any(ch in host for ch in "/?# "):
         raise ValueError("expected a host name, an IP address, or an http(s):// URL")
     return f"http://{host}"
+
+
+def sheet_id(value: str) -> str:
+    """The spreadsheet ID from a bare ID or the sheet's URL; ValueError if it is neither."""
+    match = _SHEET_URL_ID.search(value)
+    candidate = match.group(1) if match else value
+    if not _SHEET_ID.fullmatch(candidate):
+        raise ValueError("expected the spreadsheet's ID or its URL (https://docs.google.com/spreadsheets/d/ID/edit)")
+    return candidate
+
+
+def _google_sheets(reader: _Reader, script_dir: Path) -> tuple[Path | None, str | None, str]:
+    key_text = reader.text("GOOGLE_SERVICE_ACCOUNT_FILE")
+    sheet_text = reader.text("GOOGLE_SHEET_ID")
+    worksheet = reader.text("GOOGLE_WORKSHEET", DEFAULT_WORKSHEET) or DEFAULT_WORKSHEET
+    if len(worksheet) > 90:  # a year is appended and Sheets allows 100 characters
+        reader.problems.append(f"GOOGLE_WORKSHEET: at most 90 characters, got {len(worksheet)}")
+    key_file = None
+    if key_text is not None:
+        key_file = Path(os.path.expanduser(key_text))
+        if not key_file.is_absolute():
+            key_file = script_dir / key_file
+    spreadsheet = None
+    if sheet_text is not None:
+        try:
+            spreadsheet = sheet_id(sheet_text)
+        except ValueError as err:
+            reader.problems.append(f"GOOGLE_SHEET_ID: {err}")
+    if key_text is not None and sheet_text is None:
+        reader.problems.append("GOOGLE_SHEET_ID: required with GOOGLE_SERVICE_ACCOUNT_FILE (or unset both)")
+    if sheet_text is not None and key_text is None:
+        reader.problems.append("GOOGLE_SERVICE_ACCOUNT_FILE: required with GOOGLE_SHEET_ID (or unset both)")
+    return key_file, spreadsheet, worksheet
 
 
 def _timezone(reader: _Reader) -> tzinfo:
@@ -174,6 +219,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
         reader.problems.append("PVS_SERIAL: expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
     pvs_password = reader.text("PVS_PASSWORD")
+    key_file, spreadsheet, worksheet = _google_sheets(reader, script_dir)
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -195,4 +241,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         pvs_firmware=pvs_firmware,
         pvs_serial=pvs_serial,
         pvs_password=pvs_password,
+        google_service_account_file=key_file,
+        google_sheet_id=spreadsheet,
+        google_worksheet=worksheet,
     )

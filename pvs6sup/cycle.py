@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from . import archive, csvlog, firmware, gateway, pvs_access, retention, weather
+from . import archive, csvlog, firmware, gateway, pvs_access, retention, sheets, weather
 from .capture import reading_from_capture
 from .clock import ClockError, clock_problem
 from .config import Config
@@ -78,6 +78,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             cloud = None
         reading = replace(reading, cloud_cover_pct=cloud)
         csvlog.append_reading(config.data_dir, reading, config.timezone)
+        if config.sheets_enabled:
+            sheets.queue_reading(config.data_dir, reading, config.timezone)
+            try:
+                sheets.deliver(config, runtime)
+            except DeliveryError as err:
+                log.warning("%s", err)
         retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
 
         # The reading is now recorded. Later steps go here, each catching its own DeliveryError

@@ -1,0 +1,199 @@
+"""A durable local queue of rows waiting for delivery (Google Sheets), safe against kill -9 anywhere.
+
+Two files in DATA_DIR/sheets/:
+- outbox.jsonl: one JSON entry per line, appended whole and fsync'd (a line torn by a crash is ignored
+  and trimmed before the next append). Every entry has a sequence number that only grows.
+- outbox-state.json, written atomically: `delivered_through` (the highest sequence number the
+  receiver confirmed) and `sending` (the range handed to the receiver whose outcome is not yet known).
+
+An entry leaves the queue only when its delivery is confirmed: confirm() moves the cursor first, then
+rewrites the JSONL without delivered lines (a crash in between only leaves lines the cursor skips).
+While `sending` is set, the caller must find out what landed before sending anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .errors import StorageError
+from .files import append_lines, atomic_write
+
+log = logging.getLogger(__name__)
+
+FOLDER = "sheets"
+QUEUE_FILE = "outbox.jsonl"
+STATE_FILE = "outbox-state.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One queued row: its sequence number, when it was read (UTC), and what to deliver."""
+
+    seq: int
+    fetched_at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sending:
+    """Entries first..last were handed to `target` and no answer says whether they landed."""
+
+    first: int
+    last: int
+    target: str
+
+
+@dataclass(frozen=True)
+class State:
+    delivered_through: int = 0
+    sending: Sending | None = None
+
+
+def _folder(data_dir: Path) -> Path:
+    return data_dir / FOLDER
+
+
+def read_state(data_dir: Path) -> State:
+    """The cursor and the in-flight range; a fresh queue has neither."""
+    try:
+        document = json.loads((_folder(data_dir) / STATE_FILE).read_bytes())
+    except FileNotFoundError:
+        return State()
+    except (OSError, ValueError) as err:
+        raise StorageError(f"cannot read {_folder(data_dir) / STATE_FILE}: {err}") from err
+    sending = document.get("sending")
+    return State(
+        delivered_through=int(document.get("delivered_through", 0)),
+        sending=Sending(int(sending["first"]), int(sending["last"]), str(sending["target"])) if sending else None,
+    )
+
+
+def _write_state(data_dir: Path, state: State) -> None:
+    sending = state.sending
+    document = {
+        "delivered_through": state.delivered_through,
+        "sending": {"first": sending.first, "last": sending.last, "target": sending.target} if sending else None,
+    }
+    atomic_write(_folder(data_dir) / STATE_FILE, (json.dumps(document) + "\n").encode())
+
+
+def _parse(line: bytes) -> Entry:
+    document = json.loads(line)
+    return Entry(int(document["seq"]), datetime.fromisoformat(document["fetched_at"]), document["payload"])
+
+
+def _encode(entry: Entry) -> bytes:
+    document = {"seq": entry.seq, "fetched_at": entry.fetched_at.isoformat(), "payload": entry.payload}
+    return json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
+    """Entries with seq > after, in file order; a torn last line (no newline) is not an entry yet."""
+    path = _folder(data_dir) / QUEUE_FILE
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith(b"\n"):
+                break
+            try:
+                entry = _parse(line)
+            except (ValueError, KeyError, TypeError):
+                log.warning("%s line %d is damaged and was skipped", path, number)
+                continue
+            if entry.seq > after:
+                yield entry
+
+
+def _last_seq(data_dir: Path) -> int:
+    """The last whole line's sequence number, read from the end of the file only."""
+    path = _folder(data_dir) / QUEUE_FILE
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            window = min(size, 1 << 16)
+            handle.seek(size - window)
+            tail = handle.read(window)
+    except FileNotFoundError:
+        return 0
+    except OSError as err:
+        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+    lines = tail.split(b"\n")[:-1]  # whole lines only
+    for line in reversed(lines[1:] if window < size else lines):  # the window's first line may be cut
+        try:
+            return _parse(line).seq
+        except (ValueError, KeyError, TypeError):
+            continue
+    return max((e.seq for e in _entries(data_dir)), default=0)  # only damaged lines at the end: read it all
+
+
+def enqueue(data_dir: Path, fetched_at: datetime, payload: dict[str, Any]) -> int:
+    """Append one entry (fsync'd) and return its sequence number."""
+    seq = max(_last_seq(data_dir), read_state(data_dir).delivered_through) + 1
+    append_lines(_folder(data_dir) / QUEUE_FILE, b"", _encode(Entry(seq, fetched_at, payload)))
+    return seq
+
+
+def pending(data_dir: Path) -> list[Entry]:
+    """Undelivered entries, oldest first."""
+    return sorted(_entries(data_dir, read_state(data_dir).delivered_through), key=lambda e: e.seq)
+
+
+def pending_count(data_dir: Path) -> int:
+    """How many entries wait, without reading them all (sequence numbers have no gaps)."""
+    return max(0, _last_seq(data_dir) - read_state(data_dir).delivered_through)
+
+
+def mark_sending(data_dir: Path, first: int, last: int, target: str) -> None:
+    """Record, before sending, that entries first..last are about to go to target."""
+    state = read_state(data_dir)
+    _write_state(data_dir, State(state.delivered_through, Sending(first, last, target)))
+
+
+def abandon_sending(data_dir: Path) -> None:
+    """The receiver said for certain that nothing landed: forget the in-flight range."""
+    state = read_state(data_dir)
+    if state.sending is not None:
+        _write_state(data_dir, State(state.delivered_through))
+
+
+def confirm(data_dir: Path, through: int) -> None:
+    """Entries up to `through` are delivered: move the cursor, clear the in-flight range, drop them."""
+    state = read_state(data_dir)
+    _write_state(data_dir, State(max(through, state.delivered_through)))
+    atomic_write(_folder(data_dir) / QUEUE_FILE, b"".join(_encode(e) for e in _entries(data_dir, through)))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    rows: int
+    oldest_age_s: float | None
+
+
+def backlog(data_dir: Path, now: datetime) -> Backlog:
+    """How many rows wait, and how old the oldest is (seconds; None when none wait). Reads little."""
+    count = pending_count(data_dir)
+    oldest = next(_entries(data_dir, read_state(data_dir).delivered_through), None) if count else None
+    if oldest is None:
+        return Backlog(0, None)
+    return Backlog(count, max(0.0, (now - oldest.fetched_at).total_seconds()))
+
+
+def oldest_pending_age_s(data_dir: Path, now: datetime) -> float | None:
+    """Age in seconds of the oldest undelivered row, None when nothing waits (for the backlog alert)."""
+    return backlog(data_dir, now).oldest_age_s
+
+
+def exists(data_dir: Path) -> bool:
+    return os.path.exists(_folder(data_dir) / QUEUE_FILE)
