@@ -61,6 +61,7 @@ MAX_RETRY_AFTER = timedelta(hours=6)
 CELL_LIMIT = 10_000_000
 CELL_WARNING = 8_000_000
 CACHE_FILE = "sheets-cache.json"
+LAST_ROW_SAVE_EVERY = 288  # rows: a day of 5-minute readings
 _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 
 # --- queueing (no Google libraries needed) ---------------------------------------------------------
@@ -304,8 +305,13 @@ class _Delivery:
         outbox.confirm(self.data_dir, batch[-1].seq)
         self.sent += len(batch)
         match = _ROW_IN_RANGE.search(str((answer.get("updates") or {}).get("updatedRange", "")))
-        ws.last_row = int(match.group(1)) if match else None
-        self.cache.save()
+        last_row = int(match.group(1)) if match else None
+        # The cached last row only bounds a later tail read, so it is saved about once a day, not every
+        # cycle: an SD card should not rewrite a file every 5 minutes for a hint.
+        save = last_row is None or ws.last_row is None or last_row - ws.last_row >= LAST_ROW_SAVE_EVERY
+        ws.last_row = last_row if save else ws.last_row
+        if save:
+            self.cache.save()
 
 
 def _status(err: BaseException) -> int | None:
