@@ -9,12 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
+from .check import run_check
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .demo import run_demo
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
 from .lock import data_dir_lock
 from .logs import add_log_file, configured_logging
+from .replay import run_replay
 from .report import status_json, status_text
 from .runtime import Runtime
 
@@ -108,6 +110,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
     )
+    check = add(
+        "check",
+        "validate the settings and try the PVS, weather, Google Sheets and email once each",
+        "Validate the settings, then try each configured service once (one DeviceList request to the "
+        "PVS) and print ✓ or ✗ with a hint. Exit code 1 if a configured service fails.",
+    )
+    check.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
+    replay = add(
+        "replay",
+        "reprocess archived raw captures through the parser and the alert detectors",
+        "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json and "
+        ".json.gz), oldest first by the UTC time in their names, through the same parser and alert "
+        "detectors as a live cycle. Prints every alert raised or resolved as one JSON line. Never sends "
+        "email or touches Google Sheets; use it to see what the alerts would have said on your history.",
+    )
+    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
+    replay.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
+    replay.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
     return parser
 
 
@@ -143,7 +163,20 @@ def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Log
     return ExitStatus.OK
 
 
+def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    config = load(args, runtime, logger)
+    ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
+    return ExitStatus.OK if ok else ExitStatus.NO_READING
+
+
+def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    config = load(args, runtime, logger)
+    run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Command] = {"run": command_run, "status": command_status, "demo": command_demo}
+COMMANDS.update(check=command_check, replay=command_replay)
 
 
 def _report(error: SupervisorError, logger: logging.Logger) -> None:

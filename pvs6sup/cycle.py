@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
-from . import archive, csvlog, gateway, weather
+from . import alerting, archive, csvlog, gateway, weather
 from .capture import reading_from_capture
 from .config import Config
-from .errors import DeliveryError
+from .errors import DeliveryError, PVSError
 from .lock import data_dir_lock
 from .models import Reading
 from .runtime import Runtime
@@ -44,7 +45,11 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading: raw archive, both CSVs, then the delivery steps. Raises SupervisorError."""
     with data_dir_lock(config.data_dir):
-        reading = read_pvs(config, runtime, keep_raw=True)
+        try:
+            reading = read_pvs(config, runtime, keep_raw=True)
+        except PVSError:
+            _alert(alerting.after_failure, config, runtime.now())  # counts towards pvs_unreachable
+            raise
         try:
             cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
         except DeliveryError as err:
@@ -57,6 +62,9 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         # so that a failure defers it to the next cycle without losing the reading:
         #   - Google Sheets delivery (issue: every reading delivered exactly once)
         #   - alert detection and email (issue: alerts on a failing microinverter)
+        # LEAD: when Sheets is configured, pass outbox.oldest_pending_age_s(config.data_dir, runtime.now())
+        # instead of None so that delivery_backlog can judge; None means "Sheets is off".
+        _alert(alerting.after_reading, config, reading, None)
 
         site = reading.site
         log.info(
@@ -68,3 +76,11 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             reading.inverters_total,
         )
         return reading
+
+
+def _alert(step: Callable[..., object], *args: object) -> None:
+    """Run an alert step; an email that could not be sent is one warning (it stays queued)."""
+    try:
+        step(*args)
+    except DeliveryError as err:
+        log.warning("alert email deferred: %s", err)

@@ -7,6 +7,7 @@ never re-read.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import zlib
@@ -14,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
+from typing import TextIO
 
 from . import alerts, csvlog, detectors
 from .archive import read_raw
 from .capture import reading_from_capture
+from .config import Config
 from .errors import ConfigError, SupervisorError
 
 log = logging.getLogger(__name__)
@@ -99,3 +102,30 @@ def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> I
             log.warning("%s: unreadable, counted as a failed cycle: %s", path, err)
             body = None
         yield from replayer.feed(when, body, str(path))
+
+
+def run_replay(config: Config, paths: list[Path], alerts_out: Path | None, csv_dir: Path | None, stdout: TextIO) -> int:
+    """The replay command: JSON lines of raised/resolved events to alerts_out (or stdout). Returns the count."""
+    found = find_captures(paths)
+    if not found:
+        raise ConfigError(["replay: no .json or .json.gz capture with a UTC time in its name was found"])
+    replayer = Replayer(
+        groups=config.inverter_groups,
+        latitude=config.latitude,
+        longitude=config.longitude,
+        mode=config.consumption_meter_mode,
+        csv_dir=csv_dir,
+        zone=config.timezone,
+    )
+    out = alerts_out.open("w", encoding="utf-8") if alerts_out else stdout
+    written = 0
+    try:
+        for event in replay_files(replayer, found):
+            if event.event in ("raised", "resolved"):
+                out.write(json.dumps(event.as_json(), ensure_ascii=False) + "\n")
+                written += 1
+    finally:
+        if alerts_out:
+            out.close()
+    log.info("replayed %d captures (%d unusable): %d alert events", replayer.captures, replayer.unusable, written)
+    return written
