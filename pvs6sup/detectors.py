@@ -64,6 +64,7 @@ class InverterTrack:
     day: str = ""
     day_own_kwh: float = 0.0
     day_median_kwh: float = 0.0
+    day_incomplete: bool = False  # a gap in daylight: the day's energy would be lopsided, so it is not judged
     base_lifetime_kwh: float | None = None  # lifetime at the last fresh report, and the group's
     base_group_kwh: float = 0.0  # median-energy counter at that moment
     history: list[tuple[float, float | None]] = field(default_factory=list)  # (epoch s, kW)
@@ -150,7 +151,8 @@ def observe_reading(
 ) -> list[Judgement]:
     """Update the state with a reading and judge every condition that can be judged now."""
     now = reading.fetched_at
-    after_gap = state.last_reading_at is None or (now - state.last_reading_at).total_seconds() > GAP_S
+    resumed = state.last_reading_at is not None and (now - state.last_reading_at).total_seconds() > GAP_S
+    after_gap = resumed or state.last_reading_at is None
     state.last_reading_at = now
     judgements = [Judgement(PVS_UNREACHABLE, None, False)]
     state.failed_cycles = 0
@@ -164,8 +166,9 @@ def observe_reading(
         by_group.setdefault(track.group, []).append(inv)
 
     for group, members in by_group.items():
-        judgements += _judge_group(state, group, members, now, day, longitude, after_gap, thresholds)
-    judgements += _judge_missing(state, by_group, now, after_gap, thresholds)
+        judgements += _judge_group(state, group, members, now, day, longitude, after_gap, resumed, thresholds)
+    sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
+    judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
     judgements += _judge_no_production(state, reading, latitude, longitude, after_gap, thresholds)
     return judgements
 
@@ -178,6 +181,7 @@ def _judge_group(
     day: str,
     longitude: float | None,
     after_gap: bool,
+    resumed: bool,
     t: Thresholds,
 ) -> list[Judgement]:
     powers = [inv.power_kw for inv in members if inv.power_kw is not None]
@@ -208,7 +212,7 @@ def _judge_group(
         track.history.append((now.timestamp(), inv.power_kw))
         del track.history[:-HISTORY_POINTS]
         if track.day != day:
-            track.day, track.day_own_kwh, track.day_median_kwh = day, 0.0, 0.0
+            track.day, track.day_own_kwh, track.day_median_kwh, track.day_incomplete = day, 0.0, 0.0, False
         fresh = inv.measured_at is not None and inv.measured_at != track.measured_at
         track.measured_at = inv.measured_at or track.measured_at
         if after_gap:
@@ -218,6 +222,7 @@ def _judge_group(
         if not judged:
             continue
         assert median_kw is not None
+        track.day_incomplete = track.day_incomplete or resumed
 
         stale = newest_report is not None and (
             inv.measured_at is None or newest_report - inv.measured_at.timestamp() > t.stale_s
@@ -240,7 +245,14 @@ def _judge_group(
 
         name = mask_serial(inv.serial)
         if track.offline_streak >= t.offline_readings:
-            if stale:
+            if nothing:
+                state_text = f"in STATE {inv.state}" if inv.state == ERROR else "producing nothing"
+                message = (
+                    f"Inverter {name} is {state_text}: {_watts(inv.power_kw)} while its siblings make "
+                    f"{_watts(median_kw)} (median), for {track.offline_streak} readings."
+                )
+                detail = f"{_watts(inv.power_kw)} vs {_watts(median_kw)} median"
+            else:
                 assert newest_report is not None
                 behind = (newest_report - inv.measured_at.timestamp()) / 60 if inv.measured_at else None
                 since = f"for {behind:.0f} min" if behind is not None else "at all"
@@ -248,18 +260,15 @@ def _judge_group(
                     f"Inverter {name} has not reported {since} while its siblings report (median {_watts(median_kw)})."
                 )
                 detail = "not reporting"
-            else:
-                state_text = f"in STATE {inv.state}" if inv.state == ERROR else "producing nothing"
-                message = (
-                    f"Inverter {name} is {state_text}: {_watts(inv.power_kw)} while its siblings make "
-                    f"{_watts(median_kw)} (median), for {track.offline_streak} readings."
-                )
-                detail = f"{_watts(inv.power_kw)} vs {_watts(median_kw)} median"
             results.append(Judgement(OFFLINE, inv.serial, True, message, detail))
             continue
         results.append(Judgement(OFFLINE, inv.serial, False))
 
-        day_judged = track.day_median_kwh >= t.day_min_kwh and _solar_hour(now, longitude) >= t.day_judge_solar_hour
+        day_judged = (
+            not track.day_incomplete
+            and track.day_median_kwh >= t.day_min_kwh
+            and _solar_hour(now, longitude) >= t.day_judge_solar_hour
+        )
         day_ratio = track.day_own_kwh / track.day_median_kwh if day_judged else None
         if track.low_streak >= t.low_readings or (day_ratio is not None and day_ratio < t.day_ratio):
             if day_ratio is not None and day_ratio < t.day_ratio:
@@ -286,8 +295,10 @@ def _judge_missing(
     by_group: dict[int, list[InverterReading]],
     now: datetime,
     after_gap: bool,
+    sun_up: bool,
     t: Thresholds,
 ) -> list[Judgement]:
+    """Inverters gone from the list they were in; judged in daylight (the sun, else the siblings' output)."""
     results: list[Judgement] = []
     for serial, track in list(state.inverters.items()):
         if track.last_seen == now:
@@ -298,15 +309,12 @@ def _judge_missing(
             continue
         siblings = by_group.get(track.group, [])
         median_kw = _median([inv.power_kw for inv in siblings if inv.power_kw is not None])
-        if median_kw is None or median_kw < t.judge_kw:
+        if not sun_up and (median_kw is None or median_kw < t.judge_kw):
             continue
         track.missing_streak = 1 if after_gap else track.missing_streak + 1
         if track.missing_streak >= t.offline_readings:
             name = mask_serial(serial)
-            message = (
-                f"Inverter {name} is missing from the PVS's device list while its siblings make "
-                f"{_watts(median_kw)} (median)."
-            )
+            message = f"Inverter {name} is missing from the PVS's device list in daylight."
             results.append(Judgement(OFFLINE, serial, True, message, "missing from the device list"))
     return results
 
