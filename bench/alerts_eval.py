@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,8 +22,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--inverters", type=int, default=20)
+    parser.add_argument("--start", default="2026-06-01", help="first day (UTC date), e.g. 2026-12-01 for winter")
+    parser.add_argument("--seed", type=int, default=11, help="shadow pattern (the panels' own spread is fixed)")
     args = parser.parse_args()
-    scenario = month_scenario(days=args.days, inverter_count=args.inverters)
+    start = datetime.fromisoformat(args.start).replace(hour=8, tzinfo=timezone.utc)  # midnight in California
+    scenario = month_scenario(start, days=args.days, inverter_count=args.inverters)
+    scenario.seed = args.seed
     model = SiteModel()
     replayer = Replayer(latitude=model.latitude, longitude=model.longitude)
     started = time.perf_counter()

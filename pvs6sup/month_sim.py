@@ -57,8 +57,10 @@ def month_scenario(start: datetime | None = None, days: int = 30, inverter_count
     """The evaluation month: every fault kind at awkward moments, gaps, overcast and shadows."""
     start = start or datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # 00:00 in California
 
-    def at(day: int, hour: float) -> datetime:  # hour in solar time at the default site (UTC-8:08)
-        return start + timedelta(days=day, hours=hour + 1.14)
+    solar_midnight = start.replace(hour=0, minute=0, second=0) - timedelta(hours=SiteModel().longitude / 15)
+
+    def at(day: int, hour: float) -> datetime:  # solar time at the simulated site
+        return solar_midnight + timedelta(days=day, hours=hour)
 
     faults = [
         Fault(DEAD, 2, at(2, 3), at(3, 14)),  # dies at night: must be seen soon after dawn
