@@ -168,3 +168,10 @@ def test_replay_of_an_archive_prints_the_raised_and_resolved_events_and_writes_c
     out = tmp_path / "alerts.jsonl"
     assert harness.run("replay", str(archive), "--alerts-out", str(out)).stdout == ""
     assert [json.loads(line) for line in out.read_text().splitlines()] == events
+
+
+def test_replay_of_a_path_that_does_not_exist_is_a_usage_error_naming_it(harness: Harness, tmp_path):
+    harness.env["WEATHER_PROVIDER"] = "none"
+    result = harness.run("replay", str(tmp_path / "nowhere"))
+    assert result.code == 2
+    assert "replay: no such file or folder:" in result.stderr and "nowhere" in result.stderr
