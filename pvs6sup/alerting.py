@@ -1,4 +1,4 @@
-"""Alerts in the live cycle: load the state, judge, queue an email per event, send the queue, save.
+"""Alerts in the live cycle: load the state, judge, queue one email for the cycle's events, save, send the queue.
 
 Detection state always updates; email is attempted only when SMTP_HOST and ALERT_EMAIL_TO are set.
 An email that cannot be sent stays in DATA_DIR/alerts-outbox and is retried next cycle (MailError,
@@ -61,20 +61,19 @@ def _conclude(
     context: ssl.SSLContext | None,
 ) -> list[alerts.Event]:
     events = alerts.update(state.incidents, judgements, now)
-    for number, event in enumerate(events):
+    for event in events:
         log.info("alert %s: %s", event.event, event.message)
-        if config.email_alerts:
-            assert config.alert_email_from is not None
+    if config.email_alerts and events:
+        assert config.alert_email_from is not None
+        sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
+        if len(events) == 1:
+            [event] = events
             track = state.detector.inverters.get(event.serial) if event.serial else None
-            message = alertmail.compose(
-                event,
-                config.alert_email_from,
-                config.alert_email_to,
-                config.timezone,
-                reading,
-                list(track.history) if track else None,
-            )
-            alertstate.queue_email(config.data_dir, message, now, number)
+            history = list(track.history) if track else None
+            message = alertmail.compose(event, sender, recipients, zone, reading, history)
+        else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
+            message = alertmail.compose_digest(events, sender, recipients, zone, reading)
+        alertstate.queue_email(config.data_dir, message, now, 0)
     alertstate.save(config.data_dir, state)
     if config.email_alerts:
         send_queued(config, context)

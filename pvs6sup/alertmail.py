@@ -132,6 +132,40 @@ def compose(
     return message
 
 
+def compose_digest(
+    events: list[Event],
+    sender: str,
+    recipients: tuple[str, ...],
+    zone: tzinfo,
+    reading: Reading | None = None,
+) -> EmailMessage:
+    """One email for several events of the same cycle (a tripped breaker takes down a whole string)."""
+    first = compose(events[0], sender, recipients, zone, reading)
+    names = "; ".join(subject(e).removeprefix("[PVS6] ") for e in events)
+    digest = EmailMessage()
+    for header in ("From", "To", "Date", "Message-ID"):
+        digest[header] = first[header]
+    digest["Subject"] = f"[PVS6] {len(events)} alerts: {names if len(names) <= 120 else names[:119] + '…'}"
+    when = local_timestamp(events[0].time, zone)
+    bar_lines, bar_html = _bars(reading, None)
+    text = [f"At {when}:", ""]
+    text += [f"- {subject(e).removeprefix('[PVS6] ')}\n  {e.message}" for e in events]
+    if bar_lines:
+        text += ["", "Every inverter now:", *bar_lines]
+    text += ["", "-- pvs6-supervisor"]
+    digest.set_content("\n".join(text))
+    items = "".join(
+        f"<li><b>{escape(subject(e).removeprefix('[PVS6] '))}</b><br>{escape(e.message)}</li>" for e in events
+    )
+    html = f"<p>At {escape(when)}:</p><ul>{items}</ul>"
+    if bar_html:
+        html += "<p>Every inverter now:</p>" + bar_html
+    digest.add_alternative(
+        f"<html><body>{html}<p style='color:#777'>-- pvs6-supervisor</p></body></html>", subtype="html"
+    )
+    return digest
+
+
 def trial_message(sender: str, recipients: tuple[str, ...], now: datetime) -> EmailMessage:
     """The email `check --send-test-email` sends."""
     message = EmailMessage()

@@ -308,6 +308,8 @@ def _judge_missing(
             results.append(Judgement(OFFLINE, serial, False))
             continue
         siblings = by_group.get(track.group, [])
+        if not siblings:
+            continue  # its whole group is gone: a device-list problem at the PVS, not one inverter each
         median_kw = _median([inv.power_kw for inv in siblings if inv.power_kw is not None])
         if not sun_up and (median_kw is None or median_kw < t.judge_kw):
             continue

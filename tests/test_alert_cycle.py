@@ -2,10 +2,12 @@
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from aiosmtpd.controller import Controller
 from conftest import Harness
-from smtp_server import free_port, start_server
+from smtp_server import Inbox, free_port, start_server
 
 from pvs6sup import alertstate
 from pvs6sup.month_sim import DEAD, Fault, Scenario, write_archive
@@ -60,6 +62,15 @@ def test_a_dead_inverter_in_daylight_sends_exactly_one_email_and_one_resolved_af
     assert alertstate.queued_emails(harness.data_dir) == []
 
 
+def test_inverters_failing_together_are_told_in_one_email_listing_each(harness: Harness, healthy, smtp):
+    healthy.site.model.failed = frozenset({3, 4, 5})  # a tripped breaker on one string
+    cycles(harness, 6)
+    [message] = smtp.messages
+    assert message["Subject"].startswith("[PVS6] 3 alerts: Inverter E00…0004 down: 0 W vs ")
+    text = message.get_body(("plain",)).get_content()
+    assert all(f"Inverter E00…000{n} down" in text for n in (4, 5, 6))
+
+
 def test_an_email_that_cannot_be_sent_stays_queued_and_goes_next_cycle(harness: Harness, healthy):
     port = free_port()
     harness.env.update(mail_env(port))
@@ -72,9 +83,6 @@ def test_an_email_that_cannot_be_sent_stays_queued_and_goes_next_cycle(harness: 
     assert result.stderr.count("\n") == 1 and "alert email deferred" in result.stderr
     assert len(alertstate.queued_emails(harness.data_dir)) == 1
     harness.clock.advance(minutes=5)
-
-    from aiosmtpd.controller import Controller
-    from smtp_server import Inbox
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -139,9 +147,7 @@ def test_half_configured_email_is_a_configuration_error_naming_the_variable(harn
 
 
 def test_replay_of_an_archive_prints_the_raised_and_resolved_events_and_writes_csvs(harness: Harness, tmp_path):
-    start = SiteModel()  # the default site's serials: E00X000007000NN
-    from datetime import datetime, timedelta, timezone
-
+    site = SiteModel()  # the default site's serials: E00X000007000NN
     begin = datetime(2026, 6, 21, 7, 0, tzinfo=timezone.utc)
     scenario = Scenario(
         begin,
@@ -154,7 +160,7 @@ def test_replay_of_an_archive_prints_the_raised_and_resolved_events_and_writes_c
     write_archive(scenario, archive)
     broken = archive / "raw" / "2026" / "06" / "21" / "20260621T230100Z.json.gz"
     broken.write_bytes(b"not gzip")
-    harness.env.update({"LATITUDE": str(start.latitude), "LONGITUDE": str(start.longitude), "TIMEZONE": "UTC"})
+    harness.env.update({"LATITUDE": str(site.latitude), "LONGITUDE": str(site.longitude), "TIMEZONE": "UTC"})
     result = harness.run("replay", str(archive / "raw"), "--csv-dir", str(tmp_path / "csv"))
     assert result.code == 0
     events = [json.loads(line) for line in result.stdout.splitlines()]
