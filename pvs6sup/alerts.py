@@ -103,6 +103,6 @@ def update(
         incident.clean_streak += 1
         if incident.clean_streak >= clear_after:
             del incidents[key]
-            message = f"Cleared: {incident.message}"
+            message = f"Fine again for {clear_after} readings in a row. Last seen wrong: {incident.message}"
             events.append(Event(now, "resolved", incident.kind, incident.serial, message, incident.detail))
     return events
