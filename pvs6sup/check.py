@@ -9,10 +9,11 @@ import importlib
 from collections.abc import Callable
 from typing import TextIO
 
-from . import alerting, alertmail, gateway, mailer, weather
-from .capture import reading_from_capture
+from . import alerting, alertmail, mailer, weather
 from .config import Config
+from .cycle import read_pvs
 from .errors import SupervisorError
+from .lock import data_dir_lock
 from .runtime import Runtime
 
 Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix hint
@@ -20,9 +21,8 @@ Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix 
 
 def check_pvs(config: Config, runtime: Runtime) -> Outcome:
     try:
-        answer = gateway.fetch_device_list(runtime.session, config.pvs_base_url, config.pvs_timeout_s)
-        gateway.check(answer)
-        reading = reading_from_capture(answer.body, runtime.now(), config.consumption_meter_mode)
+        with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
+            reading = read_pvs(config, runtime, keep_raw=False)
     except SupervisorError as err:
         return False, f"PVS: {err}", "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
     supervisor = reading.devices.supervisor

@@ -9,14 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .check import run_check
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .demo import run_demo
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
 from .lock import data_dir_lock
 from .logs import add_log_file, configured_logging
-from .replay import run_replay
 from .report import status_json, status_text
 from .runtime import Runtime
 
@@ -164,12 +162,16 @@ def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Log
 
 
 def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .check import run_check  # only this command tries every service
+
     config = load(args, runtime, logger)
     ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
     return ExitStatus.OK if ok else ExitStatus.NO_READING
 
 
 def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .replay import run_replay  # only this command replays
+
     config = load(args, runtime, logger)
     run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)
     return ExitStatus.OK

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 
 from . import alerting, archive, csvlog, gateway, weather
 from .capture import reading_from_capture
 from .config import Config
-from .errors import DeliveryError, PVSError
+from .errors import DeliveryError, PVSError, SupervisorError
 from .lock import data_dir_lock
 from .models import Reading
 from .runtime import Runtime
@@ -48,7 +47,10 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         try:
             reading = read_pvs(config, runtime, keep_raw=True)
         except PVSError:
-            _alert(alerting.after_failure, config, runtime.now())  # counts towards pvs_unreachable
+            try:  # count it towards pvs_unreachable; never let that hide the PVS's own error (exit 1)
+                alerting.after_failure(config, runtime.now())
+            except SupervisorError as err:
+                log.warning("alerts: %s", err)
             raise
         try:
             cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
@@ -64,7 +66,10 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         #   - alert detection and email (issue: alerts on a failing microinverter)
         # LEAD: when Sheets is configured, pass outbox.oldest_pending_age_s(config.data_dir, runtime.now())
         # instead of None so that delivery_backlog can judge; None means "Sheets is off".
-        _alert(alerting.after_reading, config, reading, None)
+        try:
+            alerting.after_reading(config, reading, None)
+        except DeliveryError as err:
+            log.warning("alert email deferred: %s", err)
 
         site = reading.site
         log.info(
@@ -76,11 +81,3 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             reading.inverters_total,
         )
         return reading
-
-
-def _alert(step: Callable[..., object], *args: object) -> None:
-    """Run an alert step; an email that could not be sent is one warning (it stays queued)."""
-    try:
-        step(*args)
-    except DeliveryError as err:
-        log.warning("alert email deferred: %s", err)
