@@ -11,7 +11,7 @@ O(inverters); nothing re-reads history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from .models import ERROR, InverterReading, Reading
 from .solar import sun_elevation_deg
@@ -33,10 +33,16 @@ HISTORY_POINTS = 36  # recent (time, kW) points kept per inverter for the email'
 class Thresholds:
     """The tuning knobs; README's Alerts section explains each."""
 
-    judge_kw: float = 0.03  # siblings' median output needed to judge an inverter (dawn, dusk, overcast: not judged)
-    nothing_ratio: float = 0.05  # at most this share of the median counts as producing nothing
-    offline_readings: int = 3  # consecutive judged readings in error / producing nothing / missing
+    judge_kw: float = 0.02  # siblings' median output needed to judge an inverter (dawn, dusk, overcast: not judged)
+    nothing_ratio: float = 0.02  # at most this share of the median counts as producing nothing (a thick
+    # cloud's shadow still leaves a panel 10 to 25 % of its siblings' output)
+    offline_readings: int = 2  # consecutive judged readings in error / producing nothing / missing
     stale_s: float = 30 * 60  # an inverter's report this far behind its siblings' counts as not reporting
+    wake_margin_h: float = 0.25  # time added to the solar hour an inverter usually starts by (deep morning shade)
+    wake_forget_h: float = 5 / 60  # that hour moves earlier by this much a day when it starts sooner
+    max_late_readings: int = 36  # starting later than 3 hours into the judged day is a fault, not shade;
+    # it is also the wait in an inverter's first days, while its mornings are being learned
+    learning_days: int = 3
     low_ratio: float = 0.5  # a large gap: below half the median...
     low_readings: int = 48  # ...for 4 hours of judged readings (longer than a tree's morning shadow)
     day_ratio: float = 0.8  # a modest gap: the day's energy below 80 % of the median's...
@@ -59,6 +65,10 @@ class InverterTrack:
     last_seen: datetime | None = None
     measured_at: datetime | None = None
     offline_streak: int = 0
+    first_day: str = ""  # the solar day it was first seen
+    woke_day: str = ""  # the last day on which it worked while judged
+    late_today: int = 0  # judged readings today before it first worked
+    wake_hour: float = 0.0  # learned: the solar hour it usually starts working by (0: no late start)
     missing_streak: int = 0
     low_streak: int = 0
     day: str = ""
@@ -119,6 +129,10 @@ def solar_day(moment: datetime, longitude: float | None) -> str:
     return (moment + timedelta(hours=(longitude or 0.0) / 15)).strftime("%Y-%m-%d")
 
 
+def _days_between(first: str, day: str) -> int:
+    return (date.fromisoformat(day) - date.fromisoformat(first)).days
+
+
 def _solar_hour(moment: datetime, longitude: float | None) -> float:
     return (moment.timestamp() / 3600 + (longitude or 0.0) / 15) % 24
 
@@ -162,7 +176,8 @@ def observe_reading(
     for inv in reading.devices.inverters:
         track = state.inverters.get(inv.serial)
         if track is None:
-            track = state.inverters[inv.serial] = InverterTrack(group=group_of(inv.serial, groups))
+            track = state.inverters[inv.serial] = InverterTrack()
+        track.group = group_of(inv.serial, groups) if groups else 0  # INVERTER_GROUPS may have changed
         by_group.setdefault(track.group, []).append(inv)
 
     for group, members in by_group.items():
@@ -213,6 +228,7 @@ def _judge_group(
         del track.history[:-HISTORY_POINTS]
         if track.day != day:
             track.day, track.day_own_kwh, track.day_median_kwh, track.day_incomplete = day, 0.0, 0.0, False
+            track.late_today = 0
         fresh = inv.measured_at is not None and inv.measured_at != track.measured_at
         track.measured_at = inv.measured_at or track.measured_at
         if after_gap:
@@ -222,17 +238,23 @@ def _judge_group(
         if not judged:
             continue
         assert median_kw is not None
-        track.day_incomplete = track.day_incomplete or resumed
+        track.day_incomplete = track.day_incomplete or (resumed and track.day_median_kwh > 0)  # gap mid-day
+        track.first_day = track.first_day or day
+        solar_hour = _solar_hour(now, longitude)
 
         stale = newest_report is not None and (
             inv.measured_at is None or newest_report - inv.measured_at.timestamp() > t.stale_s
         )
         nothing = inv.state == ERROR or (inv.power_kw is not None and inv.power_kw <= t.nothing_ratio * median_kw)
+        woke = track.woke_day == day
         if stale or nothing:
             track.offline_streak += 1
+            track.late_today += 0 if woke else 1
             track.base_lifetime_kwh, track.base_group_kwh = inv.lifetime_kwh, counter  # explained by offline
         else:
             track.offline_streak = 0
+            if not woke:
+                _learn_wake(track, solar_hour, t)
             if fresh and not after_gap and inv.lifetime_kwh is not None and track.base_lifetime_kwh is not None:
                 own = inv.lifetime_kwh - track.base_lifetime_kwh
                 if own >= 0:
@@ -244,7 +266,13 @@ def _judge_group(
         track.low_streak = track.low_streak + 1 if low and not (stale or nothing) else 0
 
         name = mask_serial(inv.serial)
-        if track.offline_streak >= t.offline_readings:
+        if woke:
+            due = track.offline_streak >= t.offline_readings
+        elif _days_between(track.first_day, day) < t.learning_days:  # mornings not learned yet: shade looks dead
+            due = track.offline_streak >= t.max_late_readings
+        else:  # not yet working today: wait until past the hour it usually starts by
+            due = track.offline_streak >= t.offline_readings and solar_hour >= track.wake_hour + t.wake_margin_h
+        if due:
             if nothing:
                 state_text = f"in STATE {inv.state}" if inv.state == ERROR else "producing nothing"
                 message = (
@@ -265,9 +293,7 @@ def _judge_group(
         results.append(Judgement(OFFLINE, inv.serial, False))
 
         day_judged = (
-            not track.day_incomplete
-            and track.day_median_kwh >= t.day_min_kwh
-            and _solar_hour(now, longitude) >= t.day_judge_solar_hour
+            not track.day_incomplete and track.day_median_kwh >= t.day_min_kwh and solar_hour >= t.day_judge_solar_hour
         )
         day_ratio = track.day_own_kwh / track.day_median_kwh if day_judged else None
         if track.low_streak >= t.low_readings or (day_ratio is not None and day_ratio < t.day_ratio):
@@ -288,6 +314,17 @@ def _judge_group(
         elif day_judged:
             results.append(Judgement(UNDERPERFORMING, inv.serial, False))
     return results
+
+
+def _learn_wake(track: InverterTrack, solar_hour: float, t: Thresholds) -> None:
+    """It works for the first time today: learn when it started if late (shade), forgetting slowly."""
+    track.woke_day = track.day
+    forgotten = max(0.0, track.wake_hour - t.wake_forget_h)
+    if 0 < track.late_today <= t.max_late_readings:  # later than that was a fault that got fixed, not shade
+        track.wake_hour = max(solar_hour, forgotten)
+    else:
+        track.wake_hour = forgotten
+    track.late_today = 0
 
 
 def _judge_missing(

@@ -2,9 +2,10 @@
 
 Built on simulator.SimulatedSite. On top of its drifting clouds it adds: passing cloud shadows that darken
 a few neighbouring panels and not the others, heavy overcast days, one panel shaded by a tree every
-morning, gaps (the Pi off), a few unusable answers, and injected faults: dead, 30 % degraded, not
-reporting (stale DATATIME while STATE stays) and missing from the list. The night "error" states come
-from the base simulator. Used by tests and bench/alerts_eval.py; the ground truth is `Scenario.faults`.
+morning, one in such deep shade every morning that it reports STATE error, gaps (the Pi off), a few
+unusable answers, and injected faults: dead, 30 % degraded, not reporting (stale DATATIME while STATE
+stays) and missing from the list. The night "error" states come from the base simulator. Used by tests
+and bench/alerts_eval.py; the ground truth is `Scenario.faults`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Scenario:
     bad_answers: list[tuple[datetime, datetime]] = field(default_factory=list)  # the PVS answers garbage
     overcast_days: frozenset[int] = frozenset()  # day numbers (0-based) with heavy overcast
     tree_shaded: int | None = 0  # inverter shaded every morning until 8:00 solar time (to 35 %)
+    deep_shaded: int | None = 1  # inverter in deep shade (STATE error) every morning until 7:00 solar time
     shadow_events_per_day: int = 8
     seed: int = 11
 
@@ -63,7 +65,7 @@ def month_scenario(start: datetime | None = None, days: int = 30, inverter_count
         return solar_midnight + timedelta(days=day, hours=hour)
 
     faults = [
-        Fault(DEAD, 2, at(2, 3), at(3, 14)),  # dies at night: must be seen soon after dawn
+        Fault(DEAD, 2, at(3, 3), at(4, 9)),  # dies at night (after the 3 learning days): seen soon after dawn
         Fault(NOT_REPORTING, 5, at(5, 11), at(6, 12)),
         Fault(MISSING, 8, at(9, 2), at(10, 9)),
         Fault(DEGRADED, 3, at(12, 0), at(14, 0)),
@@ -106,12 +108,15 @@ class MonthSite(SimulatedSite):
         if day in self.scenario.overcast_days:
             kw *= 0.15
         stamp = when.timestamp()
-        for begin, end, panels, factor in self._shadows:
-            if begin <= stamp < end and index in panels:
-                kw *= factor
+        shade = [factor for begin, end, panels, factor in self._shadows if begin <= stamp < end and index in panels]
+        if shade:
+            kw *= min(shade)  # under the thickest cloud passing over it
         solar_hour = (stamp / 3600 + self.model.longitude / 15) % 24
         if index == self.scenario.tree_shaded and solar_hour < 8:
             kw *= 0.35
+        if index == self.scenario.deep_shaded and solar_hour < 7:
+            kw = 0.0  # so deep in shade that it reports STATE error, as the PVS does
+
         if self._active(DEGRADED, index, when):
             kw *= 0.7
         return round(kw, 4)

@@ -45,9 +45,18 @@ def site_at(when, kw=0.25, **special):
     return result
 
 
+def known_since_yesterday():
+    """A state that has seen every inverter work for days, so today's mornings are judged as usual."""
+    state = DetectorState()
+    for days in range(Thresholds().learning_days, 0, -1):
+        before = NOON - timedelta(days=days)
+        observe_reading(state, reading(before, site_at(before)), latitude=LAT, longitude=LON)
+    return state
+
+
 def run(readings, state=None, **kwargs):
     """Feed readings; return the firing judgements of the last one, as (kind, serial) pairs."""
-    state = state or DetectorState()
+    state = state or known_since_yesterday()
     last = []
     for r in readings:
         last = observe_reading(state, r, latitude=LAT, longitude=LON, **kwargs)
@@ -58,21 +67,61 @@ def series(start, count, build, step=5):
     return [build(start + timedelta(minutes=step * n), n) for n in range(count)]
 
 
-def test_an_inverter_in_error_while_its_siblings_produce_is_offline_after_three_readings():
-    readings = series(NOON, 3, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
-    two, _ = run(readings[:2])
-    three, _ = run(readings)
-    assert two == set()
-    assert three == {(detectors.OFFLINE, SERIALS[2])}
+def test_an_inverter_in_error_while_its_siblings_produce_is_offline_after_two_readings():
+    readings = series(NOON, 2, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
+    one, _ = run(readings[:1])
+    two, _ = run(readings)
+    assert one == set()
+    assert two == {(detectors.OFFLINE, SERIALS[2])}
 
 
 def test_the_offline_message_names_the_masked_inverter_and_both_powers():
-    state = DetectorState()
+    state = known_since_yesterday()
     for t in [NOON + timedelta(minutes=5 * n) for n in range(3)]:
         judgements = observe_reading(state, reading(t, site_at(t, i2=(0.0, "error"))), latitude=LAT, longitude=LON)
     [fired] = [j for j in judgements if j.firing]
     assert fired.detail == "0 W vs 250 W median"
     assert "E00…0003" in fired.message and SERIALS[2] not in fired.message
+
+
+def test_in_its_first_days_an_inverter_must_be_down_three_hours_before_it_counts():
+    readings = series(NOON, 36, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
+    early, state = run(readings[:35], DetectorState())
+    late, _ = run(readings[35:], state)
+    assert early == set()
+    assert late == {(detectors.OFFLINE, SERIALS[2])}
+
+
+def test_an_inverter_in_deep_shade_every_morning_is_not_down_once_its_late_start_is_learned():
+    state = known_since_yesterday()
+    fired_each_morning = []
+    for day in range(1, 5):
+        dawn = NOON.replace(hour=14) + timedelta(days=day)  # 6:00 solar time
+
+        def build(t, n):
+            return reading(t, site_at(t, kw=0.1, i5=(0.0, "error") if n < 12 else 0.1))  # wakes at 7:00
+
+        fired = set()
+        for r in series(dawn, 24, build):
+            fired |= {(j.kind, j.serial) for j in observe_reading(state, r, latitude=LAT, longitude=LON) if j.firing}
+        fired_each_morning.append(fired)
+    assert fired_each_morning[0] == {(detectors.OFFLINE, SERIALS[5])}  # the first shaded morning is news
+    assert fired_each_morning[1:] == [set(), set(), set()]
+
+
+def test_an_inverter_that_usually_starts_late_is_still_down_soon_after_its_usual_hour():
+    state = known_since_yesterday()
+    state.inverters[SERIALS[5]].wake_hour = 7.0
+    dawn = NOON.replace(hour=14) + timedelta(days=1)
+    readings = series(dawn, 24, lambda t, n: reading(t, site_at(t, kw=0.1, i5=(0.0, "error"))))
+    first = None
+    for r in readings:
+        if any(j.firing for j in observe_reading(state, r, latitude=LAT, longitude=LON)):
+            first = r.fetched_at
+            break
+    assert first is not None
+    solar_hour = (first.timestamp() / 3600 + LON / 15) % 24
+    assert 7.25 <= solar_hour < 7.5
 
 
 def test_every_inverter_in_error_at_night_is_not_judged_at_all():
@@ -98,7 +147,7 @@ def test_a_passing_cloud_shadow_over_some_panels_raises_nothing():
 
 
 def test_dawn_with_siblings_making_a_few_watts_is_not_judged():
-    fired, _ = run(series(NOON, 6, lambda t, n: reading(t, site_at(t, kw=0.02, i2=(0.0, "error")))))
+    fired, _ = run(series(NOON, 6, lambda t, n: reading(t, site_at(t, kw=0.015, i2=(0.0, "error")))))
     assert fired == set()
 
 
@@ -124,8 +173,8 @@ def test_an_inverter_gone_from_the_list_it_was_in_is_reported_missing_in_dayligh
 
 
 def test_a_gap_while_the_pi_was_off_starts_every_streak_afresh():
-    before = series(NOON, 2, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
-    after = series(NOON + timedelta(hours=3), 2, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
+    before = series(NOON, 1, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
+    after = series(NOON + timedelta(hours=3), 1, lambda t, n: reading(t, site_at(t, i2=(0.0, "error"))))
     fired, _ = run(before + after)
     assert fired == set()
 
