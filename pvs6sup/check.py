@@ -19,15 +19,28 @@ from .runtime import Runtime
 Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix hint
 
 
-def check_pvs(config: Config, runtime: Runtime) -> Outcome:
+def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
+    """The PVS (one request), then INVERTER_GROUPS against the serials it lists."""
     try:
         with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
             reading = read_pvs(config, runtime, keep_raw=False)
     except SupervisorError as err:
-        return False, f"PVS: {err}", "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
+        hint = "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
+        return [(False, f"PVS: {err}", hint)]
     supervisor = reading.devices.supervisor
     firmware = supervisor.firmware if supervisor and supervisor.firmware else "?"
-    return True, f"PVS at {config.pvs_base_url}: {reading.inverters_total} inverters, firmware {firmware}", ""
+    outcomes: list[Outcome] = [
+        (True, f"PVS at {config.pvs_base_url}: {reading.inverters_total} inverters, firmware {firmware}", "")
+    ]
+    if config.inverter_groups:
+        serials = [inv.serial for inv in reading.devices.inverters]
+        unknown = [m for group in config.inverter_groups for m in group if not any(s.endswith(m) for s in serials)]
+        if unknown:
+            hint = "use serials or their last characters as `status` lists them"
+            outcomes.append((False, f"INVERTER_GROUPS: no inverter ends with {', '.join(unknown)}", hint))
+        else:
+            outcomes.append((True, f"INVERTER_GROUPS: {len(config.inverter_groups)} groups, every entry matched", ""))
+    return outcomes
 
 
 def check_weather(config: Config, runtime: Runtime) -> Outcome:
@@ -87,7 +100,7 @@ def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
 def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:
     """Print one line per service; True when every configured service works."""
     outcomes: list[Outcome] = [(True, f"settings: valid; data in {config.data_dir}", "")]
-    outcomes.append(check_pvs(config, runtime))
+    outcomes += check_pvs(config, runtime)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]
     for ok, what, hint in outcomes:
         mark = "✓" if ok else "-" if ok is None else "✗"
