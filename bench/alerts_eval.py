@@ -45,11 +45,12 @@ def main() -> int:
         f"replayed in {replay_s:.1f} s ({len(generated) / replay_s:.0f} captures/s, parsing included)"
     )
     print()
-    print("| fault | inverter | starts (UTC) | alert | latency from daylight (sun ≥ 10°) |")
-    print("|---|---|---|---|---|")
+    print("| fault | inverter | starts (UTC) | alert | latency from daylight (sun ≥ 10°) | emails raised |")
+    print("|---|---|---|---|---|---|")
     for o in outcomes:
         latency = f"{o.latency_min:.0f} min" if o.latency_min is not None else "NOT DETECTED"
-        print(f"| {o.fault.kind} | {o.serial[-5:]} | {o.fault.start:%m-%d %H:%M} | {o.kind or '-'} | {latency} |")
+        where = f"{o.fault.kind} | {o.serial[-5:]} | {o.fault.start:%m-%d %H:%M}"
+        print(f"| {where} | {o.kind or '-'} | {latency} | {o.raised_count} |")
     print()
     print(f"False alarms: {len(false_alarms)}")
     for event in false_alarms:

@@ -290,6 +290,8 @@ def _judge_group(
                 detail = "not reporting"
             results.append(Judgement(OFFLINE, inv.serial, True, message, detail))
             continue
+        if stale or nothing:
+            continue  # down but not for long enough yet: neither firing nor clean
         results.append(Judgement(OFFLINE, inv.serial, False))
 
         day_judged = (

@@ -183,6 +183,7 @@ class Outcome:
     raised: datetime | None
     kind: str | None
     latency_min: float | None  # from the fault's first daylight (sun >= DAYLIGHT_DEG) to the alert
+    raised_count: int = 0  # raised events for it: one incident should be one email
 
 
 def evaluate(scenario: Scenario, events: list[Any]) -> tuple[list[Outcome], list[Any]]:
@@ -194,19 +195,15 @@ def evaluate(scenario: Scenario, events: list[Any]) -> tuple[list[Outcome], list
     for fault in scenario.faults:
         serial = model.inverter_serial(fault.index)
         window_end = fault.end + timedelta(days=1)
-        match = next(
-            (i for i, e in enumerate(raised) if e.serial == serial and fault.start <= e.time < window_end),
-            None,
-        )
-        for i, e in enumerate(raised):
-            if e.serial == serial and fault.start <= e.time < window_end:
-                claimed.add(i)
+        mine = [i for i, e in enumerate(raised) if e.serial == serial and fault.start <= e.time < window_end]
+        claimed.update(mine)
+        match = mine[0] if mine else None
         if match is None:
             outcomes.append(Outcome(fault, serial, None, None, None))
             continue
         daylight = daylight_from(fault.start, model.latitude, model.longitude)
         event = raised[match]
         latency = (event.time - daylight).total_seconds() / 60
-        outcomes.append(Outcome(fault, serial, event.time, event.kind, latency))
+        outcomes.append(Outcome(fault, serial, event.time, event.kind, latency, len(mine)))
     false_alarms = [e for i, e in enumerate(raised) if i not in claimed]
     return outcomes, false_alarms

@@ -72,3 +72,8 @@ def test_a_30_percent_degraded_inverter_is_caught_on_its_first_day(outcome):
 def test_nothing_else_is_ever_raised_no_false_alarm_from_clouds_shade_nights_or_gaps(outcome):
     _, false_alarms = outcome
     assert false_alarms == []
+
+
+def test_each_fault_is_one_incident_raised_once(outcome):
+    faults, _ = outcome
+    assert [o.raised_count for o in faults] == [1] * len(faults)

@@ -250,3 +250,12 @@ def test_delivery_backlog_fires_after_a_day_and_is_not_judged_when_sheets_is_off
     [old] = detectors.delivery_backlog(25 * 3600)
     assert (young.firing, old.firing) == (False, True)
     assert old.detail == "rows waiting 25 h"
+
+
+def test_a_dead_inverter_waiting_for_its_usual_start_hour_is_not_judged_clean_meanwhile():
+    state = known_since_yesterday()
+    state.inverters[SERIALS[5]].wake_hour = 7.0
+    dawn = NOON.replace(hour=14) + timedelta(days=1)  # 6:00 solar time
+    r = reading(dawn, site_at(dawn, kw=0.1, i5=(0.0, "error")))
+    verdicts = [j for j in observe_reading(state, r, latitude=LAT, longitude=LON) if j.serial == SERIALS[5]]
+    assert verdicts == []
