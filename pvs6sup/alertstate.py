@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 STATE_FILE = "alerts-state.json"
 OUTBOX_DIR = "alerts-outbox"
 VERSION = 1
+MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
 
 @dataclass
@@ -109,6 +110,10 @@ def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: i
     """Keep an email in the outbox until it is sent; names sort in the order they were queued."""
     path = data_dir / OUTBOX_DIR / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{number:03d}.eml"
     atomic_write(path, bytes(message))
+    waiting = queued_emails(data_dir)
+    for old in waiting[: max(0, len(waiting) - MAX_QUEUED)]:
+        old.unlink()
+        log.warning("alert outbox full: dropped the oldest unsent email %s", old.name)
     return path
 
 

@@ -85,3 +85,15 @@ def test_a_damaged_state_file_is_set_aside_and_detection_starts_afresh(tmp_path,
     assert alertstate.load(tmp_path) == alertstate.AlertState()
     assert (tmp_path / (alertstate.STATE_FILE + ".damaged")).exists()
     assert "started afresh" in caplog.text
+
+
+def test_the_outbox_keeps_only_the_newest_emails_when_mail_stays_down(tmp_path):
+    from email.message import EmailMessage
+
+    for n in range(alertstate.MAX_QUEUED + 2):
+        message = EmailMessage()
+        message["Subject"] = f"alert {n}"
+        alertstate.queue_email(tmp_path, message, T0 + timedelta(minutes=5 * n), 0)
+    waiting = alertstate.queued_emails(tmp_path)
+    assert len(waiting) == alertstate.MAX_QUEUED
+    assert alertstate.read_email(waiting[0])["Subject"] == "alert 2"
