@@ -115,6 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
         "Google asked for with Retry-After), then print how many were pending and how many were sent. "
         "Reads nothing from the PVS.",
     )
+    check = add(
+        "check",
+        "validate the settings and try the PVS, weather, Google Sheets and email once each",
+        "Validate the settings, then try each configured service once (one DeviceList request to the "
+        "PVS) and print ✓ or ✗ with a hint. Exit code 1 if a configured service fails.",
+    )
+    check.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
+    replay = add(
+        "replay",
+        "reprocess archived raw captures through the parser and the alert detectors",
+        "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json and "
+        ".json.gz), oldest first by the UTC time in their names, through the same parser and alert "
+        "detectors as a live cycle. Prints every alert raised or resolved as one JSON line. Never sends "
+        "email or touches Google Sheets; use it to see what the alerts would have said on your history.",
+    )
+    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
+    replay.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
+    replay.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
     return parser
 
 
@@ -178,11 +196,29 @@ def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Log
     return ExitStatus.OK
 
 
+def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .check import run_check  # only this command tries every service
+
+    config = load(args, runtime, logger)
+    ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
+    return ExitStatus.OK if ok else ExitStatus.NO_READING
+
+
+def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from .replay import run_replay  # only this command replays
+
+    config = load(args, runtime, logger)
+    run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Command] = {
     "run": command_run,
     "status": command_status,
     "demo": command_demo,
     "flush": command_flush,
+    "check": command_check,
+    "replay": command_replay,
 }
 
 

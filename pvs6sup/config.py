@@ -49,16 +49,36 @@ class Config:
     google_service_account_file: Path | None = None
     google_sheet_id: str | None = None
     google_worksheet: str = DEFAULT_WORKSHEET
+    # Alerts (README "Alerts"); email is off unless SMTP_HOST and ALERT_EMAIL_TO are set.
+    inverter_groups: tuple[tuple[str, ...], ...] = ()
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_timeout_s: float = 30.0
+    alert_email_from: str | None = None
+    alert_email_to: tuple[str, ...] = ()
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""
         serial_password = self.pvs_serial[-5:] if self.pvs_serial else None
-        candidates = (self.openweathermap_api_key, self.pvs_password, self.pvs_serial, serial_password)
+        candidates = (
+            self.openweathermap_api_key,
+            self.pvs_password,
+            self.pvs_serial,
+            serial_password,
+            self.smtp_password,
+        )
         return tuple(s for s in candidates if s)
 
     @property
     def sheets_enabled(self) -> bool:
         return self.google_sheet_id is not None and self.google_service_account_file is not None
+
+    @property
+    def email_alerts(self) -> bool:
+        return self.smtp_host is not None and bool(self.alert_email_to)
 
 
 class _Reader:
@@ -221,6 +241,8 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     pvs_password = reader.text("PVS_PASSWORD")
     key_file, spreadsheet, worksheet = _google_sheets(reader, script_dir)
 
+    alert_settings = _alert_settings(reader)
+
     if reader.problems:
         raise ConfigError(reader.problems)
     assert timeout is not None and weather_timeout is not None
@@ -244,4 +266,66 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         google_service_account_file=key_file,
         google_sheet_id=spreadsheet,
         google_worksheet=worksheet,
+        **alert_settings,
     )
+
+
+SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
+_SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def inverter_groups(text: str) -> tuple[tuple[str, ...], ...]:
+    """INVERTER_GROUPS: groups split by ';', serials (or their last characters) by ','; ValueError if empty."""
+    groups = []
+    for part in text.split(";"):
+        members = tuple(m.strip() for m in part.split(",") if m.strip())
+        if not members:
+            raise ValueError("an empty group")
+        groups.append(members)
+    return tuple(groups)
+
+
+def _alert_settings(reader: _Reader) -> dict[str, object]:
+    """The alert and email settings (checked together: a half-configured mailer is reported)."""
+    groups: tuple[tuple[str, ...], ...] = ()
+    raw_groups = reader.text("INVERTER_GROUPS")
+    if raw_groups is not None:
+        try:
+            groups = inverter_groups(raw_groups)
+        except ValueError as err:
+            reader.problems.append(f"INVERTER_GROUPS: {err}; expected e.g. 'A1,A2,A3;B1,B2' (serial endings)")
+    security = reader.choice("SMTP_SECURITY", SMTP_SECURITY_MODES, "starttls")
+    port = reader.number("SMTP_PORT", _SMTP_DEFAULT_PORTS[security], 1, 65535, "a port number, e.g. 587")
+    host = reader.text("SMTP_HOST")
+    recipients = tuple(a.strip() for a in (reader.text("ALERT_EMAIL_TO") or "").split(",") if a.strip())
+    for address in recipients:
+        if "@" not in address:
+            reader.problems.append(f"ALERT_EMAIL_TO: {address!r} is not an email address")
+    user = reader.text("SMTP_USER")
+    sender = reader.text("ALERT_EMAIL_FROM")
+    if sender is None and user is not None and "@" in user:
+        sender = user
+    if (host is None) != (not recipients):
+        missing = "ALERT_EMAIL_TO" if host else "SMTP_HOST"
+        reader.problems.append(
+            f"{missing}: required for email alerts (set both SMTP_HOST and ALERT_EMAIL_TO, or neither)"
+        )
+    elif host and sender is None:
+        reader.problems.append("ALERT_EMAIL_FROM: required for email alerts (SMTP_USER is not an email address)")
+    elif sender is not None and "@" not in sender:
+        reader.problems.append(f"ALERT_EMAIL_FROM: {sender!r} is not an email address")
+    password = reader.text("SMTP_PASSWORD")
+    if user and password is None:
+        reader.problems.append("SMTP_PASSWORD: required with SMTP_USER (for Gmail, an App Password)")
+    smtp_timeout = reader.number("SMTP_TIMEOUT", 30.0, 1, 300, "a number of seconds")
+    return {
+        "inverter_groups": groups,
+        "smtp_host": host,
+        "smtp_port": int(port or _SMTP_DEFAULT_PORTS[security]),
+        "smtp_security": security,
+        "smtp_user": user,
+        "smtp_password": password,
+        "smtp_timeout_s": smtp_timeout or 30.0,
+        "alert_email_from": sender,
+        "alert_email_to": recipients,
+    }

@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from . import archive, csvlog, firmware, gateway, pvs_access, retention, sheets, weather
+from . import alerting, archive, csvlog, firmware, gateway, outbox, pvs_access, retention, sheets, weather
 from .capture import reading_from_capture
 from .clock import ClockError, clock_problem
 from .config import Config
-from .errors import DeliveryError
+from .errors import DeliveryError, PVSError, SupervisorError
 from .lock import data_dir_lock
 from .models import Reading
 from .runtime import Runtime
@@ -69,7 +69,14 @@ def _check_clock(config: Config, reading: Reading) -> None:
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading: raw archive, both CSVs, then the delivery steps. Raises SupervisorError."""
     with data_dir_lock(config.data_dir):
-        reading = read_pvs(config, runtime, keep_raw=True)
+        try:
+            reading = read_pvs(config, runtime, keep_raw=True)
+        except PVSError:
+            try:  # count it towards pvs_unreachable; never let that hide the PVS's own error (exit 1)
+                alerting.after_failure(config, runtime.now())
+            except SupervisorError as err:
+                log.warning("alerts: %s", err)
+            raise
         _check_clock(config, reading)
         try:
             cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
@@ -86,10 +93,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
                 log.warning("%s", err)
         retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
 
-        # The reading is now recorded. Later steps go here, each catching its own DeliveryError
-        # so that a failure defers it to the next cycle without losing the reading:
-        #   - Google Sheets delivery (issue: every reading delivered exactly once)
-        #   - alert detection and email (issue: alerts on a failing microinverter)
+        # The reading is recorded; what follows may fail without losing it (a DeliveryError is deferred).
+        backlog_s = outbox.oldest_pending_age_s(config.data_dir, runtime.now()) if config.sheets_enabled else None
+        try:
+            alerting.after_reading(config, reading, backlog_s)
+        except DeliveryError as err:
+            log.warning("alert email deferred: %s", err)
 
         site = reading.site
         log.info(

@@ -452,6 +452,30 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     return Result(count, delivery.sent)
 
 
+def check(config: Config, runtime: Runtime) -> str | None:
+    """For the check command: get a token and read the spreadsheet's tab list. None when Sheets is off.
+
+    Sends no row; SheetsError (one line naming the fix) when the key, the API or the sharing is wrong.
+    """
+    if not config.sheets_enabled:
+        return None
+    assert config.google_sheet_id is not None and config.google_service_account_file is not None
+    key = load_key(config.google_service_account_file)
+    from google.auth import exceptions as auth_errors
+    from gspread.exceptions import APIError
+
+    delivery = _Delivery(config, runtime, key, _Cache.load(config.data_dir, config.google_sheet_id))
+    try:
+        delivery.tokens.token()
+        meta = delivery.api.fetch_sheet_metadata(
+            delivery.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
+        )
+    except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
+        raise SheetsError(_explain(err, key, config, "no row was sent")) from err
+    tabs = len(meta.get("sheets", []))
+    return f"the spreadsheet is shared with {key.client_email} ({tabs} tab{'s' if tabs != 1 else ''})"
+
+
 def backlog_line(data_dir: Path, now: datetime) -> str | None:
     """'Sheets queue  3 rows waiting, the oldest for 15 min' for status; None when there is no queue."""
     if not outbox.exists(data_dir):

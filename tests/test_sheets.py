@@ -492,3 +492,19 @@ def test_reading_rows_for_sheets_are_built_from_the_csv_row():
 def test_flush_has_help_listing_the_exit_codes(harness: Harness, capsys):
     assert harness.run("flush", "--help").code == 0
     assert "exit codes:" in capsys.readouterr().out
+
+
+def test_check_reaches_the_spreadsheet_without_sending_a_row(harness, google):
+    harness.env["WEATHER_PROVIDER"] = "none"
+    result = harness.run("check")
+    assert result.code == 0, result.stdout + result.stderr
+    assert f"✓ Google Sheets: the spreadsheet is shared with {CLIENT_EMAIL}" in result.stdout
+    assert google.appends == []
+
+
+def test_check_names_the_fix_when_the_sheet_is_not_shared(harness, google):
+    harness.env["WEATHER_PROVIDER"] = "none"
+    google.shared = False
+    result = harness.run("check")
+    assert result.code == 1
+    assert f"share it with {CLIENT_EMAIL} as Editor" in result.stdout

@@ -1,0 +1,96 @@
+"""Alerts in the live cycle: load the state, judge, queue one email for the cycle's events, save, send the queue.
+
+Detection state always updates; email is attempted only when SMTP_HOST and ALERT_EMAIL_TO are set.
+An email that cannot be sent stays in DATA_DIR/alerts-outbox and is retried next cycle (MailError,
+a DeliveryError: the reading is already recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from datetime import datetime
+
+from . import alertmail, alerts, alertstate, detectors, mailer
+from .config import Config
+from .models import Reading
+
+log = logging.getLogger(__name__)
+
+
+def smtp_settings(config: Config) -> mailer.SmtpSettings:
+    assert config.smtp_host is not None
+    return mailer.SmtpSettings(
+        host=config.smtp_host,
+        port=config.smtp_port,
+        security=config.smtp_security,
+        user=config.smtp_user,
+        password=config.smtp_password,
+        timeout_s=config.smtp_timeout_s,
+    )
+
+
+def after_reading(
+    config: Config,
+    reading: Reading,
+    oldest_pending_age_s: float | None = None,
+    context: ssl.SSLContext | None = None,
+) -> list[alerts.Event]:
+    """Judge a recorded reading (and the Sheets backlog, if any) and email what changed."""
+    state = alertstate.load(config.data_dir)
+    judgements = detectors.observe_reading(
+        state.detector, reading, config.inverter_groups, config.latitude, config.longitude
+    )
+    judgements += detectors.delivery_backlog(oldest_pending_age_s)
+    return _conclude(config, state, judgements, reading.fetched_at, reading, context)
+
+
+def after_failure(config: Config, now: datetime, context: ssl.SSLContext | None = None) -> list[alerts.Event]:
+    """Count a cycle in which the PVS gave no reading."""
+    state = alertstate.load(config.data_dir)
+    judgements = detectors.observe_failure(state.detector)
+    return _conclude(config, state, judgements, now, None, context)
+
+
+def _conclude(
+    config: Config,
+    state: alertstate.AlertState,
+    judgements: list[detectors.Judgement],
+    now: datetime,
+    reading: Reading | None,
+    context: ssl.SSLContext | None,
+) -> list[alerts.Event]:
+    events = alerts.update(state.incidents, judgements, now)
+    for event in events:
+        log.info("alert %s: %s", event.event, event.message)
+    if config.email_alerts and events:
+        assert config.alert_email_from is not None
+        sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
+        if len(events) == 1:
+            [event] = events
+            track = state.detector.inverters.get(event.serial) if event.serial else None
+            history = list(track.history) if track else None
+            message = alertmail.compose(event, sender, recipients, zone, reading, history)
+        else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
+            message = alertmail.compose_digest(events, sender, recipients, zone, reading)
+        alertstate.queue_email(config.data_dir, message, now, 0)
+    alertstate.save(config.data_dir, state)
+    if config.email_alerts:
+        send_queued(config, context)
+    return events
+
+
+def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
+    """Send every queued email, oldest first; stop at the first failure (MailError). Returns how many went."""
+    sent = 0
+    settings = smtp_settings(config)
+    for path in alertstate.queued_emails(config.data_dir):
+        message = alertstate.read_email(path)
+        try:
+            mailer.send(settings, message, context)
+        except mailer.MailError as err:
+            waiting = len(alertstate.queued_emails(config.data_dir))
+            raise mailer.MailError(f"{err}; {waiting} alert email(s) kept to retry next cycle") from err
+        path.unlink()
+        sent += 1
+    return sent

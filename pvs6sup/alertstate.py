@@ -1,0 +1,128 @@
+"""The alert state on disk: detector memory and active incidents in DATA_DIR/alerts-state.json, and the
+queue of emails not yet sent in DATA_DIR/alerts-outbox/. Written atomically; a damaged state file is set
+aside and detection starts afresh rather than stopping the cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+from .alerts import Incident
+from .detectors import DetectorState, InverterTrack
+from .files import atomic_write
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "alerts-state.json"
+OUTBOX_DIR = "alerts-outbox"
+VERSION = 1
+MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
+
+
+@dataclass
+class AlertState:
+    detector: DetectorState = field(default_factory=DetectorState)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def to_json(state: AlertState) -> bytes:
+    document = {"version": VERSION, "detector": asdict(state.detector), "incidents": asdict_incidents(state)}
+    return json.dumps(_plain(document), separators=(",", ":")).encode("utf-8")
+
+
+def asdict_incidents(state: AlertState) -> dict[str, Any]:
+    return {key: asdict(incident) for key, incident in state.incidents.items()}
+
+
+def from_json(data: bytes) -> AlertState:
+    """Rebuild the state; ValueError/KeyError/TypeError if the document is not one."""
+    document = json.loads(data)
+    if document.get("version") != VERSION:
+        raise ValueError(f"unknown version {document.get('version')!r}")
+    d = document["detector"]
+    inverters = {}
+    for serial, t in d["inverters"].items():
+        t = dict(t)
+        t["last_seen"], t["measured_at"] = _time(t["last_seen"]), _time(t["measured_at"])
+        t["history"] = [(float(stamp), kw) for stamp, kw in t["history"]]
+        inverters[serial] = InverterTrack(**t)
+    detector = DetectorState(
+        last_reading_at=_time(d["last_reading_at"]),
+        failed_cycles=int(d["failed_cycles"]),
+        no_production_streak=int(d["no_production_streak"]),
+        peak_production_kw=float(d["peak_production_kw"]),
+        group_energy_kwh={int(k): float(v) for k, v in d["group_energy_kwh"].items()},
+        group_previous={int(k): dict(v) for k, v in d["group_previous"].items()},
+        inverters=inverters,
+    )
+    incidents = {}
+    for key, i in document["incidents"].items():
+        i = dict(i)
+        i["raised_at"], i["notified_at"] = _time(i["raised_at"]), _time(i["notified_at"])
+        incidents[key] = Incident(**i)
+    return AlertState(detector, incidents)
+
+
+def load(data_dir: Path) -> AlertState:
+    """The saved state, or a fresh one (a damaged file is renamed aside with a warning)."""
+    path = data_dir / STATE_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return AlertState()
+    try:
+        return from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        aside = path.with_name(STATE_FILE + ".damaged")
+        os.replace(path, aside)
+        log.warning("alert state %s was unreadable (%s); kept as %s and started afresh", path, err, aside.name)
+        return AlertState()
+
+
+def save(data_dir: Path, state: AlertState) -> None:
+    atomic_write(data_dir / STATE_FILE, to_json(state))
+
+
+def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:
+    """Keep an email in the outbox until it is sent; names sort in the order they were queued."""
+    path = data_dir / OUTBOX_DIR / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{number:03d}.eml"
+    atomic_write(path, bytes(message))
+    waiting = queued_emails(data_dir)
+    for old in waiting[: max(0, len(waiting) - MAX_QUEUED)]:
+        old.unlink()
+        log.warning("alert outbox full: dropped the oldest unsent email %s", old.name)
+    return path
+
+
+def queued_emails(data_dir: Path) -> list[Path]:
+    folder = data_dir / OUTBOX_DIR
+    return sorted(folder.glob("*.eml")) if folder.is_dir() else []
+
+
+def read_email(path: Path) -> EmailMessage:
+    message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
+    assert isinstance(message, EmailMessage)
+    return message

@@ -1,0 +1,70 @@
+"""The alert and email settings: defaults, Gmail-style setup, and every problem named at once."""
+
+from pathlib import Path
+
+import pytest
+
+from pvs6sup.config import load_config
+from pvs6sup.errors import ConfigError
+
+SCRIPT_DIR = Path("/opt/pvs6")
+BASE = {"WEATHER_PROVIDER": "none"}
+
+
+def test_email_alerts_are_off_without_smtp_host_and_recipients():
+    config = load_config(BASE, SCRIPT_DIR)
+    assert not config.email_alerts
+    assert config.inverter_groups == ()
+
+
+def test_a_gmail_setup_sends_from_the_login_address_on_port_587():
+    config = load_config(
+        {
+            **BASE,
+            "SMTP_HOST": "smtp.gmail.com",
+            "SMTP_USER": "me@gmail.com",
+            "SMTP_PASSWORD": "abcd efgh ijkl mnop",
+            "ALERT_EMAIL_TO": "me@gmail.com, partner@example.com",
+        },
+        SCRIPT_DIR,
+    )
+    assert config.email_alerts
+    assert (config.smtp_port, config.smtp_security, config.alert_email_from) == (587, "starttls", "me@gmail.com")
+    assert config.alert_email_to == ("me@gmail.com", "partner@example.com")
+    assert "abcd" not in repr(config)
+
+
+def test_implicit_tls_defaults_to_port_465():
+    config = load_config({**BASE, "SMTP_SECURITY": "SSL"}, SCRIPT_DIR)
+    assert (config.smtp_security, config.smtp_port) == ("ssl", 465)
+
+
+def test_inverter_groups_are_serial_endings_split_by_semicolons_and_commas():
+    config = load_config({**BASE, "INVERTER_GROUPS": "1392, 1393 ;2001,2002"}, SCRIPT_DIR)
+    assert config.inverter_groups == (("1392", "1393"), ("2001", "2002"))
+
+
+def test_every_email_problem_is_reported_at_once_naming_the_variable():
+    with pytest.raises(ConfigError) as caught:
+        load_config(
+            {
+                **BASE,
+                "SMTP_HOST": "mail.example.com",
+                "SMTP_USER": "relay",
+                "SMTP_SECURITY": "tls",
+                "ALERT_EMAIL_TO": "nobody",
+                "INVERTER_GROUPS": "1392;;2001",
+                "SMTP_PORT": "99999",
+            },
+            SCRIPT_DIR,
+        )
+    problems = "\n".join(caught.value.problems)
+    for name in (
+        "SMTP_SECURITY:",
+        "SMTP_PORT:",
+        "ALERT_EMAIL_TO:",
+        "ALERT_EMAIL_FROM:",
+        "SMTP_PASSWORD:",
+        "INVERTER_GROUPS:",
+    ):
+        assert name in problems

@@ -1,0 +1,119 @@
+"""Sending alert email to a real SMTP server on loopback: plain, STARTTLS and implicit TLS, verified."""
+
+import ssl
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from smtp_server import PASSWORD, USER, make_certificate, start_server
+
+from pvs6sup import alertmail, detectors, mailer
+from pvs6sup.alerts import Event
+from pvs6sup.models import DeviceList, InverterReading, Reading, SiteFigures
+
+WHEN = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
+ZONE = ZoneInfo("America/Los_Angeles")
+DEAD = "E00X000000001392"
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def trusting(certificate):
+    return ssl.create_default_context(cafile=str(certificate[0]))
+
+
+def settings(controller, security, user=None, password=None):
+    return mailer.SmtpSettings(controller.hostname, controller.port, security, user, password, timeout_s=5)
+
+
+def alert_email():
+    inverters = tuple(
+        InverterReading(s, "working" if kw else "error", None, kw, None, None, None, WHEN)
+        for s, kw in [("E00X000000001001", 0.287), (DEAD, 0.0), ("E00X000000001003", 0.29)]
+    )
+    reading = Reading(WHEN, DeviceList(None, (), inverters), SiteFigures(*[None] * 9))
+    event = Event(WHEN, "raised", detectors.OFFLINE, DEAD, "Inverter E00…1392 is in STATE error", "0 W vs 287 W median")
+    history = [(WHEN.timestamp() - 300 * n, kw) for n, kw in enumerate([0.0, 0.0, 0.25, 0.28])][::-1]
+    return alertmail.compose(event, USER, ("owner@example.invalid", "second@example.invalid"), ZONE, reading, history)
+
+
+def test_an_alert_reaches_a_plain_server_with_its_subject_text_and_html_chart():
+    controller, inbox = start_server("none")
+    try:
+        mailer.send(settings(controller, "none"), alert_email())
+    finally:
+        controller.stop()
+    [message] = inbox.messages
+    assert message["Subject"] == "[PVS6] Inverter E00…1392 down: 0 W vs 287 W median"
+    assert inbox.recipients == [["owner@example.invalid", "second@example.invalid"]]
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "E00…1392" in text and "13:00:00-07:00" in text
+    assert DEAD not in text and DEAD not in html and DEAD not in message["Subject"]
+    assert html.count("<tr>") == 3 and "background:#d9534f" in html  # one bar per inverter, the dead one red
+    assert "Recent output of this inverter" in html
+
+
+def test_starttls_with_login_sends_when_the_certificate_is_trusted(certificate, trusting):
+    controller, inbox = start_server("starttls", certificate, auth=True)
+    try:
+        mailer.send(settings(controller, "starttls", USER, PASSWORD), alert_email(), trusting)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+
+
+def test_starttls_refuses_a_certificate_it_cannot_verify(certificate):
+    controller, inbox = start_server("starttls", certificate, auth=True)
+    try:
+        with pytest.raises(mailer.MailError, match=r"certificate of 127\.0\.0\.1 could not be verified"):
+            mailer.send(settings(controller, "starttls", USER, PASSWORD), alert_email())  # default trust store
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_implicit_tls_sends_when_the_certificate_is_trusted(certificate, trusting):
+    controller, inbox = start_server("ssl", certificate, auth=True)
+    try:
+        mailer.send(settings(controller, "ssl", USER, PASSWORD), alert_email(), trusting)
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+
+
+def test_a_wrong_password_is_one_line_naming_the_settings_without_the_password(certificate, trusting):
+    controller, _ = start_server("starttls", certificate, auth=True)
+    try:
+        with pytest.raises(mailer.MailError) as caught:
+            mailer.send(settings(controller, "starttls", USER, "wrong-X000"), alert_email(), trusting)
+    finally:
+        controller.stop()
+    assert "refused SMTP_USER/SMTP_PASSWORD (535)" in str(caught.value)
+    assert "wrong-X000" not in str(caught.value)
+
+
+def test_a_server_that_is_not_there_is_a_mail_error():
+    gone = mailer.SmtpSettings("127.0.0.1", 9, "none", None, None, timeout_s=2)
+    with pytest.raises(mailer.MailError, match=r"cannot send email via 127\.0\.0\.1:9"):
+        mailer.send(gone, alert_email())
+
+
+def test_the_password_never_shows_in_the_settings_repr():
+    assert "secret-X000" not in repr(mailer.SmtpSettings("h", 587, "starttls", "u", "secret-X000"))
+
+
+def test_resolved_and_reminder_subjects_say_so():
+    raised = Event(WHEN, "raised", detectors.PVS_UNREACHABLE, None, "m", "no answer for 12 cycles")
+    assert alertmail.subject(raised) == "[PVS6] PVS not answering: no answer for 12 cycles"
+    assert alertmail.subject(Event(WHEN, "reminder", detectors.OFFLINE, DEAD, "m", "not reporting")) == (
+        "[PVS6] Still: Inverter E00…1392 down: not reporting"
+    )
+    assert alertmail.subject(Event(WHEN, "resolved", detectors.OFFLINE, DEAD, "m", "x")) == (
+        "[PVS6] Resolved: Inverter E00…1392 down"
+    )
