@@ -9,6 +9,7 @@ from pathlib import Path
 from .files import atomic_write
 
 RAW_DIR = "raw"
+CLOCK_SKEW = "clock-skew"  # the mark of a capture kept out of the record because the clock was wrong
 
 
 def raw_path(data_dir: Path, fetched_at: datetime, suffix: str = "") -> Path:

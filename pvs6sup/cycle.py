@@ -62,7 +62,7 @@ def _check_clock(config: Config, reading: Reading) -> None:
     )
     if problem:
         if reading.raw_path:
-            archive.set_aside(Path(reading.raw_path), "clock-skew")
+            archive.set_aside(Path(reading.raw_path), archive.CLOCK_SKEW)
         raise ClockError(problem)
 
 

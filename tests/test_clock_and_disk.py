@@ -119,3 +119,17 @@ def test_a_full_disk_exits_4_with_a_clear_line_and_corrupts_nothing(harness: Har
     harness.clock.advance(minutes=5)
     assert harness.run().code == 0
     assert len(readings(harness)) == len(rows) + 1
+
+
+def test_replay_passes_over_captures_set_aside_for_a_wrong_clock(harness: Harness, simulated):
+    assert harness.run().code == 0
+    harness.clock.advance(hours=-1)
+    assert harness.run().code == 5
+    harness.clock.advance(hours=2)
+    assert harness.run().code == 0
+    csv_dir = harness.tmp_path / "replayed"
+    result = harness.run("replay", str(harness.data_dir / "raw"), "--csv-dir", str(csv_dir))
+    assert result.code == 0, result.stderr
+    with (csv_dir / "readings.csv").open() as handle:
+        replayed = [row["timestamp"] for row in csv.DictReader(handle)]
+    assert replayed == [row["timestamp"] for row in readings(harness)]
