@@ -84,6 +84,20 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
     out.write(f"\nThe reading recorded at 13:00 on the first simulated day ({DEMO_ZONE}):\n\n")
     out.write(status_text(noon, zone) + "\n\n")
     out.write(summary_text(folder, readings, requests_made, site) + "\n")
+    out.write(alerts_text(folder, site, zone) + "\n")
+
+
+def alerts_text(folder: Path, site: SimulatedSite, zone: ZoneInfo) -> str:
+    """The alerts the day raised, found by replaying the demo's own archive (the demo sends no email)."""
+    from .replay import Replayer, find_captures, replay_files
+
+    replayer = Replayer(latitude=site.model.latitude, longitude=site.model.longitude, zone=zone)
+    events = [e for e in replay_files(replayer, find_captures([folder / "raw"])) if e.event == "raised"]
+    if not events:
+        return "Alerts: none raised."
+    lines = ["Alerts raised (with SMTP settings, each would be one email; see README, Alerts):"]
+    lines += [f"  {e.time.astimezone(zone):%H:%M}  {e.message}" for e in events]
+    return "\n".join(lines)
 
 
 def summary_text(folder: Path, readings: list[Reading], requests_made: int, site: SimulatedSite) -> str:
