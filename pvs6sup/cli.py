@@ -82,8 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "run",
         "one cycle (the default): read the PVS, archive, append CSV rows",
-        "Read the PVS once (one request), archive the raw answer under DATA_DIR/raw, add the cloud "
-        "cover, and append a row to readings.csv and one per inverter to inverters.csv.",
+        "Read the PVS once (one request on legacy firmware), archive the raw answer under DATA_DIR/raw, "
+        "add the cloud cover, append a row to readings.csv and one per inverter to inverters.csv, then "
+        "deliver to Google Sheets and judge the alerts (emailing them) when those are set up.",
     )
     status = add(
         "status",
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
         "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
         "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
-        "folder, then show the status table and what was written. Needs no network or settings.",
+        "folder, then show the status table, what was written and the alerts raised. Needs no network "
+        "or settings.",
     )
     demo.add_argument(
         "--data-dir",
