@@ -11,7 +11,7 @@ import logging
 import ssl
 from datetime import datetime
 
-from . import alertmail, alerts, alertstate, detectors, mailer
+from . import alertmail, alerts, alertstate, csvlog, detectors, mailer
 from .config import Config
 from .models import Reading
 
@@ -68,8 +68,7 @@ def _conclude(
         sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
         if len(events) == 1:
             [event] = events
-            track = state.detector.inverters.get(event.serial) if event.serial else None
-            history = list(track.history) if track else None
+            history = csvlog.recent_power(config.data_dir, event.serial) if event.serial else None
             message = alertmail.compose(event, sender, recipients, zone, reading, history)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
             message = alertmail.compose_digest(events, sender, recipients, zone, reading)

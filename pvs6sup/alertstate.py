@@ -1,10 +1,12 @@
-"""The alert state on disk: detector memory and active incidents in DATA_DIR/alerts-state.json, and the
-queue of emails not yet sent in DATA_DIR/alerts-outbox/. Written atomically; a damaged state file is set
-aside and detection starts afresh rather than stopping the cycle.
+"""The alert state on disk: detector memory and active incidents in DATA_DIR/alerts-state.json.gz (gzipped
+JSON, rewritten every cycle, so kept small; zcat shows it), and the queue of emails not yet sent in
+DATA_DIR/alerts-outbox/. Written atomically; a damaged state file is set aside and detection starts afresh
+rather than stopping the cycle.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
@@ -22,9 +24,10 @@ from .files import atomic_write
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = "alerts-state.json"
+STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
 OUTBOX_DIR = "alerts-outbox"
-VERSION = 1
+VERSION = 2  # 2: inverter fields at their defaults are left out; no per-inverter history
+TRACK_DEFAULTS = asdict(InverterTrack())
 MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
 
@@ -37,6 +40,8 @@ class AlertState:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 5)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -48,8 +53,15 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+def _track(track: InverterTrack) -> dict[str, Any]:
+    """One inverter's memory without the fields at their defaults: the file is rewritten every cycle."""
+    return {k: v for k, v in asdict(track).items() if v != TRACK_DEFAULTS[k]}
+
+
 def to_json(state: AlertState) -> bytes:
-    document = {"version": VERSION, "detector": asdict(state.detector), "incidents": asdict_incidents(state)}
+    detector = asdict(state.detector)
+    detector["inverters"] = {serial: _track(t) for serial, t in state.detector.inverters.items()}
+    document = {"version": VERSION, "detector": detector, "incidents": asdict_incidents(state)}
     return json.dumps(_plain(document), separators=(",", ":")).encode("utf-8")
 
 
@@ -59,15 +71,15 @@ def asdict_incidents(state: AlertState) -> dict[str, Any]:
 
 def from_json(data: bytes) -> AlertState:
     """Rebuild the state; ValueError/KeyError/TypeError if the document is not one."""
-    document = json.loads(data)
-    if document.get("version") != VERSION:
+    document = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    if document.get("version") not in (1, VERSION):  # version 1 differs only by a history now dropped
         raise ValueError(f"unknown version {document.get('version')!r}")
     d = document["detector"]
     inverters = {}
     for serial, t in d["inverters"].items():
         t = dict(t)
-        t["last_seen"], t["measured_at"] = _time(t["last_seen"]), _time(t["measured_at"])
-        t["history"] = [(float(stamp), kw) for stamp, kw in t["history"]]
+        t.pop("history", None)
+        t["last_seen"], t["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
         inverters[serial] = InverterTrack(**t)
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
@@ -103,7 +115,7 @@ def load(data_dir: Path) -> AlertState:
 
 
 def save(data_dir: Path, state: AlertState) -> None:
-    atomic_write(data_dir / STATE_FILE, to_json(state))
+    atomic_write(data_dir / STATE_FILE, gzip.compress(to_json(state), mtime=0))
 
 
 def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:

@@ -148,6 +148,29 @@ def newest_timestamp(data_dir: Path) -> datetime | None:
     return None
 
 
+def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
+    """The last `points` (epoch s, kW) of one inverter, read from the tail of inverters.csv (for an email's
+    trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""
+    path = data_dir / INVERTERS_FILE
+    tail_bytes = 256 * 1024  # 36 readings of a 60-inverter site
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - tail_bytes))
+            lines = handle.read().decode("utf-8", "replace").splitlines()[1:]  # the first may be cut
+    except FileNotFoundError:
+        return []
+    found: list[tuple[float, float | None]] = []
+    for row in csv.reader(lines):
+        if len(row) >= 4 and row[1] == serial:
+            try:
+                stamp = datetime.fromisoformat(row[0]).timestamp()
+            except ValueError:
+                continue
+            found.append((stamp, float(row[3]) if row[3] else None))
+    return found[-points:]
+
+
 def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
     """Append rows to a CSV, writing the header if the file is new."""
     header = _header(columns)

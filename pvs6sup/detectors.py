@@ -26,7 +26,6 @@ DELIVERY_BACKLOG = "delivery_backlog"
 SPECIFICITY = (OFFLINE, UNDERPERFORMING)
 
 GAP_S = 30 * 60  # readings further apart than this start every streak afresh (the Pi or the PVS was off)
-HISTORY_POINTS = 36  # recent (time, kW) points kept per inverter for the email's trend (3 h at 5 min)
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,6 @@ class InverterTrack:
     day_incomplete: bool = False  # a gap in daylight: the day's energy would be lopsided, so it is not judged
     base_lifetime_kwh: float | None = None  # lifetime at the last fresh report, and the group's
     base_group_kwh: float = 0.0  # median-energy counter at that moment
-    history: list[tuple[float, float | None]] = field(default_factory=list)  # (epoch s, kW)
 
 
 @dataclass
@@ -224,8 +222,6 @@ def _judge_group(
         track = state.inverters[inv.serial]
         track.last_seen = now
         track.missing_streak = 0
-        track.history.append((now.timestamp(), inv.power_kw))
-        del track.history[:-HISTORY_POINTS]
         if track.day != day:
             track.day, track.day_own_kwh, track.day_median_kwh, track.day_incomplete = day, 0.0, 0.0, False
             track.late_today = 0

@@ -91,7 +91,7 @@ def _parse(line: bytes) -> Entry:
 
 def _encode(entry: Entry) -> bytes:
     document = {"seq": entry.seq, "fetched_at": entry.fetched_at.isoformat(), "payload": entry.payload}
-    return json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\n"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:

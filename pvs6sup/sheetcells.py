@@ -6,6 +6,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from .csvlog import READING_COLUMNS
+
 INVERTER_SUFFIX = "_kw"
 WALL_FORMAT = "%Y-%m-%d %H:%M:%S"
 _SHEETS_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 (Sheets' day 0; wall times are naive)
@@ -35,9 +37,16 @@ def typed_cell(text: str) -> int | float | str | None:
         return "'" + text if text[:1] in "=+-@" else text
 
 
+def site_row(payload: dict[str, Any]) -> dict[str, str]:
+    """A queued entry's site row by column name (queued as a list in READING_COLUMNS order)."""
+    row = payload["row"]
+    # not strict: a row queued before a later version added columns simply lacks them
+    return dict(zip(READING_COLUMNS, row, strict=False)) if isinstance(row, list) else dict(row)
+
+
 def sheet_row(payload: dict[str, Any], columns: list[str]) -> list[Any]:
     """The row of values for a worksheet whose header is `columns`."""
-    row, inverters = payload["row"], payload["inverters_kw"]
+    row, inverters = site_row(payload), payload["inverters_kw"]
     values: list[Any] = []
     for name in columns:
         if name == "timestamp":

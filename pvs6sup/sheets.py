@@ -49,6 +49,7 @@ from .sheetcells import (
     landed_count,
     row_identity,
     sheet_row,
+    site_row,
     wall_time,
     worksheet_title,
 )
@@ -69,8 +70,9 @@ _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     """Put the reading's sheet row in the outbox: the site row plus each inverter's power."""
+    row = reading_row(reading, zone)
     payload = {
-        "row": reading_row(reading, zone),
+        "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short
         "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
     }
     return outbox.enqueue(data_dir, reading.fetched_at, payload)
@@ -195,7 +197,7 @@ class _Delivery:
         if not tail and start > 1:  # rows were deleted above: read the whole column
             start, tail = 1, self._column_a(sending.target, 1)
         batch = [e for e in outbox.pending(self.data_dir) if sending.first <= e.seq <= sending.last]
-        ids = [row_identity(wall_time(e.payload["row"]["timestamp"]).strftime(WALL_FORMAT)) for e in batch]
+        ids = [row_identity(wall_time(site_row(e.payload)["timestamp"]).strftime(WALL_FORMAT)) for e in batch]
         landed = landed_count([row_identity(v) for v in tail], ids)
         if landed:
             outbox.confirm(self.data_dir, batch[landed - 1].seq)
@@ -329,7 +331,7 @@ def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, li
     """Consecutive entries grouped by their year's tab, at most MAX_ROWS_PER_APPEND each."""
     batches: list[tuple[str, list[outbox.Entry]]] = []
     for entry in entries:
-        title = worksheet_title(base_title, entry.payload["row"]["timestamp"])
+        title = worksheet_title(base_title, site_row(entry.payload)["timestamp"])
         if batches and batches[-1][0] == title and len(batches[-1][1]) < MAX_ROWS_PER_APPEND:
             batches[-1][1].append(entry)
         else:

@@ -1,5 +1,7 @@
 """The alert lifecycle (raised once, reminded daily, resolved once, damped) and its state on disk."""
 
+import gzip
+import json
 import os
 from datetime import datetime, timedelta, timezone
 
@@ -69,7 +71,7 @@ def test_an_underperforming_inverter_that_then_dies_is_told_once_more_as_offline
 def test_the_state_survives_a_round_trip_through_its_file(tmp_path):
     state = alertstate.AlertState()
     detectors.observe_failure(state.detector)
-    track = detectors.InverterTrack(group=1, last_seen=T0, measured_at=T0, day="2026-06-21", history=[(1.0, 0.2)])
+    track = detectors.InverterTrack(group=1, last_seen=T0, measured_at=T0, day="2026-06-21", day_own_kwh=1.25)
     state.detector.inverters[SERIAL] = track
     state.detector.group_energy_kwh[1] = 2.5
     state.detector.group_previous[1] = {SERIAL: 1000.5}
@@ -97,3 +99,22 @@ def test_the_outbox_keeps_only_the_newest_emails_when_mail_stays_down(tmp_path):
     waiting = alertstate.queued_emails(tmp_path)
     assert len(waiting) == alertstate.MAX_QUEUED
     assert alertstate.read_email(waiting[0])["Subject"] == "alert 2"
+
+
+def test_the_state_file_leaves_out_what_is_at_its_default(tmp_path):
+    state = alertstate.AlertState()
+    state.detector.inverters[SERIAL] = detectors.InverterTrack(group=1, last_seen=T0)
+    alertstate.save(tmp_path, state)
+    saved = json.loads(gzip.decompress((tmp_path / alertstate.STATE_FILE).read_bytes()))
+    assert saved["detector"]["inverters"][SERIAL] == {"group": 1, "last_seen": T0.isoformat()}
+    assert alertstate.load(tmp_path) == state
+
+
+def test_a_version_1_state_file_with_a_history_still_loads(tmp_path):
+    state = alertstate.AlertState()
+    state.detector.inverters[SERIAL] = detectors.InverterTrack(group=1, last_seen=T0)
+    document = json.loads(alertstate.to_json(state))
+    document["version"] = 1
+    document["detector"]["inverters"][SERIAL]["history"] = [[1.0, 0.2]]
+    (tmp_path / alertstate.STATE_FILE).write_text(json.dumps(document))
+    assert alertstate.load(tmp_path) == state

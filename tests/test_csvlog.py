@@ -66,3 +66,20 @@ def test_a_csv_with_other_columns_is_set_aside_not_mixed(tmp_path):
     assert (tmp_path / "readings.csv").read_text().startswith("timestamp,production_kw,")
     aside = list(tmp_path.glob("readings.until-*.csv"))
     assert len(aside) == 1 and aside[0].read_text() == "timestamp,old_column\nx,y\n"
+
+
+def test_recent_power_reads_one_inverters_last_points_from_the_tail(tmp_path):
+    from datetime import timedelta
+
+    from pvs6sup.csvlog import recent_power
+
+    for step in range(5):
+        devices = parse_devicelist(fixture_bytes("devicelist_net_loadside.json"))
+        moment = WHEN + timedelta(minutes=5 * step)
+        append_reading(tmp_path, Reading(fetched_at=moment, devices=devices, site=derive_site(devices)), ZONE)
+    points = recent_power(tmp_path, "E00X00000000001", points=3)
+    assert points == [((WHEN + timedelta(minutes=5 * s)).timestamp(), 0.3011) for s in (2, 3, 4)]
+    assert recent_power(tmp_path, "E00X00000000004") == [
+        ((WHEN + timedelta(minutes=5 * s)).timestamp(), None) for s in range(5)
+    ]
+    assert recent_power(tmp_path / "nowhere", "E00X00000000001") == []
