@@ -10,15 +10,24 @@ from __future__ import annotations
 import logging
 import ssl
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from . import alertmail, alerts, alertstate, csvlog, detectors, mailer
+from . import alerts, alertstate, csvlog, detectors
 from .config import Config
 from .models import Reading
+
+if TYPE_CHECKING:
+    from . import mailer
+
+# alertmail and mailer (the email package, smtplib) are imported only when an email is composed or sent:
+# most cycles of a healthy system do neither, and every cron run pays for what it imports.
 
 log = logging.getLogger(__name__)
 
 
 def smtp_settings(config: Config) -> mailer.SmtpSettings:
+    from . import mailer
+
     assert config.smtp_host is not None
     return mailer.SmtpSettings(
         host=config.smtp_host,
@@ -64,6 +73,8 @@ def _conclude(
     for event in events:
         log.info("alert %s: %s", event.event, event.message)
     if config.email_alerts and events:
+        from . import alertmail
+
         assert config.alert_email_from is not None
         sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
         if len(events) == 1:
@@ -81,9 +92,14 @@ def _conclude(
 
 def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
     """Send every queued email, oldest first; stop at the first failure (MailError). Returns how many went."""
+    queued = alertstate.queued_emails(config.data_dir)
+    if not queued:
+        return 0
+    from . import mailer
+
     sent = 0
     settings = smtp_settings(config)
-    for path in alertstate.queued_emails(config.data_dir):
+    for path in queued:
         message = alertstate.read_email(path)
         try:
             mailer.send(settings, message, context)

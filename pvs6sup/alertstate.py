@@ -12,15 +12,15 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .alerts import Incident
 from .detectors import DetectorState, InverterTrack
 from .files import atomic_write
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,10 @@ def queued_emails(data_dir: Path) -> list[Path]:
 
 
 def read_email(path: Path) -> EmailMessage:
+    from email.message import EmailMessage  # the email package only when there is an email
+    from email.parser import BytesParser
+    from email.policy import default as default_policy
+
     message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
     assert isinstance(message, EmailMessage)
     return message

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, outbox, sheets
+from . import __version__
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
@@ -157,6 +157,7 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from . import outbox, sheets
     from .report import status_json, status_text  # only this command renders
 
     config = load(args, runtime, logger)
@@ -176,6 +177,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
 
 
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from . import outbox, sheets
+
     config = load(args, runtime, logger)
     if not config.sheets_enabled:
         raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from . import alerting, archive, csvlog, firmware, gateway, outbox, pvs_access, retention, sheets, weather
+from . import alerting, archive, csvlog, firmware, gateway, pvs_access, retention, weather
 from .capture import reading_from_capture
 from .clock import ClockError, clock_problem
 from .config import Config
@@ -85,16 +85,19 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             cloud = None
         reading = replace(reading, cloud_cover_pct=cloud)
         csvlog.append_reading(config.data_dir, reading, config.timezone)
+        backlog_s = None
         if config.sheets_enabled:
+            from . import outbox, sheets  # only a Sheets setup pays for importing them
+
             sheets.queue_reading(config.data_dir, reading, config.timezone)
             try:
                 sheets.deliver(config, runtime)
             except DeliveryError as err:
                 log.warning("%s", err)
+            backlog_s = outbox.oldest_pending_age_s(config.data_dir, runtime.now())
         retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
 
         # The reading is recorded; what follows may fail without losing it (a DeliveryError is deferred).
-        backlog_s = outbox.oldest_pending_age_s(config.data_dir, runtime.now()) if config.sheets_enabled else None
         try:
             alerting.after_reading(config, reading, backlog_s)
         except DeliveryError as err:
