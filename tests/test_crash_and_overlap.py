@@ -17,6 +17,7 @@ from pathlib import Path
 from conftest import ROOT, fixture_bytes
 from hostile import HostileServer, http_answer
 
+from pvs6sup import alertstate
 from pvs6sup.csvlog import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.simulator import SimulatedPVS
 
@@ -75,6 +76,10 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
     assert len(archived) >= len(stamps)
     for path in archived:
         json.loads(gzip.decompress(path.read_bytes()))  # every archived answer is whole
+    state = alertstate.load(data_dir)  # rewritten every cycle: whole, or it would have been set aside
+    assert not (data_dir / (alertstate.STATE_FILE + ".damaged")).exists()
+    assert state.detector.last_reading_at is not None
+    assert not [p for p in data_dir.iterdir() if p.name.endswith(".damaged")]
 
 
 def test_ten_simultaneous_runs_one_works_the_rest_exit_3_without_waiting(tmp_path):
