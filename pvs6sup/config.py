@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -285,7 +286,7 @@ def inverter_groups(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(groups)
 
 
-def _alert_settings(reader: _Reader) -> dict[str, object]:
+def _alert_settings(reader: _Reader) -> dict[str, Any]:
     """The alert and email settings (checked together: a half-configured mailer is reported)."""
     groups: tuple[tuple[str, ...], ...] = ()
     raw_groups = reader.text("INVERTER_GROUPS")

@@ -26,7 +26,7 @@ class Answer:
     truncated: bool = False
 
 
-def _connection_reason(err: requests.RequestException) -> str:
+def _connection_reason(err: Exception) -> str:
     text = str(err).lower()
     for needle, reason in (
         ("refused", "connection refused"),

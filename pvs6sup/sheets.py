@@ -178,8 +178,11 @@ class _Delivery:
     def _column_a(self, title: str, start: int) -> list[Any]:
         from gspread.exceptions import APIError
 
-        params = {"majorDimension": "COLUMNS", "valueRenderOption": "UNFORMATTED_VALUE"}
-        params["dateTimeRenderOption"] = "SERIAL_NUMBER"
+        params: dict[str, Any] = {
+            "majorDimension": "COLUMNS",
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+        }
         try:
             document = self.api.values_get(self.spreadsheet_id, f"{_quoted(title)}!A{start}:A", params=params)
         except APIError as err:

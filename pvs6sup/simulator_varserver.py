@@ -53,8 +53,8 @@ class SimulatedNewFirmwarePVS(SimulatedPVS):
         parts = urlsplit(path)
         json_type = "application/json"
         if parts.path == "/cgi-bin/dl_cgi/supervisor/info":
-            body = {"result": "succeed", "supervisor": supervisor_info(self.build, self.serial)}
-            return 200, json.dumps(body, indent="\t").encode(), json_type, []
+            info = {"result": "succeed", "supervisor": supervisor_info(self.build, self.serial)}
+            return 200, json.dumps(info, indent="\t").encode(), json_type, []
         if parts.path == "/cgi-bin/dl_cgi":
             return 403, FORBIDDEN, json_type, []  # Command=DeviceList is gone, session or not
         if parts.path == "/auth" and parts.query == "login":

@@ -43,7 +43,8 @@ def pvs_time(value: Any) -> datetime | None:
     if len(parts) != 6:
         return None
     try:
-        return datetime(*(int(p) for p in parts), tzinfo=timezone.utc)  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(p) for p in parts)
+        return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
     except ValueError:
         return None
 
