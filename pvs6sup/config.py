@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from .errors import ConfigError
+from .firmware import FIRMWARE_CHOICES
 
 DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
 CONSUMPTION_METER_MODES = ("auto", "net", "gross")
-PVS_FIRMWARE_CHOICES = ("auto", "legacy", "varserver")
 DEFAULT_WORKSHEET = "Readings"
 _SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _SHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -235,7 +235,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
     retention = reader.number("RAW_RETENTION_DAYS", 400, 0, 36500, "a whole number of days (0 keeps all)")
     skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the check off)")
-    pvs_firmware = reader.choice("PVS_FIRMWARE", PVS_FIRMWARE_CHOICES, "auto")
+    pvs_firmware = reader.choice("PVS_FIRMWARE", FIRMWARE_CHOICES, "auto")
     pvs_serial = reader.text("PVS_SERIAL")
     if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
         reader.problems.append("PVS_SERIAL: expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
