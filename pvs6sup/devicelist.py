@@ -54,7 +54,7 @@ def parse_devicelist(body: bytes) -> DeviceList:
 def devicelist_from_json(document: Any) -> DeviceList:
     """Build records from a decoded DeviceList document."""
     if not isinstance(document, dict):
-        raise PVSAnswerError(f"the PVS answer is a JSON {_json_type(document)}, not a device list")
+        raise PVSAnswerError(f"the PVS answer is a JSON {json_type(document)}, not a device list")
     devices = document.get("devices")
     if not isinstance(devices, list):
         result = document.get("result")
@@ -109,8 +109,10 @@ def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warn
     return serial
 
 
-def _json_type(value: Any) -> str:
-    names = {list: "list", str: "string", int: "number", float: "number", bool: "boolean", type(None): "null"}
+def json_type(value: Any) -> str:
+    """A JSON value's kind as JSON calls it: object, list, string, number, boolean, null."""
+    names = {dict: "object", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+    names[type(None)] = "null"
     return names.get(type(value), type(value).__name__)
 
 

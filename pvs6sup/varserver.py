@@ -18,7 +18,16 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .devicelist import INVERTER_KW, LIFETIME_KWH, METER_KW, TEMPERATURE_C, admit_serial, meter_role
+from .devicelist import (
+    INVERTER_KW,
+    LIFETIME_KWH,
+    METER_KW,
+    TEMPERATURE_C,
+    admit_serial,
+    decode_json,
+    json_type,
+    meter_role,
+)
 from .errors import PVSAnswerError
 from .models import ERROR, WORKING, DeviceList, InverterReading, MeterReading, SupervisorStatus
 from .site import GROSS_LINESIDE, NET_LOADSIDE
@@ -74,11 +83,12 @@ def scrub_text(textual: str) -> str:
 
 
 def archive_entry(query: str, status: int, body: bytes) -> dict[str, Any]:
-    """One answer as archived: the decoded body when it is JSON, else its (scrubbed) text."""
+    """One answer as archived: the decoded body when it is JSON, else its (scrubbed) text and what is wrong."""
     try:
-        return {"query": query, "status": status, "body": scrub(json.loads(body.decode("utf-8")))}
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return {"query": query, "status": status, "body_text": scrub_text(body.decode("utf-8", "replace"))}
+        return {"query": query, "status": status, "body": scrub(decode_json(body))}
+    except PVSAnswerError as err:
+        text = scrub_text(body.decode("utf-8", "replace"))
+        return {"query": query, "status": status, "body_text": text, "problem": str(err)}
 
 
 def archive_document(
@@ -128,10 +138,24 @@ def devicelist_from_archive(document: Mapping[str, Any]) -> DeviceList:
         elif status == 400 and is_devices:
             devices_answered = True  # a match that finds nothing answers 400: no device present now
     if not devices_answered:
-        raise PVSAnswerError("the PVS's /vars answer holds no device variables")
+        raise PVSAnswerError(_devices_problem(answers))
     known_raw = document.get("known_inverters")
     known = {str(s): iso_time(t) for s, t in known_raw.items()} if isinstance(known_raw, dict) else {}
     return devicelist_from_vars(namespace, known, iso_time(document.get("fetched_at")))
+
+
+def _devices_problem(answers: list[Any]) -> str:
+    """Name what was wrong with the devices query's answer, for the one line on stderr."""
+    for answer in answers:
+        if isinstance(answer, dict) and str(answer.get("query", "")).startswith("match=/sys/devices"):
+            if answer.get("problem"):
+                return f"/vars (devices): {answer['problem']}"
+            if "body_text" in answer:
+                return "/vars (devices): the answer is not JSON"
+            if answer.get("status") != 200:
+                return f"/vars (devices): HTTP {answer.get('status')}"
+            return f"/vars (devices): the answer is a JSON {json_type(answer.get('body'))}, not an object"
+    return "the PVS's /vars answer holds no device variables"
 
 
 def _flat(body: dict[str, Any]) -> dict[str, Any]:

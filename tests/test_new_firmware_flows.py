@@ -53,6 +53,7 @@ class FakePVS:
     device_list: list = field(default_factory=list)  # (status, body) answers to Command=DeviceList
     sessions_work: bool = True  # False: a login's session is refused at once
     supervisor_down: bool = False
+    devices_answers: list = field(default_factory=list)  # (status, body) answers to the devices query, consumed
     calls: list = field(default_factory=list)
 
     def install(self, mock: responses.RequestsMock) -> None:
@@ -82,6 +83,11 @@ class FakePVS:
             if request.headers.get("Cookie") not in {f"session={t}" for t in self.valid_tokens}:
                 return self.dead_status, {}, '{"status":401,"description":"Unauthorized"}'
             if path.startswith("/vars?match=/sys/devices/"):
+                if self.devices_answers:
+                    status, body = self.devices_answers.pop(0)
+                    if isinstance(body, Exception):
+                        raise body
+                    return status, {}, body
                 return 200, {}, json.dumps(DEVICES)
             return 200, {}, json.dumps(INFO)
         return 404, {}, "{}"
@@ -225,3 +231,37 @@ def test_an_unreachable_supervisor_info_falls_back_to_the_cached_decision(harnes
     harness.clock.advance(minutes=5)
     assert harness.run("run").code == 0
     assert len(pvs.paths("/cgi-bin/dl_cgi/supervisor/info")) == 3  # asked again while it stays down
+
+
+NAN_DEVICES = json.dumps({k: ("nan" if k.endswith(("Kw", "Kwh")) else v) for k, v in DEVICES.items()})
+
+
+@pytest.mark.parametrize(
+    "answers, code, message",
+    [
+        ([(500, "<html>500</html>")] * 2, 1, "HTTP 500"),
+        ([(200, json.dumps(DEVICES)[:200])], 1, "truncated"),
+        ([(200, "[1, 2]")], 1, "JSON list"),
+        ([(200, b'{"/sys/devices/inverter/0/sn": "\xff"}')], 1, "not UTF-8"),
+        ([(200, "")] * 2, 1, "empty"),
+        ([(200, requests.ReadTimeout())], 1, "did not answer"),
+        ([(200, requests.ConnectionError("Connection reset by peer"))], 1, "connection reset"),
+        ([(200, NAN_DEVICES)], 0, ""),
+    ],
+    ids=["500 twice", "truncated", "a list", "not UTF-8", "empty twice", "timeout", "reset", "nan values"],
+)
+def test_a_hostile_vars_answer_is_one_clear_line_and_the_next_cycle_works(harness, pvs, answers, code, message):
+    pvs.devices_answers = list(answers)
+    result = harness.run("run")
+    assert result.code == code, result.stderr
+    assert "Traceback" not in result.stderr
+    if message:
+        assert message in result.stderr and result.stderr.count("\n") == 1, result.stderr
+        assert readings(harness) == []
+    else:
+        [row] = readings(harness)
+        assert row.split(",")[1:4] == ["", "", ""]  # production, consumption, grid: unknown, not 0
+    harness.clock.advance(minutes=5)
+    after = harness.run("run")
+    assert (after.code, after.stderr) == (0, "")
+    assert len(readings(harness)) == (2 if code == 0 else 1)

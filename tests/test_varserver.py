@@ -214,7 +214,7 @@ def test_an_archive_whose_device_query_matched_nothing_keeps_the_known_inverters
                 "format": varserver.ARCHIVE_FORMAT,
                 "answers": [{"query": varserver.DEVICES_QUERY, "status": 200, "body_text": "<html>"}],
             },
-            "no device variables",
+            "the answer is not JSON",
         ),
     ],
 )
