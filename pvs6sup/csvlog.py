@@ -148,6 +148,39 @@ def newest_timestamp(data_dir: Path) -> datetime | None:
     return None
 
 
+def _tail_rows(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[dict[str, str]]:
+    """The whole rows in the last tail_bytes of a CSV written with these columns."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - tail_bytes))
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return []
+    lines = lines[1:]  # the header, or a line the window cut
+    return [dict(zip(columns, row, strict=False)) for row in csv.reader(lines) if len(row) == len(columns)]
+
+
+def rows_between(data_dir: Path, after: datetime, before: datetime) -> list[dict[str, str]]:
+    """readings.csv rows stamped strictly between two moments (to the second), from the file's tail."""
+    low, high = after.replace(microsecond=0), before.replace(microsecond=0)
+    found = []
+    for row in _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024):
+        try:
+            stamp = datetime.fromisoformat(row["timestamp"])
+        except ValueError:
+            continue
+        if low < stamp < high:
+            found.append(row)
+    return found
+
+
+def inverter_power_at(data_dir: Path, timestamp: str) -> dict[str, str]:
+    """serial -> power_kw cell of the inverters.csv rows with this exact timestamp, from the file's tail."""
+    rows = _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 512 * 1024)
+    return {row["serial"]: row["power_kw"] for row in rows if row["timestamp"] == timestamp}
+
+
 def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
     """The last `points` (epoch s, kW) of one inverter, read from the tail of inverters.csv (for an email's
     trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Sending:
 class State:
     delivered_through: int = 0
     sending: Sending | None = None
+    delivered_at: datetime | None = None  # when the newest delivered entry was read: what the queue last held
 
 
 def _folder(data_dir: Path) -> Path:
@@ -69,9 +70,11 @@ def read_state(data_dir: Path) -> State:
     except (OSError, ValueError) as err:
         raise StorageError(f"cannot read {_folder(data_dir) / STATE_FILE}: {err}") from err
     sending = document.get("sending")
+    delivered_at = document.get("delivered_at")
     return State(
         delivered_through=int(document.get("delivered_through", 0)),
         sending=Sending(int(sending["first"]), int(sending["last"]), str(sending["target"])) if sending else None,
+        delivered_at=datetime.fromisoformat(delivered_at) if delivered_at else None,
     )
 
 
@@ -80,6 +83,7 @@ def _write_state(data_dir: Path, state: State) -> None:
     document = {
         "delivered_through": state.delivered_through,
         "sending": {"first": sending.first, "last": sending.last, "target": sending.target} if sending else None,
+        "delivered_at": state.delivered_at.isoformat() if state.delivered_at else None,
     }
     atomic_write(_folder(data_dir) / STATE_FILE, (json.dumps(document) + "\n").encode())
 
@@ -118,6 +122,12 @@ def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
 
 def _last_seq(data_dir: Path) -> int:
     """The last whole line's sequence number, read from the end of the file only."""
+    last = _last_entry(data_dir)
+    return last.seq if last else 0
+
+
+def _last_entry(data_dir: Path) -> Entry | None:
+    """The last whole line's entry, read from the end of the file only."""
     path = _folder(data_dir) / QUEUE_FILE
     try:
         with path.open("rb") as handle:
@@ -126,16 +136,22 @@ def _last_seq(data_dir: Path) -> int:
             handle.seek(size - window)
             tail = handle.read(window)
     except FileNotFoundError:
-        return 0
+        return None
     except OSError as err:
         raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
     lines = tail.split(b"\n")[:-1]  # whole lines only
     for line in reversed(lines[1:] if window < size else lines):  # the window's first line may be cut
         try:
-            return _parse(line).seq
+            return _parse(line)
         except (ValueError, KeyError, TypeError):
             continue
-    return max((e.seq for e in _entries(data_dir)), default=0)  # only damaged lines at the end: read it all
+    return max(_entries(data_dir), key=lambda e: e.seq, default=None)  # only damaged lines at the end: read all
+
+
+def last_queued_at(data_dir: Path) -> datetime | None:
+    """When the newest entry ever queued was read (waiting or delivered); None for a queue never used."""
+    last = _last_entry(data_dir)
+    return last.fetched_at if last else read_state(data_dir).delivered_at
 
 
 def enqueue(data_dir: Path, fetched_at: datetime, payload: dict[str, Any]) -> int:
@@ -158,21 +174,24 @@ def pending_count(data_dir: Path) -> int:
 def mark_sending(data_dir: Path, first: int, last: int, target: str) -> None:
     """Record, before sending, that entries first..last are about to go to target."""
     state = read_state(data_dir)
-    _write_state(data_dir, State(state.delivered_through, Sending(first, last, target)))
+    _write_state(data_dir, replace(state, sending=Sending(first, last, target)))
 
 
 def abandon_sending(data_dir: Path) -> None:
     """The receiver said for certain that nothing landed: forget the in-flight range."""
     state = read_state(data_dir)
     if state.sending is not None:
-        _write_state(data_dir, State(state.delivered_through))
+        _write_state(data_dir, replace(state, sending=None))
 
 
 def confirm(data_dir: Path, through: int) -> None:
     """Entries up to `through` are delivered: move the cursor, clear the in-flight range, drop them."""
     state = read_state(data_dir)
-    _write_state(data_dir, State(max(through, state.delivered_through)))
-    atomic_write(_folder(data_dir) / QUEUE_FILE, b"".join(_encode(e) for e in _entries(data_dir, through)))
+    entries = list(_entries(data_dir))
+    delivered = [e.fetched_at for e in entries if e.seq <= through]
+    delivered_at = max(delivered) if delivered else state.delivered_at
+    _write_state(data_dir, State(max(through, state.delivered_through), None, delivered_at))
+    atomic_write(_folder(data_dir) / QUEUE_FILE, b"".join(_encode(e) for e in entries if e.seq > through))
 
 
 @dataclass(frozen=True)

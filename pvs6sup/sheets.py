@@ -18,13 +18,13 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from . import outbox
+from . import csvlog, outbox
 from .config import Config
 from .csvlog import READING_COLUMNS, cell, reading_row
 from .errors import StorageError
@@ -69,7 +69,21 @@ _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 
 
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
-    """Put the reading's sheet row in the outbox: the site row plus each inverter's power."""
+    """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
+
+    A reading that reached the CSVs but not the queue (the program was killed between the two appends)
+    is queued first, rebuilt from the CSVs, so that nothing is lost and the sheet stays in order.
+    """
+    last_queued = outbox.last_queued_at(data_dir)
+    if last_queued is not None:
+        for missed in csvlog.rows_between(data_dir, last_queued, reading.fetched_at):
+            stamp = missed["timestamp"]
+            payload: dict[str, Any] = {
+                "row": [missed[name] for name in READING_COLUMNS],
+                "inverters_kw": csvlog.inverter_power_at(data_dir, stamp),
+            }
+            outbox.enqueue(data_dir, datetime.fromisoformat(stamp).astimezone(timezone.utc), payload)
+            log.warning("Google Sheets: the reading of %s was in the CSV but not yet queued; queued now", stamp)
     row = reading_row(reading, zone)
     payload = {
         "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short

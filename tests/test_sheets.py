@@ -508,3 +508,26 @@ def test_check_names_the_fix_when_the_sheet_is_not_shared(harness, google):
     result = harness.run("check")
     assert result.code == 1
     assert f"share it with {CLIENT_EMAIL} as Editor" in result.stdout
+
+
+def test_a_reading_killed_between_the_csv_and_the_queue_is_queued_by_the_next_cycle(harness, google, monkeypatch):
+    cycles(harness, 1)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the process died right after the CSV append
+
+    monkeypatch.setattr(outbox, "enqueue", killed)
+    assert cycles(harness, 1)[0].code == 130
+    monkeypatch.undo()
+    assert len(csv_timestamps(harness)) == 2 and len(sheet_times(google)) == 1
+
+    result = cycles(harness, 1)[0]
+    assert result.code == 0
+    assert "was in the CSV but not yet queued; queued now" in result.stderr
+    assert sheet_times(google) == wall(csv_timestamps(harness))  # all three, in order, once
+    with (harness.data_dir / "inverters.csv").open() as handle:
+        second = [r for r in csv.DictReader(handle) if r["timestamp"] == csv_timestamps(harness)[1]]
+    column = google.tab(TAB).column(f"{second[0]['serial']}_kw")
+    assert column[1] == pytest.approx(float(second[0]["power_kw"]))  # the rebuilt row has the inverters too
+    cycles(harness, 1)
+    assert sheet_times(google) == wall(csv_timestamps(harness))  # and nothing is queued twice later
