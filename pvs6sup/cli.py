@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pvs6_supervisor.py",
         description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
-        "inverter figures to CSV. Meant for cron every 5 minutes; silent when all is well.",
+        "inverter figures to CSV, deliver them to Google Sheets and email alerts when those are set up. "
+        "Meant for cron every 5 minutes; silent when all is well.",
         epilog=EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
