@@ -318,6 +318,11 @@ def _alert_settings(reader: _Reader) -> dict[str, Any]:
     password = reader.text("SMTP_PASSWORD")
     if user and password is None:
         reader.problems.append("SMTP_PASSWORD: required with SMTP_USER (for Gmail, an App Password)")
+    if user and security == "none":
+        reader.problems.append(
+            "SMTP_SECURITY: 'none' would send SMTP_PASSWORD unencrypted; use starttls or ssl "
+            "(or no SMTP_USER, for a relay on your own network)"
+        )
     smtp_timeout = reader.number("SMTP_TIMEOUT", 30.0, 1, 300, "a number of seconds")
     return {
         "inverter_groups": groups,

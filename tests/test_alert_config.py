@@ -68,3 +68,19 @@ def test_every_email_problem_is_reported_at_once_naming_the_variable():
         "INVERTER_GROUPS:",
     ):
         assert name in problems
+
+
+def test_a_login_over_an_unencrypted_connection_is_refused():
+    settings = {
+        **BASE,
+        "SMTP_HOST": "mail.example.com",
+        "SMTP_USER": "me@example.com",
+        "SMTP_PASSWORD": "pw",
+        "SMTP_SECURITY": "none",
+        "ALERT_EMAIL_TO": "me@example.com",
+    }
+    with pytest.raises(ConfigError, match="SMTP_SECURITY: 'none' would send SMTP_PASSWORD unencrypted"):
+        load_config(settings, SCRIPT_DIR)
+    relay = {k: v for k, v in settings.items() if k not in ("SMTP_USER", "SMTP_PASSWORD")}
+    relay["ALERT_EMAIL_FROM"] = "pvs@example.com"
+    assert load_config(relay, SCRIPT_DIR).smtp_security == "none"  # a local relay without a login is fine
