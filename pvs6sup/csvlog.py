@@ -132,18 +132,10 @@ def _set_aside_if_other_header(path: Path, header: bytes, now: datetime) -> None
 
 def newest_timestamp(data_dir: Path) -> datetime | None:
     """The timestamp of the last row of readings.csv (read from its tail), or None."""
-    path = data_dir / READINGS_FILE
-    try:
-        with path.open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - 4096))
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
-        return None
-    for line in reversed(lines):
+    for row in reversed(_tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 4096)):
         try:
-            return datetime.fromisoformat(line.split(b",", 1)[0].decode())
-        except (ValueError, UnicodeDecodeError):
+            return datetime.fromisoformat(row["timestamp"])
+        except ValueError:
             continue
     return None
 
@@ -184,23 +176,14 @@ def inverter_power_at(data_dir: Path, timestamp: str) -> dict[str, str]:
 def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
     """The last `points` (epoch s, kW) of one inverter, read from the tail of inverters.csv (for an email's
     trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""
-    path = data_dir / INVERTERS_FILE
-    tail_bytes = 256 * 1024  # 36 readings of a 60-inverter site
-    try:
-        with path.open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - tail_bytes))
-            lines = handle.read().decode("utf-8", "replace").splitlines()[1:]  # the first may be cut
-    except FileNotFoundError:
-        return []
     found: list[tuple[float, float | None]] = []
-    for row in csv.reader(lines):
-        if len(row) >= 4 and row[1] == serial:
+    for row in _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 256 * 1024):  # 36 readings of 60 inverters
+        if row["serial"] == serial:
             try:
-                stamp = datetime.fromisoformat(row[0]).timestamp()
+                stamp = datetime.fromisoformat(row["timestamp"]).timestamp()
             except ValueError:
                 continue
-            found.append((stamp, float(row[3]) if row[3] else None))
+            found.append((stamp, float(row["power_kw"]) if row["power_kw"] else None))
     return found[-points:]
 
 

@@ -22,6 +22,7 @@ from pvs6sup.weather import WeatherURLs  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_CAPTURES = ROOT.parent / "shared" / "pvs-captures"
+SITE_ENV = {"PVS_TIMEOUT": "5", "LATITUDE": "37.42", "LONGITUDE": "-122.08", "TIMEZONE": "America/Los_Angeles"}
 SUMMER_NOON_UTC = datetime(2026, 6, 21, 19, 5, 30, tzinfo=timezone.utc)  # 12:05 in California; the fixtures CURTIME
 
 
@@ -87,14 +88,6 @@ def harness(tmp_path: Path) -> Harness:
 def simulated(harness: Harness) -> Iterator[SimulatedPVS]:
     """A simulated net-metered PVS6 on 127.0.0.1, wired into the harness (weather from it too)."""
     with SimulatedPVS(site=SimulatedSite(SiteModel()), clock=harness.clock) as pvs:
-        harness.env.update(
-            {
-                "PVS_HOST": pvs.base_url,
-                "PVS_TIMEOUT": "5",
-                "LATITUDE": "37.42",
-                "LONGITUDE": "-122.08",
-                "TIMEZONE": "America/Los_Angeles",
-            }
-        )
+        harness.env.update({"PVS_HOST": pvs.base_url, **SITE_ENV})
         harness.weather_urls = WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")
         yield pvs

@@ -5,7 +5,7 @@ import gzip
 from collections.abc import Iterator
 
 import pytest
-from conftest import Harness
+from conftest import SITE_ENV, Harness
 from selfsigned import make_certificate
 
 from pvs6sup.simulator import SimulatedPVS, SimulatedSite, SiteModel
@@ -13,7 +13,6 @@ from pvs6sup.simulator_varserver import WIFI_KEY, SimulatedNewFirmwarePVS
 from pvs6sup.weather import WeatherURLs
 
 SERIAL = "ZT000000000000000X0777"  # made up; X0777 is the password
-SITE_ENV = {"PVS_TIMEOUT": "5", "LATITUDE": "37.42", "LONGITUDE": "-122.08", "TIMEZONE": "America/Los_Angeles"}
 
 
 def rows(path):

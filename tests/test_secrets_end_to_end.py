@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import responses
-from conftest import Harness
+from conftest import SITE_ENV, Harness
 from google_fake import SHEET_ID, FakeGoogle, private_key_pem, write_key
 from smtp_server import PASSWORD, USER, make_certificate, start_server
 
@@ -53,10 +53,7 @@ def full_setup(harness: Harness, tmp_path: Path, monkeypatch):
         harness.env.update(
             {
                 "PVS_HOST": pvs.base_url,
-                "PVS_TIMEOUT": "5",
-                "LATITUDE": "37.42",
-                "LONGITUDE": "-122.08",
-                "TIMEZONE": "America/Los_Angeles",
+                **SITE_ENV,
                 "WEATHER_PROVIDER": "openweathermap",
                 "OPENWEATHERMAP_API_KEY": OWM_KEY,
                 "GOOGLE_SERVICE_ACCOUNT_FILE": str(write_key(tmp_path / "key.json")),
