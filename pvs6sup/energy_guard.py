@@ -1,0 +1,54 @@
+"""The lifetime-energy glitch guard: whether a lifetime register's new value may be trusted as energy. Pure.
+
+A lifetime register (kWh since install) only ever grows. In the field it reads 0 for hours and then
+recovers, steps back, or leaps by more than the device could make (a meter's `net` read 0.00 for two
+hours and a naive daily delta became -39,386 kWh). Every figure derived from such a register — a
+daily delta, PVOutput's v1, a Home Assistant total, an InfluxDB point — goes through
+`lifetime_problem` first, against the last value the same consumer trusted.
+"""
+
+from __future__ import annotations
+
+# A device cannot make more than its peak for the whole interval; the slack covers meter rounding and
+# a reading whose timestamps are a little apart.
+JUMP_SLACK = 1.5
+ROUNDING_KWH = 0.01  # registers are reported to two decimals at worst
+
+
+def lifetime_problem(
+    last_kwh: float | None,
+    new_kwh: float | None,
+    interval_s: float | None = None,
+    max_kw: float | None = None,
+) -> str | None:
+    """Why `new_kwh` cannot follow `last_kwh` as the same register's next value, or None if it can.
+
+    `last_kwh` is the last value trusted (None: nothing trusted yet). `interval_s` is the time between
+    the two readings, `max_kw` the most the device can produce; without both, no jump is judged.
+    """
+    if new_kwh is None:
+        return "unknown"
+    if new_kwh <= 0:
+        return "reads 0"
+    if last_kwh is None:
+        return None
+    if new_kwh < last_kwh:
+        return f"went down from {last_kwh:g} to {new_kwh:g} kWh"
+    if interval_s is not None and max_kw is not None and interval_s >= 0 and max_kw > 0:
+        possible_kwh = max_kw * interval_s / 3600 * JUMP_SLACK + ROUNDING_KWH
+        if new_kwh - last_kwh > possible_kwh:
+            return f"jumped {new_kwh - last_kwh:g} kWh in {interval_s:g} s, more than {max_kw:g} kW could make"
+    return None
+
+
+def trusted_delta_kwh(
+    last_kwh: float | None,
+    new_kwh: float | None,
+    interval_s: float | None = None,
+    max_kw: float | None = None,
+) -> float | None:
+    """The energy made between two trusted readings of one register, or None when it cannot be told."""
+    if last_kwh is None or lifetime_problem(last_kwh, new_kwh, interval_s, max_kw) is not None:
+        return None
+    assert new_kwh is not None  # lifetime_problem rejects None
+    return new_kwh - last_kwh
