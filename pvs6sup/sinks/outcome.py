@@ -1,0 +1,31 @@
+"""What a sink's send() reports: how far the queue is settled, or why it must wait or needs the owner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..errors import DeliveryError
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Entries up to `through_seq` are settled: delivered, or `dropped` with a warning each kind."""
+
+    through_seq: int
+    dropped: int = 0
+    warnings: tuple[str, ...] = ()
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+class RetryLaterError(DeliveryError):
+    """A temporary failure (network, server error, rate limit): the entries stay queued."""
+
+    def __init__(self, message: str, until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class FixConfigError(DeliveryError):
+    """Only the owner can fix this (a bad key, a wrong URL): the entries stay queued until then."""
