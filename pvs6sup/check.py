@@ -151,7 +151,8 @@ def settings_lines(config: Config) -> list[str]:
     pvs = f"{config.pvs_base_url} (PVS_FIRMWARE={config.pvs_firmware}"
     pvs += f", PVS_SERIAL {mask_pvs_serial(config.pvs_serial)}" if config.pvs_serial else ""
     pvs += ", PVS_PASSWORD set)" if config.pvs_password else ")"
-    weather_place = f" at {config.latitude:g}, {config.longitude:g}" if config.latitude is not None else ""
+    place = (config.latitude, config.longitude)
+    weather_place = f" at {place[0]:g}, {place[1]:g}" if place[0] is not None and place[1] is not None else ""
     weather_key = ", API key set" if config.openweathermap_api_key else ""
     sheets_text = (
         f"sheet {config.google_sheet_id}, tab {config.google_worksheet}, key {config.google_service_account_file}"
@@ -178,7 +179,7 @@ def settings_lines(config: Config) -> list[str]:
 
 def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:
     """Print the effective settings, then one line per service; True when every configured one works."""
-    out.write("settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
+    out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
     outcomes: list[Outcome] = check_storage(config.data_dir)
     outcomes += check_pvs(config, runtime)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]

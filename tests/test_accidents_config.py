@@ -303,7 +303,7 @@ def test_check_prints_the_effective_settings_with_secrets_masked(harness: Harnes
         }
     )
     result = harness.run("check")
-    settings = result.stdout.split("\n✓", 1)[0]
+    settings = result.stdout.split("\n✓ DATA_DIR", 1)[0]
     assert f"PVS            {simulated.base_url} (PVS_FIRMWARE=auto, PVS_SERIAL ZT00…, PVS_PASSWORD set)" in settings
     assert f"data           {harness.data_dir}" in settings
     assert f"time zone      {SITE_ENV['TIMEZONE']}" in settings
@@ -314,3 +314,27 @@ def test_check_prints_the_effective_settings_with_secrets_masked(harness: Harnes
     for secret in [*secrets.values(), "X0000"]:
         assert secret not in result.stdout + result.stderr
     assert f"✓ DATA_DIR {harness.data_dir}: writable" in result.stdout
+
+
+def test_every_exit_code_is_in_help_and_readme():
+    from conftest import ROOT
+
+    from pvs6sup.cli import EXIT_CODES_HELP
+    from pvs6sup.errors import ExitStatus
+
+    readme = (ROOT / "README.md").read_text()
+    for status in ExitStatus:
+        assert f"\n  {status.value} " in EXIT_CODES_HELP and f"\n| {status.value} | " in readme, status
+
+
+def test_the_schedulers_keep_the_output_and_name_no_user():
+    from conftest import ROOT
+
+    crontab = (ROOT / "crontab.example").read_text()
+    [line] = [line for line in crontab.splitlines() if line and not line.startswith("#")]
+    assert "/home/" not in line and "/pi/" not in line and 'MAILTO=""' not in crontab
+    assert line.endswith(">> logs/cron.log 2>&1") and "pvs6_supervisor.py run" in line
+    service = (ROOT / "systemd" / "pvs6-supervisor.service").read_text()
+    timer = (ROOT / "systemd" / "pvs6-supervisor.timer").read_text()
+    assert "Type=oneshot" in service and "User=YOU" in service and "StandardOutput" not in service  # journal
+    assert "OnCalendar=*:0/5" in timer and "Persistent=true" in timer
