@@ -5,14 +5,20 @@ The PVS gets ONE DeviceList request (a manual command; the PVS is fragile, so ne
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import TextIO
 
 from . import alerting, alertmail, mailer, sheets, weather
 from .config import Config
 from .cycle import read_pvs
-from .errors import SupervisorError
+from .errors import LockHeldError, StorageError, SupervisorError
+from .files import private_dir
 from .lock import data_dir_lock
 from .runtime import Runtime
+from .storage import LOW_SPACE_BYTES, fix_for, free_space, lock_holder, ownership_fix, storage_error
+from .values import mask_pvs_serial
 
 Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix hint
 
@@ -22,6 +28,11 @@ def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
     try:
         with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
             reading = read_pvs(config, runtime, keep_raw=False)
+    except LockHeldError:
+        return [(None, "PVS: not asked: another run holds the lock (see above)", "")]
+    except (StorageError, OSError) as err:  # the lock or the session files: the data folder, not the cable
+        described = storage_error(err) if isinstance(err, OSError) else err
+        return [(False, f"PVS: not asked: {described or err}", "see the DATA_DIR line above")]
     except SupervisorError as err:
         hint = "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
         return [(False, f"PVS: {err}", hint)]
@@ -86,9 +97,90 @@ def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
     return True, f"email: logged in to {where} (add --send-test-email to send one)", ""
 
 
+def check_storage(data_dir: Path) -> list[Outcome]:
+    """The data folder: a folder, ours, writable (tried for real), not full, and the lock free."""
+    if data_dir.exists() and not data_dir.is_dir():
+        return [(False, f"DATA_DIR {data_dir} is a file", "move it aside or set DATA_DIR to a folder")]
+    probe = data_dir / f".check-{os.getpid()}"
+    try:
+        private_dir(data_dir)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except StorageError as err:
+        cause = err.__cause__
+        return [(False, f"DATA_DIR: {err}", fix_for(cause) if isinstance(cause, OSError) else "")]
+    except OSError as err:
+        return [(False, f"DATA_DIR {data_dir} is not writable ({err.strerror})", fix_for(err))]
+    outcomes: list[Outcome] = []
+    foreign = _not_ours(data_dir) if os.geteuid() != 0 else None  # root may write anything; `sudo check` too
+    if foreign is not None:
+        outcomes.append((False, f"DATA_DIR: {foreign} belongs to another user", ownership_fix(foreign)))
+    space = free_space(data_dir)
+    if space is not None and space[0] < min(LOW_SPACE_BYTES, space[1] // 20):
+        free_mb, total_mb = space[0] // 1_000_000, space[1] // 1_000_000
+        hint = "free some space (a smaller RAW_RETENTION_DAYS prunes the raw archive)"
+        outcomes.append((False, f"disk nearly full: {free_mb} MB free of {total_mb} MB at {data_dir}", hint))
+    holder = lock_holder(data_dir / ".lock")
+    if holder is not None:
+        hint = f"a run still waiting on the PVS? wait a minute, or see: ps -fp {holder}"
+        outcomes.append((False, f"lock {data_dir / '.lock'} is held by running process {holder}", hint))
+    return outcomes or [(True, f"DATA_DIR {data_dir}: writable, {_free_text(space)}", "")]
+
+
+def _free_text(space: tuple[int, int] | None) -> str:
+    return "free space unknown" if space is None else f"{space[0] // 1_000_000} MB free"
+
+
+def _not_ours(data_dir: Path) -> Path | None:
+    """The first file or folder under DATA_DIR owned by another user (the raw archive's days not walked)."""
+    me = os.geteuid()
+    for folder, subfolders, files in os.walk(data_dir):
+        if folder == str(data_dir):
+            subfolders[:] = [d for d in subfolders if d != "raw"]  # thousands of files: its top is enough
+        for name in [*subfolders, *files]:
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                if path.lstat().st_uid != me:
+                    return path
+    return data_dir if data_dir.stat().st_uid != me else None
+
+
+def settings_lines(config: Config) -> list[str]:
+    """The effective key settings, secrets shown only as set or not."""
+    zone = getattr(config.timezone, "key", None) or f"{config.timezone} (the system's)"
+    pvs = f"{config.pvs_base_url} (PVS_FIRMWARE={config.pvs_firmware}"
+    pvs += f", PVS_SERIAL {mask_pvs_serial(config.pvs_serial)}" if config.pvs_serial else ""
+    pvs += ", PVS_PASSWORD set)" if config.pvs_password else ")"
+    place = (config.latitude, config.longitude)
+    weather_place = f" at {place[0]:g}, {place[1]:g}" if place[0] is not None and place[1] is not None else ""
+    weather_key = ", API key set" if config.openweathermap_api_key else ""
+    sheets_text = (
+        f"sheet {config.google_sheet_id}, tab {config.google_worksheet}, key {config.google_service_account_file}"
+        if config.sheets_enabled
+        else "off"
+    )
+    email = "off"
+    if config.email_alerts:
+        login = f", login {config.smtp_user} (password set)" if config.smtp_user else ""
+        email = (
+            f"to {', '.join(config.alert_email_to)} via {config.smtp_host}:{config.smtp_port} "
+            f"({config.smtp_security}){login}"
+        )
+    rows = [
+        ("PVS", pvs),
+        ("data", str(config.data_dir)),
+        ("time zone", zone),
+        ("weather", f"{config.weather_provider}{weather_place}{weather_key}"),
+        ("Google Sheets", sheets_text),
+        ("email alerts", email),
+    ]
+    return [f"    {name:<14} {value}" for name, value in rows]
+
+
 def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:
-    """Print one line per service; True when every configured service works."""
-    outcomes: list[Outcome] = [(True, f"settings: valid; data in {config.data_dir}", "")]
+    """Print the effective settings, then one line per service; True when every configured one works."""
+    out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
+    outcomes: list[Outcome] = check_storage(config.data_dir)
     outcomes += check_pvs(config, runtime)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]
     for ok, what, hint in outcomes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -10,12 +11,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import Config, env_file_warnings, load_config, read_settings
+from .config import (
+    Config,
+    data_dir_setting,
+    env_file_warnings,
+    load_config,
+    provisional_secrets,
+    read_env_file,
+    unknown_setting_warnings,
+)
 from .cycle import read_pvs, run_cycle
-from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
+from .errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
 from .lock import data_dir_lock
-from .logs import add_log_file, configured_logging, redact
+from .logs import add_log_file, configured_logging, open_log_file, redact
 from .runtime import Runtime
+from .storage import fix_for, storage_error
 
 EXIT_CODES_HELP = """exit codes:
   0  a reading was recorded (even if a later step such as the weather was deferred)
@@ -25,6 +35,7 @@ EXIT_CODES_HELP = """exit codes:
   4  the data folder could not be written (disk full, permissions)
   5  the system clock is wrong (behind the newest reading or far from the PVS's clock); nothing recorded
   70 internal error (a bug: rerun with --traceback and report it)
+  130 interrupted (Ctrl-C)
 """
 
 Command = Callable[[argparse.Namespace, Runtime, logging.Logger], int]
@@ -139,20 +150,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> Config:
-    """Read and validate the settings; warn about a settings file others can read."""
+def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, log_file: bool = False) -> Config:
+    """Read and validate the settings; warn about unknown names and a settings file others can read.
+
+    With log_file, the log file is opened first (in DATA_DIR, else beside the script), so that even a
+    configuration error reaches it: under cron nothing else may be read.
+    """
     env_file = args.env_file or runtime.script_dir / ".env"
-    values = read_settings(env_file, runtime.environ, explicit=args.env_file is not None)
+    problem: ConfigError | None = None
+    try:
+        file_values = read_env_file(env_file, explicit=args.env_file is not None)
+    except ConfigError as err:
+        file_values, problem = {}, err
+    values = {**file_values, **runtime.environ}
+    redact(logger, provisional_secrets(values))
+    if log_file:
+        open_log_file(logger, data_dir_setting(values, runtime.script_dir), runtime.script_dir / "logs")
+    if problem is not None:
+        raise problem
+    for warning in unknown_setting_warnings(file_values, env_file) + env_file_warnings(env_file):
+        logger.warning("%s", warning)
     config = load_config(values, runtime.script_dir)
     redact(logger, config.secret_values())
-    for warning in env_file_warnings(env_file):
-        logger.warning("%s", warning)
     return config
 
 
 def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    config = load(args, runtime, logger)
-    add_log_file(logger, config.data_dir)
+    config = load(args, runtime, logger, log_file=True)
     run_cycle(config, runtime)
     return ExitStatus.OK
 
@@ -180,10 +204,9 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
     from . import outbox, sheets
 
-    config = load(args, runtime, logger)
+    config = load(args, runtime, logger, log_file=True)
     if not config.sheets_enabled:
         raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])
-    add_log_file(logger, config.data_dir)
     with data_dir_lock(config.data_dir):
         pending = outbox.pending_count(config.data_dir)
         try:
@@ -232,8 +255,18 @@ def _report(error: SupervisorError, logger: logging.Logger) -> None:
     if isinstance(error, ConfigError):
         for problem in error.problems:
             logger.error("configuration: %s", problem)
+    elif isinstance(error, StorageError) and _needs_fix(error):
+        logger.error("%s; %s", error, fix_for(error.__cause__))  # type: ignore[arg-type]
     else:
         logger.error("%s", error)
+
+
+def _needs_fix(error: StorageError) -> bool:
+    """files.py says what failed ('cannot open X: Permission denied'); a permission or a file in the way
+    also needs the fix (the chown command, what to move aside), unless the message already gives one."""
+    cause = error.__cause__
+    in_the_way = (errno.EACCES, errno.EPERM, errno.EEXIST, errno.ENOTDIR, errno.EISDIR)
+    return isinstance(cause, OSError) and cause.errno in in_the_way and "; " not in str(error)
 
 
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
@@ -255,10 +288,14 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
             return int(exit_status_for(error))
         except KeyboardInterrupt:
             logger.error("interrupted")
-            return 130
+            return int(ExitStatus.INTERRUPTED)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise
+            storage = storage_error(error) if isinstance(error, OSError) else None
+            if storage is not None:  # the disk, a permission or a folder in the way: not a bug
+                logger.error("%s", storage)
+                return int(storage.exit_status)
             logger.error("internal error: %s: %s (rerun with --traceback and report it)", type(error).__name__, error)
             return int(ExitStatus.INTERNAL)
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import difflib
+import io
 import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from dotenv import dotenv_values
 
 from .errors import ConfigError
 from .firmware import FIRMWARE_CHOICES
+from .storage import user_name
 
 DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
@@ -181,14 +186,44 @@ def _system_timezone() -> tzinfo:
 
 def read_settings(env_file: Path | None, environ: Mapping[str, str], explicit: bool) -> dict[str, str | None]:
     """Merge the .env file under the environment. A missing file is an error only if asked for by name."""
-    values: dict[str, str | None] = {}
-    if env_file is not None:
-        if env_file.is_file():
-            values.update(dotenv_values(env_file, interpolate=False))
-        elif explicit:
-            raise ConfigError([f"--env-file: no such file: {env_file}"])
+    values: dict[str, str | None] = read_env_file(env_file, explicit) if env_file is not None else {}
     values.update(environ)
     return values
+
+
+def read_env_file(env_file: Path, explicit: bool) -> dict[str, str | None]:
+    """The settings in a .env file, read once (so /dev/null and a pipe such as <(echo ...) work).
+
+    ConfigError, one line naming the file and the fix, when it cannot be read or is not UTF-8 text.
+    """
+    try:
+        with open(env_file, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as err:
+        if not explicit:
+            return {}  # no .env next to the script: the environment and the defaults are the settings
+        raise ConfigError([f"--env-file: no such file: {env_file}"]) from err
+    except IsADirectoryError as err:
+        raise ConfigError([f"{env_file} is a directory, not a settings file; name a file such as .env"]) from err
+    except PermissionError as err:
+        user = user_name()
+        fix = f"sudo chown {user}: {env_file} && chmod 600 {env_file}"
+        raise ConfigError([f"{env_file}: {user} may not read it (permission denied); run: {fix}"]) from err
+    except OSError as err:
+        raise ConfigError([f"{env_file}: cannot be read: {err.strerror or err}"]) from err
+    return dotenv_values(stream=io.StringIO(_env_text(env_file, data)), interpolate=False)
+
+
+def _env_text(env_file: Path, data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
+        raise ConfigError([f"{env_file} is UTF-16 text (as Windows Notepad may save it); save it as UTF-8"])
+    try:
+        return data.decode("utf-8-sig")  # a UTF-8 byte-order mark is harmless
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            [f"{env_file} line {line}: not UTF-8 text (byte 0x{data[err.start]:02x}); save the file as UTF-8"]
+        ) from err
 
 
 def env_file_warnings(env_file: Path | None) -> list[str]:
@@ -199,6 +234,63 @@ def env_file_warnings(env_file: Path | None) -> list[str]:
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         return [f"{env_file} is readable by other users; run: chmod 600 {env_file}"]
     return []
+
+
+def data_dir_setting(values: Mapping[str, str | None], script_dir: Path) -> Path:
+    """DATA_DIR as load_config takes it (relative to the script's folder); read alone so that the
+    log file can be opened there even when other settings are invalid."""
+    data_dir = Path(os.path.expanduser(_Reader(values).text("DATA_DIR", "data") or "data"))
+    return data_dir if data_dir.is_absolute() else script_dir / data_dir
+
+
+def provisional_secrets(values: Mapping[str, str | None]) -> tuple[str, ...]:
+    """The raw values of the settings Config keeps out of repr(), to mask before they are validated."""
+    names = [f.name.upper() for f in fields(Config) if not f.repr]
+    found = [v.strip() for name in names if (v := values.get(name)) and v.strip()]
+    serial = (values.get("PVS_SERIAL") or "").strip()
+    return tuple([*found, serial[-5:]] if serial else found)  # a PVS serial's tail is its password
+
+
+class _Recorder(dict):  # type: ignore[type-arg]
+    """A settings mapping that notes every name looked up in it."""
+
+    def __init__(self, values: Mapping[str, str | None]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+
+def known_setting_names(values: Mapping[str, str | None] | None = None) -> frozenset[str]:
+    """Every name load_config looks up, found by letting it read no settings, then the given ones:
+    the validating code is the only list of settings."""
+    asked: set[str] = set()
+    for sample in ({}, values or {}):
+        recorder = _Recorder(sample)
+        with contextlib.suppress(ConfigError):
+            load_config(recorder, Path("."))
+        asked |= recorder.asked
+    return frozenset(asked)
+
+
+def unknown_setting_warnings(file_values: Mapping[str, str | None], env_file: Path) -> list[str]:
+    """One warning per name in the .env file that no setting has, suggesting the closest one.
+
+    Only the file's names: the environment is full of unrelated variables (GOOGLE_APPLICATION_CREDENTIALS...).
+    """
+    known = known_setting_names(file_values)
+    warnings = []
+    for name in file_values:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
+        if close:
+            warnings.append(f"{env_file}: {name} is not a setting: did you mean {close[0]}?")
+        else:
+            warnings.append(f"{env_file}: {name} is not a setting; see config.example.env for the settings")
+    return warnings
 
 
 def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
@@ -213,9 +305,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         base_url = pvs_base_url(DEFAULT_PVS_HOST)
 
     timeout = reader.number("PVS_TIMEOUT", 120.0, 1, 900, "a number of seconds")
-    data_dir = Path(os.path.expanduser(reader.text("DATA_DIR", "data") or "data"))
-    if not data_dir.is_absolute():
-        data_dir = script_dir / data_dir
+    data_dir = data_dir_setting(values, script_dir)
 
     latitude = reader.number("LATITUDE", None, -90, 90, "decimal degrees, e.g. 37.42")
     longitude = reader.number("LONGITUDE", None, -180, 180, "decimal degrees, e.g. -122.08")

@@ -15,6 +15,7 @@ class ExitStatus(enum.IntEnum):
     STORAGE = 4  # the data folder could not be written (disk full, permissions)
     CLOCK = 5  # the system clock is wrong (behind the newest reading, or far from the PVS's); nothing recorded
     INTERNAL = 70  # a bug: please report it with --traceback output
+    INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report it
 
 
 class SupervisorError(Exception):

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from .errors import StorageError
 from .files import PRIVATE_FILE, private_dir
+from .storage import storage_error
 
 LOGGER_NAME = "pvs6sup"
 LOG_FILE = "pvs6-supervisor.log"
@@ -80,9 +82,9 @@ def configured_logging(stderr: TextIO, verbosity: int) -> Iterator[logging.Logge
             handler.close()
 
 
-def add_log_file(logger: logging.Logger, data_dir: Path) -> None:
+def add_log_file(logger: logging.Logger, data_dir: Path, folder: str = "logs") -> None:
     """Also log (info and up) to DATA_DIR/logs/pvs6-supervisor.log, rotated at 1 MB, 5 kept."""
-    log_dir = private_dir(data_dir / "logs")
+    log_dir = private_dir(data_dir / folder)
     handler = _PrivateRotatingFileHandler(
         log_dir / LOG_FILE, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
@@ -92,3 +94,26 @@ def add_log_file(logger: logging.Logger, data_dir: Path) -> None:
         for filter_ in existing.filters:
             handler.addFilter(filter_)
     logger.addHandler(handler)
+
+
+def open_log_file(logger: logging.Logger, data_dir: Path, fallback_dir: Path) -> Path | None:
+    """Log to DATA_DIR/logs, or to fallback_dir (beside the script) when DATA_DIR cannot take it.
+
+    Called before the settings are validated, so that a configuration error reaches a file too.
+    Returns the log's folder, or None when neither could be opened (stderr still has every line).
+    """
+    try:
+        add_log_file(logger, data_dir)
+        return data_dir / "logs"
+    except (StorageError, OSError) as err:  # OSError: the log file itself is a folder, or not ours
+        cause = err.__cause__ if isinstance(err, StorageError) else err
+        described = storage_error(cause) if isinstance(cause, OSError) else None
+        problem = str(described or err)
+    try:
+        add_log_file(logger, fallback_dir.parent, fallback_dir.name)
+    except (StorageError, OSError):
+        return None
+    # DATA_DIR unusable as a whole: the command's own error says so; only its log folder: nothing else will.
+    usable = data_dir.is_dir() and os.access(data_dir, os.W_OK | os.X_OK)
+    logger.log(logging.WARNING if usable else logging.INFO, "log file moved to %s: %s", fallback_dir, problem)
+    return fallback_dir

@@ -134,10 +134,11 @@ def test_an_unreachable_pvs_is_told_after_twelve_failed_cycles_and_the_exit_code
 def test_check_shows_each_configured_service_working(harness: Harness, healthy, smtp):
     result = harness.run("check", "--send-test-email")
     assert result.code == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]  # not the settings
     assert lines[0].startswith("✓ settings: valid")
-    assert lines[1].startswith("✓ PVS at http://127.0.0.1:") and "12 inverters" in lines[1]
-    assert lines[2].startswith("✓ weather (open-meteo): cloud cover")
+    assert lines[1].startswith(f"✓ DATA_DIR {harness.data_dir}: writable")
+    assert lines[2].startswith("✓ PVS at http://127.0.0.1:") and "12 inverters" in lines[2]
+    assert lines[3].startswith("✓ weather (open-meteo): cloud cover")
     assert any(line.startswith("✓ email: test sent via 127.0.0.1") for line in lines)
     assert [m["Subject"] for m in smtp.messages] == ["[PVS6] Test email from pvs6-supervisor"]
     assert healthy.device_list_requests == 1
