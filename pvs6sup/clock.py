@@ -3,11 +3,11 @@
 A Pi has no real-time clock: after a power cut it may start at its last shutdown time, or jump. The
 PVS's own clock (CURTIME) drifts when it is cut off from the internet. The policy, in order:
 
-- the system clock when it is after the newest recorded row and within a day of the PVS's clock
-  (a PVS clock that differs by more than MAX_CLOCK_SKEW is a warning a day, never a lost reading);
-- else the PVS's clock, when it is after the newest row and at most a year past it (a system clock
-  behind the record, or more than a day from a PVS clock that is itself in order, is the one at fault:
-  a Pi booted without NTP, or a jump);
+- the system clock when it is after the newest recorded row (a PVS clock that differs by more than
+  MAX_CLOCK_SKEW is a warning a day, never a lost reading), unless it jumped: its distance from the PVS's
+  clock, over a day, changed by more than a day since it last stamped a reading;
+- else the PVS's clock, when it is after the newest row and at most a year past it (a Pi booted
+  without NTP, or a system clock that jumped);
 - else neither: the raw answer is kept and recorded, in order, by the first cycle with a right clock.
 """
 
@@ -41,7 +41,8 @@ class ClockVerdict:
     source: str
     warning: str = ""  # one line for the owner ("" when all is well)
     warning_kind: str = ""  # what the warning is about, for the once-a-day limit
-    confirmed: bool = False  # the stamp is vouched for by both clocks (or the only one there is)
+    confirmed: bool = False  # the stamp is vouched for by both clocks
+    offset: timedelta | None = None  # system clock minus the PVS's, when the system clock stamped
 
 
 def span(delta: timedelta) -> str:
@@ -59,31 +60,45 @@ def _at(moment: datetime) -> str:
 
 
 def judge_clocks(
-    system_now: datetime, pvs_time: datetime | None, newest_recorded: datetime | None, max_skew: timedelta | None
+    system_now: datetime,
+    pvs_time: datetime | None,
+    newest_recorded: datetime | None,
+    max_skew: timedelta | None,
+    usual_offset: timedelta | None = None,
 ) -> ClockVerdict:
-    """Choose the stamp of a reading fetched at system_now (see the module docstring)."""
+    """Choose the stamp of a reading fetched at system_now (see the module docstring).
+
+    usual_offset is how far the system clock was from the PVS's the last time the system clock stamped a
+    reading: a PVS that has drifted days keeps its offset, a clock that jumps changes it at once.
+    """
     system_in_order = newest_recorded is None or system_now > newest_recorded
     pvs_ok = pvs_time is not None and (
         newest_recorded is None or newest_recorded < pvs_time <= newest_recorded + PVS_MAX_LEAP
     )
-    apart = pvs_time is not None and abs(system_now - pvs_time) > CLOCKS_APART
-    if system_in_order and not (pvs_ok and apart):
-        if pvs_time is not None and max_skew is not None and abs(system_now - pvs_time) > max_skew:
-            direction = "behind" if pvs_time < system_now else "ahead of"
+    offset = system_now - pvs_time if pvs_time is not None else None
+    jumped = (
+        offset is not None
+        and usual_offset is not None
+        and abs(offset) > CLOCKS_APART  # a PVS set right again is no jump of the system clock
+        and abs(offset - usual_offset) > CLOCKS_APART
+    )
+    if system_in_order and not (pvs_ok and jumped):
+        if offset is not None and max_skew is not None and abs(offset) > max_skew:
+            direction = "behind" if offset > timedelta(0) else "ahead of"
             return ClockVerdict(
                 system_now,
                 SYSTEM,
-                f"the PVS's clock is {span(system_now - pvs_time)} {direction} the system clock; readings are "
-                "stamped with the system clock (set the PVS's time or give it internet; MAX_CLOCK_SKEW sets "
-                "the tolerance)",
+                f"the PVS's clock is {span(offset)} {direction} the system clock; readings are stamped with the "
+                "system clock (set the PVS's time or give it internet; MAX_CLOCK_SKEW sets the tolerance)",
                 "drift",
-                confirmed=not apart,
+                confirmed=not jumped,
+                offset=offset,
             )
-        return ClockVerdict(system_now, SYSTEM, confirmed=pvs_time is not None and not apart)
+        return ClockVerdict(system_now, SYSTEM, confirmed=offset is not None and not jumped, offset=offset)
     if pvs_ok:
-        assert pvs_time is not None
+        assert pvs_time is not None and offset is not None
         if system_in_order:
-            why = f"is {span(system_now - pvs_time)} {'ahead of' if system_now > pvs_time else 'behind'} the PVS's"
+            why = f"jumped: it is {span(offset)} {'ahead of' if offset > timedelta(0) else 'behind'} the PVS's"
         else:
             why = f"is behind the newest recorded reading ({_at(newest_recorded)})" if newest_recorded else ""
         return ClockVerdict(

@@ -66,7 +66,7 @@ def stamp(config: Config, reading: Reading) -> Reading:
         )
         state["future_row"] = future.timestamp
     max_skew = timedelta(seconds=config.max_clock_skew_s) if config.max_clock_skew_s else None
-    verdict = judge_clocks(reading.fetched_at, pvs_time, newest, max_skew)
+    verdict = judge_clocks(reading.fetched_at, pvs_time, newest, max_skew, _usual_offset(state))
     if verdict.stamp is None:
         _save_state(data_dir, state, before)
         kept = archive.keep_pending(data_dir, Path(reading.raw_path)) if reading.raw_path else None
@@ -80,9 +80,18 @@ def stamp(config: Config, reading: Reading) -> Reading:
         raw = archive.refile(data_dir, Path(reading.raw_path), when) if reading.raw_path else None
         reading = replace(reading, fetched_at=when, raw_path=str(raw) if raw else None)
     _record_pending(config, reading, newest)
+    if verdict.offset is not None:
+        state["usual_offset_s"] = str(round(verdict.offset.total_seconds() / 3600) * 3600)  # to the hour: few writes
     state["trusted_date"] = _trusted(state.get("trusted_date", ""), when.date(), verdict.confirmed)
     _save_state(data_dir, state, before)
     return reading
+
+
+def _usual_offset(state: dict[str, str]) -> timedelta | None:
+    try:
+        return timedelta(seconds=float(state["usual_offset_s"]))
+    except (KeyError, ValueError, OverflowError):
+        return None
 
 
 def _trusted(previous: str, day: date, confirmed: bool) -> str:
@@ -127,7 +136,7 @@ def _record_pending(config: Config, reading: Reading, newest: datetime | None) -
         csvlog.append_reading(config.data_dir, replace(kept, fetched_at=when, raw_path=str(raw)), config.timezone)
     if placed:
         log.warning(
-            "recorded %d reading(s) kept while no clock was right, stamped by counting back the PVS's uptime",
+            "recorded %d reading(s) kept while no clock was right, counted back on the PVS's uptime or clock",
             len(placed),
         )
     for path in unplaced:

@@ -202,7 +202,7 @@ def _layout(path: Path) -> _Layout | None:
     try:
         with path.open("rb") as handle:
             first = handle.readline(64 * 1024)
-    except FileNotFoundError:
+    except OSError:  # missing, or unreadable (append_csv heals that): nothing to judge by
         return None
     if not first.strip():
         return None
@@ -240,7 +240,7 @@ def _tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[i
             start = max(0, size - tail_bytes)
             handle.seek(max(0, start - 1))
             chunk = handle.read()
-    except FileNotFoundError:
+    except OSError:
         return []
     if start == 0:
         chunk = b"\n" + chunk

@@ -29,8 +29,10 @@ def test_a_system_clock_behind_the_newest_row_gives_way_to_the_pvss():
 
 
 def test_a_system_clock_a_year_ahead_of_a_pvs_in_order_is_a_jump():
-    verdict = judge_clocks(T + timedelta(days=365), T, T - timedelta(minutes=5), TEN_MIN)
-    assert (verdict.stamp, verdict.source) == (T, PVS) and "365 d ahead of the PVS's" in verdict.warning
+    verdict = judge_clocks(T + timedelta(days=365), T, T - timedelta(minutes=5), TEN_MIN, timedelta(0))
+    assert (verdict.stamp, verdict.source) == (T, PVS) and "jumped: it is 365 d ahead of the PVS's" in verdict.warning
+    drifted = judge_clocks(T, T - timedelta(days=3), T - timedelta(minutes=5), None, timedelta(days=3))
+    assert (drifted.stamp, drifted.source) == (T, SYSTEM)  # the same offset as ever: the PVS drifted, not a jump
 
 
 def test_a_drifting_pvs_clock_is_a_warning_naming_the_drift_and_the_system_clock_stamps():
