@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .files import atomic_write
+from .files import atomic_write, private_dir
 
 RAW_DIR = "raw"
 CLOCK_SKEW = "clock-skew"  # the mark of a capture kept out of the record because the clock was wrong
+PENDING_DIR = "pending"  # raw/pending: answers waiting for a right clock, recorded by a later cycle
 
 
 def raw_path(data_dir: Path, fetched_at: datetime, suffix: str = "") -> Path:
@@ -30,6 +32,33 @@ def store_raw(data_dir: Path, fetched_at: datetime, body: bytes) -> Path:
         except FileExistsError:
             continue
     raise FileExistsError(path)
+
+
+def keep_pending(data_dir: Path, path: Path) -> Path:
+    """Move a capture no clock could stamp to raw/pending (under its name), where the next cycle looks."""
+    folder = private_dir(data_dir / RAW_DIR / PENDING_DIR)
+    target = folder / path.name
+    os.replace(path, target)
+    return target
+
+
+def pending_captures(data_dir: Path) -> list[Path]:
+    """The captures waiting in raw/pending, by name (the system clock's order)."""
+    folder = data_dir / RAW_DIR / PENDING_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.name.endswith(".json.gz") and not p.name.startswith(".") and f".{CLOCK_SKEW}." not in p.name
+    )
+
+
+def refile(data_dir: Path, path: Path, fetched_at: datetime) -> Path:
+    """Move a capture to where the archive keeps an answer fetched at this moment (a re-stamped reading)."""
+    stored = store_raw(data_dir, fetched_at, read_raw(path))
+    path.unlink()
+    return stored
 
 
 def set_aside(path: Path, reason: str) -> Path:

@@ -324,7 +324,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     zone = _timezone(reader)
     mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
     retention = reader.number("RAW_RETENTION_DAYS", 400, 0, 36500, "a whole number of days (0 keeps all)")
-    skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the check off)")
+    skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the warning off)")
     pvs_firmware = reader.choice("PVS_FIRMWARE", FIRMWARE_CHOICES, "auto")
     pvs_serial = reader.text("PVS_SERIAL")
     if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
-from pathlib import Path
 
-from . import alerting, archive, csvlog, firmware, gateway, pvs_access, retention, weather
+from . import alerting, archive, clockwatch, csvlog, firmware, gateway, pvs_access, retention, weather
 from .capture import reading_from_capture
-from .clock import ClockError, clock_problem
 from .config import Config
 from .errors import DeliveryError, PVSError, SupervisorError
 from .lock import data_dir_lock
@@ -51,19 +48,9 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     return reading
 
 
-def _check_clock(config: Config, reading: Reading) -> None:
-    """Refuse to stamp a reading with a clock that is behind the last row or far from the PVS's."""
-    pvs = reading.devices.supervisor
-    problem = clock_problem(
-        reading.fetched_at,
-        pvs.pvs_time if pvs else None,
-        csvlog.newest_timestamp(config.data_dir),
-        timedelta(seconds=config.max_clock_skew_s) if config.max_clock_skew_s else None,
-    )
-    if problem:
-        if reading.raw_path:
-            archive.set_aside(Path(reading.raw_path), archive.CLOCK_SKEW)
-        raise ClockError(problem)
+def _check_clock(config: Config, reading: Reading) -> Reading:
+    """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later."""
+    return clockwatch.stamp(config, reading)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
@@ -77,7 +64,7 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             except SupervisorError as err:
                 log.warning("alerts: %s", err)
             raise
-        _check_clock(config, reading)
+        reading = _check_clock(config, reading)
         try:
             cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
         except DeliveryError as err:

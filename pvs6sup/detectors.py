@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from .energy_guard import learned_peak_kw
 from .models import ERROR, InverterReading, Reading
 from .solar import sun_elevation_deg
 from .values import mask_serial
@@ -370,7 +371,7 @@ def _judge_no_production(
         production = sum(powers) if powers else None
     if production is None:
         return []
-    state.peak_production_kw = max(state.peak_production_kw, production)
+    state.peak_production_kw = learned_peak_kw(state.peak_production_kw, production, reading.inverters_total)
     if latitude is None or longitude is None or state.peak_production_kw <= 0:
         return []
     elevation = sun_elevation_deg(latitude, longitude, reading.fetched_at)

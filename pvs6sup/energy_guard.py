@@ -1,6 +1,7 @@
-"""The lifetime-energy glitch guard: whether a lifetime register's new value may be trusted as energy. Pure.
+"""Glitch guards on what meters and registers report: what may be learned as a peak, what is energy. Pure.
 
-A lifetime register (kWh since install) only ever grows. In the field it reads 0 for hours and then
+A production meter has been seen to report one absurd but in-range value (450 kW on a 4 kW roof). A
+lifetime register (kWh since install) only ever grows, yet in the field it reads 0 for hours and then
 recovers, steps back, or leaps by more than the device could make (a meter's `net` read 0.00 for two
 hours and a naive daily delta became -39,386 kWh). Every figure derived from such a register — a
 daily delta, PVOutput's v1, a Home Assistant total, an InfluxDB point — goes through
@@ -8,6 +9,29 @@ daily delta, PVOutput's v1, a Home Assistant total, an InfluxDB point — goes t
 """
 
 from __future__ import annotations
+
+# The largest AC output of one microinverter the PVS manages, with margin (SunPower/Enphase models
+# top out near 0.43 kW). A bound too high only makes the "no production" alert less eager, never false.
+MAX_INVERTER_AC_KW = 0.5
+
+
+def device_limit_kw(inverters_total: int, max_inverter_kw: float = MAX_INVERTER_AC_KW) -> float | None:
+    """The most the site's inverters can produce together, or None when no inverter is known."""
+    return inverters_total * max_inverter_kw if inverters_total > 0 else None
+
+
+def learned_peak_kw(previous_peak_kw: float, production_kw: float | None, inverters_total: int) -> float:
+    """The site's best production after this reading.
+
+    A production above what the inverters could make is a glitch and teaches nothing; a peak already
+    learned above that limit (a glitch stored by an older version) is brought back under it.
+    """
+    limit_kw = device_limit_kw(inverters_total)
+    peak_kw = previous_peak_kw if limit_kw is None else min(previous_peak_kw, limit_kw)
+    if production_kw is None or (limit_kw is not None and production_kw > limit_kw):
+        return peak_kw
+    return max(peak_kw, production_kw)
+
 
 # A device cannot make more than its peak for the whole interval; the slack covers meter rounding and
 # a reading whose timestamps are a little apart.

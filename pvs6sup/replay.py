@@ -2,7 +2,8 @@
 
 Never sends email or touches Sheets. A capture that cannot be parsed is a warning and counts as a
 failed cycle. Work per capture is O(inverters): the detector state is carried along, history is
-never re-read.
+never re-read. Captures a wrong clock kept out of the record (`….clock-skew.json.gz`, raw/pending)
+are found too, at the time in their name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import alerts, csvlog, detectors
-from .archive import CLOCK_SKEW, read_raw
+from .archive import read_raw
 from .capture import reading_from_capture
 from .config import Config
 from .errors import ConfigError, SupervisorError
@@ -84,8 +85,8 @@ def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
         else:
             raise ConfigError([f"replay: no such file or folder: {path}"])
         for candidate in candidates:
-            if path.is_dir() and (candidate.name.startswith(".") or f".{CLOCK_SKEW}." in candidate.name):
-                continue  # a temporary file, or a capture a wrong clock kept out of the record
+            if path.is_dir() and candidate.name.startswith("."):
+                continue  # a temporary file
             when = capture_time(candidate)
             if when is None:
                 log.warning("%s: skipped, its name has no UTC time (YYYYMMDDTHHMMSSZ)", candidate)

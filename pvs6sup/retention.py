@@ -1,4 +1,8 @@
-"""Pruning of the raw archive: day folders older than RAW_RETENTION_DAYS are removed."""
+"""Pruning of the raw archive: day folders older than RAW_RETENTION_DAYS are removed.
+
+Never on the word of a clock that just jumped forward: the cutoff counts from the last date both clocks
+agreed on (clockwatch), so a system clock a year ahead deletes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from . import clockwatch
 from .archive import RAW_DIR
 
 log = logging.getLogger(__name__)
@@ -19,6 +24,11 @@ def _numbered(folder: Path) -> list[Path]:
         return []
 
 
+def prune_cutoff(today: date, trusted: date | None, keep_days: int) -> date:
+    """Day folders before this date go: keep_days before today, or before the trusted date if earlier."""
+    return min(today, trusted or today) - timedelta(days=keep_days)
+
+
 def prune_raw(data_dir: Path, today: date, keep_days: int) -> int:
     """Remove DATA_DIR/raw/YYYY/MM/DD folders older than keep_days (0 keeps all); return how many went.
 
@@ -26,7 +36,7 @@ def prune_raw(data_dir: Path, today: date, keep_days: int) -> int:
     """
     if keep_days <= 0:
         return 0
-    cutoff = today - timedelta(days=keep_days)
+    cutoff = prune_cutoff(today, clockwatch.trusted_date(data_dir), keep_days)
     removed = 0
     for year in _numbered(data_dir / RAW_DIR):
         if int(year.name) > cutoff.year:

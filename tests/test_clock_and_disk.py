@@ -10,28 +10,47 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from conftest import Harness
 
-from pvs6sup.clock import clock_problem
+from pvs6sup.clock import PENDING, PVS, SYSTEM, judge_clocks, pending_stamp
 from pvs6sup.retention import prune_raw
 
 T = datetime(2026, 6, 21, 19, 5, tzinfo=timezone.utc)
 TEN_MIN = timedelta(minutes=10)
 
 
-def test_a_clock_in_step_with_the_pvs_and_ahead_of_the_last_row_is_fine():
-    assert clock_problem(T, T - timedelta(minutes=2), T - timedelta(minutes=5), TEN_MIN) is None
+def test_a_clock_in_step_with_the_pvs_and_ahead_of_the_last_row_stamps_the_reading():
+    verdict = judge_clocks(T, T - timedelta(minutes=2), T - timedelta(minutes=5), TEN_MIN)
+    assert (verdict.stamp, verdict.source, verdict.warning, verdict.confirmed) == (T, SYSTEM, "", True)
 
 
-def test_a_clock_behind_the_newest_recorded_reading_is_refused():
-    assert "behind the newest recorded reading" in clock_problem(T, T, T + timedelta(hours=1), TEN_MIN)
+def test_a_system_clock_behind_the_newest_row_gives_way_to_the_pvss():
+    verdict = judge_clocks(T - timedelta(hours=3), T, T - timedelta(minutes=5), TEN_MIN)
+    assert (verdict.stamp, verdict.source) == (T, PVS)
+    assert "behind the newest recorded reading" in verdict.warning and "timedatectl" in verdict.warning
 
 
-def test_a_clock_days_off_the_pvs_is_refused_saying_by_how_much():
-    problem = clock_problem(T - timedelta(days=3, hours=2), T, None, TEN_MIN)
-    assert "3 d 2 h behind the PVS's clock" in problem
+def test_a_system_clock_a_year_ahead_of_a_pvs_in_order_is_a_jump():
+    verdict = judge_clocks(T + timedelta(days=365), T, T - timedelta(minutes=5), TEN_MIN, timedelta(0))
+    assert (verdict.stamp, verdict.source) == (T, PVS) and "jumped: it is 365 d ahead of the PVS's" in verdict.warning
+    drifted = judge_clocks(T, T - timedelta(days=3), T - timedelta(minutes=5), None, timedelta(days=3))
+    assert (drifted.stamp, drifted.source) == (T, SYSTEM)  # the same offset as ever: the PVS drifted, not a jump
 
 
-def test_the_pvs_comparison_can_be_turned_off():
-    assert clock_problem(T - timedelta(days=3), T, None, None) is None
+def test_a_drifting_pvs_clock_is_a_warning_naming_the_drift_and_the_system_clock_stamps():
+    verdict = judge_clocks(T, T + timedelta(hours=3, minutes=12), T - timedelta(minutes=5), TEN_MIN)
+    assert (verdict.stamp, verdict.source, verdict.warning_kind) == (T, SYSTEM, "drift")
+    assert "3 h 12 min ahead of the system clock" in verdict.warning and "MAX_CLOCK_SKEW" in verdict.warning
+    assert judge_clocks(T, T + timedelta(hours=3), None, None).warning == ""  # MAX_CLOCK_SKEW=0: no warning
+
+
+def test_with_both_clocks_behind_the_record_the_reading_waits():
+    verdict = judge_clocks(T - timedelta(days=2), T - timedelta(days=1), T, TEN_MIN)
+    assert (verdict.stamp, verdict.source) == (None, PENDING) and "recorded once a clock is right" in verdict.warning
+
+
+def test_a_kept_reading_is_placed_by_the_pvss_uptime_else_its_clock():
+    assert pending_stamp(T, 10_000, None, 9_100, None) == T - timedelta(seconds=900)
+    assert pending_stamp(T, 100, T, 9_100, T - timedelta(minutes=20)) == T - timedelta(minutes=20)  # it rebooted
+    assert pending_stamp(T, None, None, None, None) is None
 
 
 def readings(harness):
@@ -39,21 +58,24 @@ def readings(harness):
         return list(csv.DictReader(handle))
 
 
-def test_a_cycle_with_the_clock_gone_backwards_records_nothing_and_exits_5(harness: Harness, simulated):
+def test_a_cycle_with_the_clock_gone_backwards_is_stamped_by_the_pvs(harness: Harness, simulated):
     assert harness.run().code == 0
+    simulated.clock = lambda: T + timedelta(minutes=10, seconds=30)
     harness.clock.advance(hours=-1)
     result = harness.run()
-    assert result.code == 5 and "behind the newest recorded reading" in result.stderr
-    assert len(readings(harness)) == 1
+    assert result.code == 0 and "behind the newest recorded reading" in result.stderr
+    assert [row["timestamp"] for row in readings(harness)] == ["2026-06-21T12:05:30-07:00", "2026-06-21T12:15:30-07:00"]
     names = sorted(p.name for p in (harness.data_dir / "raw").rglob("*.gz"))
-    assert names == ["20260621T180530Z.clock-skew.json.gz", "20260621T190530Z.json.gz"]
+    assert names == ["20260621T190530Z.json.gz", "20260621T191530Z.json.gz"]
 
 
-def test_a_cycle_with_the_clock_far_from_the_pvs_records_nothing(harness: Harness, simulated):
-    simulated.clock = lambda: T + timedelta(days=2)  # the PVS knows better than the Pi
-    result = harness.run()
-    assert result.code == 5 and "behind the PVS's clock" in result.stderr
-    assert not (harness.data_dir / "readings.csv").exists()
+def test_a_pvs_clock_hours_off_is_one_warning_a_day_and_every_reading_is_recorded(harness: Harness, simulated):
+    simulated.clock = lambda: harness.clock() + timedelta(hours=5)  # the PVS drifted; the Pi is right
+    first = harness.run()
+    assert first.code == 0 and "the PVS's clock is 5 h ahead of the system clock" in first.stderr
+    harness.clock.advance(minutes=5)
+    assert harness.run().stderr == ""
+    assert len(readings(harness)) == 2
 
 
 def test_retention_removes_day_folders_older_than_the_limit_and_empty_parents(tmp_path):
@@ -121,15 +143,13 @@ def test_a_full_disk_exits_4_with_a_clear_line_and_corrupts_nothing(harness: Har
     assert len(readings(harness)) == len(rows) + 1
 
 
-def test_replay_passes_over_captures_set_aside_for_a_wrong_clock(harness: Harness, simulated):
+def test_replay_finds_captures_set_aside_by_an_older_version(harness: Harness, simulated):
     assert harness.run().code == 0
-    harness.clock.advance(hours=-1)
-    assert harness.run().code == 5
-    harness.clock.advance(hours=2)
-    assert harness.run().code == 0
+    raw = next((harness.data_dir / "raw").rglob("*.json.gz"))
+    aside = raw.with_name(raw.name.replace(".json", ".clock-skew.json"))
+    aside.write_bytes(raw.read_bytes())
     csv_dir = harness.tmp_path / "replayed"
     result = harness.run("replay", str(harness.data_dir / "raw"), "--csv-dir", str(csv_dir))
     assert result.code == 0, result.stderr
     with (csv_dir / "readings.csv").open() as handle:
-        replayed = [row["timestamp"] for row in csv.DictReader(handle)]
-    assert replayed == [row["timestamp"] for row in readings(harness)]
+        assert len(list(csv.DictReader(handle))) == 2

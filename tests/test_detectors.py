@@ -259,3 +259,22 @@ def test_a_dead_inverter_waiting_for_its_usual_start_hour_is_not_judged_clean_me
     r = reading(dawn, site_at(dawn, kw=0.1, i5=(0.0, "error")))
     verdicts = [j for j in observe_reading(state, r, latitude=LAT, longitude=LON) if j.serial == SERIALS[5]]
     assert verdicts == []
+
+
+def test_energy_guard_peak_and_lifetime_rules():
+    from pvs6sup.energy_guard import learned_peak_kw, lifetime_problem
+
+    cases = [  # previous peak, production, inverters -> learned peak
+        (3.8, 450.0, 12, 3.8),  # a meter glitch teaches nothing
+        (450.0, 3.1, 12, 6.0),  # a glitch an older version stored is brought under the inverters' limit
+        (3.8, 4.0, 12, 4.0),
+        (3.8, None, 12, 3.8),
+        (3.8, 450.0, 0, 450.0),  # no inverter known: no limit to apply
+    ]
+    for previous, production, inverters, expected in cases:
+        assert learned_peak_kw(previous, production, inverters) == expected
+    assert lifetime_problem(100.0, 100.4, 300, 6.0) is None  # 0.4 kWh in 5 minutes at up to 6 kW
+    assert lifetime_problem(100.0, 0.0, 300, 6.0) is not None  # a register that read 0
+    assert lifetime_problem(100.0, 99.9, 300, 6.0) is not None  # a drop
+    assert lifetime_problem(100.0, 140.0, 300, 6.0) is not None  # more than the roof can make
+    assert lifetime_problem(None, 100.0, 300, 6.0) is None and lifetime_problem(None, None, 300, 6.0) is not None
