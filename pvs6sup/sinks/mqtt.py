@@ -140,7 +140,10 @@ def _connected(settings: Settings, end: float) -> Iterator[tuple[paho.Client, li
     if settings.user:
         client.username_pw_set(settings.user, settings.password)
     if settings.tls:
-        client.tls_set(ca_certs=str(settings.ca_file) if settings.ca_file else None)
+        try:
+            client.tls_set(ca_certs=str(settings.ca_file) if settings.ca_file else None)
+        except (OSError, ssl.SSLError) as err:
+            raise FixConfigError(f"MQTT_CA_FILE {settings.ca_file} is not a readable PEM certificate ({err})") from err
     answers: list[Any] = []
     lost: list[str] = []
     client.on_connect = lambda _c, _u, _flags, reason, _props: answers.append(reason)

@@ -183,6 +183,10 @@ def test_tls_with_a_test_ca(tmp_path):
         assert f"{PREFIX}/availability" in retained(secure)
         with pytest.raises(FixConfigError, match="MQTT_CA_FILE"):  # the system CAs do not know the test CA
             mqtt.send(settings(secure, tls=True), None, [entry(1, payload)], {}, NOON, 10)
+        with pytest.raises(FixConfigError, match="MQTT_CA_FILE"):
+            mqtt.send(
+                settings(secure, tls=True, ca_file=tmp_path / "missing.pem"), None, [entry(1, payload)], {}, NOON, 10
+            )
         with pytest.raises(RetryLaterError, match="MQTT_TLS"):  # plain MQTT to a TLS port
             mqtt.send(settings(secure), None, [entry(1, payload)], {}, NOON, 3)
     finally:
