@@ -1,0 +1,438 @@
+"""Home Assistant MQTT discovery: what to publish for a batch of queued entries. Pure; no network, no clock.
+
+Topics (P = MQTT_TOPIC_PREFIX, D = MQTT_DISCOVERY_PREFIX):
+- P/availability  retained "online"/"offline": whether the PVS answered the newest cycle;
+- P/site, P/inverter/<id>  one JSON state per device, not retained (sensors expire after EXPIRE_AFTER_S);
+- P/status  the last reading's time and one ON/OFF per alert kind; it does not follow the PVS's
+  availability, so "PVS unreachable" stays readable while the PVS is down;
+- P/alerts  raised / reminder / resolved events as JSON, not retained;
+- D/<component>/<unique_id>/config  retained discovery configs, one per entity.
+
+The PVS serial never leaves payload(): its last five characters are the new firmware's password. Every
+topic and unique_id uses `stable_id`, a hash of the serial: the same PVS gets the same id after a
+reinstall, on another Pi or after any setting changes (no salt, no random part, no local state), so Home
+Assistant keeps its entities and their history; only a replaced PVS (a new serial) becomes a new device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .. import __version__
+from ..alerts import REMIND_AFTER_S, Event
+from ..detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
+from ..energy_guard import lifetime_problem
+from ..models import Reading
+from ..pvs_access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
+
+EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops
+# Ceilings for the glitch guard's jump test. A microinverter peaks near 0.3-0.45 kW AC; a 400 A, 240 V
+# service (the largest a house has) carries 96 kW.
+MAX_INVERTER_KW = 1.0
+MAX_SERVICE_KW = 100.0
+REBASE_AFTER = timedelta(days=1)  # a register consistently below its last trusted value this long was replaced
+# An incident is reminded at least daily while it lasts: one unheard of for two days is over (an event lost).
+ACTIVE_FORGET_S = 2 * REMIND_AFTER_S
+
+ALERT_KINDS: dict[str, str] = {
+    OFFLINE: "Inverter offline",
+    UNDERPERFORMING: "Inverter underperforming",
+    NO_PRODUCTION: "No production",
+    PVS_UNREACHABLE: "PVS unreachable",
+    DELIVERY_BACKLOG: "Delivery backlog",
+}
+SITE_POWER = (("production_w", "Production power"), ("consumption_w", "Consumption power"), ("grid_w", "Grid power"))
+SITE_ENERGY = (
+    ("production_kwh", "Production energy"),
+    ("consumption_kwh", "Consumption energy"),
+    ("grid_import_kwh", "Grid import energy"),
+    ("grid_export_kwh", "Grid export energy"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Where this site publishes: its own prefix, and Home Assistant's discovery prefix."""
+
+    prefix: str
+    discovery_prefix: str
+
+    @property
+    def availability(self) -> str:
+        return f"{self.prefix}/availability"
+
+    @property
+    def site(self) -> str:
+        return f"{self.prefix}/site"
+
+    @property
+    def status(self) -> str:
+        return f"{self.prefix}/status"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}/alerts"
+
+    def inverter(self, inverter_id: str) -> str:
+        return f"{self.prefix}/inverter/{inverter_id}"
+
+    def config(self, component: str, unique_id: str) -> str:
+        return f"{self.discovery_prefix}/{component}/{unique_id}/config"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    topic: str
+    payload: str  # "" removes a retained message
+    retain: bool
+
+
+def stable_id(kind: str, serial: str) -> str:
+    """A short id for a device, a pure function of its serial (see the module docstring for why it is stable)."""
+    return hashlib.sha256(f"pvs6-supervisor {kind} {serial}".encode()).hexdigest()[:10]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _watts(kw: float | None) -> int | None:
+    return None if kw is None else round(kw * 1000)
+
+
+def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+# ---- queue payloads: what one cycle queues (JSON-able, never the PVS serial) ----
+
+
+def reading_payload(reading: Reading, site_name: str) -> dict[str, Any]:
+    """The facts of one reading Home Assistant shows; unknown values are left out."""
+    pvs, site = reading.devices.supervisor, reading.site
+    inverters = [
+        _drop_none(
+            {
+                "id": stable_id("inverter", inv.serial),
+                "serial": inv.serial,  # an inverter's serial is no secret; the PVS's is
+                "model": inv.model,
+                "power_w": _watts(inv.power_kw),
+                "lifetime_kwh": inv.lifetime_kwh,
+                "temperature_c": inv.temperature_c,
+                "state": inv.state,
+            }
+        )
+        for inv in reading.devices.inverters
+        if inv.serial
+    ]
+    return {
+        "type": "reading",
+        "fetched_at": reading.fetched_at.isoformat(),
+        "site_name": site_name,
+        "gateway": _drop_none(
+            {
+                "id": stable_id("gateway", pvs.serial) if pvs and pvs.serial else None,
+                "model": pvs.model if pvs else None,
+                "firmware": pvs.firmware if pvs else None,
+            }
+        ),
+        "site": _drop_none(
+            {
+                "production_w": _watts(site.production_kw),
+                "consumption_w": _watts(site.consumption_kw),
+                "grid_w": _watts(site.net_kw),
+                "production_kwh": site.production_lifetime_kwh,
+                "consumption_kwh": site.consumption_lifetime_kwh,
+                "grid_import_kwh": site.grid_import_lifetime_kwh,
+                "grid_export_kwh": site.grid_export_lifetime_kwh,
+                "cloud_cover_pct": reading.cloud_cover_pct,
+            }
+        ),
+        "inverters": inverters,
+    }
+
+
+def failure_payload(now: datetime) -> dict[str, Any]:
+    """A cycle in which the PVS gave no reading: the devices go unavailable."""
+    return {"type": "failure", "time": now.isoformat()}
+
+
+def alert_payload(event: Event) -> dict[str, Any]:
+    """One raised, reminder or resolved event, as published on P/alerts."""
+    return _drop_none(
+        {
+            "type": "alert",
+            "time": event.time.isoformat(),
+            "event": event.event,
+            "kind": event.kind,
+            "inverter": event.serial,
+            "inverter_id": stable_id("inverter", event.serial) if event.serial else None,
+            "message": event.message,
+            "detail": event.detail or None,
+        }
+    )
+
+
+# ---- discovery configs ----
+
+
+def _origin() -> dict[str, str]:
+    return {"name": "pvs6-supervisor", "sw": __version__}
+
+
+def _site_device(gateway_id: str, site_name: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
+    return _drop_none(
+        {
+            "identifiers": [f"pvs6sup_{gateway_id}"],
+            "name": f"{site_name} PVS",
+            "manufacturer": "SunPower",
+            "model": gateway.get("model"),
+            "sw_version": gateway.get("firmware"),
+        }
+    )
+
+
+def _value(key: str, *, keep_last: bool = False) -> str:
+    """A template reading one key of the JSON state. A missing key gives 'None' (unknown), or with keep_last
+    '' (Home Assistant keeps the last value: a lifetime left out by the glitch guard is not a gap)."""
+    fallback = "''" if keep_last else "'None'"
+    return f"{{{{ value_json.{key} if value_json.{key} is defined else {fallback} }}}}"
+
+
+def _entity(
+    unique_id: str, name: str, device: dict[str, Any], state_topic: str, template: str, topics: Topics | None
+) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "name": name,
+        "has_entity_name": True,
+        "unique_id": unique_id,
+        "object_id": unique_id,
+        "device": device,
+        "origin": _origin(),
+        "state_topic": state_topic,
+        "value_template": template,
+        "expire_after": EXPIRE_AFTER_S,
+    }
+    if topics is not None:  # follows whether the PVS answered
+        config |= {
+            "availability_topic": topics.availability,
+            "payload_available": "online",
+            "payload_not_available": "offline",
+        }
+    return config
+
+
+def _power(config: dict[str, Any]) -> dict[str, Any]:
+    return config | {"device_class": "power", "state_class": "measurement", "unit_of_measurement": "W"}
+
+
+def _energy(config: dict[str, Any]) -> dict[str, Any]:
+    # total, never total_increasing: a register that glitches down and back would count as a meter reset
+    return config | {"device_class": "energy", "state_class": "total", "unit_of_measurement": "kWh"}
+
+
+def site_configs(topics: Topics, gateway_id: str, site_name: str, gateway: Mapping[str, Any]) -> list[Message]:
+    """The site-and-gateway device's entities: power, lifetime energy, cloud cover, last reading, problems."""
+    device = _site_device(gateway_id, site_name, gateway)
+    base = f"pvs6sup_{gateway_id}"
+    configs: list[tuple[str, dict[str, Any]]] = []
+    for key, name in SITE_POWER:
+        configs.append(("sensor", _power(_entity(f"{base}_{key}", name, device, topics.site, _value(key), topics))))
+    for key, name in SITE_ENERGY:
+        entity = _entity(f"{base}_{key}", name, device, topics.site, _value(key, keep_last=True), topics)
+        configs.append(("sensor", _energy(entity)))
+    cloud = _entity(f"{base}_cloud_cover", "Cloud cover", device, topics.site, _value("cloud_cover_pct"), topics)
+    configs.append(
+        ("sensor", cloud | {"state_class": "measurement", "unit_of_measurement": "%", "icon": "mdi:weather-cloudy"})
+    )
+    last = _entity(f"{base}_last_reading", "Last reading", device, topics.status, _value("last_reading"), None)
+    configs.append(("sensor", last | {"device_class": "timestamp", "entity_category": "diagnostic"}))
+    for kind, name in ALERT_KINDS.items():
+        problem = _entity(f"{base}_{kind}", name, device, topics.status, f"{{{{ value_json.problems.{kind} }}}}", None)
+        configs.append(("binary_sensor", problem | {"device_class": "problem"}))
+    return [Message(topics.config(c, cfg["unique_id"]), json.dumps(cfg, sort_keys=True), True) for c, cfg in configs]
+
+
+def inverter_configs(topics: Topics, gateway_id: str, inverter_id: str, facts: Mapping[str, Any]) -> list[Message]:
+    """One inverter's device (via the gateway) and its power, lifetime energy, temperature and state."""
+    device = _drop_none(
+        {
+            "identifiers": [f"pvs6sup_inv_{inverter_id}"],
+            "name": f"Inverter {facts.get('serial') or inverter_id}",
+            "manufacturer": "SunPower",
+            "model": facts.get("model"),
+            "serial_number": facts.get("serial"),
+            "via_device": f"pvs6sup_{gateway_id}",
+        }
+    )
+    base, state = f"pvs6sup_inv_{inverter_id}", topics.inverter(inverter_id)
+    configs = [
+        _power(_entity(f"{base}_power", "Power", device, state, _value("power_w"), topics)),
+        _energy(
+            _entity(f"{base}_energy", "Lifetime energy", device, state, _value("lifetime_kwh", keep_last=True), topics)
+        ),
+        _entity(f"{base}_temperature", "Temperature", device, state, _value("temperature_c"), topics)
+        | {"device_class": "temperature", "state_class": "measurement", "unit_of_measurement": "°C"},
+        _entity(f"{base}_state", "State", device, state, _value("state"), topics) | {"icon": "mdi:solar-panel"},
+    ]
+    return [
+        Message(topics.config("sensor", cfg["unique_id"]), json.dumps(cfg, sort_keys=True), True) for cfg in configs
+    ]
+
+
+def removals(configs: Sequence[Message]) -> list[Message]:
+    """Empty retained payloads: Home Assistant deletes those entities (and a device left with none)."""
+    return [Message(message.topic, "", True) for message in configs]
+
+
+# ---- one batch: from queued entries and the memo to the messages, the new memo and the warnings ----
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    messages: list[Message]
+    memo: dict[str, Any]
+    warnings: list[str]
+
+
+def _guard_energy(
+    memo_energy: dict[str, Any], key: str, value: float | None, at: datetime, max_kw: float, warnings: list[str]
+) -> float | None:
+    """The value if it may follow the last one published under `key` (updating the memo), else None."""
+    record = memo_energy.get(key, {})
+    last = record.get("kwh")
+    interval_s = (at - datetime.fromisoformat(record["at"])).total_seconds() if "at" in record else None
+    if lifetime_problem(last, value, interval_s, max_kw) is None:
+        memo_energy[key] = {"kwh": value, "at": at.isoformat()}
+        return value
+    # A replaced meter restarts lower and then grows steadily: after REBASE_AFTER of that, trust it.
+    candidate, since = record.get("candidate"), record.get("candidate_since")
+    if value is not None and lifetime_problem(candidate, value) is None:
+        if candidate is None:
+            since = at.isoformat()
+        if since and at - datetime.fromisoformat(since) >= REBASE_AFTER:
+            warnings.append(
+                f"{key}: the lifetime register restarted at {value:g} kWh (was {last:g}); "
+                "Home Assistant's statistics may need a correction there"
+            )
+            memo_energy[key] = {"kwh": value, "at": at.isoformat()}
+            return value
+        memo_energy[key] = record | {"candidate": value, "candidate_since": since}
+    return None
+
+
+def _state(payload: Mapping[str, Any], memo_energy: dict[str, Any], warnings: list[str]) -> tuple[dict, dict]:
+    """The site state and the inverters' states of one reading, lifetime energies through the glitch guard."""
+    at = datetime.fromisoformat(payload["fetched_at"])
+    inverters = payload.get("inverters", [])
+    site = dict(payload.get("site", {}))
+    for key, _ in SITE_ENERGY:
+        max_kw = MAX_INVERTER_KW * max(1, len(inverters)) if key == "production_kwh" else MAX_SERVICE_KW
+        trusted = _guard_energy(memo_energy, f"site.{key}", site.pop(key, None), at, max_kw, warnings)
+        if trusted is not None:
+            site[key] = trusted
+    states = {}
+    for inverter in inverters:
+        state = {k: v for k, v in inverter.items() if k not in ("id", "serial", "model")}
+        key = f"inverter.{inverter['id']}"
+        trusted = _guard_energy(memo_energy, key, state.pop("lifetime_kwh", None), at, MAX_INVERTER_KW, warnings)
+        if trusted is not None:
+            state["lifetime_kwh"] = trusted
+        states[inverter["id"]] = state
+    return site, states
+
+
+def _track_alert(active: dict[str, Any], alert: Mapping[str, Any]) -> None:
+    """Mirror alerts.update's incidents: one per inverter, or one per site-wide kind."""
+    key = f"inverter:{alert['inverter_id']}" if alert.get("inverter_id") else alert["kind"]
+    if alert["event"] == "resolved":
+        active.pop(key, None)
+    else:
+        active[key] = {"kind": alert["kind"], "at": alert["time"]}
+
+
+def plan(
+    topics: Topics,
+    discovery: bool,
+    entries: Sequence[Mapping[str, Any]],
+    memo: Mapping[str, Any],
+    now: datetime,
+) -> Plan:
+    """Everything to publish for `entries` (payloads, oldest first), in order: removals and discovery,
+    availability, the newest reading's state, the alerts, the status. Only the newest state is worth
+    sending (Home Assistant shows the present), and only while it is fresher than EXPIRE_AFTER_S."""
+    new_memo: dict[str, Any] = json.loads(json.dumps(dict(memo)))  # a deep copy: the caller's memo stays as it was
+    known: dict[str, Any] = new_memo.setdefault("inverters", {})
+    energy: dict[str, Any] = new_memo.setdefault("energy", {})
+    active: dict[str, Any] = new_memo.setdefault("active", {})
+    warnings: list[str] = []
+    alerts: list[Message] = []
+    replaced: list[Message] = []
+    newest_reading: Mapping[str, Any] | None = None
+    online: bool | None = None
+    for entry in entries:
+        if entry.get("type") == "reading":
+            newest_reading, online = entry, True
+            day = entry["fetched_at"][:10]
+            for inverter in entry.get("inverters", []):
+                known[inverter["id"]] = {"serial": inverter.get("serial"), "model": inverter.get("model"), "seen": day}
+            gateway_id = entry.get("gateway", {}).get("id")
+            if gateway_id and new_memo.get("gateway", gateway_id) != gateway_id and discovery:
+                replaced += removals(site_configs(topics, new_memo["gateway"], "", {}))  # a new PVS: the old goes
+            if gateway_id:
+                new_memo["gateway"] = gateway_id
+            new_memo["last_reading"] = entry["fetched_at"]
+            new_memo["site_name"] = entry.get("site_name", "")
+            new_memo["gateway_facts"] = {k: v for k, v in entry.get("gateway", {}).items() if k != "id"}
+        elif entry.get("type") == "failure":
+            online = False
+        elif entry.get("type") == "alert":
+            _track_alert(active, entry)
+            body = {k: v for k, v in entry.items() if k != "type"}
+            alerts.append(Message(topics.alerts, json.dumps(body, sort_keys=True), False))
+
+    messages: list[Message] = replaced
+    gateway_id = new_memo.get("gateway")
+    today = now.date()
+    gone = [i for i, facts in known.items() if today - date.fromisoformat(facts["seen"]) > FORGET_AFTER]
+    for inverter_id in gone:
+        if discovery and gateway_id:
+            messages += removals(inverter_configs(topics, gateway_id, inverter_id, {}))
+        del known[inverter_id]
+        energy.pop(f"inverter.{inverter_id}", None)
+
+    if discovery and gateway_id:
+        configs = site_configs(topics, gateway_id, new_memo.get("site_name", ""), new_memo.get("gateway_facts", {}))
+        for inverter_id in sorted(known):
+            configs += inverter_configs(topics, gateway_id, inverter_id, known[inverter_id])
+        digest = hashlib.sha256("\n".join(m.topic + m.payload for m in configs).encode()).hexdigest()[:16]
+        previous = new_memo.get("discovery", {})
+        if previous.get("hash") != digest or previous.get("day") != today.isoformat():
+            messages += configs
+            new_memo["discovery"] = {"hash": digest, "day": today.isoformat()}
+
+    if online is not None:
+        messages.append(Message(topics.availability, "online" if online else "offline", True))
+    if newest_reading is not None:
+        age_s = (now - datetime.fromisoformat(newest_reading["fetched_at"])).total_seconds()
+        if age_s <= EXPIRE_AFTER_S:
+            site, states = _state(newest_reading, energy, warnings)
+            messages.append(Message(topics.site, json.dumps(site, sort_keys=True), False))
+            for inverter_id, state in states.items():
+                messages.append(Message(topics.inverter(inverter_id), json.dumps(state, sort_keys=True), False))
+    messages += alerts
+
+    for key, incident in list(active.items()):
+        if (now - datetime.fromisoformat(incident["at"])).total_seconds() > ACTIVE_FORGET_S:
+            del active[key]
+    firing = {incident["kind"] for incident in active.values()}
+    status: dict[str, Any] = {"problems": {kind: "ON" if kind in firing else "OFF" for kind in ALERT_KINDS}}
+    if new_memo.get("last_reading"):
+        status["last_reading"] = new_memo["last_reading"]
+    messages.append(Message(topics.status, json.dumps(status, sort_keys=True), False))
+    return Plan(messages, new_memo, warnings)
