@@ -184,7 +184,9 @@ def observations_from_csv(
         )
 
 
-def observe(state: DayState, obs: Observation, zone: tzinfo, inverter_max_kw: float = INVERTER_MAX_KW) -> list[DailyRow]:
+def observe(
+    state: DayState, obs: Observation, zone: tzinfo, inverter_max_kw: float = INVERTER_MAX_KW
+) -> list[DailyRow]:
     """Take one observation into the state; returns the finished day's rows when the day changed.
 
     An observation not newer than the last one taken is ignored (a replayed or repeated reading).
@@ -321,7 +323,9 @@ def rows(state: DayState) -> list[DailyRow]:
     return found
 
 
-def rebuild(observations: Iterable[Observation], zone: tzinfo, inverter_max_kw: float = INVERTER_MAX_KW) -> tuple[list[DailyRow], DayState]:
+def rebuild(
+    observations: Iterable[Observation], zone: tzinfo, inverter_max_kw: float = INVERTER_MAX_KW
+) -> tuple[list[DailyRow], DayState]:
     """Every finished day's rows from a history of observations, and the state of the day still open.
 
     PVS failures are not in the CSVs: a rebuilt row leaves pvs_failures empty (unknown).

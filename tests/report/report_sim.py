@@ -65,3 +65,69 @@ def local(day: int, hour: float, plan: Plan) -> datetime:
     """A local time on the plan's day number `day` (0-based), in UTC."""
     start = plan.first_day.astimezone(ZONE).replace(hour=0, minute=0, second=0)
     return (start + timedelta(days=day, hours=hour)).astimezone(timezone.utc)
+
+
+DEAD_INDEX = 6  # SiteModel's default failed inverter
+DEAD_SINCE_DAYS = 12
+
+
+def site_with_history(data_dir, now: datetime, inverter_count: int = 12, days: int = 30) -> list[str]:
+    """A DATA_DIR as a month of running leaves it: daily.csv for the older days (synthetic, with the dead
+    inverter at 0 kWh for its last DEAD_SINCE_DAYS days and a day with no data for another), then yesterday
+    and today up to `now` simulated through the CSVs and the rollup, an active alert on the dead inverter
+    and a resolved one in the history. Returns the serials."""
+    import math
+    import random
+
+    from pvs6sup import alerts, alertstate, csvlog
+    from pvs6sup.core import rollup
+    from pvs6sup.store import alert_log, rollup_file
+
+    model = SiteModel(inverter_count=inverter_count)
+    serials = [model.inverter_serial(i) for i in range(inverter_count)]
+    today = now.astimezone(ZONE).date()
+    rng = random.Random(5)
+    rows = []
+    for back in range(days - 1, 1, -1):  # up to the day before yesterday
+        day = today - timedelta(days=back)
+        weather = 0.55 + 0.45 * abs(math.sin(back * 1.7))
+        energies = []
+        for index, serial in enumerate(serials):
+            kwh = round(2.3 * weather * rng.uniform(0.95, 1.02), 4)
+            if index == DEAD_INDEX and back <= DEAD_SINCE_DAYS:
+                kwh = 0.0
+            if index == 2 and back in (20, 21):  # the PVS lost it for two days: no data
+                rows.append(rollup.DailyRow(day, serial, None, None, 288, 288, None, 0, ""))
+                continue
+            energies.append(kwh)
+            rows.append(rollup.DailyRow(day, serial, kwh, round(kwh / 7, 3), 288, 0, None, 0, ""))
+        rows.insert(len(rows) - len(energies), rollup.DailyRow(day, "site", sum(energies), 3.1, 288, 0, 0, 0, ""))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "daily.csv").write_bytes(rollup.header() + rollup.encode_rows(sorted(rows, key=lambda r: r.day)))
+
+    site = SimulatedSite(model)
+    start = datetime.combine(today - timedelta(days=1), datetime.min.time(), ZONE).astimezone(timezone.utc)
+    moment = start
+    while moment <= now:
+        reading = reading_from_capture(site.render(moment), moment)
+        from dataclasses import replace
+
+        reading = replace(reading, cloud_cover_pct=site.cloud_cover_pct(moment))
+        csvlog.append_reading(data_dir, reading, ZONE)
+        rollup_file.record(data_dir, reading, ZONE)
+        moment += STEP
+
+    dead = serials[DEAD_INDEX]
+    raised = now - timedelta(days=DEAD_SINCE_DAYS, hours=-3)
+    incident = alerts.Incident("inverter_offline", dead, f"Inverter {dead} is offline", "0 W", raised, raised)
+    alertstate.save(data_dir, alertstate.AlertState(incidents={f"inverter:{dead}": incident}))
+    earlier = now - timedelta(days=4, hours=2)
+    alert_log.append(
+        data_dir,
+        [
+            alerts.Event(earlier, "raised", "inverter_underperforming", serials[3], f"Inverter {serials[3]} is low"),
+            alerts.Event(earlier + timedelta(hours=5), "resolved", "inverter_underperforming", serials[3], "back"),
+            alerts.Event(raised, "raised", "inverter_offline", dead, incident.message),
+        ],
+    )
+    return serials

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections import defaultdict
 from datetime import date, datetime
@@ -104,10 +105,8 @@ def test_a_kill_between_the_append_and_the_state_never_writes_a_day_twice(tmp_pa
 
     monkeypatch.setattr(rollup_file, "save_state", kill_at_day_change)
     for reading in readings:
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             rollup_file.record(tmp_path, reading, ZONE)
-        except KeyboardInterrupt:
-            pass
     assert killed
     rows = daily_rows(tmp_path / "daily.csv")
     keys = [(r["date"], r["serial"]) for r in rows]
@@ -145,9 +144,10 @@ def test_rebuild_from_the_csvs_gives_the_rows_the_cycle_wrote(tmp_path):
 
     assert without_failures(rebuilt / "daily.csv") == without_failures(live / "daily.csv")
     assert {r["pvs_failures"] for r in daily_rows(rebuilt / "daily.csv")} == {""}  # not in the CSVs: unknown
-    assert rollup.state_to_json(rollup_file.load_state(rebuilt))["tallies"] == rollup.state_to_json(
-        rollup_file.load_state(live)
-    )["tallies"]
+    assert (
+        rollup.state_to_json(rollup_file.load_state(rebuilt))["tallies"]
+        == rollup.state_to_json(rollup_file.load_state(live))["tallies"]
+    )
 
 
 def test_pvs_failures_count_on_the_site_row_and_a_replayed_reading_is_ignored(tmp_path):
