@@ -114,6 +114,22 @@ def due(data_dir: Path, now: datetime, every_min: int) -> bool:
     return now.timestamp() - written >= every_min * 60 - 30  # a cycle's jitter must not skip a turn
 
 
+SUMMARY_MARK = "summary-sent.txt"
+
+
+def summary_sent_through(data_dir: Path) -> date | None:
+    """The last day covered by the last summary email queued (None: never)."""
+    try:
+        return date.fromisoformat((data_dir / SUMMARY_MARK).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def mark_summary_sent(data_dir: Path, last: date) -> None:
+    """Called after the summary is queued: a kill in between sends it twice, never not at all."""
+    atomic_write(data_dir / SUMMARY_MARK, f"{last.isoformat()}\n".encode())
+
+
 def write_report(data: ReportData, path: Path) -> Path:
     """Render and write the page atomically (a reader never sees half a page)."""
     atomic_write(path, render_report(data).encode("utf-8"))

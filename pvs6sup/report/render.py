@@ -173,7 +173,7 @@ def _today(data: ReportData) -> str:
             f'stroke="{"#999" if kw == 0 else "#e3e6ea"}"/>'
         )
         svg.append(f'<text x="{left - 4}" y="{y(kw) + 4:.1f}" text-anchor="end">{kw:g}</text>')
-    for hour in range(0, 25, 3):
+    for hour in range(0, 24, 3):  # 24:00 would stand past the edge
         hx = x(start + timedelta(hours=hour))
         svg.append(f'<text x="{hx:.1f}" y="{height - 6}" text-anchor="middle">{hour:02d}:00</text>')
     for field, _, stroke in SERIES:
