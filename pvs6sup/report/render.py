@@ -235,9 +235,8 @@ def _heatmap(data: ReportData) -> str:
     width = LABEL_W + step * len(data.days) + 4
     height = HEAD_H + step * len(serials) + ROW_GAP * (len(roof) - 1) + 4
     svg = [
-        f'<svg viewBox="0 0 {width} {height}" style="max-width:{round(width * 1.4)}px;min-width:{round(width * 0.9)}px" '
-        'role="img" '
-        'aria-label="Array heatmap">',
+        f'<svg viewBox="0 0 {width} {height}" style="max-width:{round(width * 1.4)}px;'
+        f'min-width:{round(width * 0.9)}px" role="img" aria-label="Array heatmap">',
         '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         '<rect width="2" height="5" fill="#000" fill-opacity="0.55"/></pattern></defs>',
     ]

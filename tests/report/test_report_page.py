@@ -100,7 +100,7 @@ def test_recent_alerts_show_their_times_and_an_unknown_temperature_is_a_dash():
         last_reading_at=None,
     )
     html = render_report(data)
-    assert "The PVS did not answer</b> <span class=\"muted\">Jun 19 14:00 – Jun 19 15:00</span>" in html
+    assert 'The PVS did not answer</b> <span class="muted">Jun 19 14:00 – Jun 19 15:00</span>' in html
     assert "<td>–</td>" in html and "0 °C" not in html and "No active alert." in html
 
 
