@@ -7,9 +7,9 @@ from dataclasses import asdict
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .csvlog import cell, local_timestamp
-from .models import Reading
-from .values import mask_pvs_serial
+from ..csvlog import cell, local_timestamp
+from ..models import Reading
+from ..values import mask_pvs_serial
 
 
 def age_text(seconds: float | None) -> str:

@@ -1,0 +1,1 @@
+"""Pure computations on typed records: no file, network or clock."""

@@ -1,0 +1,136 @@
+"""Gather the report's data from DATA_DIR, and write the page: the report's only effects.
+
+Reads only tails and small files: daily.csv from its end, today's rows of readings.csv from its tail,
+the rollup's state (today's energy, each inverter's last state and temperature), the alert state and
+alert history, and each sink's queue state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+
+from .. import alertstate, csvlog
+from ..core.rollup import SITE
+from ..files import atomic_write
+from ..store import alert_log, rollup_file
+from .data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
+from .render import heatmap_days, render_report
+
+REPORT_DIR = "report"
+REPORT_FILE = "index.html"
+DEFAULT_DAYS = 30
+RECENT_ALERT_DAYS = 14
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def load(
+    data_dir: Path,
+    zone: tzinfo,
+    now: datetime,
+    *,
+    site_name: str = "Solar site",
+    days: int = DEFAULT_DAYS,
+    layout: tuple[tuple[str, ...], ...] = (),
+    groups: tuple[tuple[str, ...], ...] = (),
+    sinks: Sequence[SinkFreshness] = (),
+) -> ReportData:
+    today = now.astimezone(zone).date()
+    columns = heatmap_days(today, days)
+    energy: dict[str, dict[date, float | None]] = {}
+    for row in rollup_file.read_since(data_dir, columns[0]):
+        if row.serial != SITE:
+            energy.setdefault(row.serial, {})[row.day] = row.energy_kwh
+    state = rollup_file.load_state(data_dir)
+    inverters = []
+    for serial, tally in sorted(state.tallies.items()):
+        if serial == SITE:
+            continue
+        today_kwh = tally.energy_kwh if state.day == today else None
+        if state.day == today:
+            energy.setdefault(serial, {})[today] = today_kwh
+        reported = datetime.fromtimestamp(tally.reported_at, timezone.utc) if tally.reported_at else None
+        inverters.append(InverterNow(serial, today_kwh, tally.state, tally.temperature_c, reported))
+    midnight = datetime.combine(today, datetime.min.time(), zone)
+    points = []
+    for cells in csvlog.rows_between(data_dir, midnight - timedelta(seconds=1), now + timedelta(seconds=1)):
+        points.append(
+            DayPoint(
+                datetime.fromisoformat(cells["timestamp"]),
+                _number(cells["production_kw"]),
+                _number(cells["consumption_kw"]),
+                _number(cells["net_kw"]),
+                _number(cells["cloud_cover_pct"]),
+            )
+        )
+    incidents = alertstate.load(data_dir).incidents.values()
+    active = [AlertItem(i.kind, i.serial, i.message, i.raised_at) for i in incidents]
+    history = alert_log.recent(data_dir, now - timedelta(days=RECENT_ALERT_DAYS))
+    recent = [a for a in history if a.resolved_at is not None]
+    return ReportData(
+        site_name=site_name,
+        generated_at=now,
+        zone=zone,
+        today=tuple(points),
+        days=columns,
+        energy_kwh=energy,
+        layout=layout,
+        groups=groups,
+        inverters=tuple(inverters),
+        alerts=(*active, *recent),
+        last_reading_at=csvlog.newest_timestamp(data_dir),
+        sinks=tuple(sinks),
+    )
+
+
+def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
+    """The Google Sheets queue's freshness, or None if it was never used."""
+    from .. import outbox
+
+    if not outbox.exists(data_dir):
+        return None
+    return SinkFreshness("Google Sheets", outbox.read_state(data_dir).delivered_at, outbox.pending_count(data_dir))
+
+
+def report_path(data_dir: Path) -> Path:
+    return data_dir / REPORT_DIR / REPORT_FILE
+
+
+def due(data_dir: Path, now: datetime, every_min: int) -> bool:
+    """Whether the cycle should rewrite the report (REPORT_EVERY_MIN; 0 = only on demand)."""
+    if every_min <= 0:
+        return False
+    try:
+        written = report_path(data_dir).stat().st_mtime
+    except FileNotFoundError:
+        return True
+    return now.timestamp() - written >= every_min * 60 - 30  # a cycle's jitter must not skip a turn
+
+
+SUMMARY_MARK = "summary-sent.txt"
+
+
+def summary_sent_through(data_dir: Path) -> date | None:
+    """The last day covered by the last summary email queued (None: never)."""
+    try:
+        return date.fromisoformat((data_dir / SUMMARY_MARK).read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def mark_summary_sent(data_dir: Path, last: date) -> None:
+    """Called after the summary is queued: a kill in between sends it twice, never not at all."""
+    atomic_write(data_dir / SUMMARY_MARK, f"{last.isoformat()}\n".encode())
+
+
+def write_report(data: ReportData, path: Path) -> Path:
+    """Render and write the page atomically (a reader never sees half a page)."""
+    atomic_write(path, render_report(data).encode("utf-8"))
+    return path
