@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -157,7 +158,11 @@ def rows_between(data_dir: Path, after: datetime, before: datetime) -> list[dict
     """readings.csv rows stamped strictly between two moments (to the second), from the file's tail."""
     low, high = after.replace(microsecond=0), before.replace(microsecond=0)
     found = []
-    for row in _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024):
+    rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024)
+    with contextlib.suppress(ValueError, TypeError):  # the tail does not reach back far enough: read it all
+        if rows and datetime.fromisoformat(rows[0]["timestamp"]) > low:
+            rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 1 << 62)
+    for row in rows:
         try:
             stamp = datetime.fromisoformat(row["timestamp"])
         except ValueError:
