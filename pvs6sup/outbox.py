@@ -125,11 +125,14 @@ def _encode(entry: Entry) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
+_QUEUE_WHAT, _QUEUE_FRESH = "Google Sheets queue", "its rows are queued again from readings.csv"
+
+
 def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
     """Entries with seq > after, in file order; a torn last line (no newline) is not an entry yet.
 
-    Damaged lines are skipped with one warning; an unreadable file is set aside (its rows are queued
-    again from readings.csv by the next queue_reading).
+    A file with a damaged line, or one that cannot be read, is set aside whole (one warning): its rows are
+    queued again from readings.csv by the next queue_reading, so none is lost.
     """
     path = _folder(data_dir) / QUEUE_FILE
     try:
@@ -137,9 +140,8 @@ def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
     except FileNotFoundError:
         return
     except OSError as err:
-        heal(path, data_dir, "Google Sheets queue", "its rows are queued again from readings.csv", err)
+        heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
         return
-    damaged = []
     with handle:
         try:
             for number, line in enumerate(handle, start=1):
@@ -147,21 +149,18 @@ def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
                     break
                 try:
                     entry = _parse(line)
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    damaged.append(number)
-                    continue
+                except (ValueError, KeyError, TypeError, AttributeError) as err:
+                    raise ValueError(f"line {number}: {err}") from err
                 if entry.seq > after:
                     yield entry
-        except OSError as err:  # a folder, or an I/O error on the SD card
-            heal(path, data_dir, "Google Sheets queue", "its rows are queued again from readings.csv", err)
-            return
-    if damaged:
-        log.warning(
-            "%s: %d damaged line(s) skipped (line %d first); the readings stay in readings.csv",
-            path,
-            len(damaged),
-            damaged[0],
-        )
+        except (OSError, ValueError) as err:  # a damaged line, a folder, or an I/O error on the SD card
+            heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
+
+
+def verify(data_dir: Path) -> None:
+    """Read the whole queue once, so that damage is set aside before anything is queued or sent."""
+    for _ in _entries(data_dir):
+        pass
 
 
 def _last_seq(data_dir: Path) -> int:
@@ -182,7 +181,7 @@ def _last_entry(data_dir: Path) -> Entry | None:
     except FileNotFoundError:
         return None
     except OSError as err:
-        heal(path, data_dir, "Google Sheets queue", "its rows are queued again from readings.csv", err)
+        heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
         return None
     lines = tail.split(b"\n")[:-1]  # whole lines only
     for line in reversed(lines[1:] if window < size else lines):  # the window's first line may be cut

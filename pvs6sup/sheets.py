@@ -77,6 +77,7 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     the queue was lost or set aside as damaged) are queued first, rebuilt from the CSVs, so that nothing is
     lost and the sheet stays in order: every one of them, however far back, with one summary line.
     """
+    outbox.verify(data_dir)
     last_queued = outbox.last_queued_at(data_dir)
     if last_queued is not None:
         missed = csvlog.rows_between(data_dir, last_queued, reading.fetched_at)

@@ -10,9 +10,11 @@ starts with a fresh state. Only when even that is impossible is it a StorageErro
 from __future__ import annotations
 
 import errno
+import grp
 import gzip
 import logging
 import os
+import pwd
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +33,6 @@ DECODE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, EO
 
 def user_and_group() -> str:
     """'pi:pi': the user and group this program runs as, for a chown command."""
-    import grp
-    import pwd
-
     try:
         user = pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:
@@ -71,13 +70,15 @@ def set_aside(path: Path) -> Path:
 
 
 def _problem(path: Path, err: BaseException | None) -> str:
-    if err is None or isinstance(err, IsADirectoryError) or path.is_dir():
-        return "is a folder, not a file" if path.is_dir() else "could not be read"
+    if path.is_dir():
+        return "is a folder, not a file"
     if isinstance(err, PermissionError):
         uid = _foreign_owner(path)
         return f"belongs to another user (uid {uid}) and cannot be read" if uid is not None else "cannot be read"
     if isinstance(err, OSError) and not isinstance(err, gzip.BadGzipFile):
         return f"cannot be read ({err.strerror or err})"
+    if err is None:
+        return "is not a folder"
     return f"is damaged ({type(err).__name__}: {str(err)[:80]})"
 
 
@@ -92,7 +93,7 @@ def heal(path: Path, data_dir: Path, what: str, fresh: str, err: BaseException |
         fix = (
             ownership_fix(data_dir)
             if foreign or rename_err.errno in (errno.EACCES, errno.EPERM)
-            else (f"move {path} out of the way")
+            else f"sudo mv {path} {path}{DAMAGED}"
         )
         raise StorageError(
             f"{what} {path} {problem} and cannot be set aside ({rename_err.strerror}); run: {fix}"
