@@ -100,7 +100,9 @@ def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
     sent = 0
     settings = smtp_settings(config)
     for path in queued:
-        message = alertstate.read_email(path)
+        message = alertstate.read_email(path, config.data_dir)
+        if message is None:  # damaged: set aside with a warning; the emails behind it still go
+            continue
         try:
             mailer.send(settings, message, context)
         except mailer.MailError as err:

@@ -1,7 +1,7 @@
 """The alert state on disk: detector memory and active incidents in DATA_DIR/alerts-state.json.gz (gzipped
 JSON, rewritten every cycle, so kept small; zcat shows it), and the queue of emails not yet sent in
-DATA_DIR/alerts-outbox/. Written atomically; a damaged state file is set aside and detection starts afresh
-rather than stopping the cycle.
+DATA_DIR/alerts-outbox/. Written atomically; a damaged state file or queued email is set aside (statefile.py)
+and detection starts afresh rather than stopping the cycle.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .alerts import Incident
 from .detectors import DetectorState, InverterTrack
 from .files import atomic_write
+from .statefile import heal, load_state
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -70,8 +71,10 @@ def asdict_incidents(state: AlertState) -> dict[str, Any]:
 
 
 def from_json(data: bytes) -> AlertState:
-    """Rebuild the state; ValueError/KeyError/TypeError if the document is not one."""
+    """Rebuild the state; ValueError/KeyError/TypeError (EOFError, BadGzipFile) if the document is not one."""
     document = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    if not isinstance(document, dict):
+        raise TypeError(f"a JSON {type(document).__name__}, not an object")
     if document.get("version") not in (1, VERSION):  # version 1 differs only by a history now dropped
         raise ValueError(f"unknown version {document.get('version')!r}")
     d = document["detector"]
@@ -99,19 +102,9 @@ def from_json(data: bytes) -> AlertState:
 
 
 def load(data_dir: Path) -> AlertState:
-    """The saved state, or a fresh one (a damaged file is renamed aside with a warning)."""
-    path = data_dir / STATE_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return AlertState()
-    try:
-        return from_json(data)
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        aside = path.with_name(STATE_FILE + ".damaged")
-        os.replace(path, aside)
-        log.warning("alert state %s was unreadable (%s); kept as %s and started afresh", path, err, aside.name)
-        return AlertState()
+    """The saved state, or a fresh one (a damaged file is set aside with one warning)."""
+    state = load_state(data_dir / STATE_FILE, from_json, "alert state", "detection started afresh", data_dir)
+    return state or AlertState()
 
 
 def save(data_dir: Path, state: AlertState) -> None:
@@ -131,14 +124,23 @@ def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: i
 
 def queued_emails(data_dir: Path) -> list[Path]:
     folder = data_dir / OUTBOX_DIR
+    if os.path.lexists(folder) and not folder.is_dir():  # a file where the folder should be
+        heal(folder, data_dir, "alert outbox", "a new outbox is made", None)
     return sorted(folder.glob("*.eml")) if folder.is_dir() else []
 
 
-def read_email(path: Path) -> EmailMessage:
+def parse_email(data: bytes) -> EmailMessage:
+    """A queued email; ValueError when the bytes are not one this program queued (no sender or recipient)."""
     from email.message import EmailMessage  # the email package only when there is an email
     from email.parser import BytesParser
     from email.policy import default as default_policy
 
-    message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
-    assert isinstance(message, EmailMessage)
+    message = BytesParser(policy=default_policy).parsebytes(data)
+    if not isinstance(message, EmailMessage) or not message["From"] or not message["To"]:
+        raise ValueError("no sender or recipient")
     return message
+
+
+def read_email(path: Path, data_dir: Path) -> EmailMessage | None:
+    """A queued email, or None when it was damaged or unreadable (then set aside with one warning)."""
+    return load_state(path, parse_email, "queued alert email", "it will not be sent", data_dir)

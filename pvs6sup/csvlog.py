@@ -313,7 +313,11 @@ def rows_between(data_dir: Path, after: datetime, before: datetime, zone: tzinfo
     with their cells as this program writes them (a timestamp with its offset, plain decimals)."""
     low, high = after.replace(microsecond=0), before.replace(microsecond=0)
     found = []
-    for row in _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024):
+    rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024)
+    first = parse_timestamp(rows[0]["timestamp"], zone) if rows else None
+    if first is not None and first > low:  # the tail does not reach back far enough: read it all
+        rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 1 << 62)
+    for row in rows:
         stamp = parse_timestamp(row["timestamp"], zone)
         if stamp is not None and low < stamp < high:
             found.append(_normalised(row, zone))

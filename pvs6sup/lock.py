@@ -1,4 +1,8 @@
-"""An exclusive, non-blocking lock on the data folder, so overlapping cron runs never collide."""
+"""An exclusive, non-blocking lock on the data folder, so overlapping cron runs never collide.
+
+A lock file this user cannot open (left by a `sudo … run`) or a folder in its place is set aside and made
+again: its content never mattered, only the flock on it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 from .errors import LockHeldError
 from .files import PRIVATE_FILE, private_dir
+from .statefile import heal
 
 
 @contextmanager
@@ -17,7 +22,11 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
     """Hold DATA_DIR/.lock (flock) for the block; LockHeldError at once if another run has it."""
     private_dir(data_dir)
     path = data_dir / ".lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+    except OSError as err:  # another user's, or a folder: set aside (StorageError with the fix if impossible)
+        heal(path, data_dir, "lock file", "made again", err)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

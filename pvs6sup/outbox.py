@@ -9,6 +9,10 @@ Two files in DATA_DIR/sheets/:
 An entry leaves the queue only when its delivery is confirmed: confirm() moves the cursor first, then
 rewrites the JSONL without delivered lines (a crash in between only leaves lines the cursor skips).
 While `sending` is set, the caller must find out what landed before sending anything else.
+
+Damage heals (statefile.py): a damaged or unreadable state is set aside and every entry still in the JSONL is
+marked in doubt (`sending` with no target), so the caller checks the sheet before sending any of them again;
+a damaged or unreadable JSONL is set aside and the rows it held are queued again from readings.csv.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StorageError
 from .files import append_lines, atomic_write
+from .statefile import heal, load_state, reclaim
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class Sending:
-    """Entries first..last were handed to `target` and no answer says whether they landed."""
+    """Entries first..last were handed to `target` and no answer says whether they landed.
+
+    An empty target means the worksheet is unknown (the state was lost): the tab of the first entry.
+    """
 
     first: int
     last: int
@@ -61,14 +68,11 @@ def _folder(data_dir: Path) -> Path:
     return data_dir / FOLDER
 
 
-def read_state(data_dir: Path) -> State:
-    """The cursor and the in-flight range; a fresh queue has neither."""
-    try:
-        document = json.loads((_folder(data_dir) / STATE_FILE).read_bytes())
-    except FileNotFoundError:
-        return State()
-    except (OSError, ValueError) as err:
-        raise StorageError(f"cannot read {_folder(data_dir) / STATE_FILE}: {err}") from err
+def decode_state(data: bytes) -> State:
+    """The state file's document; ValueError/KeyError/TypeError when it is not one."""
+    document = json.loads(data)
+    if not isinstance(document, dict):
+        raise TypeError(f"a JSON {type(document).__name__}, not an object")
     sending = document.get("sending")
     delivered_at = document.get("delivered_at")
     return State(
@@ -76,6 +80,23 @@ def read_state(data_dir: Path) -> State:
         sending=Sending(int(sending["first"]), int(sending["last"]), str(sending["target"])) if sending else None,
         delivered_at=datetime.fromisoformat(delivered_at) if delivered_at else None,
     )
+
+
+def read_state(data_dir: Path) -> State:
+    """The cursor and the in-flight range; a fresh queue has neither.
+
+    A damaged state is set aside (one warning) and replaced by one that puts every entry still queued in
+    doubt: which of them reached the sheet is then found out from the sheet, so none is sent twice.
+    """
+    path = _folder(data_dir) / STATE_FILE
+    existed = os.path.lexists(path)
+    state = load_state(path, decode_state, "Google Sheets queue state", "the sheet will be checked", data_dir)
+    if state is not None or not existed:
+        return state or State()
+    entries = sorted(e.seq for e in _entries(data_dir))
+    state = State(entries[0] - 1, Sending(entries[0], entries[-1], "")) if entries else State()
+    _write_state(data_dir, state)
+    return state
 
 
 def _write_state(data_dir: Path, state: State) -> None:
@@ -90,7 +111,13 @@ def _write_state(data_dir: Path, state: State) -> None:
 
 def _parse(line: bytes) -> Entry:
     document = json.loads(line)
-    return Entry(int(document["seq"]), datetime.fromisoformat(document["fetched_at"]), document["payload"])
+    payload = document["payload"]
+    if not isinstance(payload, dict):
+        raise TypeError("the payload is not an object")
+    fetched_at = datetime.fromisoformat(document["fetched_at"])
+    if fetched_at.tzinfo is None:
+        raise ValueError("fetched_at has no offset")
+    return Entry(int(document["seq"]), fetched_at, payload)
 
 
 def _encode(entry: Entry) -> bytes:
@@ -98,26 +125,42 @@ def _encode(entry: Entry) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
+_QUEUE_WHAT, _QUEUE_FRESH = "Google Sheets queue", "its rows are queued again from readings.csv"
+
+
 def _entries(data_dir: Path, after: int = 0) -> Iterator[Entry]:
-    """Entries with seq > after, in file order; a torn last line (no newline) is not an entry yet."""
+    """Entries with seq > after, in file order; a torn last line (no newline) is not an entry yet.
+
+    A file with a damaged line, or one that cannot be read, is set aside whole (one warning): its rows are
+    queued again from readings.csv by the next queue_reading, so none is lost.
+    """
     path = _folder(data_dir) / QUEUE_FILE
     try:
         handle = path.open("rb")
     except FileNotFoundError:
         return
     except OSError as err:
-        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+        heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
+        return
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith(b"\n"):
-                break
-            try:
-                entry = _parse(line)
-            except (ValueError, KeyError, TypeError):
-                log.warning("%s line %d is damaged and was skipped", path, number)
-                continue
-            if entry.seq > after:
-                yield entry
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.endswith(b"\n"):
+                    break
+                try:
+                    entry = _parse(line)
+                except (ValueError, KeyError, TypeError, AttributeError) as err:
+                    raise ValueError(f"line {number}: {err}") from err
+                if entry.seq > after:
+                    yield entry
+        except (OSError, ValueError) as err:  # a damaged line, a folder, or an I/O error on the SD card
+            heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
+
+
+def verify(data_dir: Path) -> None:
+    """Read the whole queue once, so that damage is set aside before anything is queued or sent."""
+    for _ in _entries(data_dir):
+        pass
 
 
 def _last_seq(data_dir: Path) -> int:
@@ -138,7 +181,8 @@ def _last_entry(data_dir: Path) -> Entry | None:
     except FileNotFoundError:
         return None
     except OSError as err:
-        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
+        heal(path, data_dir, _QUEUE_WHAT, _QUEUE_FRESH, err)
+        return None
     lines = tail.split(b"\n")[:-1]  # whole lines only
     for line in reversed(lines[1:] if window < size else lines):  # the window's first line may be cut
         try:
@@ -157,6 +201,7 @@ def last_queued_at(data_dir: Path) -> datetime | None:
 def enqueue(data_dir: Path, fetched_at: datetime, payload: dict[str, Any]) -> int:
     """Append one entry (fsync'd) and return its sequence number."""
     seq = max(_last_seq(data_dir), read_state(data_dir).delivered_through) + 1
+    reclaim(_folder(data_dir) / QUEUE_FILE, data_dir, "Google Sheets queue")
     append_lines(_folder(data_dir) / QUEUE_FILE, b"", _encode(Entry(seq, fetched_at, payload)))
     return seq
 

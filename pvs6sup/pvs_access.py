@@ -24,6 +24,7 @@ from .firmware import FirmwareInfo
 from .models import DeviceList
 from .pvs_session import VarsClient, pin, raise_if_certificate_changed
 from .runtime import Runtime
+from .statefile import load_state
 from .values import iso_time
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _read_supervisor_info(config: Config, runtime: Runtime) -> tuple[bool, Firmw
 def choose_access(config: Config, runtime: Runtime) -> Access:
     """Decide the path: PVS_FIRMWARE, else the cached detection, else supervisor/info now (then cached)."""
     cache_file = config.data_dir / FIRMWARE_FILE
-    cached = _read_cache(cache_file)
+    cached = _read_cache(cache_file, config.data_dir)
     now = runtime.now()
     info = cached[0] if cached else None
     if config.pvs_firmware != "auto":
@@ -97,11 +98,15 @@ def choose_access(config: Config, runtime: Runtime) -> Access:
     return access
 
 
-def _read_cache(path: Path) -> tuple[FirmwareInfo | None, str, datetime] | None:
-    try:
-        return firmware.read_cache_document(path.read_bytes())
-    except OSError:
-        return None
+def _decode_cache(data: bytes) -> tuple[FirmwareInfo | None, str, datetime]:
+    cached = firmware.read_cache_document(data)
+    if cached is None:
+        raise ValueError("not a firmware detection")
+    return cached
+
+
+def _read_cache(path: Path, data_dir: Path) -> tuple[FirmwareInfo | None, str, datetime] | None:
+    return load_state(path, _decode_cache, "PVS firmware cache", "the firmware is detected again", data_dir)
 
 
 def fetch_legacy(config: Config, runtime: Runtime) -> gateway.Answer:
@@ -174,15 +179,19 @@ def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at
     return gateway.Answer("/vars?" + varserver.DEVICES_QUERY, status, body, truncated)
 
 
+def decode_known_inverters(data: bytes) -> dict[str, datetime | None]:
+    """The known-inverters file's document; ValueError/TypeError when it is not one."""
+    document = json.loads(data)
+    if not isinstance(document, dict) or not all(v is None or isinstance(v, str) for v in document.values()):
+        raise TypeError("not an object of serials and times")
+    return {str(serial): iso_time(heard) for serial, heard in document.items()}
+
+
 def known_inverters(data_dir: Path) -> dict[str, datetime | None]:
     """Serial -> when last heard, for every inverter seen in the last FORGET_INVERTER_AFTER."""
-    try:
-        document = json.loads((data_dir / INVERTERS_FILE).read_text())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict):
-        return {}
-    return {str(serial): iso_time(heard) for serial, heard in document.items()}
+    fresh = "the inverters are learnt again from this reading"
+    known = load_state(data_dir / INVERTERS_FILE, decode_known_inverters, "known-inverters file", fresh, data_dir)
+    return known or {}
 
 
 def remember_inverters(data_dir: Path, devices: DeviceList, now: datetime) -> None:

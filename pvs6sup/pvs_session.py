@@ -2,7 +2,8 @@
 
 - HTTPS: the PVS's certificate is self-signed, so instead of a CA its SHA-256 fingerprint is pinned on
   first use (DATA_DIR/pvs-certificate.sha256) and every later connection must present the same one;
-  the check is made during the TLS handshake, before any request (or password) is sent.
+  the check is made during the TLS handshake, before any request (or password) is sent. A pin file that
+  is damaged (not a fingerprint) is set aside and the certificate pinned again, with a warning.
 - Login: GET /auth?login with Basic ssm_owner:<last 5 of the PVS serial>; the session cookie it
   sets is kept in DATA_DIR/pvs-session (0600) and reused by later cycles. The cookie is sent by hand
   (not from a cookie jar) because the PVS marks it Secure, which a jar would withhold over plain http.
@@ -17,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import ssl
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from . import gateway
 from .errors import PVSError, PVSRefusedError, PVSUnreachableError
 from .files import atomic_write
+from .statefile import load_state
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,8 @@ SESSION_FILE = "pvs-session"
 LOGIN_PATH = "/auth?login"
 LOGIN_USER = "ssm_owner"  # "spwr_owner" before 2025-07-15
 SESSION_DEAD = (401, 403, 500)
+_FINGERPRINT = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){31}")
+_TOKEN = re.compile(r"[!#-+\--:<-\[\]-~]{1,4096}")  # a cookie value: printable ASCII, no space, quote, comma, ; or \\
 
 
 class AuthenticationError(PVSError):
@@ -80,14 +85,30 @@ def pin(session: requests.Session, base_url: str, data_dir: Path, timeout_s: flo
     if parts.scheme != "https":
         return None
     pin_file = data_dir / PIN_FILE
-    try:
-        fingerprint = pin_file.read_text().strip().splitlines()[0]
-    except (OSError, IndexError):
+    fresh = "the certificate is pinned again now"
+    fingerprint = load_state(pin_file, decode_pin, "PVS certificate pin", fresh, data_dir)
+    if fingerprint is None:
         fingerprint = certificate_fingerprint(parts.hostname or "", parts.port or 443, min(timeout_s, 30))
         atomic_write(pin_file, f"{fingerprint}\n# the PVS's HTTPS certificate, pinned on first use\n".encode())
         log.info("pinned the PVS's HTTPS certificate (SHA-256 %s) in %s", fingerprint, pin_file)
     session.mount(base_url.rstrip("/") + "/", PinnedAdapter(fingerprint))
     return pin_file
+
+
+def decode_pin(data: bytes) -> str:
+    """The fingerprint on a pin file's first line; ValueError when it is not one."""
+    first = data.decode("ascii").strip().partition("\n")[0].strip().upper()
+    if not _FINGERPRINT.fullmatch(first):
+        raise ValueError("not a SHA-256 fingerprint")
+    return first
+
+
+def decode_token(data: bytes) -> str:
+    """The session cookie in the session file; ValueError when it is not one a header can carry."""
+    token = data.decode("ascii").strip()
+    if not _TOKEN.fullmatch(token):
+        raise ValueError("not a session cookie")
+    return token
 
 
 def raise_if_certificate_changed(err: PVSError, base_url: str, pin_file: Path | None) -> None:
@@ -128,11 +149,8 @@ class VarsClient:
         return self.data_dir / SESSION_FILE
 
     def _read_token(self) -> str | None:
-        try:
-            token = self.session_file.read_text().strip()
-        except OSError:
-            return None
-        return token or None
+        fresh = "the PVS will be logged in to again"
+        return load_state(self.session_file, decode_token, "PVS session", fresh, self.data_dir)
 
     def _get(self, path: str, **kwargs: object) -> gateway.Answer:
         try:
@@ -162,6 +180,8 @@ class VarsClient:
         token = _token_from(answer.body) or jar_token
         if not token:
             raise PVSRefusedError("the PVS accepted the login but sent no session", answer.status_code)
+        if not _TOKEN.fullmatch(token):  # a newline or non-ASCII: no HTTP header can carry it
+            raise PVSRefusedError("the PVS accepted the login but sent a session that cannot be sent back", 200)
         self._token = token
         atomic_write(self.session_file, token.encode() + b"\n")
         log.debug("logged in to the PVS; session kept in %s", self.session_file)

@@ -13,6 +13,7 @@ cycle (or until Retry-After).
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import re
@@ -26,7 +27,7 @@ import requests
 
 from . import csvlog, outbox
 from .config import Config
-from .csvlog import READING_COLUMNS, cell, reading_row
+from .csvlog import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
 from .errors import StorageError
 from .files import atomic_write
 from .googleauth import (
@@ -53,6 +54,7 @@ from .sheetcells import (
     wall_time,
     worksheet_title,
 )
+from .statefile import load_state
 
 log = logging.getLogger(__name__)
 
@@ -71,25 +73,47 @@ _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
 
-    A reading that reached the CSVs but not the queue (the program was killed between the two appends)
-    is queued first, rebuilt from the CSVs, so that nothing is lost and the sheet stays in order.
+    Readings that reached the CSVs but not the queue (the program was killed between the two appends, or
+    the queue was lost or set aside as damaged) are queued first, rebuilt from the CSVs, so that nothing is
+    lost and the sheet stays in order: every one of them, however far back, with one summary line.
     """
+    outbox.verify(data_dir)
     last_queued = outbox.last_queued_at(data_dir)
     if last_queued is not None:
-        for missed in csvlog.rows_between(data_dir, last_queued, reading.fetched_at):
-            stamp = missed["timestamp"]
+        missed = csvlog.rows_between(data_dir, last_queued, reading.fetched_at)
+        powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
+        for row in missed:
             payload: dict[str, Any] = {
-                "row": [missed[name] for name in READING_COLUMNS],
-                "inverters_kw": csvlog.inverter_power_at(data_dir, stamp),
+                "row": [row[name] for name in READING_COLUMNS],
+                "inverters_kw": powers.get(row["timestamp"], {}),
             }
-            outbox.enqueue(data_dir, datetime.fromisoformat(stamp).astimezone(timezone.utc), payload)
-            log.warning("Google Sheets: the reading of %s was in the CSV but not yet queued; queued now", stamp)
+            outbox.enqueue(data_dir, datetime.fromisoformat(row["timestamp"]).astimezone(timezone.utc), payload)
+        if missed:
+            log.warning("re-queued %d row%s from readings.csv for Google Sheets", len(missed), "s"[: len(missed) - 1])
     row = reading_row(reading, zone)
     payload = {
         "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short
         "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
     }
     return outbox.enqueue(data_dir, reading.fetched_at, payload)
+
+
+def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
+    """timestamp -> {serial: power_kw cell} from inverters.csv: its tail for one row, the whole file for more."""
+    if len(stamps) <= 1:
+        return {stamp: csvlog.inverter_power_at(data_dir, stamp) for stamp in stamps}
+    found: dict[str, dict[str, str]] = {}
+    try:
+        with (data_dir / csvlog.INVERTERS_FILE).open(newline="", encoding="utf-8", errors="replace") as handle:
+            for fields in csv.reader(handle):
+                if len(fields) == len(INVERTER_COLUMNS) and fields[0] in stamps:
+                    row = dict(zip(INVERTER_COLUMNS, fields, strict=True))
+                    found.setdefault(row["timestamp"], {})[row["serial"]] = row["power_kw"]
+    except OSError as err:  # the site rows still go; their inverter columns stay empty
+        log.warning(
+            "Google Sheets: cannot read %s (%s); inverter columns left empty", data_dir / csvlog.INVERTERS_FILE, err
+        )
+    return found
 
 
 # --- local state ---------------------------------------------------------------------------------
@@ -116,18 +140,11 @@ class _Cache:
     @classmethod
     def load(cls, data_dir: Path, spreadsheet_id: str) -> _Cache:
         path = data_dir / outbox.FOLDER / CACHE_FILE
-        try:
-            document = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return cls(path, spreadsheet_id)
-        if document.get("spreadsheet_id") != spreadsheet_id:
-            return cls(path, spreadsheet_id)  # another spreadsheet: nothing we knew applies
-        try:
-            worksheets = {title: _Worksheet(**ws) for title, ws in document.get("worksheets", {}).items()}
-            not_before = datetime.fromisoformat(document["not_before"]) if document.get("not_before") else None
-        except (TypeError, ValueError):
-            return cls(path, spreadsheet_id)
-        return cls(path, spreadsheet_id, worksheets, not_before)
+        what, fresh = "Google Sheets cache", "the worksheet is looked up again"
+        cache = load_state(path, lambda data: _decode_cache(path, data), what, fresh, data_dir)
+        if cache is None or cache.spreadsheet_id != spreadsheet_id:
+            return cls(path, spreadsheet_id)  # none yet, damaged, or another spreadsheet: nothing we knew applies
+        return cache
 
     def save(self) -> None:
         document = {
@@ -136,6 +153,16 @@ class _Cache:
             "not_before": self.not_before.isoformat() if self.not_before else None,
         }
         atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
+
+
+def _decode_cache(path: Path, data: bytes) -> _Cache:
+    """The cache file's document; ValueError/TypeError/KeyError when it is not one."""
+    document = json.loads(data)
+    worksheets = {str(title): _Worksheet(**ws) for title, ws in document.get("worksheets", {}).items()}
+    if not all(isinstance(ws.sheet_id, int) and isinstance(ws.columns, list) for ws in worksheets.values()):
+        raise TypeError("a worksheet entry of the wrong shape")
+    not_before = datetime.fromisoformat(document["not_before"]) if document.get("not_before") else None
+    return _Cache(path, str(document.get("spreadsheet_id")), worksheets, not_before)
 
 
 # --- talking to Google ---------------------------------------------------------------------------
@@ -208,6 +235,13 @@ class _Delivery:
 
     def reconcile(self, sending: outbox.Sending) -> None:
         """Find out how much of an append with an unknown outcome reached the sheet, and confirm that."""
+        if not sending.target:  # the queue state was lost: the rows in doubt start in the first entry's tab
+            first = next((e for e in outbox.pending(self.data_dir) if e.seq >= sending.first), None)
+            if first is None:
+                outbox.abandon_sending(self.data_dir)
+                return
+            title = worksheet_title(self.config.google_worksheet, site_row(first.payload)["timestamp"])
+            sending = outbox.Sending(sending.first, sending.last, title)
         known = self.cache.worksheets.get(sending.target)
         start = max(1, known.last_row - 10) if known and known.last_row else 1
         tail = self._column_a(sending.target, start)  # first: while Google is down, nothing else is read

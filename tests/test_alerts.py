@@ -95,10 +95,11 @@ def test_the_outbox_keeps_only_the_newest_emails_when_mail_stays_down(tmp_path):
     for n in range(alertstate.MAX_QUEUED + 2):
         message = EmailMessage()
         message["Subject"] = f"alert {n}"
+        message["From"], message["To"] = "pi@example.com", "owner@example.com"
         alertstate.queue_email(tmp_path, message, T0 + timedelta(minutes=5 * n), 0)
     waiting = alertstate.queued_emails(tmp_path)
     assert len(waiting) == alertstate.MAX_QUEUED
-    assert alertstate.read_email(waiting[0])["Subject"] == "alert 2"
+    assert alertstate.read_email(waiting[0], tmp_path)["Subject"] == "alert 2"
 
 
 def test_the_state_file_leaves_out_what_is_at_its_default(tmp_path):

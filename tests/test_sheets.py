@@ -523,7 +523,7 @@ def test_a_reading_killed_between_the_csv_and_the_queue_is_queued_by_the_next_cy
 
     result = cycles(harness, 1)[0]
     assert result.code == 0
-    assert "was in the CSV but not yet queued; queued now" in result.stderr
+    assert "re-queued 1 row from readings.csv for Google Sheets" in result.stderr
     assert sheet_times(google) == wall(csv_timestamps(harness))  # all three, in order, once
     with (harness.data_dir / "inverters.csv").open() as handle:
         second = [r for r in csv.DictReader(handle) if r["timestamp"] == csv_timestamps(harness)[1]]
