@@ -34,13 +34,25 @@ def readings(
         yield Reading(when, devices, derive_site(devices), cloud_cover_pct=site.cloud_cover_pct(when))
 
 
+class CountingSession(requests.Session):
+    """A real session that counts the HTTP requests made through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.calls += 1
+        return super().request(*args, **kwargs)
+
+
 @dataclass
 class Driver:
     """One sink's queue, cursor and memo, driven cycle by cycle."""
 
     send: Callable[..., Sent]
     settings: Any
-    session: requests.Session = field(default_factory=requests.Session)
+    session: CountingSession = field(default_factory=CountingSession)
     entries: list[Entry] = field(default_factory=list)
     memo: dict[str, Any] = field(default_factory=dict)
     not_before: datetime | None = None
@@ -71,4 +83,4 @@ class Driver:
         return sent
 
 
-__all__ = ["STEP", "Driver", "FixConfigError", "RetryLaterError", "readings"]
+__all__ = ["STEP", "CountingSession", "Driver", "FixConfigError", "RetryLaterError", "readings"]
