@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -257,3 +259,43 @@ def test_a_network_failure_after_some_batches_keeps_what_went() -> None:
 def test_settings_repr_hides_secrets(tmp_path: Path) -> None:
     text = repr(replace(V2, password="pw-X0000"))
     assert "tok-X0000" not in text and "pw-X0000" not in text
+
+
+# --- the Grafana dashboard's queries, run against the real InfluxDB --------------------------------
+
+GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
+
+
+def test_the_grafana_dashboard_queries_answer(server: Influx, database: str) -> None:
+    entries = [Entry(i + 1, r.fetched_at, influx.payload(r, "home", ZONE)) for i, r in enumerate(readings(START, 288))]
+    assert influx.send(v1_settings(server, database), CountingSession(), entries, {}, START, 30).through_seq == 288
+    dashboard = json.loads((GRAFANA / "dashboards" / "pvs6-supervisor.json").read_text())
+    datasource = (GRAFANA / "provisioning" / "datasources" / "pvs6.yaml").read_text()
+    uid = re.search(r"^\s+uid: (\S+)$", datasource, re.MULTILINE)
+    assert uid is not None
+    titles = []
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == uid.group(1)
+        for target in panel["targets"]:
+            query = (
+                target["query"]
+                .replace("$timeFilter", "time >= '2026-06-21T00:00:00Z' AND time < '2026-06-23T00:00:00Z'")
+                .replace("$__interval", "15m")
+                .replace("$site", "home")
+                .replace("$tz", "America/Los_Angeles")
+            )
+            result = server.query(query, database)["results"][0]
+            assert "error" not in result, (panel["title"], result)
+            values = [v for series in result["series"] for row in series["values"] for v in row[1:] if v is not None]
+            assert values, panel["title"]
+            titles.append(panel["title"])
+    assert {"Site power", "Power per inverter", "Daily energy per inverter", "Cloud cover"} <= set(titles)
+    daily = server.query(
+        dashboard["panels"][2]["targets"][0]["query"]
+        .replace("$timeFilter", "time >= '2026-06-21T07:00:00Z' AND time < '2026-06-22T07:00:00Z'")
+        .replace("$site", "home").replace("$tz", "America/Los_Angeles"),
+        database,
+    )["results"][0]["series"]
+    assert len(daily) == 4 and all(0.5 < s["values"][0][1] < 3.0 for s in daily)  # kWh a panel on a June day
+    site_query = dashboard["templating"]["list"][0]["query"]
+    assert server.query(site_query, database)["results"][0]["series"][0]["values"] == [["site", "home"]]
