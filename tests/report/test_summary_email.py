@@ -65,7 +65,9 @@ def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
             host="127.0.0.1", port=controller.port, security="none", user=None, password=None, timeout_s=10
         )
         for path in alertstate.queued_emails(data_dir):  # what alerting.send_queued does each cycle
-            mailer.send(settings, alertstate.read_email(path), None)
+            message = alertstate.read_email(path, data_dir)
+            assert message is not None
+            mailer.send(settings, message, None)
             path.unlink()
     finally:
         controller.stop()
