@@ -25,6 +25,8 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
     except OSError as err:  # another user's, or a folder: set aside (StorageError with the fix if impossible)
+        if not os.path.lexists(path):
+            raise  # nothing to heal: the folder itself refuses (cli explains it, exit 4)
         heal(path, data_dir, "lock file", "made again", err)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     try:

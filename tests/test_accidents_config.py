@@ -105,7 +105,7 @@ CASES = [
     Case("not UTF-8", _latin1, 2, ("{file} line 2: not UTF-8 text (byte 0xe9)", "save the file as UTF-8")),
     Case("DATA_DIR a file", _data_dir_is_a_file, 4, ("data is a file where a folder should be", "set DATA_DIR")),
     Case("CSV a folder", _readings_csv_is_a_folder, 4, ("readings.csv is a folder where a file should be", "mv ")),
-    Case("lock a folder", _lock_is_a_folder, 4, (".lock is a folder where a file should be", "mv ")),
+    Case("lock a folder", _lock_is_a_folder, 0, (".lock is a folder", "kept as .lock.damaged and made again")),
 ]
 
 
