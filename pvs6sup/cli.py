@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, healthcheck
 from .config import Config, env_file_warnings, load_config, read_settings
 from .cycle import read_pvs, run_cycle
 from .errors import ConfigError, ExitStatus, SupervisorError, exit_status_for
@@ -152,8 +152,9 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> 
 
 def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
     config = load(args, runtime, logger)
-    add_log_file(logger, config.data_dir)
-    run_cycle(config, runtime)
+    with healthcheck.failure_reported(config, runtime):  # HEALTHCHECK_URL/fail when nothing was recorded
+        add_log_file(logger, config.data_dir)
+        run_cycle(config, runtime)
     return ExitStatus.OK
 
 
