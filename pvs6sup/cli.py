@@ -159,8 +159,8 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from . import outbox, sheets
-    from .report import status_json, status_text  # only this command renders
+    from . import csvlog, outbox, sheets
+    from .report import last_recorded_text, status_json, status_text  # only this command renders
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
@@ -174,6 +174,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     elif not args.json:
         queue_line = sheets.backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
+        text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 

@@ -111,6 +111,17 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
 
 def record(config: Config, runtime: Runtime) -> Reading:
     """Read the PVS once, check the clock, add the cloud cover, append the CSV rows. The one duty that must work."""
+    try:
+        return _record(config, runtime)
+    except OSError as err:  # wherever the disk said no, it is storage (exit 4), not a bug (exit 70)
+        where = err.filename or config.data_dir
+        raise StorageError(
+            f"cannot record the reading: {where}: {err.strerror or err}; DATA_DIR and its files must be this "
+            "user's, and files where files belong"
+        ) from err
+
+
+def _record(config: Config, runtime: Runtime) -> Reading:
     reading = read_pvs(config, runtime, keep_raw=True)
     _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
@@ -135,6 +146,8 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
 
 def prune(config: Config, reading: Reading) -> int:
     """Remove raw-archive day folders older than RAW_RETENTION_DAYS."""
+    if not (config.data_dir / archive.RAW_DIR).is_dir():  # not a folder: the archive's own warning said so
+        return 0
     return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
 
 
