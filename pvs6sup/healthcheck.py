@@ -86,7 +86,7 @@ def _send(session: requests.Session, url: str, error: str | None, secrets: tuple
 
     try:
         status = call_within(TIMEOUT_S, call, "watchdog ping")
-    except DeadlineExceeded:
+    except (DeadlineExceeded, requests.Timeout):  # whichever of the two ends first
         log.warning("watchdog: HEALTHCHECK_URL did not answer within %g s; the run goes on", TIMEOUT_S)
         return
     except requests.RequestException as err:  # its text names the URL's path, a secret: only its kind is said

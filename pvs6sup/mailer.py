@@ -74,7 +74,9 @@ def send(settings: SmtpSettings, message: EmailMessage | None, context: ssl.SSLC
 def _converse(
     client: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage | None, context: ssl.SSLContext
 ) -> None:
-    client.connect(settings.host, settings.port)
+    code, greeting = client.connect(settings.host, settings.port)
+    if code != 220:  # as SMTP(host) checks; a greeting cut off at the deadline ends here too
+        raise smtplib.SMTPConnectError(code, greeting)
     if settings.security == "starttls":
         client.starttls(context=context)
     if settings.user:

@@ -25,7 +25,7 @@ from conftest import Harness, fixture_bytes
 from hostile import HostileServer, http_answer, reply
 from smtp_server import Inbox, free_port
 
-from pvs6sup import alerting, alertstate, cycle, healthcheck
+from pvs6sup import alerting, alertstate, cycle, healthcheck, mailer
 from pvs6sup.lock import data_dir_lock
 
 GOOD = http_answer(200, fixture_bytes("devicelist_net_loadside.json"))
@@ -62,6 +62,13 @@ class Watchdog:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/ping/0000-secret-uuid"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def heard_since(self, start: int, expected: int) -> list[tuple[str, str, str]]:
+        """The hits after the first `start`, once `expected` of them arrived (a busy server may lag)."""
+        deadline = time.monotonic() + 10
+        while len(self.hits) < start + expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.hits[start:]
 
     def close(self) -> None:
         self.release.set()
@@ -148,6 +155,11 @@ def trickle_headers(conn: socket.socket) -> None:
 
 def trickling_mail_server(world: World) -> None:
     """A mail server whose greeting comes a byte every 0.1 s."""
+    world.harness.env["SMTP_PORT"] = str(trickling_greeting())
+
+
+def trickling_greeting() -> int:
+    """Start a mail server whose greeting comes a byte every 0.1 s; its port."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -161,7 +173,7 @@ def trickling_mail_server(world: World) -> None:
                     time.sleep(0.1)
 
     threading.Thread(target=serve, daemon=True).start()
-    world.harness.env["SMTP_PORT"] = str(server.getsockname()[1])
+    return server.getsockname()[1]
 
 
 def crash(*args: object, **kwargs: object) -> None:
@@ -356,7 +368,7 @@ def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: Wor
     assert "Traceback" not in result.stderr and world.watchdog.url not in result.stderr
     assert case.stderr in result.stderr and result.stderr.count("\n") == 1, result.stderr
     assert world.rows() == before + (case.code == 0) or case.arrange is readings_csv_a_folder
-    heard = world.watchdog.hits[hits_before:]
+    heard = world.watchdog.heard_since(hits_before, 1 if case.ping else 0)
     if case.ping == "up":
         assert [hit[:2] for hit in heard] == [("GET", "/ping/0000-secret-uuid")]
     elif case.ping == "fail":
@@ -373,7 +385,7 @@ def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: Wor
     after = harness.run()
     assert after.code == 0, after.stderr
     assert world.rows() == before + (case.code == 0) + 1
-    assert [hit[:2] for hit in world.watchdog.hits[hits_before:]] == [("GET", "/ping/0000-secret-uuid")]
+    assert [hit[:2] for hit in world.watchdog.heard_since(hits_before, 1)] == [("GET", "/ping/0000-secret-uuid")]
 
 
 def test_an_uptime_kuma_push_url_gets_status_down_with_the_error(world: World):
@@ -412,3 +424,12 @@ def test_healthcheck_url_must_be_http_and_is_a_secret(world: World):
 
     config = load_config({"HEALTHCHECK_URL": world.watchdog.url, "WEATHER_PROVIDER": "none"}, world.harness.tmp_path)
     assert world.watchdog.url in config.secret_values() and world.watchdog.url not in repr(config)
+
+
+def test_a_login_check_against_a_trickling_greeting_fails_at_the_deadline():
+    """Even with nothing to send (`check`), a greeting cut off at SMTP_TIMEOUT is a failure, not a success."""
+    settings = mailer.SmtpSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)
+    started = time.monotonic()
+    with pytest.raises(mailer.MailError, match=r"did not finish within 1 s \(SMTP_TIMEOUT\)"):
+        mailer.probe(settings)
+    assert time.monotonic() - started < 1 + 4
