@@ -1,19 +1,25 @@
-"""Alerts in the live cycle: load the state, judge, queue one email for the cycle's events, save, send the queue.
+"""Alerts in the live cycle: judge (load the state, judge, queue one email for the cycle's events, save), then
+notify (send the queue): two duties of the cycle, so that a failure of one does not stop the other.
 
 Detection state always updates; email is attempted only when SMTP_HOST and ALERT_EMAIL_TO are set.
 An email that cannot be sent stays in DATA_DIR/alerts-outbox and is retried next cycle (MailError,
-a DeliveryError: the reading is already recorded).
+a DeliveryError: the reading is already recorded); one the server refuses for good is moved to its
+refused/ folder, so that it never blocks the emails behind it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import alerts, alertstate, csvlog, detectors
 from .config import Config
+from .errors import SupervisorError
+from .files import private_dir
 from .models import Reading
 
 if TYPE_CHECKING:
@@ -23,6 +29,8 @@ if TYPE_CHECKING:
 # most cycles of a healthy system do neither, and every cron run pays for what it imports.
 
 log = logging.getLogger(__name__)
+
+REFUSED_DIR = "refused"  # inside alerts-outbox: emails the mail server refused for good
 
 
 def smtp_settings(config: Config) -> mailer.SmtpSettings:
@@ -39,26 +47,21 @@ def smtp_settings(config: Config) -> mailer.SmtpSettings:
     )
 
 
-def after_reading(
-    config: Config,
-    reading: Reading,
-    oldest_pending_age_s: float | None = None,
-    context: ssl.SSLContext | None = None,
-) -> list[alerts.Event]:
-    """Judge a recorded reading (and the Sheets backlog, if any) and email what changed."""
+def after_reading(config: Config, reading: Reading, oldest_pending_age_s: float | None = None) -> list[alerts.Event]:
+    """Judge a recorded reading (and the Sheets backlog, if any) and queue an email for what changed."""
     state = alertstate.load(config.data_dir)
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude
     )
     judgements += detectors.delivery_backlog(oldest_pending_age_s)
-    return _conclude(config, state, judgements, reading.fetched_at, reading, context)
+    return _conclude(config, state, judgements, reading.fetched_at, reading)
 
 
-def after_failure(config: Config, now: datetime, context: ssl.SSLContext | None = None) -> list[alerts.Event]:
+def after_failure(config: Config, now: datetime) -> list[alerts.Event]:
     """Count a cycle in which the PVS gave no reading."""
     state = alertstate.load(config.data_dir)
     judgements = detectors.observe_failure(state.detector)
-    return _conclude(config, state, judgements, now, None, context)
+    return _conclude(config, state, judgements, now, None)
 
 
 def _conclude(
@@ -67,7 +70,6 @@ def _conclude(
     judgements: list[detectors.Judgement],
     now: datetime,
     reading: Reading | None,
-    context: ssl.SSLContext | None,
 ) -> list[alerts.Event]:
     events = alerts.update(state.incidents, judgements, now)
     for event in events:
@@ -85,13 +87,18 @@ def _conclude(
             message = alertmail.compose_digest(events, sender, recipients, zone, reading)
         alertstate.queue_email(config.data_dir, message, now, 0)
     alertstate.save(config.data_dir, state)
-    if config.email_alerts:
-        send_queued(config, context)
     return events
 
 
 def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
-    """Send every queued email, oldest first; stop at the first failure (MailError). Returns how many went."""
+    """Send every queued email, oldest first; returns how many went.
+
+    One the server refuses for good (5xx) is moved to alerts-outbox/refused/ with a warning, and the next
+    one is tried. Any other failure (a 4xx, a timeout, no connection) stops here and keeps the rest queued
+    (MailError).
+    """
+    if not config.email_alerts:
+        return 0
     queued = alertstate.queued_emails(config.data_dir)
     if not queued:
         return 0
@@ -105,9 +112,23 @@ def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
             continue
         try:
             mailer.send(settings, message, context)
+        except mailer.MailRefusedError as err:
+            log.warning("alert email %s to %s: %s; %s", path.name, message["To"], err, _set_aside(path))
+            continue
         except mailer.MailError as err:
             waiting = len(alertstate.queued_emails(config.data_dir))
             raise mailer.MailError(f"{err}; {waiting} alert email(s) kept to retry next cycle") from err
         path.unlink()
         sent += 1
     return sent
+
+
+def _set_aside(path: Path) -> str:
+    """Move a refused email out of the queue; says where it went (or why it stays)."""
+    target = path.parent / REFUSED_DIR / path.name
+    try:
+        private_dir(target.parent)
+        os.replace(path, target)
+    except (OSError, SupervisorError) as err:  # left queued: tried again each cycle, but never in the way
+        return f"it could not be moved to {target.parent} ({err})"
+    return f"kept as {target} and not retried"

@@ -10,12 +10,13 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from . import alerting, alertmail, mailer, sheets, weather
+from . import alerting, alertmail, csvlog, mailer, sheets, weather
 from .config import Config
 from .cycle import read_pvs
 from .errors import LockHeldError, StorageError, SupervisorError
 from .files import private_dir
 from .lock import data_dir_lock
+from .report import RECENT_S, last_recorded_text
 from .runtime import Runtime
 from .storage import LOW_SPACE_BYTES, fix_for, free_space, lock_holder, ownership_fix, storage_error
 from .values import mask_pvs_serial
@@ -183,6 +184,9 @@ def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) ->
     outcomes: list[Outcome] = check_storage(config.data_dir)
     outcomes += check_pvs(config, runtime)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]
+    newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
+    recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
+    outcomes.append((recent, last_recorded_text(newest, now), "is cron running? see crontab.example and DATA_DIR/logs"))
     for ok, what, hint in outcomes:
         mark = "✓" if ok else "-" if ok is None else "✗"
         out.write(f"{mark} {what}" + (f"\n    fix: {hint}" if hint and not ok else "") + "\n")

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__
+from . import __version__, healthcheck
 from .config import (
     Config,
     data_dir_setting,
@@ -177,13 +177,14 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
 
 def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
     config = load(args, runtime, logger, log_file=True)
-    run_cycle(config, runtime)
+    with healthcheck.failure_reported(config, runtime):  # HEALTHCHECK_URL/fail when nothing was recorded
+        run_cycle(config, runtime)
     return ExitStatus.OK
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from . import outbox, sheets
-    from .report import status_json, status_text  # only this command renders
+    from . import csvlog, outbox, sheets
+    from .report import last_recorded_text, status_json, status_text  # only this command renders
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
@@ -197,6 +198,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     elif not args.json:
         queue_line = sheets.backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
+        text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 

@@ -65,6 +65,7 @@ class Config:
     smtp_timeout_s: float = 30.0
     alert_email_from: str | None = None
     alert_email_to: tuple[str, ...] = ()
+    healthcheck_url: str | None = field(default=None, repr=False)  # a watchdog outside the Pi; its URL is a secret
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""
@@ -75,6 +76,7 @@ class Config:
             self.pvs_serial,
             serial_password,
             self.smtp_password,
+            self.healthcheck_url,
         )
         return tuple(s for s in candidates if s)
 
@@ -333,6 +335,9 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     key_file, spreadsheet, worksheet = _google_sheets(reader, script_dir)
 
     alert_settings = _alert_settings(reader)
+    healthcheck_url = reader.text("HEALTHCHECK_URL")
+    if healthcheck_url is not None and urlsplit(healthcheck_url).scheme not in ("http", "https"):
+        reader.problems.append("HEALTHCHECK_URL: expected an http(s):// URL, e.g. https://hc-ping.com/<uuid>")
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -358,6 +363,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         google_sheet_id=spreadsheet,
         google_worksheet=worksheet,
         **alert_settings,
+        healthcheck_url=healthcheck_url,
     )
 
 

@@ -1,19 +1,36 @@
-"""One cron cycle, in order: lock, fetch once, archive, parse, weather, CSV, then the later steps."""
+"""One cron cycle under the lock: independent duties, in order.
+
+record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows
+deliver  hand the reading to each sink (today Google Sheets), then prune the raw archive
+judge    the alert detectors, and an email queued for what changed
+notify   send the queued emails
+ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
+
+Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
+ones before it did: its failure is one line in the log (an unexpected exception, a bug, one error line
+naming its type) and the reading stays recorded.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import ParamSpec, TypeVar
 
-from . import alerting, archive, clockwatch, csvlog, firmware, gateway, pvs_access, retention, weather
+from . import alerting, archive, clockwatch, csvlog, firmware, gateway, healthcheck, pvs_access, retention, weather
 from .capture import reading_from_capture
 from .config import Config
-from .errors import DeliveryError, PVSError, SupervisorError
+from .errors import DeliveryError, PVSError, StorageError, SupervisorError
 from .lock import data_dir_lock
 from .models import Reading
 from .runtime import Runtime
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
@@ -27,16 +44,14 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
         answer = pvs_access.fetch_varserver(config, runtime, access, fetched_at)
     else:
         answer = pvs_access.fetch_legacy(config, runtime)  # one request, as ever
-    raw_path = archive.store_raw(config.data_dir, fetched_at, answer.body) if keep_raw else None
-    if raw_path is not None:
-        log.debug("archived %d bytes as %s", len(answer.body), raw_path)
+    raw_path = _archive(config.data_dir, fetched_at, answer.body) if keep_raw else None
     gateway.check(answer)
     reading = reading_from_capture(
         answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
     )
     reading = replace(reading, access=access.description)
     if access.path == firmware.VARSERVER and keep_raw:
-        pvs_access.remember_inverters(config.data_dir, reading.devices, fetched_at)
+        duty("known inverters", pvs_access.remember_inverters, config.data_dir, reading.devices, fetched_at)
     for warning in reading.devices.warnings:
         log.warning("device list: %s", warning)
     has_consumption_meter = any(m.role == "consumption" for m in reading.devices.meters)
@@ -48,55 +63,101 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     return reading
 
 
+def _archive(data_dir: Path, fetched_at: datetime, body: bytes) -> Path | None:
+    """Keep the raw answer; when it cannot be kept (disk full, permissions), the reading is still recorded."""
+    try:
+        path = archive.store_raw(data_dir, fetched_at, body)
+    except StorageError as err:
+        log.warning("raw archive: %s; the reading is recorded without its raw answer", err)
+        return None
+    log.debug("archived %d bytes as %s", len(body), path)
+    return path
+
+
 def _check_clock(config: Config, reading: Reading) -> Reading:
     """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later."""
     return clockwatch.stamp(config, reading)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
-    """Record one reading: raw archive, both CSVs, then the delivery steps. Raises SupervisorError."""
+    """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
     with data_dir_lock(config.data_dir):
         try:
-            reading = read_pvs(config, runtime, keep_raw=True)
-        except PVSError:
-            try:  # count it towards pvs_unreachable; never let that hide the PVS's own error (exit 1)
-                alerting.after_failure(config, runtime.now())
-            except SupervisorError as err:
-                log.warning("alerts: %s", err)
+            reading = record(config, runtime)
+        except SupervisorError as err:
+            if isinstance(err, PVSError):  # counts towards pvs_unreachable; never hides the PVS's own error
+                duty("alerts", alerting.after_failure, config, runtime.now())
+            duty("alert email deferred", alerting.send_queued, config)
             raise
-        reading = _check_clock(config, reading)
-        try:
-            cloud = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
-        except DeliveryError as err:
-            log.warning("cloud cover left blank: %s", err)
-            cloud = None
-        reading = replace(reading, cloud_cover_pct=cloud)
-        csvlog.append_reading(config.data_dir, reading, config.timezone)
-        backlog_s = None
-        if config.sheets_enabled:
-            from . import outbox, sheets  # only a Sheets setup pays for importing them
-
-            sheets.queue_reading(config.data_dir, reading, config.timezone)
-            try:
-                sheets.deliver(config, runtime)
-            except DeliveryError as err:
-                log.warning("%s", err)
-            backlog_s = outbox.oldest_pending_age_s(config.data_dir, runtime.now())
-        retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
-
-        # The reading is recorded; what follows may fail without losing it (a DeliveryError is deferred).
-        try:
-            alerting.after_reading(config, reading, backlog_s)
-        except DeliveryError as err:
-            log.warning("alert email deferred: %s", err)
-
-        site = reading.site
-        log.info(
-            "recorded: production %s kW, consumption %s kW, grid %s kW, %d/%d inverters working",
-            csvlog.cell(site.production_kw) or "?",
-            csvlog.cell(site.consumption_kw) or "?",
-            csvlog.cell(site.net_kw) or "?",
-            reading.inverters_working,
-            reading.inverters_total,
-        )
+        backlog_s = duty("Google Sheets", deliver, config, runtime, reading)
+        duty("raw archive", prune, config, reading)
+        duty("alerts", alerting.after_reading, config, reading, backlog_s)
+        duty("alert email deferred", alerting.send_queued, config)
+        duty("watchdog", healthcheck.ping, config, runtime)
+        _log_recorded(reading)
         return reading
+
+
+def record(config: Config, runtime: Runtime) -> Reading:
+    """Read the PVS once, check the clock, add the cloud cover, append the CSV rows. The one duty that must work."""
+    try:
+        return _record(config, runtime)
+    except OSError as err:  # wherever the disk said no, it is storage (exit 4), not a bug (exit 70)
+        where = err.filename or config.data_dir
+        raise StorageError(
+            f"cannot record the reading: {where}: {err.strerror or err}; DATA_DIR and its files must be this "
+            "user's, and files where files belong"
+        ) from err
+
+
+def _record(config: Config, runtime: Runtime) -> Reading:
+    reading = read_pvs(config, runtime, keep_raw=True)
+    reading = _check_clock(config, reading)
+    cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
+    reading = replace(reading, cloud_cover_pct=cloud)
+    csvlog.append_reading(config.data_dir, reading, config.timezone)
+    return reading
+
+
+def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
+    """Queue the reading for each sink (today Google Sheets) and send the queue; the backlog's age in seconds."""
+    if not config.sheets_enabled:
+        return None
+    from . import outbox, sheets  # only a Sheets setup pays for importing them
+
+    sheets.queue_reading(config.data_dir, reading, config.timezone)
+    try:
+        sheets.deliver(config, runtime)
+    except DeliveryError as err:  # the rows stay queued; the backlog below still feeds the alert
+        log.warning("%s", err)
+    return outbox.oldest_pending_age_s(config.data_dir, runtime.now())
+
+
+def prune(config: Config, reading: Reading) -> int:
+    """Remove raw-archive day folders older than RAW_RETENTION_DAYS."""
+    if not (config.data_dir / archive.RAW_DIR).is_dir():  # not a folder: the archive's own warning said so
+        return 0
+    return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
+
+
+def duty(what: str, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """Run an optional duty; its failure is one line in the log and None, never the end of the cycle."""
+    try:
+        return work(*args, **kwargs)
+    except (SupervisorError, OSError) as err:  # the network, the disk, a setting: a warning
+        log.warning("%s: %s", what, err)
+    except Exception as err:  # a bug: said loudly, as one line, while the reading stays recorded
+        log.error("%s: internal error %s: %s (a bug: please report it)", what, type(err).__name__, err)
+    return None
+
+
+def _log_recorded(reading: Reading) -> None:
+    site = reading.site
+    log.info(
+        "recorded: production %s kW, consumption %s kW, grid %s kW, %d/%d inverters working",
+        csvlog.cell(site.production_kw) or "?",
+        csvlog.cell(site.consumption_kw) or "?",
+        csvlog.cell(site.net_kw) or "?",
+        reading.inverters_working,
+        reading.inverters_total,
+    )

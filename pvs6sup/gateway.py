@@ -1,13 +1,15 @@
-"""HTTP to the PVS: one bounded GET (time and size), and the legacy DeviceList request."""
+"""HTTP to the PVS: one bounded GET (total time, headers included, and size), and the legacy DeviceList request."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
 import requests
 import urllib3
 
+from .deadline import DeadlineExceeded, call_within
 from .errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
 
 DEVICE_LIST_PATH = "/cgi-bin/dl_cgi?Command=DeviceList"
@@ -54,20 +56,51 @@ def get(
     timeout_s: float,
     **kwargs: object,
 ) -> Answer:
-    """GET base_url+path within timeout_s in total (a trickling answer counts too) and at most MAX_ANSWER_BYTES.
+    """GET base_url+path within timeout_s in total (headers and body, trickling or not) and at most MAX_ANSWER_BYTES.
 
     Raises PVSUnreachableError when no complete answer arrived; any HTTP status is returned as is.
     """
     deadline = time.monotonic() + timeout_s
-    url = base_url + path
+    headers_arrived = threading.Event()
+    try:
+        # The headers are read inside session.get, where no deadline of ours can look: hence the thread.
+        return call_within(
+            timeout_s,
+            lambda: _get(session, base_url, path, timeout_s, deadline, headers_arrived, kwargs),
+            "PVS request",
+        )
+    except DeadlineExceeded:
+        if headers_arrived.is_set():
+            raise PVSUnreachableError(_still_sending(base_url, timeout_s)) from None
+        raise PVSUnreachableError(_no_answer(base_url, timeout_s)) from None
+
+
+def _still_sending(base_url: str, timeout_s: float) -> str:
+    return f"the PVS at {base_url} was still sending after {timeout_s:g} s (PVS_TIMEOUT)"
+
+
+def _no_answer(base_url: str, timeout_s: float) -> str:
+    return f"the PVS at {base_url} did not answer within {timeout_s:g} s (PVS_TIMEOUT)"
+
+
+def _get(
+    session: requests.Session,
+    base_url: str,
+    path: str,
+    timeout_s: float,
+    deadline: float,
+    headers_arrived: threading.Event,
+    kwargs: dict[str, object],
+) -> Answer:
     try:
         with session.get(
-            url,
+            base_url + path,
             timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s),
             stream=True,
             headers={"User-Agent": USER_AGENT},
             **kwargs,  # type: ignore[arg-type]
         ) as response:
+            headers_arrived.set()
             chunks: list[bytes] = []
             size = 0
             truncated = False
@@ -80,13 +113,11 @@ def get(
                     truncated = True
                     break
                 if time.monotonic() > deadline:
-                    raise PVSUnreachableError(
-                        f"the PVS at {base_url} was still sending after {timeout_s:g} s (PVS_TIMEOUT)"
-                    )
+                    raise PVSUnreachableError(_still_sending(base_url, timeout_s))
             body = b"".join(chunks)[:MAX_ANSWER_BYTES]
             return Answer(path, response.status_code, body, truncated)
     except (requests.Timeout, urllib3.exceptions.TimeoutError) as err:
-        raise PVSUnreachableError(f"the PVS at {base_url} did not answer within {timeout_s:g} s (PVS_TIMEOUT)") from err
+        raise PVSUnreachableError(_no_answer(base_url, timeout_s)) from err
     except (requests.RequestException, urllib3.exceptions.HTTPError) as err:
         raise PVSUnreachableError(f"cannot reach the PVS at {base_url}: {_connection_reason(err)}") from err
 

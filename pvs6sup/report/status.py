@@ -23,6 +23,16 @@ def age_text(seconds: float | None) -> str:
     return f"{int(seconds)} s"
 
 
+RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
+
+
+def last_recorded_text(newest: datetime | None, now: datetime) -> str:
+    """How long since the newest row of readings.csv, for status and check."""
+    if newest is None:
+        return "Last recorded reading: none yet (readings.csv is empty or missing)"
+    return f"Last recorded reading: {age_text((now - newest).total_seconds())} ago"
+
+
 def _kw(value: float | None) -> str:
     return f"{value:.3f} kW" if value is not None else "unknown"
 
