@@ -4,6 +4,6 @@ ReportData) and the summary email (summary.py).
 The status renderings are re-exported so that `from .report import status_text` keeps working.
 """
 
-from .status import age_text, status_json, status_text
+from .status import RECENT_S, age_text, last_recorded_text, status_json, status_text
 
-__all__ = ["age_text", "status_json", "status_text"]
+__all__ = ["RECENT_S", "age_text", "last_recorded_text", "status_json", "status_text"]
