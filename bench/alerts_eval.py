@@ -15,9 +15,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pvs6sup.month_sim import captures, evaluate, month_scenario
-from pvs6sup.replay import Replayer
-from pvs6sup.simulator import SiteModel
+from pvs6sup.commands.replay import Replayer
+from pvs6sup.sim.legacy_pvs import SiteModel
+from pvs6sup.sim.month import captures, evaluate, month_scenario
 
 
 @dataclass

@@ -21,8 +21,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "sinks")]
 from mqtt_broker import start_broker  # noqa: E402
 from mqtt_reading import NOON, reading_at, site  # noqa: E402
 
-from pvs6sup.outbox import Entry  # noqa: E402
 from pvs6sup.sinks import ha_discovery, mqtt  # noqa: E402
+from pvs6sup.sinks.queue import Entry  # noqa: E402
 
 
 def measure(inverters: int, cycles: int, port: int) -> tuple[int, int, float, int, float, float]:
@@ -49,7 +49,7 @@ def import_ms(runs: int = 7) -> float:
     """Median time a fresh interpreter that has the cycle's modules takes to import the sink (paho included):
     what each cron run with MQTT on pays on top."""
     code = (
-        "import time, pvs6sup.cycle, pvs6sup.outbox; t = time.perf_counter(); import pvs6sup.sinks.mqtt; "
+        "import time, pvs6sup.cycle, pvs6sup.sinks.queue; t = time.perf_counter(); import pvs6sup.sinks.mqtt; "
         "print(time.perf_counter() - t)"
     )
     times = [

@@ -29,11 +29,10 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pvs6sup import csvlog  # noqa: E402
-from pvs6sup.capture import reading_from_capture  # noqa: E402
 from pvs6sup.core import rollup  # noqa: E402
-from pvs6sup.simulator import SimulatedSite, SiteModel  # noqa: E402
-from pvs6sup.store import rollup_file  # noqa: E402
+from pvs6sup.pvs.parse import reading_from_capture  # noqa: E402
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel  # noqa: E402
+from pvs6sup.store import csvlog, rollup_file  # noqa: E402
 
 ZONE = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)  # 14:00 in California

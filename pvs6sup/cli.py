@@ -10,8 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, healthcheck
-from .config import (
+from pvs6sup import __version__
+from pvs6sup.config import (
     Config,
     data_dir_setting,
     env_file_warnings,
@@ -20,12 +20,13 @@ from .config import (
     read_env_file,
     unknown_setting_warnings,
 )
-from .cycle import read_pvs, run_cycle
-from .errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
-from .lock import data_dir_lock
-from .logs import add_log_file, configured_logging, open_log_file, redact
-from .runtime import Runtime
-from .storage import fix_for, storage_error
+from pvs6sup.cycle import read_pvs, run_cycle
+from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
+from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
+from pvs6sup.net import healthcheck
+from pvs6sup.runtime import Runtime
+from pvs6sup.store.lock import data_dir_lock
+from pvs6sup.store.os_errors import fix_for, storage_error
 
 EXIT_CODES_HELP = """exit codes:
   0  a reading was recorded (even if a later step such as the weather was deferred)
@@ -183,8 +184,10 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from . import csvlog, outbox, sheets
-    from .report import last_recorded_text, status_json, status_text  # only this command renders
+    from pvs6sup.commands.status import last_recorded_text, status_json, status_text  # only this command renders
+    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.sinks.sheets import delivery as sheets
+    from pvs6sup.store import csvlog
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
@@ -204,7 +207,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
 
 
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from . import outbox, sheets
+    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.sinks.sheets import delivery as sheets
 
     config = load(args, runtime, logger, log_file=True)
     if not config.sheets_enabled:
@@ -220,7 +224,7 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
 
 
 def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from .demo import run_demo  # the simulator's HTTP server is not needed by cron's runs
+    from pvs6sup.commands.demo import run_demo  # the simulator's HTTP server is not needed by cron's runs
 
     folder = args.data_dir or runtime.script_dir / "demo-data"
     run_demo(folder, args.days, runtime.stdout, on_ready=lambda: add_log_file(logger, folder))
@@ -228,7 +232,7 @@ def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Log
 
 
 def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from .check import run_check  # only this command tries every service
+    from pvs6sup.commands.check import run_check  # only this command tries every service
 
     config = load(args, runtime, logger)
     ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
@@ -236,7 +240,7 @@ def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
 
 
 def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from .replay import run_replay  # only this command replays
+    from pvs6sup.commands.replay import run_replay  # only this command replays
 
     config = load(args, runtime, logger)
     run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from .errors import ConfigError
-from .firmware import FIRMWARE_CHOICES
-from .storage import user_name
+from pvs6sup.errors import ConfigError
+from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
+from pvs6sup.store.os_errors import user_name
 
 DEFAULT_PVS_HOST = "172.27.153.1"
 WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")

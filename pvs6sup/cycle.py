@@ -20,13 +20,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from . import alerting, archive, clockwatch, csvlog, firmware, gateway, healthcheck, pvs_access, retention, weather
-from .capture import reading_from_capture
-from .config import Config
-from .errors import DeliveryError, PVSError, StorageError, SupervisorError
-from .lock import data_dir_lock
-from .models import Reading
-from .runtime import Runtime
+from pvs6sup import clockwatch
+from pvs6sup.alerts import step as alerting
+from pvs6sup.config import Config
+from pvs6sup.core.models import Reading
+from pvs6sup.errors import DeliveryError, PVSError, StorageError, SupervisorError
+from pvs6sup.net import healthcheck, weather
+from pvs6sup.pvs import access as pvs_access
+from pvs6sup.pvs import firmware
+from pvs6sup.pvs import http as gateway
+from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.runtime import Runtime
+from pvs6sup.store import archive, csvlog, retention
+from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -123,7 +129,8 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
     """Queue the reading for each sink (today Google Sheets) and send the queue; the backlog's age in seconds."""
     if not config.sheets_enabled:
         return None
-    from . import outbox, sheets  # only a Sheets setup pays for importing them
+    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.sinks.sheets import delivery as sheets  # only a Sheets setup pays for importing them
 
     sheets.queue_reading(config.data_dir, reading, config.timezone)
     try:

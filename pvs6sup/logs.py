@@ -10,9 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from .errors import StorageError
-from .files import PRIVATE_FILE, private_dir
-from .storage import storage_error
+from pvs6sup.errors import StorageError
+from pvs6sup.store.files import PRIVATE_FILE, private_dir
+from pvs6sup.store.os_errors import storage_error
 
 LOGGER_NAME = "pvs6sup"
 LOG_FILE = "pvs6-supervisor.log"

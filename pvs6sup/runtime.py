@@ -12,7 +12,7 @@ from typing import TextIO
 
 import requests
 
-from .weather import WeatherURLs
+from pvs6sup.net.weather import WeatherURLs
 
 SCRIPT_DIR = Path(__file__).resolve().parent.parent
 

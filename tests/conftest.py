@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pvs6sup.cli import main  # noqa: E402
+from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
-from pvs6sup.simulator import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
-from pvs6sup.weather import WeatherURLs  # noqa: E402
+from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_CAPTURES = ROOT.parent / "shared" / "pvs-captures"

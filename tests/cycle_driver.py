@@ -11,8 +11,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pvs6sup.cli import main
-from pvs6sup.csvlog import newest_timestamp
 from pvs6sup.runtime import Runtime
+from pvs6sup.store.csvlog import newest_timestamp
 
 
 def drive(env_file: str, data_dir: Path, count: int) -> None:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pvs6sup.solar import sun_elevation_deg
+from pvs6sup.core.sun import sun_elevation_deg
 
 API_KEY = "fake0000000000000000000000000000000000X0"
 SYSTEM_ID = "12345"

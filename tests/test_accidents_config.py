@@ -16,8 +16,8 @@ import pytest
 from conftest import SITE_ENV, Harness, Result
 
 from pvs6sup.cli import main
-from pvs6sup.lock import data_dir_lock
 from pvs6sup.runtime import Runtime
+from pvs6sup.store.lock import data_dir_lock
 
 LOG = Path("logs") / "pvs6-supervisor.log"
 IS_ROOT = os.geteuid() == 0
@@ -205,7 +205,6 @@ def run_as_another_user(harness: Harness, *argv: str) -> Result:
     # nobody may not read root's Python: import now what the child will need
     import smtplib  # noqa: F401
 
-    import pvs6sup.check  # noqa: F401
 
     read_end, write_end = os.pipe()
     pid = os.fork()

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import SITE_ENV, Harness, Result
 
-from pvs6sup import alertstate
-from pvs6sup.csvlog import parse_timestamp, recent_power
-from pvs6sup.energy_guard import MAX_INVERTER_AC_KW
-from pvs6sup.simulator import ForcedAnswer, SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.weather import WeatherURLs
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
+from pvs6sup.net.weather import WeatherURLs
+from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS, SimulatedSite, SiteModel
+from pvs6sup.store.csvlog import parse_timestamp, recent_power
 
 ZONE = ZoneInfo("America/Los_Angeles")
 NOBODY = 65534

@@ -25,8 +25,12 @@ from conftest import Harness, fixture_bytes
 from hostile import HostileServer, http_answer, reply
 from smtp_server import Inbox, free_port
 
-from pvs6sup import alerting, alertstate, cycle, healthcheck, mailer
-from pvs6sup.lock import data_dir_lock
+from pvs6sup import cycle
+from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import step as alerting
+from pvs6sup.net import healthcheck
+from pvs6sup.store.lock import data_dir_lock
 
 GOOD = http_answer(200, fixture_bytes("devicelist_net_loadside.json"))
 OWNER, STRANGER = "owner@example.invalid", "gone@example.invalid"

@@ -29,9 +29,10 @@ from selfsigned import make_certificate
 from smtp_server import Inbox, start_server
 from test_alert_cycle import mail_env
 
-from pvs6sup import alertstate, outbox
-from pvs6sup.simulator import SimulatedSite, SiteModel
-from pvs6sup.simulator_varserver import SimulatedNewFirmwarePVS
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
+from pvs6sup.sim.varserver_pvs import SimulatedNewFirmwarePVS
+from pvs6sup.sinks import queue as outbox
 
 SERIAL = "ZT000000000000000X0999"  # made up
 TAB = "Readings 2026"

@@ -9,9 +9,9 @@ from aiosmtpd.controller import Controller
 from conftest import Harness
 from smtp_server import Inbox, free_port, start_server
 
-from pvs6sup import alertstate
-from pvs6sup.month_sim import DEAD, Fault, Scenario, write_archive
-from pvs6sup.simulator import ForcedAnswer, SimulatedSite, SiteModel
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
+from pvs6sup.sim.month import DEAD, Fault, Scenario, write_archive
 
 
 @pytest.fixture

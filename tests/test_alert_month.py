@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pvs6sup.month_sim import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
-from pvs6sup.replay import Replayer
-from pvs6sup.simulator import SiteModel
+from pvs6sup.commands.replay import Replayer
+from pvs6sup.sim.legacy_pvs import SiteModel
+from pvs6sup.sim.month import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
 
 START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # midnight in California
 

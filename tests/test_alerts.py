@@ -5,9 +5,10 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 
-from pvs6sup import alertstate, detectors
-from pvs6sup.alerts import update
-from pvs6sup.detectors import Judgement
+from pvs6sup.alerts import detectors
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts.detectors import Judgement
+from pvs6sup.alerts.incidents import update
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 SERIAL = "E00X000000001392"

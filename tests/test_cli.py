@@ -8,8 +8,8 @@ import os
 import pytest
 from conftest import Harness, fixture_bytes
 
-from pvs6sup.lock import data_dir_lock
-from pvs6sup.simulator import ForcedAnswer, SimulatedSite, SiteModel
+from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
+from pvs6sup.store.lock import data_dir_lock
 
 
 def rows(path):

@@ -6,7 +6,7 @@ import pytest
 
 from pvs6sup.config import load_config
 from pvs6sup.errors import ConfigError
-from pvs6sup.pvs_access import varserver_base_url
+from pvs6sup.pvs.access import varserver_base_url
 
 SCRIPT_DIR = Path("/opt/pvs6")
 

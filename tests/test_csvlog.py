@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 from conftest import fixture_bytes
 
-from pvs6sup.csvlog import INVERTER_COLUMNS, READING_COLUMNS, append_reading, cell, reading_row
-from pvs6sup.devicelist import parse_devicelist
-from pvs6sup.models import Reading
-from pvs6sup.site import derive_site
+from pvs6sup.core.models import Reading
+from pvs6sup.core.site import derive_site
+from pvs6sup.pvs.devicelist import parse_devicelist
+from pvs6sup.store.csvlog import INVERTER_COLUMNS, READING_COLUMNS, append_reading, cell, reading_row
 
 ZONE = ZoneInfo("America/New_York")
 WHEN = datetime(2026, 6, 21, 16, 5, 0, tzinfo=timezone.utc)
@@ -71,7 +71,7 @@ def test_a_csv_with_other_columns_is_set_aside_not_mixed(tmp_path):
 def test_recent_power_reads_one_inverters_last_points_from_the_tail(tmp_path):
     from datetime import timedelta
 
-    from pvs6sup.csvlog import recent_power
+    from pvs6sup.store.csvlog import recent_power
 
     for step in range(5):
         devices = parse_devicelist(fixture_bytes("devicelist_net_loadside.json"))

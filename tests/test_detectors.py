@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta, timezone
 
-from pvs6sup import detectors
-from pvs6sup.detectors import DetectorState, Thresholds, observe_failure, observe_reading
-from pvs6sup.models import DeviceList, InverterReading, Reading, SiteFigures
+from pvs6sup.alerts import detectors
+from pvs6sup.alerts.detectors import DetectorState, Thresholds, observe_failure, observe_reading
+from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
 NOON = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)  # solar noon at the default site
 MIDNIGHT = datetime(2026, 6, 21, 8, 0, tzinfo=timezone.utc)
@@ -262,7 +262,7 @@ def test_a_dead_inverter_waiting_for_its_usual_start_hour_is_not_judged_clean_me
 
 
 def test_energy_guard_peak_and_lifetime_rules():
-    from pvs6sup.energy_guard import learned_peak_kw, lifetime_problem
+    from pvs6sup.core.energy_guard import learned_peak_kw, lifetime_problem
 
     cases = [  # previous peak, production, inverters -> learned peak
         (3.8, 450.0, 12, 3.8),  # a meter glitch teaches nothing

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pvs6sup.energy_guard import lifetime_problem, trusted_delta_kwh
+from pvs6sup.core.energy_guard import lifetime_problem, trusted_delta_kwh
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pvs6sup.archive import read_raw, store_raw
 from pvs6sup.errors import LockHeldError
-from pvs6sup.files import append_lines, atomic_write
-from pvs6sup.lock import data_dir_lock
+from pvs6sup.store.archive import read_raw, store_raw
+from pvs6sup.store.files import append_lines, atomic_write
+from pvs6sup.store.lock import data_dir_lock
 
 WHEN = datetime(2026, 6, 21, 19, 5, 7, tzinfo=timezone.utc)
 
@@ -74,8 +74,8 @@ def test_the_lock_refuses_a_second_holder_at_once(tmp_path):
 def test_an_append_that_fails_midway_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     import errno
 
-    from pvs6sup import files
     from pvs6sup.errors import StorageError
+    from pvs6sup.store import files
 
     target = tmp_path / "x.csv"
     append_lines(target, b"a,b\n", b"1,2\n")

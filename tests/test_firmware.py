@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 from conftest import SHARED_CAPTURES
 
-from pvs6sup import firmware
-from pvs6sup.firmware import LEGACY, VARSERVER, FirmwareInfo, choose_path, parse_supervisor_info
+from pvs6sup.pvs import firmware
+from pvs6sup.pvs.firmware import LEGACY, VARSERVER, FirmwareInfo, choose_path, parse_supervisor_info
 
 
 def info_body(**supervisor):

@@ -6,8 +6,8 @@ import pytest
 import requests
 import responses
 
-from pvs6sup import gateway
 from pvs6sup.errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
+from pvs6sup.pvs import http as gateway
 
 BASE = "http://172.27.153.1"
 URL = BASE + gateway.DEVICE_LIST_PATH

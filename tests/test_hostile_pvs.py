@@ -15,7 +15,7 @@ import pytest
 from conftest import Harness, fixture_bytes
 from hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
 
-from pvs6sup.gateway import MAX_ANSWER_BYTES
+from pvs6sup.pvs.http import MAX_ANSWER_BYTES
 
 GOOD = fixture_bytes("devicelist_net_loadside.json")
 

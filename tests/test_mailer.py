@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from smtp_server import PASSWORD, USER, make_certificate, start_server
 
-from pvs6sup import alertmail, detectors, mailer
-from pvs6sup.alerts import Event
-from pvs6sup.models import DeviceList, InverterReading, Reading, SiteFigures
+from pvs6sup.alerts import compose as alertmail
+from pvs6sup.alerts import detectors
+from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts.incidents import Event
+from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
 WHEN = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 ZONE = ZoneInfo("America/Los_Angeles")

@@ -8,9 +8,9 @@ import pytest
 from conftest import SITE_ENV, Harness
 from selfsigned import make_certificate
 
-from pvs6sup.simulator import SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.simulator_varserver import WIFI_KEY, SimulatedNewFirmwarePVS
-from pvs6sup.weather import WeatherURLs
+from pvs6sup.net.weather import WeatherURLs
+from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
+from pvs6sup.sim.varserver_pvs import WIFI_KEY, SimulatedNewFirmwarePVS
 
 SERIAL = "ZT000000000000000X0777"  # made up; X0777 is the password
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pvs6sup import outbox
+from pvs6sup.sinks import queue as outbox
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 

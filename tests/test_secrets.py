@@ -8,8 +8,8 @@ from pathlib import Path
 import responses
 from conftest import Harness
 
-from pvs6sup.simulator import PVS_SERIAL, ForcedAnswer
-from pvs6sup.weather import OPENWEATHERMAP_URL
+from pvs6sup.net.weather import OPENWEATHERMAP_URL
+from pvs6sup.sim.legacy_pvs import PVS_SERIAL, ForcedAnswer
 
 OWM_KEY = "owmKEY-9f8e7d6c5b4a"
 
@@ -65,7 +65,7 @@ def test_the_log_filter_masks_a_secret_that_slipped_into_a_message(tmp_path):
         redact(logger, (OWM_KEY,))
         add_log_file(logger, tmp_path)
         logger.warning("request to %s failed", f"https://x/?appid={OWM_KEY}")
-        logging.getLogger("pvs6sup.weather").error("again: %s", OWM_KEY)
+        logging.getLogger("pvs6sup.net.weather").error("again: %s", OWM_KEY)
     log_text = (tmp_path / "logs" / "pvs6-supervisor.log").read_text()
     assert OWM_KEY not in stderr.getvalue() and OWM_KEY not in log_text
     assert stderr.getvalue().count("***") == 2 and log_text.count("***") == 2

@@ -5,8 +5,8 @@ import json
 import pytest
 from conftest import SHARED_CAPTURES
 
-from pvs6sup.devicelist import parse_devicelist
-from pvs6sup.site import derive_site
+from pvs6sup.core.site import derive_site
+from pvs6sup.pvs.devicelist import parse_devicelist
 
 CAPTURES = sorted(SHARED_CAPTURES.glob("devicelist_*.json")) if SHARED_CAPTURES.is_dir() else []
 pytestmark = pytest.mark.skipif(not CAPTURES, reason="../shared/pvs-captures is not beside the project")

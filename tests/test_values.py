@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pvs6sup.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, pvs_time
+from pvs6sup.core.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, pvs_time
 
 
 @pytest.mark.parametrize(

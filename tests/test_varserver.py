@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from conftest import SHARED_CAPTURES
 
-from pvs6sup import varserver
-from pvs6sup.capture import parse_capture, reading_from_capture
+from pvs6sup.core.site import derive_site
 from pvs6sup.errors import PVSAnswerError
-from pvs6sup.site import derive_site
+from pvs6sup.pvs import varserver
+from pvs6sup.pvs.parse import parse_capture, reading_from_capture
 
 NOW = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 

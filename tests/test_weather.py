@@ -4,7 +4,7 @@ import responses
 from responses import matchers
 
 from pvs6sup.config import load_config
-from pvs6sup.weather import OPEN_METEO_URL, OPENWEATHERMAP_URL, WeatherError, cloud_cover_pct
+from pvs6sup.net.weather import OPEN_METEO_URL, OPENWEATHERMAP_URL, WeatherError, cloud_cover_pct
 
 LOCATION = {"LATITUDE": "37.42", "LONGITUDE": "-122.08"}
 

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from ..csvlog import cell
-from ..energy_guard import lifetime_problem
-from ..models import Reading
+from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.models import Reading
+from pvs6sup.store.csvlog import cell
 
 SITE = "site"  # the serial column of the site's row (no inverter serial is a lowercase word)
 INVERTER_MAX_KW = 1.0  # more than any microinverter makes: the glitch guard's bound for one interval

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from .. import alertstate, csvlog
-from ..core.rollup import SITE
-from ..files import atomic_write
-from ..store import alert_log, rollup_file
-from .data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
-from .render import heatmap_days, render_report
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.core.rollup import SITE
+from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
+from pvs6sup.report.render import heatmap_days, render_report
+from pvs6sup.store import alert_log, csvlog, rollup_file
+from pvs6sup.store.files import atomic_write
 
 REPORT_DIR = "report"
 REPORT_FILE = "index.html"
@@ -92,7 +92,7 @@ def load(
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     """The Google Sheets queue's freshness, or None if it was never used."""
-    from .. import outbox
+    from pvs6sup.sinks import queue as outbox
 
     if not outbox.exists(data_dir):
         return None

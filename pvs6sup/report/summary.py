@@ -11,8 +11,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 
-from ..core.rollup import SITE, DailyRow
-from .data import AlertItem, SinkFreshness, median, total
+from pvs6sup.core.rollup import SITE, DailyRow
+from pvs6sup.report.data import AlertItem, SinkFreshness, median, total
 
 MODES = ("off", "daily", "weekly")
 LOW, FAIR = 0.8, 0.95  # share of the median below which a bar is red, amber

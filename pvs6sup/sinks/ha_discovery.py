@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .. import __version__
-from ..alerts import REMIND_AFTER_S, Event
-from ..detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
-from ..energy_guard import lifetime_problem
-from ..models import Reading
-from ..pvs_access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
+from pvs6sup import __version__
+from pvs6sup.alerts.detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
+from pvs6sup.alerts.incidents import REMIND_AFTER_S, Event
+from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.models import Reading
+from pvs6sup.pvs.access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 
 EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops
 # Ceilings for the glitch guard's jump test. A microinverter peaks near 0.3-0.45 kW AC; a 400 A, 240 V

@@ -21,11 +21,11 @@ from typing import Any
 
 import requests
 
-from ..models import Reading
-from ..outbox import Entry
-from .budget import Budget
-from .lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
-from .outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.core.models import Reading
+from pvs6sup.sinks.budget import Budget
+from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
+from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.sinks.queue import Entry
 
 NAME = "influx"
 MAX_LINES = 5000

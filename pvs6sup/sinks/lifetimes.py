@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..energy_guard import lifetime_problem
+from pvs6sup.core.energy_guard import lifetime_problem
 
 # The most one microinverter on a PVS can put out (the largest SunPower/Enphase models are under 0.4 kW AC):
 # a ceiling for the jump check, generous on purpose so that only impossible jumps are refused.

@@ -23,11 +23,11 @@ import paho.mqtt.client as paho
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ..models import Reading
-from ..outbox import Entry
-from . import ha_discovery
-from .ha_discovery import Message, Topics
-from .outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.core.models import Reading
+from pvs6sup.sinks import ha_discovery
+from pvs6sup.sinks.ha_discovery import Message, Topics
+from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.sinks.queue import Entry
 
 NAME = "mqtt"
 KEEPALIVE_S = 60

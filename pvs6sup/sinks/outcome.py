@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import DeliveryError
+from pvs6sup.errors import DeliveryError
 
 
 @dataclass(frozen=True, slots=True)

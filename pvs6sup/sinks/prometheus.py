@@ -19,12 +19,12 @@ from typing import Any
 
 import requests
 
-from ..errors import StorageError
-from ..files import atomic_write
-from ..models import WORKING, Reading
-from ..outbox import Entry
-from .lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
-from .outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.core.models import WORKING, Reading
+from pvs6sup.errors import StorageError
+from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
+from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.sinks.queue import Entry
+from pvs6sup.store.files import atomic_write
 
 NAME = "prometheus"
 READABLE = 0o644  # node_exporter runs as its own user

@@ -22,12 +22,12 @@ from typing import Any
 
 import requests
 
-from ..models import Reading
-from ..outbox import Entry
-from ..solar import sun_elevation_deg
-from .budget import MIN_REQUEST_S, Budget
-from .lifetimes import LifetimeGuard, site_max_kw
-from .outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.core.models import Reading
+from pvs6sup.core.sun import sun_elevation_deg
+from pvs6sup.sinks.budget import MIN_REQUEST_S, Budget
+from pvs6sup.sinks.lifetimes import LifetimeGuard, site_max_kw
+from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
+from pvs6sup.sinks.queue import Entry
 
 NAME = "pvoutput"
 BATCH_PATH = "/service/r2/addbatchstatus.jsp"

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from ..alerts import Event
-from ..errors import StorageError
-from ..files import append_lines
-from ..report.data import AlertItem
+from pvs6sup.alerts.incidents import Event
+from pvs6sup.errors import StorageError
+from pvs6sup.report.data import AlertItem
+from pvs6sup.store.files import append_lines
 
 LOG_FILE = "alerts-history.jsonl"
 TAIL_BYTES = 256 * 1024

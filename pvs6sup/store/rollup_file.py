@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
-from ..core import rollup
-from ..core.rollup import DailyRow, DayState
-from ..errors import StorageError
-from ..files import append_lines, atomic_write
-from ..models import Reading
+from pvs6sup.core import rollup
+from pvs6sup.core.models import Reading
+from pvs6sup.core.rollup import DailyRow, DayState
+from pvs6sup.errors import StorageError
+from pvs6sup.store.files import append_lines, atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from pvs6sup.capture import reading_from_capture
-from pvs6sup.models import Reading
-from pvs6sup.simulator import SimulatedSite, SiteModel
+from pvs6sup.core.models import Reading
+from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 
 ZONE = ZoneInfo("America/Los_Angeles")
 STEP = timedelta(minutes=5)
@@ -79,9 +79,10 @@ def site_with_history(data_dir, now: datetime, inverter_count: int = 12, days: i
     import math
     import random
 
-    from pvs6sup import alerts, alertstate, csvlog
+    from pvs6sup.alerts import incidents as alerts
+    from pvs6sup.alerts import state as alertstate
     from pvs6sup.core import rollup
-    from pvs6sup.store import alert_log, rollup_file
+    from pvs6sup.store import alert_log, csvlog, rollup_file
 
     model = SiteModel(inverter_count=inverter_count)
     serials = [model.inverter_serial(i) for i in range(inverter_count)]

@@ -10,9 +10,8 @@ from datetime import date, datetime
 import pytest
 from report_sim import ZONE, Plan, local, simulate
 
-from pvs6sup import csvlog
 from pvs6sup.core import rollup
-from pvs6sup.store import rollup_file
+from pvs6sup.store import csvlog, rollup_file
 
 
 def serial(index: int) -> str:

@@ -9,7 +9,8 @@ import pytest
 from report_sim import DEAD_INDEX, ZONE, site_with_history
 from smtp_server import start_server
 
-from pvs6sup import alertstate, mailer
+from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts import state as alertstate
 from pvs6sup.report import load
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period

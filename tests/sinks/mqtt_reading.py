@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from pvs6sup.capture import reading_from_capture
-from pvs6sup.models import Reading
-from pvs6sup.simulator import SimulatedSite, SiteModel
+from pvs6sup.core.models import Reading
+from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 
 PVS_SERIAL = "ZT000000000000000XQ7K9"  # made up; its last five characters would be the new firmware's password
 NOON = datetime(2026, 6, 21, 19, 5, tzinfo=timezone.utc)  # 12:05 in California

@@ -13,12 +13,12 @@ from typing import Any
 
 import requests
 
-from pvs6sup.devicelist import devicelist_from_json
-from pvs6sup.models import Reading
-from pvs6sup.outbox import Entry
-from pvs6sup.simulator import SimulatedSite, SiteModel
+from pvs6sup.core.models import Reading
+from pvs6sup.core.site import derive_site
+from pvs6sup.pvs.devicelist import devicelist_from_json
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
-from pvs6sup.site import derive_site
+from pvs6sup.sinks.queue import Entry
 
 STEP = timedelta(minutes=5)
 

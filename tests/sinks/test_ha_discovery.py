@@ -8,8 +8,8 @@ from datetime import timedelta, timezone
 
 from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
-from pvs6sup.alerts import Event
-from pvs6sup.detectors import OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
+from pvs6sup.alerts.detectors import OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
+from pvs6sup.alerts.incidents import Event
 from pvs6sup.sinks import ha_discovery as ha
 from pvs6sup.sinks import mqtt
 

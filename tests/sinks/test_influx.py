@@ -15,9 +15,9 @@ import responses
 from influx_server import PASSWORD, USER, Influx, start_influx
 from sink_driver import STEP, CountingSession, Driver, readings
 
-from pvs6sup.outbox import Entry
 from pvs6sup.sinks import influx
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
+from pvs6sup.sinks.queue import Entry
 
 ZONE = ZoneInfo("America/Los_Angeles")
 START = datetime(2026, 6, 21, 7, 0, 30, tzinfo=timezone.utc)

@@ -18,10 +18,11 @@ import pytest
 from mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
 from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
-from pvs6sup import alerts, detectors
-from pvs6sup.outbox import Entry
+from pvs6sup.alerts import detectors
+from pvs6sup.alerts import incidents as alerts
 from pvs6sup.sinks import mqtt
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
+from pvs6sup.sinks.queue import Entry
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
@@ -199,7 +200,7 @@ CHILD = textwrap.dedent(
     sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests", sys.argv[1] + "/tests/sinks"]
     import paho.mqtt.client as paho
     from mqtt_reading import NOON, reading_at, site
-    from pvs6sup.outbox import Entry
+    from pvs6sup.sinks.queue import Entry
     from pvs6sup.sinks import mqtt
     from datetime import timezone
 

@@ -11,9 +11,9 @@ import pytest
 from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 from sink_driver import STEP, Driver, readings
 
+from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sinks import pvoutput
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
-from pvs6sup.solar import sun_elevation_deg
 
 ZONE = ZoneInfo("America/Los_Angeles")
 LAT, LON = 37.42, -122.08

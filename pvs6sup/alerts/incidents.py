@@ -1,0 +1,108 @@
+"""Alert lifecycle: judgements in, events out. Pure.
+
+An incident is raised once (one email), reminded at most daily while it lasts, and resolved once after
+it has been judged clean for several readings in a row (flapping damped). Conditions on one inverter
+form ONE incident named after the most specific condition (a dead inverter is offline, not also
+underperforming). An incident that cannot be judged (night) simply stays as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
+
+CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
+REMIND_AFTER_S = 24 * 3600
+
+
+@dataclass
+class Incident:
+    """An active alert."""
+
+    kind: str
+    serial: str | None
+    message: str
+    detail: str
+    raised_at: datetime
+    notified_at: datetime
+    clean_streak: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something to tell the user: event is 'raised', 'reminder' or 'resolved'."""
+
+    time: datetime
+    event: str
+    kind: str
+    serial: str | None
+    message: str
+    detail: str = ""
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "time": self.time.isoformat(),
+            "event": self.event,
+            "kind": self.kind,
+            "serial": self.serial,
+            "message": self.message,
+        }
+
+
+def incident_key(judgement: Judgement) -> str:
+    """Inverter conditions share one key per inverter; site conditions have their own."""
+    if judgement.serial is not None:
+        return f"inverter:{judgement.serial}"
+    return judgement.kind
+
+
+def _rank(kind: str) -> int:
+    return SPECIFICITY.index(kind) if kind in SPECIFICITY else len(SPECIFICITY)
+
+
+def update(
+    incidents: dict[str, Incident],
+    judgements: list[Judgement],
+    now: datetime,
+    clear_after: int = CLEAR_AFTER,
+    remind_after_s: float = REMIND_AFTER_S,
+) -> list[Event]:
+    """Apply one cycle's judgements to the active incidents (in place) and return the events."""
+    firing: dict[str, Judgement] = {}
+    clean: dict[str, set[str]] = {}
+    for judgement in judgements:
+        key = incident_key(judgement)
+        if judgement.firing:
+            best = firing.get(key)
+            if best is None or _rank(judgement.kind) < _rank(best.kind):
+                firing[key] = judgement
+        else:
+            clean.setdefault(key, set()).add(judgement.kind)
+
+    events: list[Event] = []
+    for key, judgement in firing.items():
+        incident = incidents.get(key)
+        if incident is None:
+            incidents[key] = Incident(judgement.kind, judgement.serial, judgement.message, judgement.detail, now, now)
+            events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
+            continue
+        incident.clean_streak = 0
+        incident.message, incident.detail = judgement.message, judgement.detail
+        if _rank(judgement.kind) < _rank(incident.kind):  # it got worse: say so once, under the new name
+            incident.kind, incident.notified_at = judgement.kind, now
+            events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
+        elif (now - incident.notified_at).total_seconds() >= remind_after_s:
+            incident.notified_at = now
+            events.append(Event(now, "reminder", incident.kind, incident.serial, incident.message, incident.detail))
+
+    for key, incident in list(incidents.items()):
+        if key in firing or incident.kind not in clean.get(key, set()):
+            continue  # still firing, or its own condition could not be judged this time
+        incident.clean_streak += 1
+        if incident.clean_streak >= clear_after:
+            del incidents[key]
+            message = f"Fine again for {clear_after} readings in a row. Last seen wrong: {incident.message}"
+            events.append(Event(now, "resolved", incident.kind, incident.serial, message, incident.detail))
+    return events

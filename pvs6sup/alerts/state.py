@@ -1,0 +1,146 @@
+"""The alert state on disk: detector memory and active incidents in DATA_DIR/alerts-state.json.gz (gzipped
+JSON, rewritten every cycle, so kept small; zcat shows it), and the queue of emails not yet sent in
+DATA_DIR/alerts-outbox/. Written atomically; a damaged state file or queued email is set aside (statefile.py)
+and detection starts afresh rather than stopping the cycle.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pvs6sup.alerts.detectors import DetectorState, InverterTrack
+from pvs6sup.alerts.incidents import Incident
+from pvs6sup.store.files import atomic_write
+from pvs6sup.store.statefile import heal, load_state
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+log = logging.getLogger(__name__)
+
+STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
+OUTBOX_DIR = "alerts-outbox"
+VERSION = 2  # 2: inverter fields at their defaults are left out; no per-inverter history
+TRACK_DEFAULTS = asdict(InverterTrack())
+MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
+
+
+@dataclass
+class AlertState:
+    detector: DetectorState = field(default_factory=DetectorState)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _track(track: InverterTrack) -> dict[str, Any]:
+    """One inverter's memory without the fields at their defaults: the file is rewritten every cycle."""
+    return {k: v for k, v in asdict(track).items() if v != TRACK_DEFAULTS[k]}
+
+
+def to_json(state: AlertState) -> bytes:
+    detector = asdict(state.detector)
+    detector["inverters"] = {serial: _track(t) for serial, t in state.detector.inverters.items()}
+    document = {"version": VERSION, "detector": detector, "incidents": asdict_incidents(state)}
+    return json.dumps(_plain(document), separators=(",", ":")).encode("utf-8")
+
+
+def asdict_incidents(state: AlertState) -> dict[str, Any]:
+    return {key: asdict(incident) for key, incident in state.incidents.items()}
+
+
+def from_json(data: bytes) -> AlertState:
+    """Rebuild the state; ValueError/KeyError/TypeError (EOFError, BadGzipFile) if the document is not one."""
+    document = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    if not isinstance(document, dict):
+        raise TypeError(f"a JSON {type(document).__name__}, not an object")
+    if document.get("version") not in (1, VERSION):  # version 1 differs only by a history now dropped
+        raise ValueError(f"unknown version {document.get('version')!r}")
+    d = document["detector"]
+    inverters = {}
+    for serial, t in d["inverters"].items():
+        t = dict(t)
+        t.pop("history", None)
+        t["last_seen"], t["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
+        inverters[serial] = InverterTrack(**t)
+    detector = DetectorState(
+        last_reading_at=_time(d["last_reading_at"]),
+        failed_cycles=int(d["failed_cycles"]),
+        no_production_streak=int(d["no_production_streak"]),
+        peak_production_kw=float(d["peak_production_kw"]),
+        group_energy_kwh={int(k): float(v) for k, v in d["group_energy_kwh"].items()},
+        group_previous={int(k): dict(v) for k, v in d["group_previous"].items()},
+        inverters=inverters,
+    )
+    incidents = {}
+    for key, i in document["incidents"].items():
+        i = dict(i)
+        i["raised_at"], i["notified_at"] = _time(i["raised_at"]), _time(i["notified_at"])
+        incidents[key] = Incident(**i)
+    return AlertState(detector, incidents)
+
+
+def load(data_dir: Path) -> AlertState:
+    """The saved state, or a fresh one (a damaged file is set aside with one warning)."""
+    state = load_state(data_dir / STATE_FILE, from_json, "alert state", "detection started afresh", data_dir)
+    return state or AlertState()
+
+
+def save(data_dir: Path, state: AlertState) -> None:
+    atomic_write(data_dir / STATE_FILE, gzip.compress(to_json(state), mtime=0))
+
+
+def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:
+    """Keep an email in the outbox until it is sent; names sort in the order they were queued."""
+    path = data_dir / OUTBOX_DIR / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{number:03d}.eml"
+    atomic_write(path, bytes(message))
+    waiting = queued_emails(data_dir)
+    for old in waiting[: max(0, len(waiting) - MAX_QUEUED)]:
+        old.unlink()
+        log.warning("alert outbox full: dropped the oldest unsent email %s", old.name)
+    return path
+
+
+def queued_emails(data_dir: Path) -> list[Path]:
+    folder = data_dir / OUTBOX_DIR
+    if os.path.lexists(folder) and not folder.is_dir():  # a file where the folder should be
+        heal(folder, data_dir, "alert outbox", "a new outbox is made", None)
+    return sorted(folder.glob("*.eml")) if folder.is_dir() else []
+
+
+def parse_email(data: bytes) -> EmailMessage:
+    """A queued email; ValueError when the bytes are not one this program queued (no sender or recipient)."""
+    from email.message import EmailMessage  # the email package only when there is an email
+    from email.parser import BytesParser
+    from email.policy import default as default_policy
+
+    message = BytesParser(policy=default_policy).parsebytes(data)
+    if not isinstance(message, EmailMessage) or not message["From"] or not message["To"]:
+        raise ValueError("no sender or recipient")
+    return message
+
+
+def read_email(path: Path, data_dir: Path) -> EmailMessage | None:
+    """A queued email, or None when it was damaged or unreadable (then set aside with one warning)."""
+    return load_state(path, parse_email, "queued alert email", "it will not be sent", data_dir)

@@ -1,0 +1,1 @@
+"""The commands other than run: status, check, replay, demo."""

@@ -1,0 +1,198 @@
+"""The check command: validate the settings, then try each configured service once, ✓ or ✗ with a hint.
+
+The PVS gets ONE DeviceList request (a manual command; the PVS is fragile, so never more).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import TextIO
+
+from pvs6sup.alerts import compose as alertmail
+from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts import step as alerting
+from pvs6sup.commands.status import RECENT_S, last_recorded_text
+from pvs6sup.config import Config
+from pvs6sup.core.values import mask_pvs_serial
+from pvs6sup.cycle import read_pvs
+from pvs6sup.errors import LockHeldError, StorageError, SupervisorError
+from pvs6sup.net import weather
+from pvs6sup.runtime import Runtime
+from pvs6sup.sinks.sheets import delivery as sheets
+from pvs6sup.store import csvlog
+from pvs6sup.store.files import private_dir
+from pvs6sup.store.lock import data_dir_lock
+from pvs6sup.store.os_errors import LOW_SPACE_BYTES, fix_for, free_space, lock_holder, ownership_fix, storage_error
+
+Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix hint
+
+
+def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
+    """The PVS (one request), then INVERTER_GROUPS against the serials it lists."""
+    try:
+        with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
+            reading = read_pvs(config, runtime, keep_raw=False)
+    except LockHeldError:
+        return [(None, "PVS: not asked: another run holds the lock (see above)", "")]
+    except (StorageError, OSError) as err:  # the lock or the session files: the data folder, not the cable
+        described = storage_error(err) if isinstance(err, OSError) else err
+        return [(False, f"PVS: not asked: {described or err}", "see the DATA_DIR line above")]
+    except SupervisorError as err:
+        hint = "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
+        return [(False, f"PVS: {err}", hint)]
+    supervisor = reading.devices.supervisor
+    firmware = supervisor.firmware if supervisor and supervisor.firmware else "?"
+    outcomes: list[Outcome] = [
+        (True, f"PVS at {config.pvs_base_url}: {reading.inverters_total} inverters, firmware {firmware}", "")
+    ]
+    if config.inverter_groups:
+        serials = [inv.serial for inv in reading.devices.inverters]
+        unknown = [m for group in config.inverter_groups for m in group if not any(s.endswith(m) for s in serials)]
+        if unknown:
+            hint = "use serials or their last characters as `status` lists them"
+            outcomes.append((False, f"INVERTER_GROUPS: no inverter ends with {', '.join(unknown)}", hint))
+        else:
+            outcomes.append((True, f"INVERTER_GROUPS: {len(config.inverter_groups)} groups, every entry matched", ""))
+    return outcomes
+
+
+def check_weather(config: Config, runtime: Runtime) -> Outcome:
+    if config.weather_provider == "none":
+        return None, "weather: off (WEATHER_PROVIDER=none)", ""
+    try:
+        cover = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
+    except SupervisorError as err:
+        return False, f"weather: {err}", "check the Pi's internet access, LATITUDE/LONGITUDE and any API key"
+    shown = f"{cover:g} %" if cover is not None else "not given"
+    return True, f"weather ({config.weather_provider}): cloud cover {shown}", ""
+
+
+def check_sheets(config: Config, runtime: Runtime) -> Outcome:
+    try:
+        described = sheets.check(config, runtime)
+    except SupervisorError as err:
+        return False, str(err), "README, section Google Sheets, walks through the key and the sharing"
+    if described is None:
+        return None, "Google Sheets: off", ""
+    return True, f"Google Sheets: {described}", ""
+
+
+def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
+    if not config.email_alerts:
+        return None, "email alerts: off (set SMTP_HOST and ALERT_EMAIL_TO to turn them on)", ""
+    settings = alerting.smtp_settings(config)
+    where = f"{settings.host}:{settings.port} ({settings.security})"
+    try:
+        if send_test:
+            assert config.alert_email_from is not None
+            mailer.send(
+                settings, alertmail.trial_message(config.alert_email_from, config.alert_email_to, runtime.now())
+            )
+        else:
+            mailer.probe(settings)
+    except mailer.MailError as err:
+        return (
+            False,
+            f"email: {err}",
+            "check SMTP_HOST, SMTP_PORT, SMTP_SECURITY and the password (Gmail: App Password)",
+        )
+    if send_test:
+        return True, f"email: test sent via {where} to {', '.join(config.alert_email_to)}", ""
+    return True, f"email: logged in to {where} (add --send-test-email to send one)", ""
+
+
+def check_storage(data_dir: Path) -> list[Outcome]:
+    """The data folder: a folder, ours, writable (tried for real), not full, and the lock free."""
+    if data_dir.exists() and not data_dir.is_dir():
+        return [(False, f"DATA_DIR {data_dir} is a file", "move it aside or set DATA_DIR to a folder")]
+    probe = data_dir / f".check-{os.getpid()}"
+    try:
+        private_dir(data_dir)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except StorageError as err:
+        cause = err.__cause__
+        return [(False, f"DATA_DIR: {err}", fix_for(cause) if isinstance(cause, OSError) else "")]
+    except OSError as err:
+        return [(False, f"DATA_DIR {data_dir} is not writable ({err.strerror})", fix_for(err))]
+    outcomes: list[Outcome] = []
+    foreign = _not_ours(data_dir) if os.geteuid() != 0 else None  # root may write anything; `sudo check` too
+    if foreign is not None:
+        outcomes.append((False, f"DATA_DIR: {foreign} belongs to another user", ownership_fix(foreign)))
+    space = free_space(data_dir)
+    if space is not None and space[0] < min(LOW_SPACE_BYTES, space[1] // 20):
+        free_mb, total_mb = space[0] // 1_000_000, space[1] // 1_000_000
+        hint = "free some space (a smaller RAW_RETENTION_DAYS prunes the raw archive)"
+        outcomes.append((False, f"disk nearly full: {free_mb} MB free of {total_mb} MB at {data_dir}", hint))
+    holder = lock_holder(data_dir / ".lock")
+    if holder is not None:
+        hint = f"a run still waiting on the PVS? wait a minute, or see: ps -fp {holder}"
+        outcomes.append((False, f"lock {data_dir / '.lock'} is held by running process {holder}", hint))
+    return outcomes or [(True, f"DATA_DIR {data_dir}: writable, {_free_text(space)}", "")]
+
+
+def _free_text(space: tuple[int, int] | None) -> str:
+    return "free space unknown" if space is None else f"{space[0] // 1_000_000} MB free"
+
+
+def _not_ours(data_dir: Path) -> Path | None:
+    """The first file or folder under DATA_DIR owned by another user (the raw archive's days not walked)."""
+    me = os.geteuid()
+    for folder, subfolders, files in os.walk(data_dir):
+        if folder == str(data_dir):
+            subfolders[:] = [d for d in subfolders if d != "raw"]  # thousands of files: its top is enough
+        for name in [*subfolders, *files]:
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                if path.lstat().st_uid != me:
+                    return path
+    return data_dir if data_dir.stat().st_uid != me else None
+
+
+def settings_lines(config: Config) -> list[str]:
+    """The effective key settings, secrets shown only as set or not."""
+    zone = getattr(config.timezone, "key", None) or f"{config.timezone} (the system's)"
+    pvs = f"{config.pvs_base_url} (PVS_FIRMWARE={config.pvs_firmware}"
+    pvs += f", PVS_SERIAL {mask_pvs_serial(config.pvs_serial)}" if config.pvs_serial else ""
+    pvs += ", PVS_PASSWORD set)" if config.pvs_password else ")"
+    place = (config.latitude, config.longitude)
+    weather_place = f" at {place[0]:g}, {place[1]:g}" if place[0] is not None and place[1] is not None else ""
+    weather_key = ", API key set" if config.openweathermap_api_key else ""
+    sheets_text = (
+        f"sheet {config.google_sheet_id}, tab {config.google_worksheet}, key {config.google_service_account_file}"
+        if config.sheets_enabled
+        else "off"
+    )
+    email = "off"
+    if config.email_alerts:
+        login = f", login {config.smtp_user} (password set)" if config.smtp_user else ""
+        email = (
+            f"to {', '.join(config.alert_email_to)} via {config.smtp_host}:{config.smtp_port} "
+            f"({config.smtp_security}){login}"
+        )
+    rows = [
+        ("PVS", pvs),
+        ("data", str(config.data_dir)),
+        ("time zone", zone),
+        ("weather", f"{config.weather_provider}{weather_place}{weather_key}"),
+        ("Google Sheets", sheets_text),
+        ("email alerts", email),
+    ]
+    return [f"    {name:<14} {value}" for name, value in rows]
+
+
+def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:
+    """Print the effective settings, then one line per service; True when every configured one works."""
+    out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
+    outcomes: list[Outcome] = check_storage(config.data_dir)
+    outcomes += check_pvs(config, runtime)
+    outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]
+    newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
+    recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
+    outcomes.append((recent, last_recorded_text(newest, now), "is cron running? see crontab.example and DATA_DIR/logs"))
+    for ok, what, hint in outcomes:
+        mark = "✓" if ok else "-" if ok is None else "✗"
+        out.write(f"{mark} {what}" + (f"\n    fix: {hint}" if hint and not ok else "") + "\n")
+    return all(ok is not False for ok, _, _ in outcomes)

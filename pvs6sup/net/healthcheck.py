@@ -1,0 +1,99 @@
+"""The watchdog outside the Pi: tell HEALTHCHECK_URL after each run whether a reading was recorded.
+
+The only thing that notices a dead cron, a dead Pi or a full SD card is something elsewhere that expects
+a ping every few minutes and raises the alarm when none comes.
+
+- A recorded reading: GET the URL (healthchecks.io, Uptime Kuma push monitors, anything that counts hits).
+- Nothing recorded (PVS, storage, clock, or a bug): healthchecks.io gets a POST to <url>/fail with the
+  one-line error as the body; an Uptime Kuma push URL (/api/push/) gets status=down&msg=<the error>.
+- Another run holding the lock (exit 3) pings nothing: that other run is alive and will ping.
+
+A ping has TIMEOUT_S in all, and never fails or stops the run; the URL is a secret, so it is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from pvs6sup.config import Config
+from pvs6sup.errors import LockHeldError
+from pvs6sup.net.deadline import DeadlineExceeded, call_within
+from pvs6sup.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_S = 10.0
+MAX_BODY_CHARS = 10_000  # healthchecks.io keeps the first 10 KB of a body
+KUMA_PATH = "/api/push/"
+USER_AGENT = "pvs6-supervisor"
+
+
+def ping(config: Config, runtime: Runtime) -> None:
+    """A reading was recorded: say so (when HEALTHCHECK_URL is set)."""
+    if config.healthcheck_url:
+        _send(runtime.session, config.healthcheck_url, None, config.secret_values())
+
+
+def ping_failure(config: Config, runtime: Runtime, error: str) -> None:
+    """Nothing was recorded: say so, with the one-line error (when HEALTHCHECK_URL is set)."""
+    if config.healthcheck_url:
+        _send(runtime.session, config.healthcheck_url, error, config.secret_values())
+
+
+@contextmanager
+def failure_reported(config: Config, runtime: Runtime) -> Iterator[None]:
+    """Ping the failure of whatever the block raises, except a lock held by another (live) run."""
+    try:
+        yield
+    except LockHeldError:
+        raise
+    except Exception as err:
+        ping_failure(config, runtime, str(err) or type(err).__name__)
+        raise
+
+
+def request_for(url: str, error: str | None) -> tuple[str, str, bytes | None]:
+    """(method, url, body) of the ping: success, or failure with its error, in the style the URL speaks."""
+    if error is None:
+        return "GET", url, None
+    parts = urlsplit(url)
+    if KUMA_PATH in parts.path:
+        query = dict(parse_qsl(parts.query)) | {"status": "down", "msg": error[:250]}
+        return "GET", urlunsplit(parts._replace(query=urlencode(query))), None
+    fail_url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/fail"))
+    return "POST", fail_url, error[:MAX_BODY_CHARS].encode("utf-8")
+
+
+def _masked(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _send(session: requests.Session, url: str, error: str | None, secrets: tuple[str, ...]) -> None:
+    method, target, body = request_for(url, None if error is None else _masked(error, secrets))
+
+    def call() -> int:
+        with session.request(
+            method, target, data=body, timeout=TIMEOUT_S, headers={"User-Agent": USER_AGENT}, stream=True
+        ) as response:
+            return response.status_code
+
+    try:
+        status = call_within(TIMEOUT_S, call, "watchdog ping")
+    except (DeadlineExceeded, requests.Timeout):  # whichever of the two ends first
+        log.warning("watchdog: HEALTHCHECK_URL did not answer within %g s; the run goes on", TIMEOUT_S)
+        return
+    except requests.RequestException as err:  # its text names the URL's path, a secret: only its kind is said
+        kind = type(err).__name__
+        log.warning("watchdog: cannot reach HEALTHCHECK_URL (%s); check the URL and the Pi's internet", kind)
+        return
+    if not 200 <= status < 300:
+        log.warning("watchdog: HEALTHCHECK_URL answered HTTP %d; check the URL", status)
+    else:
+        log.debug("watchdog: pinged (%s)", "failure" if error is not None else "success")

@@ -1,0 +1,192 @@
+"""Parse a DeviceList answer (legacy Command=DeviceList, or dl_cgi/devices/list) into typed records. Pure."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pvs6sup.core.models import DeviceList, InverterReading, MeterReading, SupervisorStatus
+from pvs6sup.core.values import build_number, integer, mask_serial, number, pvs_time, text
+from pvs6sup.errors import PVSAnswerError
+
+# Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
+INVERTER_KW = (-0.05, 2.0)  # a microinverter draws a few watts at night at most
+METER_KW = (-500.0, 500.0)
+LIFETIME_KWH = (-1e8, 1e8)
+TEMPERATURE_C = (-60.0, 150.0)
+
+_HEADER_LINE = re.compile(rb"^(HTTP/\d|[A-Za-z][A-Za-z0-9-]*:\s|\s*$)")
+
+
+def _strip_leaked_headers(body: bytes) -> bytes:
+    """Drop CGI header lines the PVS sometimes leaks before the JSON (seen in the field)."""
+    start = body.find(b"{")
+    if start > 0 and all(_HEADER_LINE.match(line) for line in body[:start].splitlines()):
+        return body[start:]
+    return body
+
+
+def decode_json(body: bytes) -> Any:
+    """Decode a PVS answer to JSON, tolerating leaked CGI headers; PVSAnswerError names what is wrong."""
+    if not body.strip():
+        raise PVSAnswerError("the PVS answered with an empty body")
+    body = _strip_leaked_headers(body)
+    try:
+        textual = body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PVSAnswerError(f"the PVS answer is not UTF-8 text (byte {err.start})") from err
+    try:
+        return json.loads(textual)
+    except RecursionError as err:
+        raise PVSAnswerError("the PVS answer is JSON nested too deeply to be a device list") from err
+    except json.JSONDecodeError as err:
+        cut_short = err.pos >= len(textual.rstrip()) or err.msg.startswith("Unterminated")
+        where = "truncated" if cut_short else f"invalid at line {err.lineno}"
+        raise PVSAnswerError(f"the PVS answer is not valid JSON ({where}: {err.msg})") from err
+
+
+def parse_devicelist(body: bytes) -> DeviceList:
+    """Parse the raw bytes of a DeviceList answer; PVSAnswerError if it holds no usable device list."""
+    return devicelist_from_json(decode_json(body))
+
+
+def devicelist_from_json(document: Any) -> DeviceList:
+    """Build records from a decoded DeviceList document."""
+    if not isinstance(document, dict):
+        raise PVSAnswerError(f"the PVS answer is a JSON {json_type(document)}, not a device list")
+    devices = document.get("devices")
+    if not isinstance(devices, list):
+        result = document.get("result")
+        hint = f" (result: {str(result)[:40]!r})" if result is not None else ""
+        raise PVSAnswerError(f"the PVS answer has no 'devices' list{hint}")
+    if not devices:
+        raise PVSAnswerError("the PVS answered with an empty device list")
+
+    warnings: list[str] = []
+    supervisor: SupervisorStatus | None = None
+    meters: list[MeterReading] = []
+    inverters: list[InverterReading] = []
+    seen: set[str] = set()
+
+    for index, device in enumerate(devices):
+        if not isinstance(device, dict):
+            warnings.append(f"device #{index} is not an object; ignored")
+            continue
+        kind = _kind(device)
+        if kind == "pvs":
+            if supervisor is None:
+                supervisor = _supervisor(device)
+            continue
+        if kind not in ("meter", "inverter"):
+            continue
+        serial = admit_serial(kind, text(device.get("SERIAL")), index, seen, warnings)
+        if serial is None:
+            continue
+        if kind == "meter":
+            meter = _meter(device, serial)
+            if meter is None:
+                warnings.append(f"meter {mask_serial(serial)}: cannot tell production from consumption")
+            else:
+                meters.append(meter)
+        else:
+            inverters.append(_inverter(device, serial))
+
+    if supervisor is None and not meters and not inverters:
+        raise PVSAnswerError("the PVS device list holds no supervisor, meter or inverter")
+    return DeviceList(supervisor, tuple(meters), tuple(inverters), tuple(warnings))
+
+
+def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warnings: list[str]) -> str | None:
+    """The serial if it is new (and now seen); None, with a warning, if it is missing or repeated."""
+    if serial is None:
+        warnings.append(f"a {kind} without a serial (#{index}); ignored")
+        return None
+    if serial in seen:
+        warnings.append(f"{kind} {mask_serial(serial)} listed twice; the first entry kept")
+        return None
+    seen.add(serial)
+    return serial
+
+
+def json_type(value: Any) -> str:
+    """A JSON value's kind as JSON calls it: object, list, string, number, boolean, null."""
+    names = {dict: "object", list: "list", str: "string", int: "number", float: "number", bool: "boolean"}
+    names[type(None)] = "null"
+    return names.get(type(value), type(value).__name__)
+
+
+def _kind(device: dict[str, Any]) -> str | None:
+    device_type = (text(device.get("DEVICE_TYPE")) or "").lower()
+    type_ = (text(device.get("TYPE")) or "").upper()
+    if device_type == "pvs":
+        return "pvs"
+    if device_type == "power meter" or "METER" in type_:
+        return "meter"
+    if device_type == "inverter" or type_ == "SOLARBRIDGE":
+        return "inverter"
+    return None
+
+
+def meter_role(type_: str | None, *names: str | None) -> str | None:
+    """'production' or 'consumption' from TYPE (…-METER-P/-C) or the p/c suffix of a model or serial."""
+    upper = (type_ or "").upper()
+    if upper.endswith("-P"):
+        return "production"
+    if upper.endswith("-C"):
+        return "consumption"
+    for name in names:
+        if name and name[-1] in "pP":
+            return "production"
+        if name and name[-1] in "cC":
+            return "consumption"
+    return None
+
+
+def _supervisor(device: dict[str, Any]) -> SupervisorStatus:
+    return SupervisorStatus(
+        serial=text(device.get("SERIAL")),
+        model=text(device.get("MODEL")),
+        firmware=text(device.get("SWVER")),
+        build=build_number(device.get("BUILD"), device.get("SWVER")),
+        uptime_s=number(device.get("dl_uptime"), 0),
+        comm_errors=integer(device.get("dl_comm_err")),
+        untransmitted=integer(device.get("dl_untransmitted")),
+        pvs_time=pvs_time(device.get("CURTIME")),
+        measured_at=pvs_time(device.get("DATATIME")),
+    )
+
+
+def _meter(device: dict[str, Any], serial: str) -> MeterReading | None:
+    model = text(device.get("MODEL"))
+    role = meter_role(text(device.get("TYPE")), serial, model)
+    if role is None:
+        return None
+    subtype = text(device.get("subtype")) or text(
+        device.get("consumption_subtype_enum" if role == "consumption" else "production_subtype_enum")
+    )
+    return MeterReading(
+        serial=serial,
+        role=role,
+        subtype=subtype,
+        power_kw=number(device.get("p_3phsum_kw"), *METER_KW),
+        net_lifetime_kwh=number(device.get("net_ltea_3phsum_kwh"), *LIFETIME_KWH),
+        import_lifetime_kwh=number(device.get("pos_ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
+        export_lifetime_kwh=number(device.get("neg_ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
+        measured_at=pvs_time(device.get("DATATIME")),
+    )
+
+
+def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
+    state = text(device.get("STATE"))
+    dc = device.get("p_mppt1_kw", device.get("p_mpptsum_kw"))
+    return InverterReading(
+        serial=serial,
+        state=state.lower() if state else None,
+        model=text(device.get("MODEL")),
+        power_kw=number(device.get("p_3phsum_kw"), *INVERTER_KW),
+        dc_power_kw=number(dc, *INVERTER_KW),
+        lifetime_kwh=number(device.get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
+        temperature_c=number(device.get("t_htsnk_degc"), *TEMPERATURE_C),
+        measured_at=pvs_time(device.get("DATATIME")),
+    )

@@ -1,0 +1,1 @@
+"""Google Sheets delivery: exactly-once appends from the sinks queue, cell layout, Google auth."""

@@ -1,0 +1,546 @@
+"""Google Sheets delivery: every queued reading appended exactly once, in order, in as few calls as possible.
+
+gspread is imported only when there is something to send, so a run with Sheets off never loads it. A
+steady cycle makes one HTTPS call (the append); about once an hour a token exchange adds a second
+(googleauth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/sheets/ so that
+no cycle needs a metadata call except the first of a new tab.
+
+Exactly once: outbox.mark_sending() is written before each append. If the answer never comes (timeout,
+dropped connection, 5xx, kill -9), the next attempt first reads the tail of column A and confirms the
+rows that landed. The whole Sheets step is bounded by BUDGET_S; a 429/5xx stops it until the next
+cycle (or until Retry-After).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from pvs6sup.config import Config
+from pvs6sup.core.models import Reading
+from pvs6sup.errors import StorageError
+from pvs6sup.runtime import Runtime
+from pvs6sup.sinks import queue as outbox
+from pvs6sup.sinks.sheets.cells import (
+    INVERTER_SUFFIX,
+    WALL_FORMAT,
+    inverter_column,
+    landed_count,
+    row_identity,
+    sheet_row,
+    site_row,
+    wall_time,
+    worksheet_title,
+)
+from pvs6sup.sinks.sheets.google_auth import (
+    CONNECT_TIMEOUT_S,
+    READ_TIMEOUT_S,
+    Deadline,
+    GoogleSession,
+    Key,
+    OutOfTimeError,
+    SheetsError,
+    Tokens,
+    load_key,
+)
+from pvs6sup.store import csvlog
+from pvs6sup.store.csvlog import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
+from pvs6sup.store.files import atomic_write
+from pvs6sup.store.statefile import load_state
+
+log = logging.getLogger(__name__)
+
+BUDGET_S = 30.0  # Sheets never delays a cycle by more than about this
+MAX_ROWS_PER_APPEND = 2500  # ~25 cells a row: well under Google's advised 2 MB per request
+MAX_RETRY_AFTER = timedelta(hours=6)
+CELL_LIMIT = 10_000_000
+CELL_WARNING = 8_000_000
+CACHE_FILE = "sheets-cache.json"
+LAST_ROW_SAVE_EVERY = 288  # rows: a day of 5-minute readings
+_ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
+
+# --- queueing (no Google libraries needed) ---------------------------------------------------------
+
+
+def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
+    """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
+
+    Readings that reached the CSVs but not the queue (the program was killed between the two appends, or
+    the queue was lost or set aside as damaged) are queued first, rebuilt from the CSVs, so that nothing is
+    lost and the sheet stays in order: every one of them, however far back, with one summary line.
+    """
+    outbox.verify(data_dir)
+    last_queued = outbox.last_queued_at(data_dir)
+    if last_queued is not None:
+        missed = csvlog.rows_between(data_dir, last_queued, reading.fetched_at)
+        powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
+        for row in missed:
+            payload: dict[str, Any] = {
+                "row": [row[name] for name in READING_COLUMNS],
+                "inverters_kw": powers.get(row["timestamp"], {}),
+            }
+            outbox.enqueue(data_dir, datetime.fromisoformat(row["timestamp"]).astimezone(timezone.utc), payload)
+        if missed:
+            log.warning("re-queued %d row%s from readings.csv for Google Sheets", len(missed), "s"[: len(missed) - 1])
+    row = reading_row(reading, zone)
+    payload = {
+        "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short
+        "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
+    }
+    return outbox.enqueue(data_dir, reading.fetched_at, payload)
+
+
+def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
+    """timestamp -> {serial: power_kw cell} from inverters.csv: its tail for one row, the whole file for more."""
+    if len(stamps) <= 1:
+        return {stamp: csvlog.inverter_power_at(data_dir, stamp) for stamp in stamps}
+    found: dict[str, dict[str, str]] = {}
+    try:
+        with (data_dir / csvlog.INVERTERS_FILE).open(newline="", encoding="utf-8", errors="replace") as handle:
+            for fields in csv.reader(handle):
+                if len(fields) == len(INVERTER_COLUMNS) and fields[0] in stamps:
+                    row = dict(zip(INVERTER_COLUMNS, fields, strict=True))
+                    found.setdefault(row["timestamp"], {})[row["serial"]] = row["power_kw"]
+    except OSError as err:  # the site rows still go; their inverter columns stay empty
+        log.warning(
+            "Google Sheets: cannot read %s (%s); inverter columns left empty", data_dir / csvlog.INVERTERS_FILE, err
+        )
+    return found
+
+
+# --- local state ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Worksheet:
+    title: str
+    sheet_id: int
+    columns: list[str]
+    column_count: int
+    last_row: int | None = None
+
+
+@dataclass
+class _Cache:
+    """What Google told us about the spreadsheet, so that a steady cycle needs no metadata call."""
+
+    path: Path
+    spreadsheet_id: str
+    worksheets: dict[str, _Worksheet] = field(default_factory=dict)
+    not_before: datetime | None = None
+
+    @classmethod
+    def load(cls, data_dir: Path, spreadsheet_id: str) -> _Cache:
+        path = data_dir / outbox.FOLDER / CACHE_FILE
+        what, fresh = "Google Sheets cache", "the worksheet is looked up again"
+        cache = load_state(path, lambda data: _decode_cache(path, data), what, fresh, data_dir)
+        if cache is None or cache.spreadsheet_id != spreadsheet_id:
+            return cls(path, spreadsheet_id)  # none yet, damaged, or another spreadsheet: nothing we knew applies
+        return cache
+
+    def save(self) -> None:
+        document = {
+            "spreadsheet_id": self.spreadsheet_id,
+            "worksheets": {t: ws.__dict__ for t, ws in self.worksheets.items()},
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+        }
+        atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
+
+
+def _decode_cache(path: Path, data: bytes) -> _Cache:
+    """The cache file's document; ValueError/TypeError/KeyError when it is not one."""
+    document = json.loads(data)
+    worksheets = {str(title): _Worksheet(**ws) for title, ws in document.get("worksheets", {}).items()}
+    if not all(isinstance(ws.sheet_id, int) and isinstance(ws.columns, list) for ws in worksheets.values()):
+        raise TypeError("a worksheet entry of the wrong shape")
+    not_before = datetime.fromisoformat(document["not_before"]) if document.get("not_before") else None
+    return _Cache(path, str(document.get("spreadsheet_id")), worksheets, not_before)
+
+
+# --- talking to Google ---------------------------------------------------------------------------
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _header_request(sheet_id: int, start: int, names: list[str]) -> dict[str, Any]:
+    # updateCells with stringValue: a header is literal text, whatever a device calls itself.
+    return {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": start},
+            "rows": [
+                {
+                    "values": [
+                        {"userEnteredValue": {"stringValue": name}, "userEnteredFormat": {"textFormat": {"bold": True}}}
+                        for name in names
+                    ]
+                }
+            ],
+            "fields": "userEnteredValue,userEnteredFormat.textFormat.bold",
+        }
+    }
+
+
+def _parse_header(title: str, header: list[Any]) -> list[str]:
+    names = [str(v) for v in header]
+    base = list(READING_COLUMNS)
+    if names[: len(base)] != base or not all(n.endswith(INVERTER_SUFFIX) for n in names[len(base) :]):
+        raise SheetsError(
+            f"Google Sheets: worksheet '{title}' has other columns in row 1; rename that tab or set GOOGLE_WORKSHEET "
+            "to another name (a new tab is then made)"
+        )
+    return names
+
+
+class _Delivery:
+    """One delivery attempt: reconcile an unknown outcome, then append everything pending."""
+
+    def __init__(self, config: Config, runtime: Runtime, key: Key, cache: _Cache) -> None:
+        from gspread.http_client import HTTPClient
+
+        self.config, self.cache = config, cache
+        self.data_dir = config.data_dir
+        self.spreadsheet_id = cache.spreadsheet_id
+        self.deadline = Deadline(BUDGET_S)
+        self.tokens = Tokens(key, self.data_dir / outbox.FOLDER, runtime.session, self.deadline, runtime.now())
+        self.api = HTTPClient(auth=None, session=GoogleSession(runtime.session, self.tokens, self.deadline))  # type: ignore[arg-type]
+        self.api.set_timeout((CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+        self.sent = 0
+
+    def _column_a(self, title: str, start: int) -> list[Any]:
+        from gspread.exceptions import APIError
+
+        params: dict[str, Any] = {
+            "majorDimension": "COLUMNS",
+            "valueRenderOption": "UNFORMATTED_VALUE",
+            "dateTimeRenderOption": "SERIAL_NUMBER",
+        }
+        try:
+            document = self.api.values_get(self.spreadsheet_id, f"{_quoted(title)}!A{start}:A", params=params)
+        except APIError as err:
+            if err.response.status_code == 400:  # no such tab: nothing can have landed there
+                return []
+            raise
+        columns = document.get("values") or [[]]
+        return list(columns[0])
+
+    def reconcile(self, sending: outbox.Sending) -> None:
+        """Find out how much of an append with an unknown outcome reached the sheet, and confirm that."""
+        if not sending.target:  # the queue state was lost: the rows in doubt start in the first entry's tab
+            first = next((e for e in outbox.pending(self.data_dir) if e.seq >= sending.first), None)
+            if first is None:
+                outbox.abandon_sending(self.data_dir)
+                return
+            title = worksheet_title(self.config.google_worksheet, site_row(first.payload)["timestamp"])
+            sending = outbox.Sending(sending.first, sending.last, title)
+        known = self.cache.worksheets.get(sending.target)
+        start = max(1, known.last_row - 10) if known and known.last_row else 1
+        tail = self._column_a(sending.target, start)  # first: while Google is down, nothing else is read
+        if not tail and start > 1:  # rows were deleted above: read the whole column
+            start, tail = 1, self._column_a(sending.target, 1)
+        batch = [e for e in outbox.pending(self.data_dir) if sending.first <= e.seq <= sending.last]
+        ids = [row_identity(wall_time(site_row(e.payload)["timestamp"]).strftime(WALL_FORMAT)) for e in batch]
+        landed = landed_count([row_identity(v) for v in tail], ids)
+        if landed:
+            outbox.confirm(self.data_dir, batch[landed - 1].seq)
+            self.sent += landed
+            if known is not None:
+                known.last_row = start + len(tail) - 1
+                self.cache.save()
+        else:
+            outbox.abandon_sending(self.data_dir)
+        log.info("Google Sheets: %d of %d rows of an unconfirmed append had landed", landed, len(batch))
+
+    def worksheet(self, title: str, serials: list[str]) -> _Worksheet:
+        ws = self.cache.worksheets.get(title)
+        if ws is None:
+            ws = self._open_or_create(title, serials)
+            self.cache.worksheets[title] = ws
+            self.cache.save()
+        missing = [inverter_column(s) for s in serials if inverter_column(s) not in ws.columns]
+        if missing:
+            self._add_columns(ws, missing)
+            self.cache.save()
+        return ws
+
+    def _open_or_create(self, title: str, serials: list[str]) -> _Worksheet:
+        meta = self.api.fetch_sheet_metadata(
+            self.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
+        )
+        sheets = [s["properties"] for s in meta.get("sheets", [])]
+        grids = [p.get("gridProperties", {}) for p in sheets]  # a chart on its own sheet has no grid
+        cells = sum(g.get("rowCount", 0) * g.get("columnCount", 0) for g in grids)
+        if cells > CELL_WARNING:
+            log.warning(
+                "Google Sheets: the spreadsheet uses %.1f of its %d million cells; move old year tabs to another "
+                "spreadsheet",
+                cells / 1e6,
+                CELL_LIMIT // 1_000_000,
+            )
+        existing = next((p for p in sheets if p["title"] == title), None)
+        if existing is None:
+            return self._create(title, serials)
+        header = self.api.values_get(self.spreadsheet_id, f"{_quoted(title)}!1:1").get("values") or [[]]
+        ws = _Worksheet(title, existing["sheetId"], [], existing.get("gridProperties", {}).get("columnCount", 0))
+        if header[0]:
+            ws.columns = _parse_header(title, header[0])
+        else:  # an empty tab someone made for us: give it the header
+            frozen = {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": ws.sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                    "fields": "gridProperties.frozenRowCount",
+                }
+            }
+            self._add_columns(ws, self._new_columns(serials), extra=[frozen])
+        return ws
+
+    def _new_columns(self, serials: list[str]) -> list[str]:
+        # Keep last year's inverter order so that every year's tab reads the same.
+        previous = max(self.cache.worksheets.values(), key=lambda w: w.title, default=None)
+        known = [c for c in (previous.columns if previous else []) if c not in READING_COLUMNS]
+        known += sorted(inverter_column(s) for s in serials if inverter_column(s) not in known)
+        return [*READING_COLUMNS, *known]
+
+    def _create(self, title: str, serials: list[str]) -> _Worksheet:
+        columns = self._new_columns(serials)
+        sheet_id = secrets.randbelow(2**31 - 2) + 1  # chosen here so that one batchUpdate can also write the header
+        grid = {"rowCount": 2, "columnCount": len(columns), "frozenRowCount": 1}  # Sheets won't freeze every row
+        body = {
+            "requests": [
+                {"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": grid}}},
+                _header_request(sheet_id, 0, columns),
+            ]
+        }
+        self.api.batch_update(self.spreadsheet_id, body)
+        log.info("Google Sheets: made worksheet '%s' with %d columns", title, len(columns))
+        return _Worksheet(title, sheet_id, columns, len(columns), last_row=1)
+
+    def _add_columns(self, ws: _Worksheet, names: list[str], extra: list[dict[str, Any]] | None = None) -> None:
+        """New columns at the right (a new inverter): old data never moves."""
+        requests_: list[dict[str, Any]] = list(extra or [])
+        grow = len(ws.columns) + len(names) - ws.column_count
+        if grow > 0:
+            requests_.append({"appendDimension": {"sheetId": ws.sheet_id, "dimension": "COLUMNS", "length": grow}})
+        requests_.append(_header_request(ws.sheet_id, len(ws.columns), names))
+        self.api.batch_update(self.spreadsheet_id, {"requests": requests_})
+        ws.columns = [*ws.columns, *names]
+        ws.column_count = max(ws.column_count, len(ws.columns))
+
+    def append(self, title: str, batch: list[outbox.Entry]) -> None:
+        serials = sorted({s for e in batch for s in e.payload["inverters_kw"]})
+        ws = self.worksheet(title, serials)
+        values = [sheet_row(e.payload, ws.columns) for e in batch]
+        self.tokens.token()  # a token failure happens before the mark: then nothing is in doubt
+        outbox.mark_sending(self.data_dir, batch[0].seq, batch[-1].seq, title)
+        try:
+            answer = self.api.values_append(
+                self.spreadsheet_id,
+                f"{_quoted(title)}!A1",
+                params={"valueInputOption": "USER_ENTERED", "insertDataOption": "OVERWRITE"},
+                body={"values": values},
+            )
+        except Exception as err:
+            if _surely_not_applied(err):
+                outbox.abandon_sending(self.data_dir)
+            if _status(err) == 400:  # the tab was deleted or renamed: make it again next time
+                self.cache.worksheets.pop(title, None)
+                self.cache.save()
+            raise
+        outbox.confirm(self.data_dir, batch[-1].seq)
+        self.sent += len(batch)
+        match = _ROW_IN_RANGE.search(str((answer.get("updates") or {}).get("updatedRange", "")))
+        last_row = int(match.group(1)) if match else None
+        # The cached last row only bounds a later tail read, so it is saved about once a day, not every
+        # cycle: an SD card should not rewrite a file every 5 minutes for a hint.
+        save = last_row is None or ws.last_row is None or last_row - ws.last_row >= LAST_ROW_SAVE_EVERY
+        ws.last_row = last_row if save else ws.last_row
+        if save:
+            self.cache.save()
+
+
+def _status(err: BaseException) -> int | None:
+    response = getattr(err, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _surely_not_applied(err: BaseException) -> bool:
+    """Google answered with a 4xx (rejected, rate-limited), or nothing was sent at all."""
+    status = _status(err)
+    return isinstance(err, OutOfTimeError) or (status is not None and 400 <= status < 500)
+
+
+def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, list[outbox.Entry]]]:
+    """Consecutive entries grouped by their year's tab, at most MAX_ROWS_PER_APPEND each."""
+    batches: list[tuple[str, list[outbox.Entry]]] = []
+    for entry in entries:
+        title = worksheet_title(base_title, site_row(entry.payload)["timestamp"])
+        if batches and batches[-1][0] == title and len(batches[-1][1]) < MAX_ROWS_PER_APPEND:
+            batches[-1][1].append(entry)
+        else:
+            batches.append((title, [entry]))
+    return batches
+
+
+def _retry_after(err: BaseException, now: datetime) -> datetime | None:
+    response = getattr(err, "response", None)
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        delay = timedelta(seconds=max(0.0, float(value)))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            delay = parsedate_to_datetime(value) - now
+        except (TypeError, ValueError):
+            return None
+    return now + min(delay, MAX_RETRY_AFTER)
+
+
+def _api_message(err: BaseException) -> str:
+    error = getattr(err, "error", None)
+    message = error.get("message", "") if isinstance(error, dict) else ""
+    return " ".join(str(message).split())[:160]
+
+
+def _explain(err: BaseException, key: Key, config: Config, waiting: str) -> str:
+    """One line saying what went wrong and what fixes it."""
+    from google.auth import exceptions as auth_errors
+
+    sheet = (config.google_sheet_id or "")[:6] + "…"
+    status = _status(err)
+    if isinstance(err, auth_errors.RefreshError):
+        reason = str(err.args[0] if err.args else err)[:120]
+        if getattr(err, "retryable", False):
+            return f"Google Sheets: Google's token service is unavailable ({reason}); {waiting}"
+        return (
+            f"Google Sheets: Google refused the service-account key ({reason}); check the Pi's clock, or create a "
+            f"new key for {key.client_email} and point GOOGLE_SERVICE_ACCOUNT_FILE at it; {waiting}"
+        )
+    if isinstance(err, auth_errors.TransportError):
+        return f"Google Sheets: cannot reach Google's token service ({type(err.__cause__ or err).__name__}); {waiting}"
+    if isinstance(err, requests.Timeout):
+        return f"Google Sheets: no answer from Google in time; {waiting}"
+    if isinstance(err, requests.RequestException):
+        return f"Google Sheets: cannot reach Google ({type(err).__name__}); {waiting}"
+    message = _api_message(err)
+    if status == 403 and ("disabled" in message or "has not been used" in message):
+        return (
+            "Google Sheets: the Google Sheets API is not enabled for the key's project; enable it at "
+            f"https://console.cloud.google.com/apis/library/sheets.googleapis.com; {waiting}"
+        )
+    if status == 403:
+        return f"Google Sheets: no access to spreadsheet {sheet}: share it with {key.client_email} as Editor; {waiting}"
+    if status == 404:
+        return f"Google Sheets: no spreadsheet {sheet}; check GOOGLE_SHEET_ID; {waiting}"
+    if status == 429:
+        return f"Google Sheets: Google asks us to slow down (HTTP 429); {waiting}"
+    if status is not None and status >= 500:
+        return f"Google Sheets: Google answered HTTP {status}; {waiting}"
+    return f"Google Sheets: HTTP {status}: {message or 'rejected'}; {waiting}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one delivery did: rows that were pending, rows confirmed sent, and a wait Google asked for."""
+
+    pending: int
+    sent: int
+    not_before: datetime | None = None
+
+
+def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
+    """Send every pending row, oldest first; SheetsError (one line) when some must wait for the next cycle.
+
+    `force` ignores a Retry-After wait (the flush command).
+    """
+    assert config.google_sheet_id is not None and config.google_service_account_file is not None
+    data_dir, now = config.data_dir, runtime.now()
+    state = outbox.read_state(data_dir)
+    count = outbox.pending_count(data_dir)
+    if not count and state.sending is None:
+        return Result(0, 0)
+    cache = _Cache.load(data_dir, config.google_sheet_id)
+    if cache.not_before and now < cache.not_before and not force:
+        log.info("Google Sheets: waiting until %s as Google asked; %d rows queued", cache.not_before, count)
+        return Result(count, 0, cache.not_before)
+    key = load_key(config.google_service_account_file)
+    from google.auth import exceptions as auth_errors  # only now: a run with nothing to send never loads them
+    from gspread.exceptions import APIError
+
+    delivery = _Delivery(config, runtime, key, cache)
+    try:
+        delivery.tokens.token()
+        if state.sending is not None:
+            delivery.reconcile(state.sending)
+        for title, batch in _batches(outbox.pending(data_dir), config.google_worksheet):
+            delivery.append(title, batch)
+    except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
+        left = outbox.pending_count(data_dir)
+        waiting = f"{left} row{'s' if left != 1 else ''} kept for the next try"
+        if _status(err) == 429:
+            cache.not_before = _retry_after(err, now)
+            cache.save()
+            if cache.not_before is not None:
+                waiting += f", not before {cache.not_before.astimezone(config.timezone):%H:%M} as Google asked"
+        raise SheetsError(_explain(err, key, config, waiting)) from err
+    except OutOfTimeError as err:
+        raise SheetsError(f"{err} ({outbox.pending_count(data_dir)} rows)") from err
+    except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented
+        raise SheetsError(f"Google Sheets: unexpected answer from Google ({type(err).__name__}: {err})") from err
+    if cache.not_before is not None:
+        cache.not_before = None
+        cache.save()
+    log.log(logging.INFO if delivery.sent > 1 else logging.DEBUG, "Google Sheets: %d rows sent", delivery.sent)
+    return Result(count, delivery.sent)
+
+
+def check(config: Config, runtime: Runtime) -> str | None:
+    """For the check command: get a token and read the spreadsheet's tab list. None when Sheets is off.
+
+    Sends no row; SheetsError (one line naming the fix) when the key, the API or the sharing is wrong.
+    """
+    if not config.sheets_enabled:
+        return None
+    assert config.google_sheet_id is not None and config.google_service_account_file is not None
+    key = load_key(config.google_service_account_file)
+    from google.auth import exceptions as auth_errors
+    from gspread.exceptions import APIError
+
+    delivery = _Delivery(config, runtime, key, _Cache.load(config.data_dir, config.google_sheet_id))
+    try:
+        delivery.tokens.token()
+        meta = delivery.api.fetch_sheet_metadata(
+            delivery.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
+        )
+    except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
+        raise SheetsError(_explain(err, key, config, "no row was sent")) from err
+    tabs = len(meta.get("sheets", []))
+    return f"the spreadsheet is shared with {key.client_email} ({tabs} tab{'s' if tabs != 1 else ''})"
+
+
+def backlog_line(data_dir: Path, now: datetime) -> str | None:
+    """'Sheets queue  3 rows waiting, the oldest for 15 min' for status; None when there is no queue."""
+    if not outbox.exists(data_dir):
+        return None
+    try:
+        waiting = outbox.backlog(data_dir, now)
+    except StorageError:
+        return "Sheets queue  unreadable"
+    if not waiting.rows:
+        return "Sheets queue  empty (all delivered)"
+    from pvs6sup.commands.status import age_text
+
+    rows = f"{waiting.rows} row{'s' if waiting.rows != 1 else ''}"
+    return f"Sheets queue  {rows} waiting, the oldest for {age_text(waiting.oldest_age_s)}"

@@ -1,0 +1,438 @@
+"""The two CSV logs: one row per reading (readings.csv) and one per inverter (inverters.csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+import os
+import pwd
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from pvs6sup.core.models import Reading
+from pvs6sup.errors import StorageError
+from pvs6sup.store.files import append_lines, atomic_write
+
+log = logging.getLogger(__name__)
+
+READINGS_FILE = "readings.csv"
+INVERTERS_FILE = "inverters.csv"
+
+READING_COLUMNS = (
+    "timestamp",
+    "production_kw",
+    "consumption_kw",
+    "net_kw",
+    "cloud_cover_pct",
+    "inverters_total",
+    "inverters_working",
+    "production_lifetime_kwh",
+    "consumption_lifetime_kwh",
+    "grid_import_lifetime_kwh",
+    "grid_export_lifetime_kwh",
+    "pvs_uptime_s",
+    "pvs_comm_errors",
+)
+INVERTER_COLUMNS = (
+    "timestamp",
+    "serial",
+    "state",
+    "power_kw",
+    "lifetime_kwh",
+    "temperature_c",
+    "dc_power_kw",
+    "reported_at",
+)
+
+
+def cell(value: object) -> str:
+    """A CSV cell: empty for unknown, plain decimals (at most 4 places) for numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def local_timestamp(moment: datetime | None, zone: tzinfo) -> str:
+    """ISO 8601 local time with its offset, to the second: 2026-06-21T12:05:00-07:00."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def reading_row(reading: Reading, zone: tzinfo) -> dict[str, str]:
+    """The readings.csv row of a reading, as cells keyed by READING_COLUMNS."""
+    site = reading.site
+    supervisor = reading.devices.supervisor
+    values: dict[str, object] = {
+        "timestamp": local_timestamp(reading.fetched_at, zone),
+        "production_kw": site.production_kw,
+        "consumption_kw": site.consumption_kw,
+        "net_kw": site.net_kw,
+        "cloud_cover_pct": reading.cloud_cover_pct,
+        "inverters_total": reading.inverters_total,
+        "inverters_working": reading.inverters_working,
+        "production_lifetime_kwh": site.production_lifetime_kwh,
+        "consumption_lifetime_kwh": site.consumption_lifetime_kwh,
+        "grid_import_lifetime_kwh": site.grid_import_lifetime_kwh,
+        "grid_export_lifetime_kwh": site.grid_export_lifetime_kwh,
+        "pvs_uptime_s": supervisor.uptime_s if supervisor else None,
+        "pvs_comm_errors": supervisor.comm_errors if supervisor else None,
+    }
+    return {name: cell(values[name]) for name in READING_COLUMNS}
+
+
+def inverter_rows(reading: Reading, zone: tzinfo) -> list[dict[str, str]]:
+    """One inverters.csv row per inverter, in the PVS's order."""
+    stamp = local_timestamp(reading.fetched_at, zone)
+    return [
+        {
+            "timestamp": stamp,
+            "serial": inv.serial,
+            "state": cell(inv.state),
+            "power_kw": cell(inv.power_kw),
+            "lifetime_kwh": cell(inv.lifetime_kwh),
+            "temperature_c": cell(inv.temperature_c),
+            "dc_power_kw": cell(inv.dc_power_kw),
+            "reported_at": local_timestamp(inv.measured_at, zone),
+        }
+        for inv in reading.devices.inverters
+    ]
+
+
+def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator=newline)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _header(columns: tuple[str, ...]) -> bytes:
+    return (",".join(columns) + "\n").encode("utf-8")
+
+
+# --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+_SHEET_FORMATS = (  # what spreadsheets write back when they took the column for dates
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+_TEXT_COLUMNS = frozenset({"serial", "state"})
+_TIME_COLUMNS = frozenset({"timestamp", "reported_at"})
+
+
+def parse_timestamp(text: str, zone: tzinfo | None = None) -> datetime | None:
+    """An aware moment from a timestamp cell, or None. Spreadsheet forms without an offset
+    (2026-06-21 12:05:00, 6/21/2026 12:05) are wall times in `zone` (the system's zone when None)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        for form in _SHEET_FORMATS:
+            try:
+                moment = datetime.strptime(text, form)  # noqa: DTZ007 (a wall time: given its zone below)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+    return moment
+
+
+def parse_number(text: str) -> float | None:
+    """A number from a cell, also as a spreadsheet writes it ("0,281", " 1 234.5 "), or None."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in text:
+        text = text.replace(",", ".") if "." not in text and text.count(",") == 1 else text.replace(",", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _has_offset(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _normalised(row: dict[str, str], zone: tzinfo | None) -> dict[str, str]:
+    """A row's cells as this program writes them; a cell it cannot read becomes empty (unknown)."""
+    out = {}
+    for name, text in row.items():
+        if name in _TEXT_COLUMNS:
+            out[name] = text
+        elif name in _TIME_COLUMNS:
+            moment = parse_timestamp(text, zone)
+            out[name] = text if moment is None or _has_offset(text) else moment.isoformat(timespec="seconds")
+        else:
+            out[name] = cell(parse_number(text))
+    return out
+
+
+@dataclass(frozen=True)
+class _Layout:
+    columns: tuple[str, ...]  # as named in the file's header, in its order
+    newline: str  # the file's own line end, kept when appending
+
+
+def _layout(path: Path) -> _Layout | None:
+    """The header of an existing CSV (BOM, quotes and CRLF tolerated), or None if it is missing or empty."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(64 * 1024)
+    except OSError:  # missing, or unreadable (append_csv heals that): nothing to judge by
+        return None
+    if not first.strip():
+        return None
+    newline = "\r\n" if first.endswith(b"\r\n") else "\n"
+    text = first.removeprefix(_BOM).decode("utf-8", "replace").strip("\r\n")
+    names = next(csv.reader([text]), [])
+    return _Layout(tuple(name.strip() for name in names), newline)
+
+
+@dataclass(frozen=True)
+class FutureRow:
+    """A row dated later than every clock: a typo, or a clock that once jumped forward."""
+
+    path: Path
+    line: int
+    timestamp: str
+
+    def describe(self) -> str:
+        return f"{self.path} line {self.line} ({self.timestamp})"
+
+
+def _tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[int, dict[str, str]]]:
+    """(byte offset, cells) of the whole rows in the last tail_bytes of a CSV with these columns.
+
+    Cells are keyed by the file's own header when it names the same columns in another order; blank
+    rows, 'Total' rows and rows with another number of cells are left out.
+    """
+    layout = _layout(path)
+    if layout is None:
+        return []
+    names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            start = max(0, size - tail_bytes)
+            handle.seek(max(0, start - 1))
+            chunk = handle.read()
+    except OSError:
+        return []
+    if start == 0:
+        chunk = b"\n" + chunk
+    offset = max(0, start - 1)
+    first_cut = chunk.find(b"\n")  # everything before it is a line the window cut (or nothing)
+    offset += first_cut + 1
+    lines = chunk[first_cut + 1 :].split(b"\n")
+    if start == 0:  # the header
+        offset += len(lines[0]) + 1
+        lines = lines[1:]
+    found = []
+    for line in lines:
+        text = line.removesuffix(b"\r").decode("utf-8", "replace")
+        if text.strip():
+            row = next(csv.reader([text]), [])
+            if len(row) == len(names):
+                found.append((offset, dict(zip(names, (c.strip() for c in row), strict=True))))
+        offset += len(line) + 1
+    return found
+
+
+def _line_number(path: Path, offset: int) -> int:
+    count = 1
+    with path.open("rb") as handle:
+        while offset > 0:
+            block = handle.read(min(offset, 1 << 20))
+            if not block:
+                break
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
+
+
+def newest_row(
+    data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None
+) -> tuple[datetime | None, FutureRow | None]:
+    """The newest moment in readings.csv's tail, and the latest row ignored for being after not_after.
+
+    A row later than not_after is ignored only when an earlier row is not (so a typo, or a row stamped by
+    a clock that jumped forward, cannot hold recording back; when every row is later, the clocks are
+    behind the record and the rows stand). Cells that are not timestamps are passed over.
+    """
+    path = data_dir / READINGS_FILE
+    dated = []
+    for offset, row in _tail(path, READING_COLUMNS, 4096):
+        moment = parse_timestamp(row["timestamp"], zone)
+        if moment is not None:
+            dated.append((moment, offset, row["timestamp"]))
+    if not dated:
+        return None, None
+    within = [moment for moment, _, _ in dated if not_after is None or moment <= not_after]
+    if not within:
+        return max(moment for moment, _, _ in dated), None
+    beyond = [(offset, text) for moment, offset, text in dated if not_after is not None and moment > not_after]
+    future = FutureRow(path, _line_number(path, beyond[-1][0]), beyond[-1][1]) if beyond else None
+    return max(within), future
+
+
+def newest_timestamp(data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None) -> datetime | None:
+    """The newest timestamp in the tail of readings.csv (see newest_row), or None."""
+    return newest_row(data_dir, zone, not_after)[0]
+
+
+def _tail_rows(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[dict[str, str]]:
+    return [row for _, row in _tail(path, columns, tail_bytes)]
+
+
+def rows_between(data_dir: Path, after: datetime, before: datetime, zone: tzinfo | None = None) -> list[dict[str, str]]:
+    """readings.csv rows stamped strictly between two moments (to the second), from the file's tail,
+    with their cells as this program writes them (a timestamp with its offset, plain decimals)."""
+    low, high = after.replace(microsecond=0), before.replace(microsecond=0)
+    found = []
+    rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024)
+    first = parse_timestamp(rows[0]["timestamp"], zone) if rows else None
+    if first is not None and first > low:  # the tail does not reach back far enough: read it all
+        rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 1 << 62)
+    for row in rows:
+        stamp = parse_timestamp(row["timestamp"], zone)
+        if stamp is not None and low < stamp < high:
+            found.append(_normalised(row, zone))
+    return found
+
+
+def inverter_power_at(data_dir: Path, timestamp: str, zone: tzinfo | None = None) -> dict[str, str]:
+    """serial -> power_kw cell of the inverters.csv rows stamped at this moment, from the file's tail."""
+    moment = parse_timestamp(timestamp, zone)
+    if moment is None:
+        return {}
+    rows = _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 512 * 1024)
+    return {
+        row["serial"]: cell(parse_number(row["power_kw"]))
+        for row in rows
+        if parse_timestamp(row["timestamp"], zone) == moment
+    }
+
+
+def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
+    """The last `points` (epoch s, kW) of one inverter, read from the tail of inverters.csv (for an email's
+    trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""
+    found: list[tuple[float, float | None]] = []
+    for row in _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 256 * 1024):  # 36 readings of 60 inverters
+        if row["serial"] == serial:
+            stamp = parse_timestamp(row["timestamp"])
+            if stamp is not None:
+                found.append((stamp.timestamp(), parse_number(row["power_kw"])))
+    return found[-points:]
+
+
+# --- appending --------------------------------------------------------------------------------------
+
+
+def _aside_name(path: Path, now: datetime) -> Path:
+    return path.with_name(f"{path.stem}.until-{now.strftime('%Y%m%dT%H%M%S')}{path.suffix}")
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _heal_ownership(path: Path, now: datetime) -> None:
+    """A CSV this user cannot write (left by one `sudo ... run`) is replaced by a copy this user owns.
+
+    The folder is ours, so the copy is written beside it and renamed over it atomically. A file this
+    user cannot even read is renamed aside instead, so that recording goes on in a fresh file.
+    """
+    try:
+        owner = path.stat().st_uid
+    except FileNotFoundError:
+        return
+    if os.access(path, os.W_OK):
+        return
+    me, them = _user(os.geteuid()), _user(owner)
+    fix = f"sudo chown {me}: {path}"
+    try:
+        try:
+            data = path.read_bytes()
+        except PermissionError:
+            aside = _aside_name(path, now)
+            os.replace(path, aside)
+            log.warning(
+                "%s is owned by %s and unreadable by %s (a run with sudo?); kept as %s and started anew "
+                "(to read it: sudo chown %s: %s)",
+                path,
+                them,
+                me,
+                aside.name,
+                me,
+                aside,
+            )
+            return
+        atomic_write(path, data)
+    except (OSError, StorageError) as err:
+        raise StorageError(f"cannot write {path}: it is owned by {them} (a run with sudo?); fix: {fix}") from err
+    log.warning("%s was owned by %s (a run with sudo?); replaced by a copy owned by %s", path, them, me)
+
+
+def _set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> _Layout | None:
+    """A file with other columns (an older version, a person's edit) is renamed aside, never mixed.
+
+    The same columns behind a BOM, in quotes, with CRLF line ends or in another order are the same file.
+    """
+    layout = _layout(path)
+    if layout is None or sorted(layout.columns) == sorted(columns):
+        return layout
+    missing = [name for name in columns if name not in layout.columns]
+    extra = [name for name in layout.columns if name not in columns]
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"extra {', '.join(name or '(unnamed)' for name in extra)}"] if extra else []
+    what = "; ".join(parts) or "a column named twice"
+    aside = _aside_name(path, now)
+    os.replace(path, aside)
+    log.warning("%s had other columns (%s); kept as %s and started anew", path, what, aside.name)
+    return None
+
+
+def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
+    """Append rows to a CSV in its own column order and line ends, writing the header if the file is new."""
+    _heal_ownership(path, now)
+    layout = _set_aside_if_other_columns(path, columns, now)
+    if rows:
+        order, newline = (layout.columns, layout.newline) if layout else (columns, "\n")
+        append_lines(path, _header(columns), _encode(order, rows, newline))
+
+
+def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
+    """Append the reading's inverters to inverters.csv, then its row to readings.csv.
+
+    The readings.csv row goes last: it is what marks the reading as recorded (a kill between the two
+    leaves inverter rows without a site row, never a site row claiming inverters that were not written).
+    """
+    append_csv(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)
+    append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)
