@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pvs6sup.config import Config
-from pvs6sup.core.clock_check import FUTURE_TOLERANCE, ClockError, judge_clocks, pending_stamp
+from pvs6sup.core.clock_check import FUTURE_TOLERANCE, judge_clocks, pending_stamp
 from pvs6sup.core.models import Reading
-from pvs6sup.errors import SupervisorError
+from pvs6sup.errors import ClockError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.store import archive, csvlog
 from pvs6sup.store.files import atomic_write

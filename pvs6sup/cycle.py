@@ -23,6 +23,7 @@ from typing import ParamSpec, TypeVar
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
 from pvs6sup.config import Config
+from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import DeliveryError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
@@ -162,9 +163,9 @@ def _log_recorded(reading: Reading) -> None:
     site = reading.site
     log.info(
         "recorded: production %s kW, consumption %s kW, grid %s kW, %d/%d inverters working",
-        csvlog.cell(site.production_kw) or "?",
-        csvlog.cell(site.consumption_kw) or "?",
-        csvlog.cell(site.net_kw) or "?",
+        rows.cell(site.production_kw) or "?",
+        rows.cell(site.consumption_kw) or "?",
+        rows.cell(site.net_kw) or "?",
         reading.inverters_working,
         reading.inverters_total,
     )

@@ -68,6 +68,12 @@ class PVSAnswerError(PVSError):
     """The PVS answered, but the body is not a usable device list."""
 
 
+class ClockError(SupervisorError):
+    """No clock can be trusted for this reading; it is kept and recorded later."""
+
+    exit_status = ExitStatus.CLOCK
+
+
 class DeliveryError(SupervisorError):
     """An optional step (weather, Sheets, email) failed; the reading itself is safe."""
 

@@ -18,8 +18,8 @@ from conftest import ROOT, fixture_bytes
 from hostile import HostileServer, http_answer
 
 from pvs6sup.alerts import state as alertstate
+from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
-from pvs6sup.store.csvlog import INVERTER_COLUMNS, READING_COLUMNS
 
 DRIVER = Path(__file__).with_name("cycle_driver.py")
 

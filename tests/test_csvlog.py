@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 from conftest import fixture_bytes
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
 from pvs6sup.core.site import derive_site
 from pvs6sup.pvs.devicelist import parse_devicelist
-from pvs6sup.store.csvlog import INVERTER_COLUMNS, READING_COLUMNS, append_reading, cell, reading_row
+from pvs6sup.store.csvlog import append_reading
 
 ZONE = ZoneInfo("America/New_York")
 WHEN = datetime(2026, 6, 21, 16, 5, 0, tzinfo=timezone.utc)

@@ -15,6 +15,7 @@ from conftest import ROOT, Harness
 from google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 
 from pvs6sup.config import load_config
+from pvs6sup.core.rows import READING_COLUMNS, reading_row
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.runtime import Runtime
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
@@ -22,7 +23,6 @@ from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.sheets import cells as sheetcells
 from pvs6sup.sinks.sheets import delivery as sheets
 from pvs6sup.sinks.sheets import google_auth as googleauth
-from pvs6sup.store.csvlog import READING_COLUMNS, reading_row
 
 TAB = "Readings 2026"
 ZONE = ZoneInfo("America/Los_Angeles")

@@ -10,8 +10,8 @@ from html import escape
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import Reading
+from pvs6sup.core.rows import local_timestamp
 from pvs6sup.core.values import mask_serial
-from pvs6sup.store.csvlog import local_timestamp
 
 TITLES = {
     detectors.OFFLINE: "Inverter {name} down",

@@ -13,6 +13,7 @@ import requests
 
 from pvs6sup.commands.status import status_text
 from pvs6sup.config import Config
+from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.values import mask_serial
 from pvs6sup.cycle import run_cycle
@@ -72,7 +73,7 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
             try:
                 readings.append(run_cycle(config, runtime))
             except SupervisorError as err:
-                out.write(f"  {csvlog.local_timestamp(moment, zone)}: {err}\n")
+                out.write(f"  {rows.local_timestamp(moment, zone)}: {err}\n")
             moment += STEP
         requests_made = pvs.device_list_requests
 

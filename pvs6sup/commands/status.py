@@ -8,20 +8,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.rows import cell, local_timestamp
+from pvs6sup.core.texts import age_text
 from pvs6sup.core.values import mask_pvs_serial
-from pvs6sup.store.csvlog import cell, local_timestamp
-
-
-def age_text(seconds: float | None) -> str:
-    """'45 s', '12 min', '3 h', '2 d'; '?' when unknown."""
-    if seconds is None:
-        return "?"
-    seconds = max(0.0, seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size * (2 if unit != "min" else 1):
-            return f"{int(seconds // size)} {unit}"
-    return f"{int(seconds)} s"
-
 
 RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pvs6sup.errors import ExitStatus, SupervisorError
-
 CLOCKS_APART = timedelta(days=1)  # clocks further apart than this: one of them is wrong, not drifting
 PVS_MAX_LEAP = timedelta(days=366)  # a PVS clock further than this past the newest row is not believed
 FUTURE_TOLERANCE = timedelta(minutes=10)  # a row later than both clocks by more than this is a typo or a jump
@@ -25,12 +23,6 @@ FUTURE_TOLERANCE = timedelta(minutes=10)  # a row later than both clocks by more
 SYSTEM = "system"
 PVS = "pvs"
 PENDING = "pending"
-
-
-class ClockError(SupervisorError):
-    """No clock can be trusted for this reading; it is kept and recorded later."""
-
-    exit_status = ExitStatus.CLOCK
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from pvs6sup.core.energy_guard import lifetime_problem
 from pvs6sup.core.models import Reading
-from pvs6sup.store.csvlog import cell
+from pvs6sup.core.rows import cell
 
 SITE = "site"  # the serial column of the site's row (no inverter serial is a lowercase word)
 INVERTER_MAX_KW = 1.0  # more than any microinverter makes: the glitch guard's bound for one interval

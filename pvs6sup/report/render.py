@@ -11,7 +11,7 @@ import itertools
 from datetime import date, datetime, timedelta
 from html import escape
 
-from pvs6sup.commands.status import age_text
+from pvs6sup.core.texts import age_text
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
 
 # Energy against the best sibling: red (nothing) through amber to green (as good as the best).

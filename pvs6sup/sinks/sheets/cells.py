@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pvs6sup.store.csvlog import READING_COLUMNS
+from pvs6sup.core.rows import READING_COLUMNS
 
 INVERTER_SUFFIX = "_kw"
 WALL_FORMAT = "%Y-%m-%d %H:%M:%S"

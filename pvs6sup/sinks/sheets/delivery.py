@@ -27,6 +27,7 @@ import requests
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
+from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
 from pvs6sup.runtime import Runtime
 from pvs6sup.sinks import queue as outbox
@@ -53,7 +54,6 @@ from pvs6sup.sinks.sheets.google_auth import (
     load_key,
 )
 from pvs6sup.store import csvlog
-from pvs6sup.store.csvlog import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 
@@ -540,7 +540,7 @@ def backlog_line(data_dir: Path, now: datetime) -> str | None:
         return "Sheets queue  unreadable"
     if not waiting.rows:
         return "Sheets queue  empty (all delivered)"
-    from pvs6sup.commands.status import age_text
+    from pvs6sup.core.texts import age_text
 
     rows = f"{waiting.rows} row{'s' if waiting.rows != 1 else ''}"
     return f"Sheets queue  {rows} waiting, the oldest for {age_text(waiting.oldest_age_s)}"
