@@ -141,14 +141,6 @@ def render(facts: Mapping[str, Any], guard: LifetimeGuard) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace the file atomically, readable by node_exporter from its first byte (the temp name is not *.prom)."""
-    temp = path.with_name(f".{path.name}.new")
-    atomic_write(temp, text.encode("utf-8"))
-    os.chmod(temp, READABLE)
-    os.replace(temp, path)
-
-
 def send(
     settings: Settings,
     session: requests.Session,
@@ -166,7 +158,7 @@ def send(
     guard = LifetimeGuard(memo.get("lifetimes"))
     text = render(newest.payload, guard)
     try:
-        _write(settings.textfile, text)
+        atomic_write(settings.textfile, text.encode("utf-8"), mode=READABLE)  # node_exporter is another user
     except (StorageError, OSError) as err:
         reason = str(err) if isinstance(err, StorageError) else f"cannot write {settings.textfile}: {err.strerror}"
         if "disk is full" in reason:

@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 import os
-import pwd
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -24,6 +23,7 @@ from pvs6sup.core.rows import (
 )
 from pvs6sup.errors import StorageError
 from pvs6sup.store.files import append_lines, atomic_write
+from pvs6sup.store.os_errors import user_name
 
 log = logging.getLogger(__name__)
 
@@ -209,13 +209,6 @@ def _aside_name(path: Path, now: datetime) -> Path:
     return path.with_name(f"{path.stem}.until-{now.strftime('%Y%m%dT%H%M%S')}{path.suffix}")
 
 
-def _user(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
-
-
 def _heal_ownership(path: Path, now: datetime) -> None:
     """A CSV this user cannot write (left by one `sudo ... run`) is replaced by a copy this user owns.
 
@@ -228,7 +221,7 @@ def _heal_ownership(path: Path, now: datetime) -> None:
         return
     if os.access(path, os.W_OK):
         return
-    me, them = _user(os.geteuid()), _user(owner)
+    me, them = user_name(), user_name(owner)
     fix = f"sudo chown {me}: {path}"
     try:
         try:

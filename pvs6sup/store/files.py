@@ -27,16 +27,19 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, mode: int = PRIVATE_FILE) -> None:
     """Write data to path so that a crash leaves either the old file or the new one, never a mix.
 
-    With exclusive=True an existing file is an error (FileExistsError), so nothing is overwritten.
+    With exclusive=True an existing file is an error (FileExistsError), so nothing is overwritten. The file
+    is this user's only unless `mode` says otherwise (a file another program reads, such as node_exporter).
     """
     private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
+            if mode != PRIVATE_FILE:
+                os.fchmod(fd, mode)  # exact, whatever cron's umask
             _write_all(fd, data)
             os.fsync(fd)
         finally:

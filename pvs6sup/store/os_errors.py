@@ -36,6 +36,11 @@ def user_name(uid: int | None = None) -> str:
         return str(uid)
 
 
+def chown_command(data_dir: Path) -> str:
+    """The one command that gives the data folder back to this user (after a `sudo … run`)."""
+    return f"sudo chown -R {user_name()}: {data_dir}"
+
+
 def _existing(path: Path) -> Path:
     """The path itself or its nearest ancestor that exists (lstat: a dangling link counts)."""
     while not os.path.lexists(path) and path != path.parent:
@@ -83,7 +88,7 @@ def ownership_fix(path: Path) -> str:
         except OSError:
             continue
         if owner != me:
-            return f"{candidate} is owned by {user_name(owner)}: run: sudo chown -R {user_name()}: {candidate}"
+            return f"{candidate} is owned by {user_name(owner)}: run: {chown_command(candidate)}"
         if os.access(candidate, os.W_OK | os.X_OK if candidate.is_dir() else os.W_OK):
             break
         return f"{candidate} is not writable by its owner: run: chmod u+rwX {candidate}"

@@ -10,17 +10,16 @@ starts with a fresh state. Only when even that is impossible is it a StorageErro
 from __future__ import annotations
 
 import errno
-import grp
 import gzip
 import logging
 import os
-import pwd
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from pvs6sup.errors import StorageError
+from pvs6sup.store.os_errors import chown_command
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +28,6 @@ DAMAGED = ".damaged"
 # What a pure decoder raises on bytes that are not its document (BadGzipFile is an OSError; EOFError is a
 # truncated gzip; RecursionError is JSON nested too deep).
 DECODE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError, zlib.error, RecursionError)
-
-
-def user_and_group() -> str:
-    """'pi:pi': the user and group this program runs as, for a chown command."""
-    try:
-        user = pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        user = str(os.geteuid())
-    try:
-        group = grp.getgrgid(os.getegid()).gr_name
-    except KeyError:
-        group = str(os.getegid())
-    return f"{user}:{group}"
-
-
-def ownership_fix(data_dir: Path) -> str:
-    """The one command that gives the data folder back to this user (after a `sudo … run`)."""
-    return f"sudo chown -R {user_and_group()} {data_dir}"
 
 
 def _foreign_owner(path: Path) -> int | None:
@@ -86,12 +67,12 @@ def heal(path: Path, data_dir: Path, what: str, fresh: str, err: BaseException |
     """Set a state file aside with one warning; StorageError (one line, with the fix) when it cannot be."""
     problem = _problem(path, err)
     foreign = isinstance(err, PermissionError) or _foreign_owner(path) is not None
-    owner_fix = f"; to stop this after a `sudo … run`: {ownership_fix(data_dir)}" if foreign else ""
+    owner_fix = f"; to stop this after a `sudo … run`: {chown_command(data_dir)}" if foreign else ""
     try:
         aside = set_aside(path)
     except OSError as rename_err:
         fix = (
-            ownership_fix(data_dir)
+            chown_command(data_dir)
             if foreign or rename_err.errno in (errno.EACCES, errno.EPERM)
             else f"sudo mv {path} {path}{DAMAGED}"
         )
@@ -137,5 +118,5 @@ def reclaim(path: Path, data_dir: Path, what: str) -> None:
         "%s %s could not be written (another user's); copied into a file of ours; to stop this: %s",
         what,
         path,
-        ownership_fix(data_dir),
+        chown_command(data_dir),
     )
