@@ -40,6 +40,13 @@ class _ConsoleFormatter(logging.Formatter):
         return message
 
 
+def masked(text: str, secrets: tuple[str, ...]) -> str:
+    """text with every secret value replaced by ***."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 class _Redactor(logging.Filter):
     """Masks secret values in every record, a last line of defence behind careful messages."""
 
@@ -49,11 +56,9 @@ class _Redactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = message
-        for secret in self.secrets:
-            masked = masked.replace(secret, "***")
-        if masked != message:
-            record.msg, record.args = masked, None
+        hidden = masked(message, self.secrets)
+        if hidden != message:
+            record.msg, record.args = hidden, None
         return True
 
 

@@ -22,6 +22,7 @@ import requests
 
 from pvs6sup.config import Config
 from pvs6sup.errors import LockHeldError
+from pvs6sup.logs import masked
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
 from pvs6sup.runtime import Runtime
 
@@ -69,14 +70,8 @@ def request_for(url: str, error: str | None) -> tuple[str, str, bytes | None]:
     return "POST", fail_url, error[:MAX_BODY_CHARS].encode("utf-8")
 
 
-def _masked(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
-
-
 def _send(session: requests.Session, url: str, error: str | None, secrets: tuple[str, ...]) -> None:
-    method, target, body = request_for(url, None if error is None else _masked(error, secrets))
+    method, target, body = request_for(url, None if error is None else masked(error, secrets))
 
     def call() -> int:
         with session.request(
