@@ -17,7 +17,7 @@ from hostile import HostileServer, close_silently, cut_short, hang, http_answer,
 
 from pvs6sup.pvs.http import MAX_ANSWER_BYTES
 
-GOOD = fixture_bytes("devicelist_net_loadside.json")
+GOOD = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
 
 
 def mutated(change) -> bytes:

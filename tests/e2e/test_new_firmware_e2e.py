@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from conftest import SITE_ENV, Harness
 from selfsigned import make_certificate
+from sim.varserver_pvs import WIFI_KEY, SimulatedNewFirmwarePVS
 
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.sim.varserver_pvs import WIFI_KEY, SimulatedNewFirmwarePVS
 
 SERIAL = "ZT000000000000000X0777"  # made up; X0777 is the password
 

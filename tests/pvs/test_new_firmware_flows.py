@@ -71,7 +71,7 @@ class FakePVS:
             return (
                 self.device_list.pop(0)
                 if self.device_list
-                else (200, {}, fixture_bytes("devicelist_net_loadside.json"))
+                else (200, {}, fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
             )
         if path == "/auth?login":
             expected = "Basic " + base64.b64encode(f"ssm_owner:{SERIAL[-5:]}".encode()).decode()

@@ -11,7 +11,7 @@ def site_of(name: str, mode: str = "auto"):
 
 
 def test_net_loadside_grid_is_meter_c_and_consumption_is_production_plus_grid():
-    site = site_of("devicelist_net_loadside.json")
+    site = site_of("legacy_build61839_net_loadside/devicelist.json")
     assert site.consumption_mode == "net"
     assert site.production_kw == 0.9012
     assert site.net_kw == -0.4012
@@ -23,7 +23,7 @@ def test_net_loadside_grid_is_meter_c_and_consumption_is_production_plus_grid():
 
 
 def test_gross_lineside_consumption_is_meter_c_and_grid_is_consumption_minus_production():
-    site = site_of("devicelist_gross_lineside.json")
+    site = site_of("legacy_build61839_gross_lineside/devicelist.json")
     assert site.consumption_mode == "gross"
     assert site.consumption_kw == 1.3512
     assert site.net_kw == round(1.3512 - 0.0051, 4)
@@ -33,13 +33,13 @@ def test_gross_lineside_consumption_is_meter_c_and_grid_is_consumption_minus_pro
 
 
 def test_no_subtype_with_a_negative_lifetime_is_recognised_as_net():
-    site = site_of("devicelist_2019_no_subtype.json")
+    site = site_of("legacy_build4150_no_subtype/devicelist.json")
     assert site.consumption_mode == "net"
     assert site.consumption_kw == round(1.2081 + 0.4654, 4)
 
 
 def test_no_production_meter_sums_the_inverters():
-    site = site_of("devicelist_no_production_meter.json")
+    site = site_of("legacy_build61839_no_production_meter/devicelist.json")
     assert site.production_source == "inverters"
     assert site.production_kw == 0.45
     assert site.production_lifetime_kwh == 21.5
@@ -47,7 +47,7 @@ def test_no_production_meter_sums_the_inverters():
 
 
 def test_the_configured_mode_overrides_the_subtype():
-    site = site_of("devicelist_net_loadside.json", mode="gross")
+    site = site_of("legacy_build61839_net_loadside/devicelist.json", mode="gross")
     assert site.consumption_kw == -0.4012
     assert site.net_kw == round(-0.4012 - 0.9012, 4)
 
@@ -78,7 +78,7 @@ def test_unknown_mode_leaves_consumption_and_grid_empty_never_guessed():
 
 
 def test_an_unknown_working_inverter_makes_the_inverter_sum_unknown():
-    document = parse_devicelist(fixture_bytes("devicelist_no_production_meter.json"))
+    document = parse_devicelist(fixture_bytes("legacy_build61839_no_production_meter/devicelist.json"))
     from dataclasses import replace
 
     broken = replace(document, inverters=(replace(document.inverters[0], power_kw=None), document.inverters[1]))

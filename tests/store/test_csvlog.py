@@ -14,7 +14,7 @@ ZONE = ZoneInfo("America/New_York")
 WHEN = datetime(2026, 6, 21, 16, 5, 0, tzinfo=timezone.utc)
 
 
-def reading(name="devicelist_net_loadside.json", cloud=None):
+def reading(name="legacy_build61839_net_loadside/devicelist.json", cloud=None):
     devices = parse_devicelist(fixture_bytes(name))
     return Reading(fetched_at=WHEN, devices=devices, site=derive_site(devices), cloud_cover_pct=cloud)
 
@@ -75,7 +75,7 @@ def test_recent_power_reads_one_inverters_last_points_from_the_tail(tmp_path):
     from pvs6sup.store.csvlog import recent_power
 
     for step in range(5):
-        devices = parse_devicelist(fixture_bytes("devicelist_net_loadside.json"))
+        devices = parse_devicelist(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
         moment = WHEN + timedelta(minutes=5 * step)
         append_reading(tmp_path, Reading(fetched_at=moment, devices=devices, site=derive_site(devices)), ZONE)
     points = recent_power(tmp_path, "E00X00000000001", points=3)

@@ -26,12 +26,11 @@ import responses
 from conftest import SITE_ENV, Harness, Result
 from google_fake import SHEET_ID, Failure, FakeGoogle, write_key
 from selfsigned import make_certificate
-from smtp_server import Inbox, start_server
-from test_alert_cycle import mail_env
+from sim.varserver_pvs import SimulatedNewFirmwarePVS
+from smtp_server import Inbox, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
-from pvs6sup.sim.varserver_pvs import SimulatedNewFirmwarePVS
 from pvs6sup.sinks import queue as outbox
 
 SERIAL = "ZT000000000000000X0999"  # made up

@@ -1,6 +1,6 @@
 """A month (or any span) of simulated 5-minute PVS captures with the weather and faults alerts must handle.
 
-Built on simulator.SimulatedSite. On top of its drifting clouds it adds: passing cloud shadows that darken
+Built on pvs6sup.sim.legacy_pvs.SimulatedSite. On top of its drifting clouds it adds: passing cloud shadows that darken
 a few neighbouring panels and not the others, heavy overcast days, one panel shaded by a tree every
 morning, one in such deep shade every morning that it reports STATE error, gaps (the Pi off), a few
 unusable answers, and injected faults: dead, 30 % degraded, not reporting (stale DATATIME while STATE
@@ -86,7 +86,7 @@ class MonthSite(SimulatedSite):
     def __init__(self, scenario: Scenario) -> None:
         super().__init__(SiteModel(inverter_count=scenario.inverter_count, failed=frozenset()))
         self.scenario = scenario
-        rng = random.Random(scenario.seed)  # noqa: S311 (a repeatable simulation)
+        rng = random.Random(scenario.seed)
         self._shadows: list[tuple[float, float, range, float]] = []
         for day in range(scenario.days):
             for _ in range(scenario.shadow_events_per_day):

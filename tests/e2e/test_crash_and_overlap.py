@@ -21,7 +21,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
 
-DRIVER = Path(__file__).with_name("cycle_driver.py")
+DRIVER = ROOT / "tests" / "cycle_driver.py"
 
 
 def write_env(tmp_path: Path, **values: str) -> Path:
@@ -101,7 +101,7 @@ def test_ten_simultaneous_runs_one_works_the_rest_exit_3_without_waiting(tmp_pat
 
     def slow_pvs(conn):
         release.wait(60)  # the PVS holds the first run until the others have all finished
-        conn.sendall(http_answer(200, fixture_bytes("devicelist_net_loadside.json")))
+        conn.sendall(http_answer(200, fixture_bytes("legacy_build61839_net_loadside/devicelist.json")))
 
     with HostileServer(behaviour=slow_pvs) as server:
         env_file = write_env(

@@ -226,7 +226,7 @@ def test_an_unusable_archive_is_a_clear_answer_error(document, message):
 def test_parse_capture_still_reads_a_legacy_device_list():
     from conftest import fixture_bytes
 
-    assert len(parse_capture(fixture_bytes("devicelist_net_loadside.json")).inverters) == 4
+    assert len(parse_capture(fixture_bytes("legacy_build61839_net_loadside/devicelist.json")).inverters) == 4
 
 
 def shared(fragment):

@@ -7,27 +7,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import Harness
-from smtp_server import Inbox, free_port, start_server
+from sim.month import DEAD, Fault, Scenario, write_archive
+from smtp_server import Inbox, free_port, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
-from pvs6sup.sim.month import DEAD, Fault, Scenario, write_archive
 
 
 @pytest.fixture
 def healthy(simulated):
     simulated.site = SimulatedSite(SiteModel(failed=frozenset()))
     return simulated
-
-
-def mail_env(port: int) -> dict[str, str]:
-    return {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-        "SMTP_SECURITY": "none",
-        "ALERT_EMAIL_FROM": "pvs@example.invalid",
-        "ALERT_EMAIL_TO": "owner@example.invalid",
-    }
 
 
 @pytest.fixture

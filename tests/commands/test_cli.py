@@ -196,7 +196,7 @@ def test_the_demo_refuses_to_clear_a_folder_it_did_not_make(harness: Harness, tm
 
 
 def test_fixture_answer_served_through_the_full_cycle(harness: Harness, simulated):
-    simulated.forced.append(ForcedAnswer(200, fixture_bytes("devicelist_gross_lineside.json")))
+    simulated.forced.append(ForcedAnswer(200, fixture_bytes("legacy_build61839_gross_lineside/devicelist.json")))
     assert harness.run().code == 0
     [reading] = rows(harness.data_dir / "readings.csv")
     assert (reading["production_kw"], reading["consumption_kw"], reading["net_kw"]) == ("0.0051", "1.3512", "1.3461")

@@ -32,7 +32,7 @@ from pvs6sup.alerts import step as alerting
 from pvs6sup.net import healthcheck
 from pvs6sup.store.lock import data_dir_lock
 
-GOOD = http_answer(200, fixture_bytes("devicelist_net_loadside.json"))
+GOOD = http_answer(200, fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
 OWNER, STRANGER = "owner@example.invalid", "gone@example.invalid"
 
 

@@ -8,7 +8,7 @@ from pvs6sup.pvs.devicelist import parse_devicelist
 
 
 def test_net_loadside_fixture_parses_every_device_with_string_numbers():
-    devices = parse_devicelist(fixture_bytes("devicelist_net_loadside.json"))
+    devices = parse_devicelist(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
     assert devices.supervisor is not None
     assert devices.supervisor.build == 61839
     assert devices.supervisor.uptime_s == 86400
@@ -30,7 +30,7 @@ def test_net_loadside_fixture_parses_every_device_with_string_numbers():
 
 
 def test_inverter_in_error_without_metrics_is_unknown_not_zero():
-    dead = parse_devicelist(fixture_bytes("devicelist_net_loadside.json")).inverters[3]
+    dead = parse_devicelist(fixture_bytes("legacy_build61839_net_loadside/devicelist.json")).inverters[3]
     assert dead.state == "error"
     assert dead.power_kw is None
     assert dead.lifetime_kwh is None
@@ -39,13 +39,13 @@ def test_inverter_in_error_without_metrics_is_unknown_not_zero():
 
 
 def test_2019_meters_without_subtype_still_classify_by_type_and_suffix():
-    devices = parse_devicelist(fixture_bytes("devicelist_2019_no_subtype.json"))
+    devices = parse_devicelist(fixture_bytes("legacy_build4150_no_subtype/devicelist.json"))
     assert [(m.role, m.subtype) for m in devices.meters] == [("production", None), ("consumption", None)]
     assert devices.inverters[0].dc_power_kw == 0.6  # from p_mpptsum_kw on old builds
 
 
 def test_meter_role_falls_back_to_serial_suffix_when_type_is_missing():
-    document = json.loads(fixture_bytes("devicelist_net_loadside.json"))
+    document = json.loads(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
     for device in document["devices"]:
         device.pop("TYPE", None)
     devices = parse_devicelist(json.dumps(document).encode())
@@ -53,12 +53,12 @@ def test_meter_role_falls_back_to_serial_suffix_when_type_is_missing():
 
 
 def test_http_headers_leaked_into_the_body_are_skipped():
-    body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + fixture_bytes("devicelist_net_loadside.json")
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
     assert len(parse_devicelist(body).inverters) == 4
 
 
 def test_duplicate_serials_keep_the_first_and_warn():
-    document = json.loads(fixture_bytes("devicelist_net_loadside.json"))
+    document = json.loads(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
     twin = dict(document["devices"][3], p_3phsum_kw="0.9")
     document["devices"].append(twin)
     devices = parse_devicelist(json.dumps(document).encode())
@@ -68,7 +68,7 @@ def test_duplicate_serials_keep_the_first_and_warn():
 
 
 def test_absurd_values_are_recorded_as_unknown():
-    document = json.loads(fixture_bytes("devicelist_net_loadside.json"))
+    document = json.loads(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
     document["devices"][3]["p_3phsum_kw"] = "1e9"
     document["devices"][4]["t_htsnk_degc"] = "nan"
     devices = parse_devicelist(json.dumps(document).encode())
@@ -77,7 +77,7 @@ def test_absurd_values_are_recorded_as_unknown():
 
 
 def test_other_device_types_are_ignored():
-    document = json.loads(fixture_bytes("devicelist_net_loadside.json"))
+    document = json.loads(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
     document["devices"].append({"DEVICE_TYPE": "Energy Storage System", "SERIAL": "X_Y", "operational_ac_kW": 5})
     devices = parse_devicelist(json.dumps(document).encode())
     assert len(devices.meters) == 2 and len(devices.inverters) == 4
