@@ -53,7 +53,8 @@ def test_meter_role_falls_back_to_serial_suffix_when_type_is_missing():
 
 
 def test_http_headers_leaked_into_the_body_are_skipped():
-    body = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
+    headers = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+    body = headers + fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
     assert len(parse_devicelist(body).inverters) == 4
 
 
