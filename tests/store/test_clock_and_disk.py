@@ -92,6 +92,15 @@ def test_retention_removes_day_folders_older_than_the_limit_and_empty_parents(tm
     assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=0) == 0
 
 
+def test_retention_keeps_the_day_exactly_the_limit_old_and_removes_the_day_before(tmp_path):
+    for day in ("2025/05/16", "2025/05/17", "2025/05/18"):  # 401, 400 and 399 days before 2026-06-21
+        (tmp_path / "raw" / day).mkdir(parents=True)
+    assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=400) == 1
+    assert sorted(p.name for p in (tmp_path / "raw" / "2025" / "05").iterdir()) == ["17", "18"]
+    assert prune_raw(tmp_path, date(2026, 6, 22), keep_days=400) == 1
+    assert [p.name for p in (tmp_path / "raw" / "2025" / "05").iterdir()] == ["18"]
+
+
 def test_a_cycle_prunes_the_archive(harness: Harness, simulated):
     old = harness.data_dir / "raw" / "2024" / "01" / "02"
     old.mkdir(parents=True)

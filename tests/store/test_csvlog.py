@@ -2,6 +2,7 @@ import csv
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from conftest import fixture_bytes
 
 from pvs6sup.core.models import Reading
@@ -84,3 +85,24 @@ def test_recent_power_reads_one_inverters_last_points_from_the_tail(tmp_path):
         ((WHEN + timedelta(minutes=5 * s)).timestamp(), None) for s in range(5)
     ]
     assert recent_power(tmp_path / "nowhere", "E00X00000000001") == []
+
+
+def test_the_inverter_rows_are_written_before_the_site_row_that_marks_the_reading_recorded(tmp_path, monkeypatch):
+    from pvs6sup.store import csvlog
+
+    written: list[str] = []
+    real_append_lines = csvlog.append_lines
+
+    def killed_after_the_first_file(path, header, lines):
+        written.append(path.name)
+        real_append_lines(path, header, lines)
+        raise KeyboardInterrupt("killed between the two files")
+
+    monkeypatch.setattr(csvlog, "append_lines", killed_after_the_first_file)
+    with pytest.raises(KeyboardInterrupt):
+        append_reading(tmp_path, reading(), ZONE)
+    assert written == ["inverters.csv"]
+    assert not (tmp_path / "readings.csv").exists()  # no site row claims inverters that were not written
+    monkeypatch.setattr(csvlog, "append_lines", real_append_lines)
+    append_reading(tmp_path, reading(), ZONE)
+    assert (tmp_path / "readings.csv").exists()
