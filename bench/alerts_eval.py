@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tests/sim: the simulated month
+
+from sim.month import captures, evaluate, month_scenario
 
 from pvs6sup.commands.replay import Replayer
 from pvs6sup.sim.legacy_pvs import SiteModel
-from pvs6sup.sim.month import captures, evaluate, month_scenario
 
 
 @dataclass

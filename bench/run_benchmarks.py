@@ -27,24 +27,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))  # the test-only simulators (tests/sim) and fakes
 
 import requests  # noqa: E402
 import responses  # noqa: E402
 from alerts_eval import evaluate_month  # noqa: E402
 from alerts_eval import markdown as alerts_markdown  # noqa: E402
+from google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
+from sim.varserver_pvs import SimulatedNewFirmwarePVS  # noqa: E402
 
 from pvs6sup.commands.replay import Replayer  # noqa: E402
 from pvs6sup.config import load_config  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
 from pvs6sup.logs import add_log_file, configured_logging  # noqa: E402
+from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
-from pvs6sup.sim.varserver_pvs import SimulatedNewFirmwarePVS  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "tests"))
-from google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
-
-from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 
 START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
 STEP = timedelta(minutes=5)

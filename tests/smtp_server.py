@@ -74,3 +74,13 @@ def start_server(mode: str, cert: tuple[Path, Path] | None = None, auth: bool = 
     )
     controller.start()
     return controller, inbox
+
+
+def mail_env(port: int) -> dict[str, str]:
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_SECURITY": "none",
+        "ALERT_EMAIL_FROM": "pvs@example.invalid",
+        "ALERT_EMAIL_TO": "owner@example.invalid",
+    }

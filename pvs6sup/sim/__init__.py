@@ -1,1 +1,1 @@
-"""Simulated PVS units (a real HTTP server on 127.0.0.1) for the demo, the tests and the benchmarks."""
+"""The simulated legacy PVS (a real HTTP server on 127.0.0.1) that the demo runs. Test-only simulators: tests/sim."""
