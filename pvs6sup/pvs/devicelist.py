@@ -98,8 +98,11 @@ def devicelist_from_json(document: Any) -> DeviceList:
 
 
 def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warnings: list[str]) -> str | None:
-    """The serial if it is new (and now seen); None, with a warning, if it is missing or repeated."""
-    if serial is None:
+    """The serial if it is new (and now seen); None, with a warning, if it is missing, a placeholder or repeated.
+
+    Malformed records with an empty serial or "n/a" ("ghost inverters") appear in the field: they are no device.
+    """
+    if serial is None or serial.strip().lower() in ("", "n/a", "na", "none", "null"):
         warnings.append(f"a {kind} without a serial (#{index}); ignored")
         return None
     if serial in seen:
