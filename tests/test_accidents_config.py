@@ -132,7 +132,7 @@ def test_a_configuration_error_under_cron_reaches_the_log_in_data_dir(harness: H
     result = harness.run("run")
     assert result.code == 2
     log = (harness.data_dir / LOG).read_text()
-    assert "ERROR configuration: PVS_TIMEOUT: expected a number of seconds, got 'soon'" in log
+    assert "ERROR configuration: PVS_TIMEOUT: expected a number of seconds from 1 to 900, got 'soon'" in log
 
 
 def test_data_dir_from_the_env_file_is_used_for_the_log_even_when_other_settings_are_wrong(tmp_path: Path):
@@ -142,7 +142,7 @@ def test_data_dir_from_the_env_file_is_used_for_the_log_even_when_other_settings
     runtime = Runtime(environ={}, stdout=io.StringIO(), stderr=stderr, script_dir=tmp_path)  # no DATA_DIR
     assert main(["run"], runtime) == 2
     log = (tmp_path / "elsewhere" / LOG).read_text()
-    assert "configuration: LATITUDE: expected decimal degrees" in log and "LATITUDE" in stderr.getvalue()
+    assert "configuration: LATITUDE: expected a number of decimal degrees" in log and "LATITUDE" in stderr.getvalue()
 
 
 def test_a_configuration_error_with_data_dir_unusable_goes_to_the_log_beside_the_script(harness: Harness):
@@ -151,7 +151,7 @@ def test_a_configuration_error_with_data_dir_unusable_goes_to_the_log_beside_the
     result = harness.run("run")
     assert result.code == 2
     assert problem_lines(result) == [
-        "pvs6-supervisor: error: configuration: PVS_TIMEOUT: expected a number of seconds, got 'soon'"
+        "pvs6-supervisor: error: configuration: PVS_TIMEOUT: expected a number of seconds from 1 to 900, got 'soon'"
     ]
     log = (harness.tmp_path / LOG).read_text()  # the harness's script_dir is tmp_path
     assert "configuration: PVS_TIMEOUT" in log
