@@ -233,6 +233,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     r.default("SITE_NAME", site_name)
     latitude, longitude = r.number("LATITUDE"), r.number("LONGITUDE")
     zone = r.zone("TIMEZONE")
+    r.default("TIMEZONE", getattr(zone, "key", None) or f"{zone} (the system's)")
     provider = r.choice("WEATHER_PROVIDER")
     api_key = r.text("OPENWEATHERMAP_API_KEY")
     if provider != "none":

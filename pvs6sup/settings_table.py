@@ -328,7 +328,9 @@ class Reader:
         if not text:
             return None
         path = Path(os.path.expanduser(text))
-        return path if path.is_absolute() else base / path
+        path = path if path.is_absolute() else base / path
+        self.effective[name] = str(path)
+        return path
 
     def url(self, name: str) -> str | None:
         setting, raw = self._raw(name, "url")

@@ -303,13 +303,16 @@ def test_check_prints_the_effective_settings_with_secrets_masked(harness: Harnes
     )
     result = harness.run("check")
     settings = result.stdout.split("\n✓ DATA_DIR", 1)[0]
-    assert f"PVS            {simulated.base_url} (PVS_FIRMWARE=auto, PVS_SERIAL ZT00…, PVS_PASSWORD set)" in settings
-    assert f"data           {harness.data_dir}" in settings
-    assert f"time zone      {SITE_ENV['TIMEZONE']}" in settings
-    assert "Google Sheets  off" in settings
-    assert "email alerts   to you@example.com via 127.0.0.1:9 (starttls), login me@example.com (password set)" in (
-        settings
-    )
+    lines = settings.splitlines()
+    assert f"    PVS:                     PVS_HOST={simulated.base_url}, PVS_TIMEOUT=" in settings
+    assert "PVS_FIRMWARE=auto, PVS_SERIAL=(set), PVS_PASSWORD=(set)" in settings
+    assert f"    Storage:                 DATA_DIR={harness.data_dir}, RAW_RETENTION_DAYS=400" in settings
+    assert f"TIMEZONE={SITE_ENV['TIMEZONE']}" in settings
+    assert "    Google Sheets:           off" in lines and "    PVOutput:                off" in lines
+    email = next(line for line in lines if line.startswith("    Email alerts:"))
+    for shown in ("SMTP_HOST=127.0.0.1", "SMTP_PORT=9", "SMTP_SECURITY=starttls", "SMTP_USER=me@example.com",
+                  "SMTP_PASSWORD=(set)", "ALERT_EMAIL_FROM=me@example.com", "ALERT_EMAIL_TO=you@example.com"):
+        assert shown in email
     for secret in [*secrets.values(), "X0000"]:
         assert secret not in result.stdout + result.stderr
     assert f"✓ DATA_DIR {harness.data_dir}: writable" in result.stdout
