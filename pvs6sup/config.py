@@ -248,7 +248,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     groups = r.rows("INVERTER_GROUPS", "A1,A2,A3;B1,B2")
     email = _email(r)
     healthcheck_url = r.url("HEALTHCHECK_URL")
-    sinks = build_sinks(r, site_name, (latitude, longitude), script_dir)
+    pvoutput, influx, prometheus, mqtt = build_sinks(r, site_name, (latitude, longitude), script_dir)
     report_every = r.whole("REPORT_EVERY_MIN")
     layout = r.rows("INVERTER_LAYOUT", "00001,00002,00003;00004,00005")
     summary_email = r.choice("SUMMARY_EMAIL")
@@ -291,10 +291,10 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         alert_email_to=email.alert_email_to,
         healthcheck_url=healthcheck_url,
         site_name=site_name,
-        pvoutput=sinks.pvoutput,
-        influx=sinks.influx,
-        prometheus=sinks.prometheus,
-        mqtt=sinks.mqtt,
+        pvoutput=pvoutput,
+        influx=influx,
+        prometheus=prometheus,
+        mqtt=mqtt,
         report_every_min=report_every,
         inverter_layout=layout,
         summary_email=summary_email,

@@ -10,7 +10,6 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,24 +31,44 @@ KIND_TEXT = {
 }
 
 
-class Setting(NamedTuple):
-    name: str
-    kind: str
-    default: str  # as written in config.example.env; "" = none (see shown_default)
-    group: str
-    help: str  # one or two lines: README's "what" column and the comment above it in config.example.env
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    shown_default: str = ""  # README's default when it is not a literal value ("the host name", ...)
-    secret: bool = False  # masked in every log, shown only as "set"
-    unit: str = ""  # of a number: "seconds", "minutes", "days", "degrees"
+class Setting:
+    """One setting. (A plain class: a NamedTuple or dataclass would cost every cron run its class-building.)"""
+
+    __slots__ = ("choices", "default", "group", "help", "high", "kind", "low", "name", "secret", "shown_default",
+                 "unit")
+
+    def __init__(
+        self,
+        name: str,
+        kind: str,
+        default: str,  # as written in config.example.env; "" = none (see shown_default)
+        group: str,
+        help: str,  # one or two lines: README's "what" and the comment in config.example.env
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        choices: tuple[str, ...] = (),
+        shown_default: str = "",  # README's default when it is not a literal value ("the host name", ...)
+        secret: bool = False,  # masked in every log, shown only as "set"
+        unit: str = "",  # of a number: "seconds", "minutes", "days", "decimal degrees"
+    ) -> None:
+        self.name, self.kind, self.default, self.group, self.help = name, kind, default, group, help
+        self.low, self.high, self.choices, self.unit = low, high, choices, unit
+        self.shown_default, self.secret = shown_default, secret
+
+    def __repr__(self) -> str:
+        return f"Setting({self.name!r}, {self.kind!r}, {self.default!r})"
 
 
-class Group(NamedTuple):
-    name: str
-    intro: str  # comment lines above the group in config.example.env, and the text above its README table
-    enabled_by: tuple[str, ...] = ()  # off while all of these are unset (check prints "off")
+class Group:
+    """A group of settings: a section of config.example.env and a table in README."""
+
+    __slots__ = ("enabled_by", "intro", "name")
+
+    def __init__(self, name: str, intro: str, enabled_by: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.intro = intro  # the comment above the group in config.example.env, the text above its README table
+        self.enabled_by = enabled_by  # off while all of these are unset (check prints "off")
 
 
 GROUPS = (

@@ -7,7 +7,7 @@ HTTP or MQTT client) is imported only when it is on, so that it is no part of ev
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from pvs6sup.settings_table import Reader
 
@@ -15,18 +15,14 @@ if TYPE_CHECKING:
     from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
 
 
-class Sinks(NamedTuple):
-    """The delivery targets' settings, None when off."""
-
-    pvoutput: pvoutput.Settings | None
-    influx: influx.Settings | None
-    prometheus: prometheus.Settings | None
-    mqtt: mqtt.Settings | None
+Sinks = tuple[
+    "pvoutput.Settings | None", "influx.Settings | None", "prometheus.Settings | None", "mqtt.Settings | None"
+]
 
 
 def build_sinks(r: Reader, site_name: str, place: tuple[float | None, float | None], script_dir: Path) -> Sinks:
-    """Read every sink's settings; build those that are on."""
-    return Sinks(_pvoutput(r, *place), _influx(r), _prometheus(r), _mqtt(r, site_name, script_dir))
+    """Read every sink's settings; build those that are on: (pvoutput, influx, prometheus, mqtt), None when off."""
+    return _pvoutput(r, *place), _influx(r), _prometheus(r), _mqtt(r, site_name, script_dir)
 
 
 def _pvoutput(r: Reader, latitude: float | None, longitude: float | None) -> pvoutput.Settings | None:
