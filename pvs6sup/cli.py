@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from pvs6sup import __version__
 from pvs6sup.config import (
@@ -21,25 +22,30 @@ from pvs6sup.config import (
     unknown_setting_warnings,
 )
 from pvs6sup.cycle import read_pvs, run_cycle
-from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
+from pvs6sup.errors import ConfigError, DeliveryError, ExitStatus, StorageError, SupervisorError, exit_status_for
 from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
 
-EXIT_CODES_HELP = """exit codes:
-  0  a reading was recorded (even if a later step such as the weather was deferred)
-  1  no reading could be recorded: the PVS was unreachable, refused, or answered unusably
-  2  configuration or usage error
-  3  another run holds the lock (DATA_DIR/.lock)
-  4  the data folder could not be written (disk full, permissions)
-  5  the system clock is wrong (behind the newest reading or far from the PVS's clock); nothing recorded
-  70 internal error (a bug: rerun with --traceback and report it)
-  130 interrupted (Ctrl-C)
-"""
-
 Command = Callable[[argparse.Namespace, Runtime, logging.Logger], int]
+E = ExitStatus
+_ALWAYS = (E.CONFIG, E.INTERNAL, E.INTERRUPTED)  # any command: a usage error, a bug, Ctrl-C
+
+
+class Spec(NamedTuple):
+    """A sub-command: its one-line help, its --help description, the exit codes it can return, its options."""
+
+    help: str
+    description: str
+    codes: tuple[ExitStatus, ...]
+    options: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+
+
+def exit_codes_help(codes: Sequence[ExitStatus] = tuple(ExitStatus)) -> str:
+    """The 'exit codes:' epilog of --help, from the ExitStatus table."""
+    return "exit codes:\n" + "".join(f"  {code.value:<3} {code.description}\n" for code in sorted(codes))
 
 
 def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -68,87 +74,130 @@ def _common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pvs6_supervisor.py",
-        description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
-        "inverter figures to CSV, deliver them to Google Sheets and email alerts when those are set up. "
-        "Meant for cron every 5 minutes; silent when all is well.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _common_options(parser, top=True)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _status_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the reading as JSON")
 
-    def add(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
-            name,
-            help=help_text,
-            description=description,
-            epilog=EXIT_CODES_HELP,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        _common_options(sub, top=False)
-        return sub
 
-    add(
-        "run",
-        "one cycle (the default): read the PVS, archive, append CSV rows",
-        "Read the PVS once (one request on legacy firmware), archive the raw answer under DATA_DIR/raw, "
-        "add the cloud cover, append a row to readings.csv and one per inverter to inverters.csv, then "
-        "deliver to Google Sheets and judge the alerts (emailing them) when those are set up.",
-    )
-    status = add(
-        "status",
-        "read the PVS now and show the site and every inverter; records nothing",
-        "Read the PVS now and print production, consumption, grid and a table of inverters. "
-        "Writes no archive file and no CSV row.",
-    )
-    status.add_argument("--json", action="store_true", help="print the reading as JSON")
-    demo = add(
-        "demo",
-        "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
-        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
-        "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
-        "folder, then show the status table, what was written and the alerts raised. Needs no network "
-        "or settings.",
-    )
-    demo.add_argument(
+def _demo_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--data-dir",
         type=Path,
         metavar="PATH",
         help="demo folder (default: demo-data next to pvs6_supervisor.py); it is cleared first",
     )
-    demo.add_argument(
+    parser.add_argument(
         "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
     )
-    add(
-        "flush",
+
+
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
+
+
+def _replay_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
+    parser.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
+    parser.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
+
+
+SPECS: dict[str, Spec] = {
+    "run": Spec(
+        "one cycle (the default): read the PVS, archive, append CSV rows",
+        "Read the PVS once (one request on legacy firmware), archive the raw answer under DATA_DIR/raw, "
+        "add the cloud cover, append a row to readings.csv and one per inverter to inverters.csv, then "
+        "deliver to Google Sheets and judge the alerts (emailing them) when those are set up.",
+        (E.OK, E.NO_READING, E.LOCKED, E.STORAGE, E.CLOCK, *_ALWAYS),
+    ),
+    "status": Spec(
+        "read the PVS now and show the site and every inverter; records nothing",
+        "Read the PVS now and print production, consumption, grid and a table of inverters. "
+        "Writes no archive file and no CSV row.",
+        (E.OK, E.NO_READING, E.LOCKED, E.STORAGE, *_ALWAYS),
+        _status_options,
+    ),
+    "demo": Spec(
+        "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
+        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
+        "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
+        "folder, then show the status table, what was written and the alerts raised. Needs no network "
+        "or settings.",
+        (E.OK, E.STORAGE, *_ALWAYS),
+        _demo_options,
+    ),
+    "flush": Spec(
         "deliver the queued rows to Google Sheets now and print how many went",
         "Send every row waiting in DATA_DIR/sheets/outbox.jsonl to Google Sheets now (ignoring a wait that "
         "Google asked for with Retry-After), then print how many were pending and how many were sent. "
         "Reads nothing from the PVS.",
-    )
-    check = add(
-        "check",
+        (E.OK, E.NOT_DELIVERED, E.LOCKED, E.STORAGE, *_ALWAYS),
+    ),
+    "check": Spec(
         "validate the settings and try the PVS, weather, Google Sheets and email once each",
         "Validate the settings, then try each configured service once (one DeviceList request to the "
-        "PVS) and print ✓ or ✗ with a hint. Exit code 1 if a configured service fails.",
-    )
-    check.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
-    replay = add(
-        "replay",
+        "PVS) and print ✓ or ✗ with a hint.",
+        (E.OK, E.SERVICE_FAILED, *_ALWAYS),
+        _check_options,
+    ),
+    "replay": Spec(
         "reprocess archived raw captures through the parser and the alert detectors",
         "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json and "
         ".json.gz), oldest first by the UTC time in their names, through the same parser and alert "
         "detectors as a live cycle. Prints every alert raised or resolved as one JSON line. Never sends "
         "email or touches Google Sheets; use it to see what the alerts would have said on your history.",
+        (E.OK, E.STORAGE, *_ALWAYS),
+        _replay_options,
+    ),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every sub-command, or (only) with just that one: a cron run need not build the rest."""
+    parser = argparse.ArgumentParser(
+        prog="pvs6_supervisor.py",
+        description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
+        "inverter figures to CSV, deliver them to Google Sheets and email alerts when those are set up. "
+        "Meant for cron every 5 minutes; silent when all is well.",
+        epilog=exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    replay.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
-    replay.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
-    replay.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _common_options(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, spec in SPECS.items():
+        if only is not None and name != only:
+            continue
+        sub = commands.add_parser(
+            name,
+            help=spec.help,
+            description=spec.description,
+            epilog=exit_codes_help(spec.codes),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _common_options(sub, top=False)
+        spec.options(sub)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command a command line names ('run' when none), or None when the whole parser is needed:
+    the top-level --help, or something that is not a command (argparse then says what is wrong)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--env-file":
+            next(words, None)  # its value, even if it looks like a command
+        elif word in ("-h", "--help"):
+            return None
+        elif word in SPECS:
+            return word
+        elif not word.startswith("-"):
+            return None
+    return "run"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse a command line, building only the sub-parser it names."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return build_parser(chosen_command(argv)).parse_args(argv)
 
 
 def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, log_file: bool = False) -> Config:
@@ -217,10 +266,11 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
         pending = outbox.pending_count(config.data_dir)
         try:
             sheets.deliver(config, runtime, force=True)
-        finally:  # also when some rows had to stay: the warning line follows
-            sent = pending - outbox.pending_count(config.data_dir)
-            runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
-    return ExitStatus.OK
+        except DeliveryError as err:  # the rows stay queued; a script must see that flushing failed
+            logger.error("%s", err)
+        left = outbox.pending_count(config.data_dir)
+        runtime.stdout.write(f"Google Sheets: {pending} pending, {pending - left} sent\n")
+    return ExitStatus.NOT_DELIVERED if left else ExitStatus.OK
 
 
 def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
@@ -236,7 +286,7 @@ def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
 
     config = load(args, runtime, logger)
     ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
-    return ExitStatus.OK if ok else ExitStatus.NO_READING
+    return ExitStatus.OK if ok else ExitStatus.SERVICE_FAILED
 
 
 def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
@@ -247,7 +297,7 @@ def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     return ExitStatus.OK
 
 
-COMMANDS: dict[str, Command] = {
+COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its function here
     "run": command_run,
     "status": command_status,
     "demo": command_demo,
@@ -278,9 +328,8 @@ def _needs_fix(error: StorageError) -> bool:
 def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> int:
     """Run one command and return its exit code; every expected failure is one line on stderr."""
     runtime = runtime or Runtime()
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
         return int(exit_.code or 0) and ExitStatus.CONFIG
     command = COMMANDS[args.command or "run"]

@@ -1,39 +1,41 @@
-"""Settings from the .env file and the environment (the environment wins), validated all at once."""
+"""Settings from the .env file and the environment (the environment wins), read by the one table
+(settings_table.py) into a typed Config, every problem reported at once."""
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import difflib
 import io
-import os
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from pvs6sup.errors import ConfigError
-from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
+from pvs6sup.settings_table import BY_NAME, SECRET_NAMES, SETTINGS, Reader, Rows
+from pvs6sup.sink_settings import build_sinks
 from pvs6sup.store.os_errors import user_name
 
-DEFAULT_PVS_HOST = "172.27.153.1"
-WEATHER_PROVIDERS = ("open-meteo", "openweathermap", "none")
-CONSUMPTION_METER_MODES = ("auto", "net", "gross")
+if TYPE_CHECKING:
+    from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
+
+ORDER = {setting.name: index for index, setting in enumerate(SETTINGS)}
 DEFAULT_WORKSHEET = "Readings"
 _SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _SHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
+_SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
 @dataclass(frozen=True)
 class Config:
-    """Every setting, typed and checked. Secrets are kept out of repr()."""
+    """Every setting, typed and checked (the table is settings_table.py). Secrets are kept out of repr()."""
 
     pvs_host: str
     pvs_base_url: str  # scheme://host[:port], no trailing slash
@@ -56,7 +58,7 @@ class Config:
     google_sheet_id: str | None = None
     google_worksheet: str = DEFAULT_WORKSHEET
     # Alerts (README "Alerts"); email is off unless SMTP_HOST and ALERT_EMAIL_TO are set.
-    inverter_groups: tuple[tuple[str, ...], ...] = ()
+    inverter_groups: Rows = ()
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
@@ -66,19 +68,23 @@ class Config:
     alert_email_from: str | None = None
     alert_email_to: tuple[str, ...] = ()
     healthcheck_url: str | None = field(default=None, repr=False)  # a watchdog outside the Pi; its URL is a secret
+    site_name: str = "site"
+    # Delivery targets: None when off.
+    pvoutput: pvoutput.Settings | None = None
+    influx: influx.Settings | None = None
+    prometheus: prometheus.Settings | None = None
+    mqtt: mqtt.Settings | None = None
+    # The report and the summary email.
+    report_every_min: int = 60  # 0: only when the report command runs
+    inverter_layout: Rows = ()
+    summary_email: str = "off"  # off | daily | weekly
+    summary_hour: int = 7
+    # Every setting's effective text by name (defaults too), for check and the log filter.
+    effective: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""
-        serial_password = self.pvs_serial[-5:] if self.pvs_serial else None
-        candidates = (
-            self.openweathermap_api_key,
-            self.pvs_password,
-            self.pvs_serial,
-            serial_password,
-            self.smtp_password,
-            self.healthcheck_url,
-        )
-        return tuple(s for s in candidates if s)
+        return provisional_secrets(self.effective)
 
     @property
     def sheets_enabled(self) -> bool:
@@ -87,41 +93,6 @@ class Config:
     @property
     def email_alerts(self) -> bool:
         return self.smtp_host is not None and bool(self.alert_email_to)
-
-
-class _Reader:
-    """Reads named settings, collecting every problem instead of stopping at the first."""
-
-    def __init__(self, values: Mapping[str, str | None]) -> None:
-        self.values = values
-        self.problems: list[str] = []
-
-    def text(self, name: str, default: str | None = None) -> str | None:
-        value = self.values.get(name)
-        if value is None or value.strip() == "":
-            return default
-        return value.strip()
-
-    def number(self, name: str, default: float | None, low: float, high: float, what: str) -> float | None:
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            self.problems.append(f"{name}: expected {what}, got {raw!r}")
-            return default
-        if not low <= value <= high:  # also rejects nan
-            self.problems.append(f"{name}: must be between {low:g} and {high:g}, got {raw}")
-            return default
-        return value
-
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
-        value = (self.text(name) or default).lower()
-        if value not in choices:
-            self.problems.append(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
-            return default
-        return value
 
 
 def pvs_base_url(host: str) -> str:
@@ -143,47 +114,6 @@ def sheet_id(value: str) -> str:
     if not _SHEET_ID.fullmatch(candidate):
         raise ValueError("expected the spreadsheet's ID or its URL (https://docs.google.com/spreadsheets/d/ID/edit)")
     return candidate
-
-
-def _google_sheets(reader: _Reader, script_dir: Path) -> tuple[Path | None, str | None, str]:
-    key_text = reader.text("GOOGLE_SERVICE_ACCOUNT_FILE")
-    sheet_text = reader.text("GOOGLE_SHEET_ID")
-    worksheet = reader.text("GOOGLE_WORKSHEET", DEFAULT_WORKSHEET) or DEFAULT_WORKSHEET
-    if len(worksheet) > 90:  # a year is appended and Sheets allows 100 characters
-        reader.problems.append(f"GOOGLE_WORKSHEET: at most 90 characters, got {len(worksheet)}")
-    key_file = None
-    if key_text is not None:
-        key_file = Path(os.path.expanduser(key_text))
-        if not key_file.is_absolute():
-            key_file = script_dir / key_file
-    spreadsheet = None
-    if sheet_text is not None:
-        try:
-            spreadsheet = sheet_id(sheet_text)
-        except ValueError as err:
-            reader.problems.append(f"GOOGLE_SHEET_ID: {err}")
-    if key_text is not None and sheet_text is None:
-        reader.problems.append("GOOGLE_SHEET_ID: required with GOOGLE_SERVICE_ACCOUNT_FILE (or unset both)")
-    if sheet_text is not None and key_text is None:
-        reader.problems.append("GOOGLE_SERVICE_ACCOUNT_FILE: required with GOOGLE_SHEET_ID (or unset both)")
-    return key_file, spreadsheet, worksheet
-
-
-def _timezone(reader: _Reader) -> tzinfo:
-    name = reader.text("TIMEZONE")
-    if name is None:
-        return _system_timezone()
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        reader.problems.append(f"TIMEZONE: unknown time zone {name!r} (use e.g. America/Los_Angeles)")
-        return _system_timezone()
-
-
-def _system_timezone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
 
 
 def read_settings(env_file: Path | None, environ: Mapping[str, str], explicit: bool) -> dict[str, str | None]:
@@ -241,40 +171,21 @@ def env_file_warnings(env_file: Path | None) -> list[str]:
 def data_dir_setting(values: Mapping[str, str | None], script_dir: Path) -> Path:
     """DATA_DIR as load_config takes it (relative to the script's folder); read alone so that the
     log file can be opened there even when other settings are invalid."""
-    data_dir = Path(os.path.expanduser(_Reader(values).text("DATA_DIR", "data") or "data"))
-    return data_dir if data_dir.is_absolute() else script_dir / data_dir
+    data_dir = Reader(values).path("DATA_DIR", script_dir)
+    assert data_dir is not None  # it has a default
+    return data_dir
 
 
 def provisional_secrets(values: Mapping[str, str | None]) -> tuple[str, ...]:
-    """The raw values of the settings Config keeps out of repr(), to mask before they are validated."""
-    names = [f.name.upper() for f in fields(Config) if not f.repr]
-    found = [v.strip() for name in names if (v := values.get(name)) and v.strip()]
+    """The values of the table's secret settings, to mask even before they are validated."""
+    found = [v.strip() for name in SECRET_NAMES if (v := values.get(name)) and v.strip()]
     serial = (values.get("PVS_SERIAL") or "").strip()
     return tuple([*found, serial[-5:]] if serial else found)  # a PVS serial's tail is its password
 
 
-class _Recorder(dict):  # type: ignore[type-arg]
-    """A settings mapping that notes every name looked up in it."""
-
-    def __init__(self, values: Mapping[str, str | None]) -> None:
-        super().__init__(values)
-        self.asked: set[str] = set()
-
-    def get(self, key: str, default: Any = None) -> Any:
-        self.asked.add(key)
-        return super().get(key, default)
-
-
-def known_setting_names(values: Mapping[str, str | None] | None = None) -> frozenset[str]:
-    """Every name load_config looks up, found by letting it read no settings, then the given ones:
-    the validating code is the only list of settings."""
-    asked: set[str] = set()
-    for sample in ({}, values or {}):
-        recorder = _Recorder(sample)
-        with contextlib.suppress(ConfigError):
-            load_config(recorder, Path("."))
-        asked |= recorder.asked
-    return frozenset(asked)
+def known_setting_names() -> frozenset[str]:
+    """Every setting's name, from the table."""
+    return frozenset(BY_NAME)
 
 
 def unknown_setting_warnings(file_values: Mapping[str, str | None], env_file: Path) -> list[str]:
@@ -282,7 +193,7 @@ def unknown_setting_warnings(file_values: Mapping[str, str | None], env_file: Pa
 
     Only the file's names: the environment is full of unrelated variables (GOOGLE_APPLICATION_CREDENTIALS...).
     """
-    known = known_setting_names(file_values)
+    known = known_setting_names()
     warnings = []
     for name in file_values:
         if name in known:
@@ -297,51 +208,58 @@ def unknown_setting_warnings(file_values: Mapping[str, str | None], env_file: Pa
 
 def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     """Build the Config from merged settings; raise ConfigError listing every problem."""
-    reader = _Reader(values)
+    r = Reader(values)
 
-    host = reader.text("PVS_HOST", DEFAULT_PVS_HOST) or DEFAULT_PVS_HOST
+    host = r.text("PVS_HOST")
+    assert host is not None  # it has a default
     try:
         base_url = pvs_base_url(host)
     except ValueError as err:
-        reader.problems.append(f"PVS_HOST: {err}, got {host!r}")
-        base_url = pvs_base_url(DEFAULT_PVS_HOST)
+        r.problem("PVS_HOST", f"{err}, got {host!r}")
+        base_url = ""
+    timeout = r.number("PVS_TIMEOUT")
+    mode = r.choice("CONSUMPTION_METER_MODE")
+    pvs_firmware = r.choice("PVS_FIRMWARE")
+    pvs_serial = r.text("PVS_SERIAL")
+    if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
+        r.problem("PVS_SERIAL", "expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
+    pvs_password = r.text("PVS_PASSWORD")
 
-    timeout = reader.number("PVS_TIMEOUT", 120.0, 1, 900, "a number of seconds")
-    data_dir = data_dir_setting(values, script_dir)
+    data_dir = r.path("DATA_DIR", script_dir)
+    retention = r.whole("RAW_RETENTION_DAYS")
+    skew_min = r.number("MAX_CLOCK_SKEW")
 
-    latitude = reader.number("LATITUDE", None, -90, 90, "decimal degrees, e.g. 37.42")
-    longitude = reader.number("LONGITUDE", None, -180, 180, "decimal degrees, e.g. -122.08")
-    provider = reader.choice("WEATHER_PROVIDER", WEATHER_PROVIDERS, "open-meteo")
-    api_key = reader.text("OPENWEATHERMAP_API_KEY")
+    site_name = r.text("SITE_NAME") or _host_name()
+    r.default("SITE_NAME", site_name)
+    latitude, longitude = r.number("LATITUDE"), r.number("LONGITUDE")
+    zone = r.zone("TIMEZONE")
+    r.default("TIMEZONE", getattr(zone, "key", None) or f"{zone} (the system's)")
+    provider = r.choice("WEATHER_PROVIDER")
+    api_key = r.text("OPENWEATHERMAP_API_KEY")
     if provider != "none":
         for name, value in (("LATITUDE", latitude), ("LONGITUDE", longitude)):
-            if value is None and not any(p.startswith(name + ":") for p in reader.problems):
-                reader.problems.append(
-                    f"{name}: required for cloud cover from {provider} (or set WEATHER_PROVIDER=none)"
-                )
+            if value is None and not any(p.startswith(name + ":") for p in r.problems):
+                r.problem(name, f"required for cloud cover from {provider} (or set WEATHER_PROVIDER=none)")
     if provider == "openweathermap" and api_key is None:
-        reader.problems.append("OPENWEATHERMAP_API_KEY: required when WEATHER_PROVIDER=openweathermap")
-    weather_timeout = reader.number("WEATHER_TIMEOUT", 10.0, 1, 120, "a number of seconds")
+        r.problem("OPENWEATHERMAP_API_KEY", "required when WEATHER_PROVIDER=openweathermap")
+    weather_timeout = r.number("WEATHER_TIMEOUT")
 
-    zone = _timezone(reader)
-    mode = reader.choice("CONSUMPTION_METER_MODE", CONSUMPTION_METER_MODES, "auto")
-    retention = reader.number("RAW_RETENTION_DAYS", 400, 0, 36500, "a whole number of days (0 keeps all)")
-    skew_min = reader.number("MAX_CLOCK_SKEW", 10, 0, 1440, "a number of minutes (0 turns the warning off)")
-    pvs_firmware = reader.choice("PVS_FIRMWARE", FIRMWARE_CHOICES, "auto")
-    pvs_serial = reader.text("PVS_SERIAL")
-    if pvs_serial is not None and (len(pvs_serial) < 5 or not pvs_serial.isalnum()):
-        reader.problems.append("PVS_SERIAL: expected the PVS's serial (letters and digits, e.g. ZT01…), not that")
-    pvs_password = reader.text("PVS_PASSWORD")
-    key_file, spreadsheet, worksheet = _google_sheets(reader, script_dir)
+    key_file, spreadsheet, worksheet = _google_sheets(r, script_dir)
+    groups = r.rows("INVERTER_GROUPS", "A1,A2,A3;B1,B2")
+    email = _email(r)
+    healthcheck_url = r.url("HEALTHCHECK_URL")
+    pvoutput, influx, prometheus, mqtt = build_sinks(r, site_name, (latitude, longitude), script_dir)
+    report_every = r.whole("REPORT_EVERY_MIN")
+    layout = r.rows("INVERTER_LAYOUT", "00001,00002,00003;00004,00005")
+    summary_email = r.choice("SUMMARY_EMAIL")
+    summary_hour = r.whole("SUMMARY_HOUR")
+    if summary_email != "off" and not email.smtp_host:
+        r.problem("SUMMARY_EMAIL", f"{summary_email} needs SMTP_HOST and ALERT_EMAIL_TO (or set SUMMARY_EMAIL=off)")
 
-    alert_settings = _alert_settings(reader)
-    healthcheck_url = reader.text("HEALTHCHECK_URL")
-    if healthcheck_url is not None and urlsplit(healthcheck_url).scheme not in ("http", "https"):
-        reader.problems.append("HEALTHCHECK_URL: expected an http(s):// URL, e.g. https://hc-ping.com/<uuid>")
-
-    if reader.problems:
-        raise ConfigError(reader.problems)
-    assert timeout is not None and weather_timeout is not None
+    if r.problems:
+        raise ConfigError(sorted(r.problems, key=_table_order))
+    assert timeout is not None and weather_timeout is not None and data_dir is not None and retention is not None
+    assert report_every is not None and summary_hour is not None
     return Config(
         pvs_host=host,
         pvs_base_url=base_url,
@@ -354,7 +272,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         weather_timeout_s=weather_timeout,
         timezone=zone,
         consumption_meter_mode=mode,
-        raw_retention_days=int(retention or 0),
+        raw_retention_days=retention,
         max_clock_skew_s=skew_min * 60 if skew_min else None,
         pvs_firmware=pvs_firmware,
         pvs_serial=pvs_serial,
@@ -362,72 +280,103 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         google_service_account_file=key_file,
         google_sheet_id=spreadsheet,
         google_worksheet=worksheet,
-        **alert_settings,
+        inverter_groups=groups,
+        smtp_host=email.smtp_host,
+        smtp_port=email.smtp_port,
+        smtp_security=email.smtp_security,
+        smtp_user=email.smtp_user,
+        smtp_password=email.smtp_password,
+        smtp_timeout_s=email.smtp_timeout_s,
+        alert_email_from=email.alert_email_from,
+        alert_email_to=email.alert_email_to,
         healthcheck_url=healthcheck_url,
+        site_name=site_name,
+        pvoutput=pvoutput,
+        influx=influx,
+        prometheus=prometheus,
+        mqtt=mqtt,
+        report_every_min=report_every,
+        inverter_layout=layout,
+        summary_email=summary_email,
+        summary_hour=summary_hour,
+        effective=MappingProxyType(r.effective),
     )
 
 
-SMTP_SECURITY_MODES = ("starttls", "ssl", "none")
-_SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+def _table_order(problem: str) -> int:
+    """Problems in the order of config.example.env."""
+    name = re.split(r"[: ]", problem, maxsplit=1)[0]
+    return ORDER.get(name, len(ORDER))
 
 
-def inverter_groups(text: str) -> tuple[tuple[str, ...], ...]:
-    """INVERTER_GROUPS: groups split by ';', serials (or their last characters) by ','; ValueError if empty."""
-    groups = []
-    for part in text.split(";"):
-        members = tuple(m.strip() for m in part.split(",") if m.strip())
-        if not members:
-            raise ValueError("an empty group")
-        groups.append(members)
-    return tuple(groups)
+def _host_name() -> str:
+    import socket  # only when SITE_NAME is unset
+
+    return socket.gethostname().split(".")[0] or "site"
 
 
-def _alert_settings(reader: _Reader) -> dict[str, Any]:
-    """The alert and email settings (checked together: a half-configured mailer is reported)."""
-    groups: tuple[tuple[str, ...], ...] = ()
-    raw_groups = reader.text("INVERTER_GROUPS")
-    if raw_groups is not None:
+def _google_sheets(r: Reader, script_dir: Path) -> tuple[Path | None, str | None, str]:
+    key_file = r.path("GOOGLE_SERVICE_ACCOUNT_FILE", script_dir)
+    sheet_text = r.text("GOOGLE_SHEET_ID")
+    worksheet = r.text("GOOGLE_WORKSHEET") or DEFAULT_WORKSHEET
+    if len(worksheet) > 90:  # a year is appended and Sheets allows 100 characters
+        r.problem("GOOGLE_WORKSHEET", f"at most 90 characters, got {len(worksheet)}")
+    spreadsheet = None
+    if sheet_text is not None:
         try:
-            groups = inverter_groups(raw_groups)
+            spreadsheet = sheet_id(sheet_text)
         except ValueError as err:
-            reader.problems.append(f"INVERTER_GROUPS: {err}; expected e.g. 'A1,A2,A3;B1,B2' (serial endings)")
-    security = reader.choice("SMTP_SECURITY", SMTP_SECURITY_MODES, "starttls")
-    port = reader.number("SMTP_PORT", _SMTP_DEFAULT_PORTS[security], 1, 65535, "a port number, e.g. 587")
-    host = reader.text("SMTP_HOST")
-    recipients = tuple(a.strip() for a in (reader.text("ALERT_EMAIL_TO") or "").split(",") if a.strip())
+            r.problem("GOOGLE_SHEET_ID", str(err))
+    if key_file is not None and sheet_text is None:
+        r.problem("GOOGLE_SHEET_ID", "required with GOOGLE_SERVICE_ACCOUNT_FILE (or unset both)")
+    if sheet_text is not None and key_file is None:
+        r.problem("GOOGLE_SERVICE_ACCOUNT_FILE", "required with GOOGLE_SHEET_ID (or unset both)")
+    return key_file, spreadsheet, worksheet
+
+
+class _Email(NamedTuple):
+    smtp_host: str | None
+    smtp_port: int
+    smtp_security: str
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_timeout_s: float
+    alert_email_from: str | None
+    alert_email_to: tuple[str, ...]
+
+
+def _email(r: Reader) -> _Email:
+    """The email settings, checked together: a half-configured mailer is reported."""
+    host = r.text("SMTP_HOST")
+    security = r.choice("SMTP_SECURITY")
+    port = r.whole("SMTP_PORT") or _SMTP_DEFAULT_PORTS[security]
+    r.default("SMTP_PORT", port)
+    user = r.text("SMTP_USER")
+    password = r.text("SMTP_PASSWORD")
+    smtp_timeout = r.number("SMTP_TIMEOUT")
+    sender = r.text("ALERT_EMAIL_FROM")
+    recipients = r.items("ALERT_EMAIL_TO")
     for address in recipients:
         if "@" not in address:
-            reader.problems.append(f"ALERT_EMAIL_TO: {address!r} is not an email address")
-    user = reader.text("SMTP_USER")
-    sender = reader.text("ALERT_EMAIL_FROM")
+            r.problem("ALERT_EMAIL_TO", f"{address!r} is not an email address")
     if sender is None and user is not None and "@" in user:
         sender = user
+        r.default("ALERT_EMAIL_FROM", sender)
     if (host is None) != (not recipients):
         missing = "ALERT_EMAIL_TO" if host else "SMTP_HOST"
-        reader.problems.append(
-            f"{missing}: required for email alerts (set both SMTP_HOST and ALERT_EMAIL_TO, or neither)"
-        )
+        r.problem(missing, "required for email alerts (set both SMTP_HOST and ALERT_EMAIL_TO, or neither)")
     elif host and sender is None:
-        reader.problems.append("ALERT_EMAIL_FROM: required for email alerts (SMTP_USER is not an email address)")
+        r.problem("ALERT_EMAIL_FROM", "required for email alerts (SMTP_USER is not an email address)")
     elif sender is not None and "@" not in sender:
-        reader.problems.append(f"ALERT_EMAIL_FROM: {sender!r} is not an email address")
-    password = reader.text("SMTP_PASSWORD")
+        r.problem("ALERT_EMAIL_FROM", f"{sender!r} is not an email address")
     if user and password is None:
-        reader.problems.append("SMTP_PASSWORD: required with SMTP_USER (for Gmail, an App Password)")
+        r.problem("SMTP_PASSWORD", "required with SMTP_USER (for Gmail, an App Password)")
     if user and security == "none":
-        reader.problems.append(
-            "SMTP_SECURITY: 'none' would send SMTP_PASSWORD unencrypted; use starttls or ssl "
-            "(or no SMTP_USER, for a relay on your own network)"
+        r.problem(
+            "SMTP_SECURITY",
+            "'none' would send SMTP_PASSWORD unencrypted; use starttls or ssl "
+            "(or no SMTP_USER, for a relay on your own network)",
         )
-    smtp_timeout = reader.number("SMTP_TIMEOUT", 30.0, 1, 300, "a number of seconds")
-    return {
-        "inverter_groups": groups,
-        "smtp_host": host,
-        "smtp_port": int(port or _SMTP_DEFAULT_PORTS[security]),
-        "smtp_security": security,
-        "smtp_user": user,
-        "smtp_password": password,
-        "smtp_timeout_s": smtp_timeout or 30.0,
-        "alert_email_from": sender,
-        "alert_email_to": recipients,
-    }
+    assert smtp_timeout is not None
+    return _Email(host, port, security, user, password, smtp_timeout, sender, recipients)
+

@@ -6,16 +6,26 @@ import enum
 
 
 class ExitStatus(enum.IntEnum):
-    """Exit codes of every command; README and --help list the same table."""
+    """Exit codes of every command, each with its meaning: --help and README's table come from here."""
 
-    OK = 0  # a reading was recorded (even if a later step was deferred)
-    NO_READING = 1  # the PVS did not answer, refused, or gave an unusable answer
-    CONFIG = 2  # configuration or usage error
-    LOCKED = 3  # another run holds the lock
-    STORAGE = 4  # the data folder could not be written (disk full, permissions)
-    CLOCK = 5  # the system clock is wrong (behind the newest reading, or far from the PVS's); nothing recorded
-    INTERNAL = 70  # a bug: please report it with --traceback output
-    INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report it
+    description: str
+
+    def __new__(cls, value: int, description: str) -> ExitStatus:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    OK = 0, "success (run: a reading was recorded, even if a later step such as the weather was deferred)"
+    NO_READING = 1, "no reading: the PVS was unreachable, refused, or answered unusably"
+    CONFIG = 2, "configuration or usage error"
+    LOCKED = 3, "another run holds the lock (DATA_DIR/.lock)"
+    STORAGE = 4, "the data folder could not be written (disk full, permissions)"
+    CLOCK = 5, "neither clock can be trusted (README, \"When the clock is wrong\"); the answer is kept for later"
+    SERVICE_FAILED = 6, "check: a configured service failed its test (the ✗ lines say which and how to fix it)"
+    NOT_DELIVERED = 7, "flush: rows were waiting and not all could be sent; they stay queued"
+    INTERNAL = 70, "internal error: a bug; rerun with --traceback and report it"
+    INTERRUPTED = 130, "interrupted (Ctrl-C, SIGINT), as shells report it"
 
 
 class SupervisorError(Exception):

@@ -45,14 +45,14 @@ def test_every_problem_is_reported_at_once_naming_its_variable():
             SCRIPT_DIR,
         )
     names = [problem.split(":")[0] for problem in caught.value.problems]
-    assert names == [
+    assert names == [  # in the order of the table (and config.example.env)
         "PVS_HOST",
         "PVS_TIMEOUT",
+        "CONSUMPTION_METER_MODE",
         "LATITUDE",
         "LONGITUDE",
-        "OPENWEATHERMAP_API_KEY",
         "TIMEZONE",
-        "CONSUMPTION_METER_MODE",
+        "OPENWEATHERMAP_API_KEY",
     ]
 
 

@@ -15,11 +15,11 @@ from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import step as alerting
 from pvs6sup.commands.status import RECENT_S, last_recorded_text
 from pvs6sup.config import Config
-from pvs6sup.core.values import mask_pvs_serial
 from pvs6sup.cycle import read_pvs
 from pvs6sup.errors import LockHeldError, StorageError, SupervisorError
 from pvs6sup.net import weather
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings_table import GROUPS, SETTINGS
 from pvs6sup.sinks.sheets import delivery as sheets
 from pvs6sup.store import csvlog
 from pvs6sup.store.files import private_dir
@@ -152,35 +152,17 @@ def _not_ours(data_dir: Path) -> Path | None:
 
 
 def settings_lines(config: Config) -> list[str]:
-    """The effective key settings, secrets shown only as set or not."""
-    zone = getattr(config.timezone, "key", None) or f"{config.timezone} (the system's)"
-    pvs = f"{config.pvs_base_url} (PVS_FIRMWARE={config.pvs_firmware}"
-    pvs += f", PVS_SERIAL {mask_pvs_serial(config.pvs_serial)}" if config.pvs_serial else ""
-    pvs += ", PVS_PASSWORD set)" if config.pvs_password else ")"
-    place = (config.latitude, config.longitude)
-    weather_place = f" at {place[0]:g}, {place[1]:g}" if place[0] is not None and place[1] is not None else ""
-    weather_key = ", API key set" if config.openweathermap_api_key else ""
-    sheets_text = (
-        f"sheet {config.google_sheet_id}, tab {config.google_worksheet}, key {config.google_service_account_file}"
-        if config.sheets_enabled
-        else "off"
-    )
-    email = "off"
-    if config.email_alerts:
-        login = f", login {config.smtp_user} (password set)" if config.smtp_user else ""
-        email = (
-            f"to {', '.join(config.alert_email_to)} via {config.smtp_host}:{config.smtp_port} "
-            f"({config.smtp_security}){login}"
-        )
-    rows = [
-        ("PVS", pvs),
-        ("data", str(config.data_dir)),
-        ("time zone", zone),
-        ("weather", f"{config.weather_provider}{weather_place}{weather_key}"),
-        ("Google Sheets", sheets_text),
-        ("email alerts", email),
-    ]
-    return [f"    {name:<14} {value}" for name, value in rows]
+    """The effective settings, group by group as in the settings table; secrets shown only as set."""
+    lines = []
+    for group in GROUPS:
+        values = config.effective
+        if group.enabled_by and not any(name in values for name in group.enabled_by):
+            shown = "off"
+        else:
+            settings = [s for s in SETTINGS if s.group == group.name and s.name in values]
+            shown = ", ".join(f"{s.name}={'(set)' if s.secret else values[s.name]}" for s in settings)
+        lines.append(f"    {group.name + ':':<25}{shown or '(defaults)'}")
+    return lines
 
 
 def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:

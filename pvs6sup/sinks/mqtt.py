@@ -14,7 +14,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ class Settings:
     host: str
     port: int = 1883  # 8883 with TLS
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     tls: bool = False
     ca_file: Path | None = None  # None with TLS: the system's CAs
     topic_prefix: str = "pvs6/site"

@@ -137,14 +137,14 @@ def test_check_shows_each_configured_service_working(harness: Harness, healthy, 
 def test_check_names_inverter_groups_entries_that_match_no_inverter(harness: Harness, healthy):
     harness.env.update({"INVERTER_GROUPS": "00001,00002;X9999", "WEATHER_PROVIDER": "none"})
     result = harness.run("check")
-    assert result.code == 1
+    assert result.code == 6
     assert "✗ INVERTER_GROUPS: no inverter ends with X9999" in result.stdout
 
 
 def test_check_fails_with_a_hint_when_the_mail_server_is_unreachable(harness: Harness, healthy):
     harness.env.update(mail_env(free_port()))
     result = harness.run("check")
-    assert result.code == 1
+    assert result.code == 6
     assert "✗ email: cannot send email via 127.0.0.1" in result.stdout
     assert "fix: check SMTP_HOST" in result.stdout
 

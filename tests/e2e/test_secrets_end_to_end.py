@@ -88,7 +88,7 @@ def test_no_secret_reaches_a_log_an_output_a_file_or_an_email(harness: Harness, 
     assert run("run") == 0
     mock.replace(responses.GET, OPENWEATHERMAP_URL, json={"clouds": {"all": 30}})
     harness.env["SMTP_PASSWORD"] = "wrong-" + PASSWORD  # a refused login at the mail server
-    assert run("check", "--send-test-email") == 1
+    assert run("check", "--send-test-email") == 6  # check: a configured service failed
     harness.env["SMTP_PASSWORD"] = PASSWORD
     code = run("check", "--send-test-email")
     assert code == 0, outputs[-2]

@@ -410,7 +410,7 @@ def test_flush_delivers_now_and_prints_the_counts(harness, google):
     harness.clock.advance(minutes=5)
     harness.run()
     result = harness.run("flush")
-    assert (result.code, result.stdout) == (0, "Google Sheets: 1 pending, 0 sent\n")
+    assert (result.code, result.stdout) == (7, "Google Sheets: 1 pending, 0 sent\n")  # flush: not delivered
     assert "share it with" in result.stderr and result.stderr.count("\n") == 1
 
 
@@ -440,7 +440,7 @@ def test_sheet_url_or_id_both_work_and_half_a_setup_names_the_missing_setting(tm
     assert not load_config(base, tmp_path).sheets_enabled
     with pytest.raises(Exception) as caught:
         load_config({**base, "GOOGLE_SHEET_ID": "not a sheet"}, tmp_path)
-    assert [p.split(":")[0] for p in caught.value.problems] == ["GOOGLE_SHEET_ID", "GOOGLE_SERVICE_ACCOUNT_FILE"]
+    assert [p.split(":")[0] for p in caught.value.problems] == ["GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_SHEET_ID"]
 
 
 def test_with_sheets_off_a_cycle_never_imports_gspread_or_google_auth(harness, simulated):
@@ -509,7 +509,7 @@ def test_check_names_the_fix_when_the_sheet_is_not_shared(harness, google):
     harness.env["WEATHER_PROVIDER"] = "none"
     google.shared = False
     result = harness.run("check")
-    assert result.code == 1
+    assert result.code == 6  # check: a configured service failed
     assert f"share it with {CLIENT_EMAIL} as Editor" in result.stdout
 
 
