@@ -38,7 +38,7 @@ def test_a_cycle_is_silent_and_writes_the_raw_answer_and_both_csvs(harness: Harn
     )
     assert reading["cloud_cover_pct"] == str(int(simulated.site.cloud_cover_pct(harness.clock.now)))
     assert (reading["inverters_total"], reading["inverters_working"]) == ("12", "11")
-    inverters = rows(harness.data_dir / "inverters.csv")
+    inverters = rows(harness.data_dir / "inverters-2026-06.csv")
     assert len(inverters) == 12
     assert [r["state"] for r in inverters].count("error") == 1
 
@@ -69,7 +69,7 @@ def test_each_problem_file_is_private(harness: Harness, simulated):
     for path in [
         *raw_files(harness),
         harness.data_dir / "readings.csv",
-        harness.data_dir / "inverters.csv",
+        harness.data_dir / "inverters-2026-06.csv",
         harness.data_dir / "logs" / "pvs6-supervisor.log",
     ]:
         assert oct(os.stat(path).st_mode & 0o777) == "0o600", path
