@@ -147,7 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
     replay.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
-    replay.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
+    replay.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write the CSV files here")
+    report = add(
+        "report",
+        "write the HTML report now and print its path",
+        "Write DATA_DIR/report/index.html (or --out): today's power, the array heatmap, each inverter, the "
+        "alerts and the freshness of the data, as one self-contained page. Reads nothing from the PVS.",
+    )
+    report.add_argument("--days", type=int, default=30, choices=range(1, 367), metavar="N", help="heatmap days (30)")
+    report.add_argument("--out", type=Path, metavar="FILE", help="write the page here instead")
+    report.add_argument("--rebuild", action="store_true", help="first recompute daily.csv from the CSV files")
     return parser
 
 
@@ -247,6 +256,14 @@ def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     return ExitStatus.OK
 
 
+def command_report(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from pvs6sup.commands.report import run_report  # only this command renders on demand
+
+    config = load(args, runtime, logger)
+    run_report(config, runtime.now(), args.days, args.out, args.rebuild, runtime.stdout)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Command] = {
     "run": command_run,
     "status": command_status,
@@ -254,6 +271,7 @@ COMMANDS: dict[str, Command] = {
     "flush": command_flush,
     "check": command_check,
     "replay": command_replay,
+    "report": command_report,
 }
 
 
