@@ -6,7 +6,9 @@ Runs the real cycle (pvs6sup.cycle.run_cycle) in-process against the simulated P
 each of the report's duties inside it: the daily rollup (load the state, take the reading, write the state
 atomically with fsync; at the change of day, append the finished day to daily.csv), the page when due
 (REPORT_EVERY_MIN=60: once an hour) and the summary email check. The whole cycle's median is printed
-for scale. Then it counts what the cycle wrote for a day (288 readings) and extrapolates a year.
+for scale. Then it counts what the cycle wrote for a day (288 readings) and extrapolates a year,
+and times the split of an old inverters.csv of three months (--inverters inverters, every 5 minutes)
+into monthly files.
 Nothing here asserts: it prints figures.
 """
 
@@ -29,12 +31,13 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from pvs6sup.config import load_config  # noqa: E402
+from pvs6sup.core.rows import INVERTER_COLUMNS  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
 from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.report import step  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
-from pvs6sup.store import csvlog  # noqa: E402
+from pvs6sup.store import csvlog, legacy  # noqa: E402
 
 ZONE = ZoneInfo("America/Los_Angeles")
 STEP = timedelta(minutes=5)
@@ -96,6 +99,23 @@ def run(data: Path, inverters: int, start: datetime, count: int) -> dict[str, li
     return times
 
 
+def split_cost(folder: Path, inverters: int, days: int = 92) -> str:
+    """Write an old single inverters.csv of `days` days and time its split (legacy.migrate)."""
+    folder.mkdir()
+    start = datetime(2026, 1, 1, tzinfo=ZONE)
+    with (folder / csvlog.INVERTERS_FILE).open("w") as handle:
+        handle.write(",".join(INVERTER_COLUMNS) + "\n")
+        for i in range(days * 288):
+            stamp = (start + STEP * i).isoformat()
+            row = f",working,0.2512,{1000 + i / 100:.4f},41,0.26,{stamp}\n"
+            handle.write("".join(f"{stamp},E00X{n:011d}{row}" for n in range(inverters)))
+    size = (folder / csvlog.INVERTERS_FILE).stat().st_size
+    began = time.perf_counter()
+    rows = legacy.migrate(folder, ZONE, start + timedelta(days=days))
+    spent = time.perf_counter() - began
+    return f"split of an old inverters.csv: {size / 1e6:.0f} MB, {rows:,} rows, {days} days, in {spent:.1f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inverters", type=int, default=30)
@@ -122,6 +142,7 @@ def main() -> None:
             print(f"  {name:32s} {size / 1e6:7.2f} MB a day, {365 * size / 1e6:8.1f} MB a year")
         print(f"  a month file holds {31 * rows:,} rows at most (a spreadsheet opens 1,048,576)")
         print(f"  {'daily.csv':32s} {(args.inverters + 1) * 365:,} rows a year")
+        print("\n" + split_cost(Path(tmp) / "split", args.inverters))
 
 
 if __name__ == "__main__":
