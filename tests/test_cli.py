@@ -190,6 +190,7 @@ def test_the_demo_runs_a_day_into_its_own_folder(harness: Harness, tmp_path):
     report, eml, html = (folder / "report" / "index.html", folder / "alert-email.eml", folder / "alert-email.html")
     assert result.stdout.splitlines()[-3:] == [f"Report:      {report}", f"Alert email: {eml}", f"Alert email: {html}"]
     assert "<svg" in report.read_text() and "is in STATE error" in html.read_text()
+    assert '"event":"raised","kind":"inverter_offline"' in (folder / "alerts-history.jsonl").read_text()
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["Subject"].startswith("[PVS6] ") and message.get_body(("html",)) is not None
     assert harness.run("demo", "--data-dir", str(folder)).code == 0  # a demo folder may be reused
