@@ -94,10 +94,16 @@ def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
 
 
+def _report_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--days", type=int, default=30, choices=range(1, 367), metavar="N", help="heatmap days (30)")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write the page here instead")
+    parser.add_argument("--rebuild", action="store_true", help="first recompute daily.csv from the CSV files")
+
+
 def _replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
     parser.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
-    parser.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write readings.csv and inverters.csv here")
+    parser.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write the CSV files here")
 
 
 SPECS: dict[str, Spec] = {
@@ -146,6 +152,13 @@ SPECS: dict[str, Spec] = {
         "email or touches Google Sheets; use it to see what the alerts would have said on your history.",
         (E.OK, E.STORAGE, *_ALWAYS),
         _replay_options,
+    ),
+    "report": Spec(
+        "write the HTML report now and print its path",
+        "Write DATA_DIR/report/index.html (or --out): today's power, the array heatmap, each inverter, the "
+        "alerts and the freshness of the data, as one self-contained page. Reads nothing from the PVS.",
+        (E.OK, E.LOCKED, E.STORAGE, *_ALWAYS),
+        _report_options,
     ),
 }
 
@@ -297,6 +310,14 @@ def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     return ExitStatus.OK
 
 
+def command_report(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from pvs6sup.commands.report import run_report  # only this command renders on demand
+
+    config = load(args, runtime, logger)
+    run_report(config, runtime.now(), args.days, args.out, args.rebuild, runtime.stdout)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its function here
     "run": command_run,
     "status": command_status,
@@ -304,6 +325,7 @@ COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its f
     "flush": command_flush,
     "check": command_check,
     "replay": command_replay,
+    "report": command_report,
 }
 
 

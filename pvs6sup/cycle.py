@@ -3,6 +3,7 @@
 record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows
 deliver  hand the reading to each sink (today Google Sheets), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
+rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
 notify   send the queued emails
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
 
@@ -31,6 +32,7 @@ from pvs6sup.pvs import access as pvs_access
 from pvs6sup.pvs import firmware
 from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
 from pvs6sup.store import archive, csvlog, retention
 from pvs6sup.store.lock import data_dir_lock
@@ -94,15 +96,24 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         except SupervisorError as err:
             if isinstance(err, PVSError):  # counts towards pvs_unreachable; never hides the PVS's own error
                 duty("alerts", alerting.after_failure, config, runtime.now())
+                duty("daily rollup", reporting.rollup_failure, config, runtime.now())
+            _report_duties(config, runtime)
             duty("alert email deferred", alerting.send_queued, config)
             raise
+        duty("daily rollup", reporting.rollup_reading, config, reading)
         backlog_s = duty("Google Sheets", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
         duty("alerts", alerting.after_reading, config, reading, backlog_s)
+        _report_duties(config, runtime)
         duty("alert email deferred", alerting.send_queued, config)
         duty("watchdog", healthcheck.ping, config, runtime)
         _log_recorded(reading)
         return reading
+
+
+def _report_duties(config: Config, runtime: Runtime) -> None:
+    duty("report", reporting.report_if_due, config, runtime.now())
+    duty("summary email", reporting.summary_if_due, config, runtime.now())
 
 
 def record(config: Config, runtime: Runtime) -> Reading:

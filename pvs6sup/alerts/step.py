@@ -22,7 +22,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import SupervisorError
-from pvs6sup.store import csvlog
+from pvs6sup.store import alert_log, csvlog
 from pvs6sup.store.files import private_dir
 
 if TYPE_CHECKING:
@@ -90,6 +90,10 @@ def _conclude(
             message = alertmail.compose_digest(events, sender, recipients, zone, reading)
         alertstate.queue_email(config.data_dir, message, now, 0)
     alertstate.save(config.data_dir, state)
+    try:  # the history the report shows, after the state: its failure never stops an alert
+        alert_log.append(config.data_dir, events)
+    except (SupervisorError, OSError) as err:
+        log.warning("alert history: %s", err)
     return events
 
 

@@ -1,4 +1,8 @@
-"""The demo: a simulated PVS6 on loopback and the real cycle run for one simulated day, no setup needed."""
+"""The demo: a simulated PVS6 on loopback and the real cycle run for one simulated day, no setup needed.
+
+It ends with what the product makes for a person: the HTML report, and the alert email as it would arrive
+(an .eml file, and its HTML part as a page), their paths as the last lines with the next steps.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from pvs6sup.alerts.incidents import Event
 from pvs6sup.commands.status import status_text
 from pvs6sup.config import Config
 from pvs6sup.core import rows
@@ -21,12 +26,17 @@ from pvs6sup.errors import ConfigError, PVSError, SupervisorError
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.runtime import Runtime
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.store import csvlog
+from pvs6sup.store import csvlog, rollup_file
+from pvs6sup.store.files import atomic_write
 
 DEMO_MARKER = ".pvs6-demo"
 DEMO_ZONE = "America/Los_Angeles"
 DEMO_DAY = (2026, 6, 21)
 STEP = timedelta(minutes=5)
+PROGRESS_EVERY = timedelta(hours=3)
+ALERT_EML = "alert-email.eml"
+ALERT_HTML = "alert-email.html"
+DEMO_SENDER, DEMO_RECIPIENT = "pvs6-supervisor@example.invalid", "you@example.invalid"
 
 
 def prepare_folder(folder: Path) -> None:
@@ -74,8 +84,12 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
                 readings.append(run_cycle(config, runtime))
             except SupervisorError as err:
                 out.write(f"  {rows.local_timestamp(moment, zone)}: {err}\n")
+            if (moment - start) % PROGRESS_EVERY == timedelta(0) and readings:
+                out.write(progress_line(readings[-1], zone) + "\n")
+                out.flush()
             moment += STEP
         requests_made = pvs.device_list_requests
+        report = write_report(config, moment - STEP)
 
     shown_at = start + timedelta(hours=13)
     noon = next((r for r in readings if r.fetched_at >= shown_at), readings[-1] if readings else None)
@@ -85,19 +99,81 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
     out.write(f"\nThe reading recorded at 13:00 on the first simulated day ({DEMO_ZONE}):\n\n")
     out.write(status_text(noon, zone) + "\n\n")
     out.write(summary_text(folder, readings, requests_made, site) + "\n")
-    out.write(alerts_text(folder, site, zone) + "\n")
+    events = replayed_alerts(folder, site, zone)
+    out.write(alerts_text(events, zone) + "\n")
+    emails = write_alert_email(folder, events, readings, zone)
+    out.write("\n" + next_steps(folder, report, emails) + "\n")
 
 
-def alerts_text(folder: Path, site: SimulatedSite, zone: ZoneInfo) -> str:
-    """The alerts the day raised, found by replaying the demo's own archive (the demo sends no email)."""
+def progress_line(reading: Reading, zone: ZoneInfo) -> str:
+    """One line of the simulation's progress (every few simulated hours)."""
+    power = rows.cell(reading.site.production_kw) or "?"
+    working = f"{reading.inverters_working} of {reading.inverters_total} inverters working"
+    return f"  {reading.fetched_at.astimezone(zone):%a %H:%M}  production {power} kW, {working}"
+
+
+def write_report(config: Config, now: datetime) -> Path:
+    from pvs6sup.report import step
+
+    return step.write_report(config, now)
+
+
+def write_alert_email(
+    folder: Path, events: list[Event], readings: list[Reading], zone: ZoneInfo
+) -> tuple[Path, Path] | None:
+    """The first inverter alert's email as the cycle composes it (the reading and trend of that moment), as
+    an .eml file a mail program opens and its HTML part as a page; None when no inverter alert was raised."""
+    from pvs6sup.alerts import compose
+
+    event = next((e for e in events if e.event == "raised" and e.serial), None)
+    if event is None:
+        return None
+    before = [r for r in readings if r.fetched_at <= event.time]
+    history = [
+        (r.fetched_at.timestamp(), inv.power_kw)
+        for r in before
+        for inv in r.devices.inverters
+        if inv.serial == event.serial
+    ]
+    reading = before[-1] if before else None
+    message = compose.compose(event, DEMO_SENDER, (DEMO_RECIPIENT,), zone, reading, history[-36:])
+    eml, html = folder / ALERT_EML, folder / ALERT_HTML
+    atomic_write(eml, bytes(message))
+    part = message.get_body(("html",))
+    atomic_write(html, part.get_content().encode("utf-8") if part is not None else b"")
+    return eml, html
+
+
+def next_steps(folder: Path, report: Path, emails: tuple[Path, Path] | None) -> str:
+    """The last lines: what to open, and how to point it at a real PVS."""
+    lines = [
+        "Next steps:",
+        "  - point it at your PVS: set PVS_HOST (and LATITUDE, LONGITUDE) in .env, then run",
+        "    `pvs6_supervisor.py check` and add the crontab line (README, Install)",
+        f"  - open the report in a browser: xdg-open {report}",
+    ]
+    if emails:
+        lines.append("  - open the alert email in a mail program (the .eml) or a browser (the .html)")
+    lines += ["", f"Report:      {report}"]
+    if emails:
+        lines += [f"Alert email: {emails[0]}", f"Alert email: {emails[1]}"]
+    return "\n".join(lines)
+
+
+def replayed_alerts(folder: Path, site: SimulatedSite, zone: ZoneInfo) -> list[Event]:
+    """The alerts the day raised and resolved, found by replaying the demo's own archive (the demo sends no email)."""
     from pvs6sup.commands.replay import Replayer, find_captures, replay_files
 
     replayer = Replayer(latitude=site.model.latitude, longitude=site.model.longitude, zone=zone)
-    events = [e for e in replay_files(replayer, find_captures([folder / "raw"])) if e.event == "raised"]
-    if not events:
+    return [e for e in replay_files(replayer, find_captures([folder / "raw"])) if e.event in ("raised", "resolved")]
+
+
+def alerts_text(events: list[Event], zone: ZoneInfo) -> str:
+    raised = [e for e in events if e.event == "raised"]
+    if not raised:
         return "Alerts: none raised."
     lines = ["Alerts raised (with SMTP settings, each would be one email; see README, Alerts):"]
-    lines += [f"  {e.time.astimezone(zone):%H:%M}  {e.message}" for e in events]
+    lines += [f"  {e.time.astimezone(zone):%H:%M}  {e.message}" for e in raised]
     return "\n".join(lines)
 
 
@@ -106,12 +182,12 @@ def summary_text(folder: Path, readings: list[Reading], requests_made: int, site
     raw_files = sorted((folder / "raw").rglob("*.json.gz"))
     raw_bytes = sum(p.stat().st_size for p in raw_files)
     lines = [f"Wrote to {folder}:"]
-    lines.append(f"  raw/             {len(raw_files)} gzipped PVS answers, {raw_bytes / 1024:.0f} KiB")
-    for name in (csvlog.READINGS_FILE, csvlog.INVERTERS_FILE):
-        path = folder / name
+    lines.append(f"  raw/                   {len(raw_files)} gzipped PVS answers, {raw_bytes / 1024:.0f} KiB")
+    for path in (folder / csvlog.READINGS_FILE, *csvlog.inverter_files(folder), folder / rollup_file.DAILY_FILE):
         rows = max(0, sum(1 for _ in path.open()) - 1) if path.exists() else 0
-        lines.append(f"  {name:<16} {rows} rows")
-    lines.append("  logs/            the run's log (pvs6-supervisor.log)")
+        if rows:  # daily.csv has a row per finished day only
+            lines.append(f"  {path.name:<22} {rows} rows")
+    lines.append("  logs/                  the run's log (pvs6-supervisor.log)")
     produced = [r.site.production_lifetime_kwh for r in readings if r.site.production_lifetime_kwh is not None]
     if len(produced) >= 2:
         lines.append(f"Production over the run: {produced[-1] - produced[0]:.1f} kWh")
@@ -122,6 +198,6 @@ def summary_text(folder: Path, readings: list[Reading], requests_made: int, site
         lines.append(
             "Simulated fault: inverter "
             + ", ".join(mask_serial(s) for s in failed)
-            + " is dead (STATE error, 0 kW all day); see it in the table above and in inverters.csv"
+            + " is dead (STATE error, 0 kW all day); see it in the table above and in the report"
         )
     return "\n".join(lines)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -120,6 +119,8 @@ def ratios(
 
 def median(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
+    import statistics  # only a page or a summary needs it, not every cycle's import of this module
+
     return statistics.median(known) if known else None
 
 

@@ -7,6 +7,7 @@ alert history, and each sink's queue state.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -14,7 +15,6 @@ from pathlib import Path
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.rollup import SITE
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
-from pvs6sup.report.render import heatmap_days, render_report
 from pvs6sup.store import alert_log, csvlog, rollup_file
 from pvs6sup.store.files import atomic_write
 
@@ -42,6 +42,8 @@ def load(
     groups: tuple[tuple[str, ...], ...] = (),
     sinks: Sequence[SinkFreshness] = (),
 ) -> ReportData:
+    from pvs6sup.report.render import heatmap_days  # the page's code only when a page is made
+
     today = now.astimezone(zone).date()
     columns = heatmap_days(today, days)
     energy: dict[str, dict[date, float | None]] = {}
@@ -70,10 +72,6 @@ def load(
                 _number(cells["cloud_cover_pct"]),
             )
         )
-    incidents = alertstate.load(data_dir).incidents.values()
-    active = [AlertItem(i.kind, i.serial, i.message, i.raised_at) for i in incidents]
-    history = alert_log.recent(data_dir, now - timedelta(days=RECENT_ALERT_DAYS))
-    recent = [a for a in history if a.resolved_at is not None]
     return ReportData(
         site_name=site_name,
         generated_at=now,
@@ -84,10 +82,18 @@ def load(
         layout=layout,
         groups=groups,
         inverters=tuple(inverters),
-        alerts=(*active, *recent),
+        alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS)),
         last_reading_at=csvlog.newest_timestamp(data_dir),
         sinks=tuple(sinks),
     )
+
+
+def alerts(data_dir: Path, since: datetime) -> tuple[AlertItem, ...]:
+    """The active alerts (the alert state), then those resolved since `since` (the alert history)."""
+    incidents = alertstate.load(data_dir).incidents.values()
+    active = [AlertItem(i.kind, i.serial, i.message, i.raised_at) for i in incidents]
+    recent = [a for a in alert_log.recent(data_dir, since) if a.resolved_at is not None]
+    return (*active, *recent)
 
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
@@ -111,7 +117,8 @@ def due(data_dir: Path, now: datetime, every_min: int) -> bool:
         written = report_path(data_dir).stat().st_mtime
     except FileNotFoundError:
         return True
-    return now.timestamp() - written >= every_min * 60 - 30  # a cycle's jitter must not skip a turn
+    age_s = now.timestamp() - written  # the page's time is the time it was generated for (write_report)
+    return age_s >= every_min * 60 - 30 or age_s < -60  # a cycle's jitter must not skip a turn; a clock set back
 
 
 SUMMARY_MARK = "summary-sent.txt"
@@ -131,6 +138,10 @@ def mark_summary_sent(data_dir: Path, last: date) -> None:
 
 
 def write_report(data: ReportData, path: Path) -> Path:
-    """Render and write the page atomically (a reader never sees half a page)."""
+    """Render and write the page atomically (a reader never sees half a page), dated when it was generated."""
+    from pvs6sup.report.render import render_report
+
     atomic_write(path, render_report(data).encode("utf-8"))
+    stamp = data.generated_at.timestamp()
+    os.utime(path, (stamp, stamp))  # due() reads it: the cycle's own clock, also a simulated one
     return path

@@ -11,11 +11,14 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pvs6sup.alerts.incidents import Event
 from pvs6sup.errors import StorageError
-from pvs6sup.report.data import AlertItem
 from pvs6sup.store.files import append_lines
+
+if TYPE_CHECKING:  # every cycle appends; only the report reads (and pays for importing its records)
+    from pvs6sup.alerts.incidents import Event
+    from pvs6sup.report.data import AlertItem
 
 LOG_FILE = "alerts-history.jsonl"
 TAIL_BYTES = 256 * 1024
@@ -30,6 +33,8 @@ def append(data_dir: Path, events: Sequence[Event]) -> None:
 
 def recent(data_dir: Path, since: datetime) -> list[AlertItem]:
     """Alerts raised or resolved since `since`, each raised one paired with its resolution (if any)."""
+    from pvs6sup.report.data import AlertItem
+
     path = data_dir / LOG_FILE
     try:
         with path.open("rb") as handle:

@@ -1,4 +1,10 @@
-"""The two CSV logs: one row per reading (readings.csv) and one per inverter (inverters.csv)."""
+"""The CSV logs: one row per reading (readings.csv) and one per inverter, a file a month (inverters-YYYY-MM.csv).
+
+The inverter log is split by month so that a person can still open it in a spreadsheet (30 inverters make
+about 260,000 rows a month; one file would pass the 1,048,576-row limit in four months). The month is the
+one written in the row's own timestamp: the site's local time (TIMEZONE). A single inverters.csv left by an
+earlier version is split in place (legacy.py's migrate) before the next row is appended.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ import csv
 import io
 import logging
 import os
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -28,7 +36,26 @@ from pvs6sup.store.os_errors import user_name
 log = logging.getLogger(__name__)
 
 READINGS_FILE = "readings.csv"
-INVERTERS_FILE = "inverters.csv"
+INVERTERS_FILE = "inverters.csv"  # the single file of earlier versions: split into months on the next append
+_MONTH_FILE = re.compile(r"inverters-\d{4}-\d{2}\.csv")
+
+
+def month_of(moment: datetime, zone: tzinfo) -> str:
+    """YYYY-MM of a moment in the site's time zone: the month its inverter rows are filed under."""
+    return moment.astimezone(zone).strftime("%Y-%m")
+
+
+def inverters_path(data_dir: Path, month: str) -> Path:
+    return data_dir / f"inverters-{month}.csv"
+
+
+def inverter_files(data_dir: Path) -> list[Path]:
+    """The monthly inverter files, oldest first (files set aside, inverters-….until-….csv, are not among them)."""
+    try:
+        names = sorted(name for name in os.listdir(data_dir) if _MONTH_FILE.fullmatch(name))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [data_dir / name for name in names]
 
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
@@ -161,6 +188,54 @@ def _tail_rows(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[di
     return [row for _, row in _tail(path, columns, tail_bytes)]
 
 
+def _inverter_tail(data_dir: Path, tail_bytes: int) -> list[dict[str, str]]:
+    """The inverter rows in the last tail_bytes of the monthly files taken together (newest month first,
+    reaching into the month before when the current one is shorter than the window)."""
+    found: list[dict[str, str]] = []
+    for path in reversed(inverter_files(data_dir)):
+        found = _tail_rows(path, INVERTER_COLUMNS, tail_bytes) + found
+        try:
+            tail_bytes -= path.stat().st_size
+        except OSError:
+            break
+        if tail_bytes <= 0:
+            break
+    return found
+
+
+def iter_rows(path: Path, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
+    """Every row of a CSV, streamed, keyed like _tail's rows (a file too large to hold is never held)."""
+    layout = _layout(path)
+    if layout is None:
+        return
+    names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for fields in reader:
+            if len(fields) == len(names):
+                yield dict(zip(names, (c.strip() for c in fields), strict=True))
+
+
+def all_inverter_rows(data_dir: Path) -> Iterator[dict[str, str]]:
+    """Every inverter row, month after month (for report --rebuild)."""
+    for path in inverter_files(data_dir):
+        yield from iter_rows(path, INVERTER_COLUMNS)
+
+
+def inverter_powers(data_dir: Path, stamps: Iterable[str], zone: tzinfo | None = None) -> dict[str, dict[str, str]]:
+    """timestamp -> {serial: power_kw cell} for these readings.csv timestamps, from their months' files only."""
+    wanted = {moment: stamp for stamp in stamps if (moment := parse_timestamp(stamp, zone)) is not None}
+    found: dict[str, dict[str, str]] = {}
+    for month in sorted({moment.strftime("%Y-%m") for moment in wanted}):
+        for row in iter_rows(inverters_path(data_dir, month), INVERTER_COLUMNS):
+            moment = parse_timestamp(row["timestamp"], zone)
+            stamp = wanted.get(moment) if moment is not None else None
+            if stamp is not None:
+                found.setdefault(stamp, {})[row["serial"]] = cell(parse_number(row["power_kw"]))
+    return found
+
+
 def rows_between(data_dir: Path, after: datetime, before: datetime, zone: tzinfo | None = None) -> list[dict[str, str]]:
     """readings.csv rows stamped strictly between two moments (to the second), from the file's tail,
     with their cells as this program writes them (a timestamp with its offset, plain decimals)."""
@@ -178,11 +253,11 @@ def rows_between(data_dir: Path, after: datetime, before: datetime, zone: tzinfo
 
 
 def inverter_power_at(data_dir: Path, timestamp: str, zone: tzinfo | None = None) -> dict[str, str]:
-    """serial -> power_kw cell of the inverters.csv rows stamped at this moment, from the file's tail."""
+    """serial -> power_kw cell of the inverter rows stamped at this moment, from its month's file's tail."""
     moment = parse_timestamp(timestamp, zone)
     if moment is None:
         return {}
-    rows = _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 512 * 1024)
+    rows = _tail_rows(inverters_path(data_dir, moment.strftime("%Y-%m")), INVERTER_COLUMNS, 512 * 1024)
     return {
         row["serial"]: cell(parse_number(row["power_kw"]))
         for row in rows
@@ -191,10 +266,10 @@ def inverter_power_at(data_dir: Path, timestamp: str, zone: tzinfo | None = None
 
 
 def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
-    """The last `points` (epoch s, kW) of one inverter, read from the tail of inverters.csv (for an email's
+    """The last `points` (epoch s, kW) of one inverter, read from the tail of the monthly files (for an email's
     trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""
     found: list[tuple[float, float | None]] = []
-    for row in _tail_rows(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, 256 * 1024):  # 36 readings of 60 inverters
+    for row in _inverter_tail(data_dir, 256 * 1024):  # 36 readings of 60 inverters
         if row["serial"] == serial:
             stamp = parse_timestamp(row["timestamp"])
             if stamp is not None:
@@ -209,7 +284,7 @@ def _aside_name(path: Path, now: datetime) -> Path:
     return path.with_name(f"{path.stem}.until-{now.strftime('%Y%m%dT%H%M%S')}{path.suffix}")
 
 
-def _heal_ownership(path: Path, now: datetime) -> None:
+def heal_ownership(path: Path, now: datetime) -> None:
     """A CSV this user cannot write (left by one `sudo ... run`) is replaced by a copy this user owns.
 
     The folder is ours, so the copy is written beside it and renamed over it atomically. A file this
@@ -246,7 +321,7 @@ def _heal_ownership(path: Path, now: datetime) -> None:
     log.warning("%s was owned by %s (a run with sudo?); replaced by a copy owned by %s", path, them, me)
 
 
-def _set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> _Layout | None:
+def set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> _Layout | None:
     """A file with other columns (an older version, a person's edit) is renamed aside, never mixed.
 
     The same columns behind a BOM, in quotes, with CRLF line ends or in another order are the same file.
@@ -267,18 +342,28 @@ def _set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datet
 
 def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
     """Append rows to a CSV in its own column order and line ends, writing the header if the file is new."""
-    _heal_ownership(path, now)
-    layout = _set_aside_if_other_columns(path, columns, now)
+    heal_ownership(path, now)
+    layout = set_aside_if_other_columns(path, columns, now)
     if rows:
         order, newline = (layout.columns, layout.newline) if layout else (columns, "\n")
         append_lines(path, _header(columns), _encode(order, rows, newline))
 
 
 def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
-    """Append the reading's inverters to inverters.csv, then its row to readings.csv.
+    """Append the reading's inverters to its month's inverters-YYYY-MM.csv, then its row to readings.csv.
 
     The readings.csv row goes last: it is what marks the reading as recorded (a kill between the two
     leaves inverter rows without a site row, never a site row claiming inverters that were not written).
+    A single inverters.csv of an earlier version is split into months first; if that fails (a full disk),
+    it stays as it is, the rows still go to their month, and the split is tried again next time.
     """
-    append_csv(data_dir / INVERTERS_FILE, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)
+    if os.path.lexists(data_dir / INVERTERS_FILE):
+        from pvs6sup.store import legacy
+
+        try:
+            legacy.migrate(data_dir, zone, reading.fetched_at)
+        except (StorageError, OSError) as err:
+            log.warning("%s: not split into monthly files yet (%s); tried again next cycle", INVERTERS_FILE, err)
+    month = inverters_path(data_dir, month_of(reading.fetched_at, zone))
+    append_csv(month, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)
     append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)

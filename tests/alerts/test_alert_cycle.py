@@ -181,6 +181,7 @@ def test_replay_of_an_archive_prints_the_raised_and_resolved_events_and_writes_c
     assert events[0]["time"].startswith("2026-06-21T19:") and "E00…0002" in events[0]["message"]
     assert "20260621T230100Z.json.gz: unreadable, counted as a failed cycle" in result.stderr
     assert len((tmp_path / "csv" / "readings.csv").read_text().splitlines()) == 1 + 288
+    assert sorted(p.name for p in (tmp_path / "csv").glob("inverters*")) == ["inverters-2026-06.csv"]  # by month
     out = tmp_path / "alerts.jsonl"
     assert harness.run("replay", str(archive), "--alerts-out", str(out)).stdout == ""
     assert [json.loads(line) for line in out.read_text().splitlines()] == events

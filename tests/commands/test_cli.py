@@ -1,6 +1,8 @@
 """End to end: main() in-process against the simulated PVS6 on 127.0.0.1."""
 
 import csv
+import email
+import email.policy
 import gzip
 import json
 import os
@@ -38,7 +40,7 @@ def test_a_cycle_is_silent_and_writes_the_raw_answer_and_both_csvs(harness: Harn
     )
     assert reading["cloud_cover_pct"] == str(int(simulated.site.cloud_cover_pct(harness.clock.now)))
     assert (reading["inverters_total"], reading["inverters_working"]) == ("12", "11")
-    inverters = rows(harness.data_dir / "inverters.csv")
+    inverters = rows(harness.data_dir / "inverters-2026-06.csv")
     assert len(inverters) == 12
     assert [r["state"] for r in inverters].count("error") == 1
 
@@ -69,7 +71,7 @@ def test_each_problem_file_is_private(harness: Harness, simulated):
     for path in [
         *raw_files(harness),
         harness.data_dir / "readings.csv",
-        harness.data_dir / "inverters.csv",
+        harness.data_dir / "inverters-2026-06.csv",
         harness.data_dir / "logs" / "pvs6-supervisor.log",
     ]:
         assert oct(os.stat(path).st_mode & 0o777) == "0o600", path
@@ -184,6 +186,13 @@ def test_the_demo_runs_a_day_into_its_own_folder(harness: Harness, tmp_path):
     assert len(list((folder / "raw").rglob("*.json.gz"))) == 288
     assert "288 requests to the PVS for 288 cycles" in result.stdout
     assert "is dead" in result.stdout
+    assert "  Sun 12:00  production " in result.stdout  # progress while it simulates
+    report, eml, html = (folder / "report" / "index.html", folder / "alert-email.eml", folder / "alert-email.html")
+    assert result.stdout.splitlines()[-3:] == [f"Report:      {report}", f"Alert email: {eml}", f"Alert email: {html}"]
+    assert "<svg" in report.read_text() and "is in STATE error" in html.read_text()
+    assert '"event":"raised","kind":"inverter_offline"' in (folder / "alerts-history.jsonl").read_text()
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["Subject"].startswith("[PVS6] ") and message.get_body(("html",)) is not None
     assert harness.run("demo", "--data-dir", str(folder)).code == 0  # a demo folder may be reused
 
 

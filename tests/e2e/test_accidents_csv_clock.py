@@ -47,7 +47,7 @@ def resave(path: Path, *, newline="\n", bom=False, quote=csv.QUOTE_MINIMAL, cell
 
 
 def both(h: Harness, **how) -> None:
-    for name in ("readings.csv", "inverters.csv"):
+    for name in ("readings.csv", "inverters-2026-06.csv"):
         resave(h.data_dir / name, **how)
 
 
@@ -100,7 +100,7 @@ def clock_jump_row(h, pvs, run):
 
 def root_owned(mode: int):
     def accident(h, pvs, run):
-        for name in ("readings.csv", "inverters.csv"):
+        for name in ("readings.csv", "inverters-2026-06.csv"):
             os.chown(h.data_dir / name, 0, 0)  # what one `sudo ... run` leaves behind
             os.chmod(h.data_dir / name, mode)
         return run()
@@ -301,7 +301,7 @@ def recorded_file(path: Path) -> list[datetime]:
 
 
 def test_comma_decimals_and_wall_times_are_read_not_fatal(tmp_path):
-    (tmp_path / "inverters.csv").write_text(
+    (tmp_path / "inverters-2026-06.csv").write_text(
         "timestamp,serial,state,power_kw,lifetime_kwh,temperature_c,dc_power_kw,reported_at\r\n"
         '2026-06-21 12:00:00,E001,working,"0,281",,,,\r\n'
         "2026-06-21 12:05:00,E001,working,n/a,,,,\r\n"

@@ -276,20 +276,20 @@ def test_rows_recorded_but_never_queued_are_all_requeued_from_the_whole_csv_in_o
     warm_up(site)
     with (site.data / "readings.csv").open() as handle:
         last = list(csv.reader(handle))[-1]
-    with (site.data / "inverters.csv").open() as handle:
+    with (site.data / "inverters-2026-06.csv").open() as handle:
         inverters = [row for row in csv.reader(handle) if row[0] == last[0]]
     moment = datetime.fromisoformat(last[0])
     missed = 3 * 288
     with (
         (site.data / "readings.csv").open("a", newline="") as r,
-        (site.data / "inverters.csv").open("a", newline="") as i,
+        (site.data / "inverters-2026-06.csv").open("a", newline="") as i,
     ):
         for _ in range(missed):
             moment += timedelta(minutes=5)
             csv.writer(r, lineterminator="\n").writerow([moment.isoformat(), *last[1:]])
             csv.writer(i, lineterminator="\n").writerows([[moment.isoformat(), *row[1:]] for row in inverters])
     assert (site.data / "readings.csv").stat().st_size > 64 * 1024
-    assert (site.data / "inverters.csv").stat().st_size > 512 * 1024
+    assert (site.data / "inverters-2026-06.csv").stat().st_size > 512 * 1024
     site.harness.clock.now = moment.astimezone(site.harness.clock.now.tzinfo) + timedelta(minutes=5)
 
     result = site.cycle()

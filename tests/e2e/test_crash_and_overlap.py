@@ -82,10 +82,10 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
     stamps = [row[0] for row in rows[1:]]
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), "rows out of order or duplicated"
     assert (data_dir / "readings.csv").read_bytes().endswith(b"\n")
-    with (data_dir / "inverters.csv").open(newline="") as handle:
+    with (data_dir / "inverters-2026-06.csv").open(newline="") as handle:
         inverter_rows = list(csv.reader(handle))
     assert all(len(row) == len(INVERTER_COLUMNS) for row in inverter_rows)
-    assert (data_dir / "inverters.csv").read_bytes().endswith(b"\n")
+    assert (data_dir / "inverters-2026-06.csv").read_bytes().endswith(b"\n")
     archived = [p for p in (data_dir / "raw").rglob("*.json.gz") if not p.name.startswith(".")]
     assert len(archived) >= len(stamps)
     for path in archived:

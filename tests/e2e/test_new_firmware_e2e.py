@@ -48,7 +48,7 @@ def test_a_cycle_records_the_same_figures_as_on_legacy_firmware(harness: Harness
         assert old.pop("pvs_comm_errors") != "" and new.pop("pvs_comm_errors") == ""  # no such counter in /vars
         assert old == new
     assert new_rows[0]["inverters_working"] == "11" and float(new_rows[0]["production_kw"]) > 2
-    assert rows(legacy.data_dir / "inverters.csv") == rows(harness.data_dir / "inverters.csv")
+    assert rows(legacy.data_dir / "inverters-2026-06.csv") == rows(harness.data_dir / "inverters-2026-06.csv")
 
 
 def test_one_login_per_cycle_at_most_and_the_session_is_reused_across_cycles(harness: Harness, new_pvs):
@@ -97,7 +97,7 @@ def test_an_inverter_that_vanishes_from_vars_stays_in_the_record_as_not_reportin
     assert harness.run().code == 0
     [_, reading] = rows(harness.data_dir / "readings.csv")
     assert (reading["inverters_total"], reading["inverters_working"]) == ("12", "10")
-    [first, gone] = [r for r in rows(harness.data_dir / "inverters.csv") if r["serial"] == vanished]
+    [first, gone] = [r for r in rows(harness.data_dir / "inverters-2026-06.csv") if r["serial"] == vanished]
     assert first["state"] == "working" and first["timestamp"] != gone["timestamp"]
     assert (gone["state"], gone["power_kw"], gone["lifetime_kwh"]) == ("", "", "")
     assert gone["reported_at"] == first["reported_at"]  # when it was last heard

@@ -108,6 +108,9 @@ def test_the_report_is_written_atomically_where_the_cycle_puts_it(site):
     data_dir, _, data, html = site
     path = load.write_report(data, load.report_path(data_dir))
     assert path == data_dir / "report" / "index.html" and path.read_text() == html
-    assert load.due(data_dir, datetime.now(timezone.utc) + timedelta(minutes=61), 60)
-    assert not load.due(data_dir, datetime.now(timezone.utc) + timedelta(minutes=5), 60)
-    assert not load.due(data_dir, datetime.now(timezone.utc) + timedelta(days=5), 0)  # 0: only on demand
+    made = data.generated_at  # the page is dated by the cycle's clock, so a simulated clock works too
+    assert path.stat().st_mtime == made.timestamp()
+    assert load.due(data_dir, made + timedelta(minutes=61), 60)
+    assert not load.due(data_dir, made + timedelta(minutes=5), 60)
+    assert load.due(data_dir, made - timedelta(hours=2), 60)  # the clock was set back: made again
+    assert not load.due(data_dir, made + timedelta(days=5), 0)  # 0: only on demand

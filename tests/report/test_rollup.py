@@ -134,7 +134,7 @@ def test_a_torn_append_is_completed_not_duplicated(tmp_path):
 def test_rebuild_from_the_csvs_gives_the_rows_the_cycle_wrote(tmp_path):
     live, rebuilt = tmp_path / "live", tmp_path / "rebuilt"
     run_live(live, glitchy_plan(), write_csv=True)
-    with (live / "readings.csv").open(newline="") as r, (live / "inverters.csv").open(newline="") as i:
+    with (live / "readings.csv").open(newline="") as r, (live / "inverters-2026-06.csv").open(newline="") as i:
         days = rollup_file.rebuild(rebuilt, csv.DictReader(r), csv.DictReader(i), ZONE)
     assert days == 2
 

@@ -528,7 +528,7 @@ def test_a_reading_killed_between_the_csv_and_the_queue_is_queued_by_the_next_cy
     assert result.code == 0
     assert "re-queued 1 row from readings.csv for Google Sheets" in result.stderr
     assert sheet_times(google) == wall(csv_timestamps(harness))  # all three, in order, once
-    with (harness.data_dir / "inverters.csv").open() as handle:
+    with (harness.data_dir / "inverters-2026-06.csv").open() as handle:
         second = [r for r in csv.DictReader(handle) if r["timestamp"] == csv_timestamps(harness)[1]]
     column = google.tab(TAB).column(f"{second[0]['serial']}_kw")
     assert column[1] == pytest.approx(float(second[0]["power_kw"]))  # the rebuilt row has the inverters too

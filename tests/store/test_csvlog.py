@@ -54,7 +54,7 @@ def test_both_csvs_are_appended_with_one_header_and_empty_unknowns(tmp_path):
     with (tmp_path / "readings.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2 and rows[0]["cloud_cover_pct"] == ""
-    with (tmp_path / "inverters.csv").open() as handle:
+    with (tmp_path / "inverters-2026-06.csv").open() as handle:
         inverters = list(csv.DictReader(handle))
     assert len(inverters) == 8
     dead = inverters[3]

@@ -13,7 +13,6 @@ cycle (or until Retry-After).
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import re
@@ -27,7 +26,7 @@ import requests
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
-from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
+from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
 from pvs6sup.runtime import Runtime
 from pvs6sup.sinks import queue as outbox
@@ -100,21 +99,14 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
 
 
 def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
-    """timestamp -> {serial: power_kw cell} from inverters.csv: its tail for one row, the whole file for more."""
+    """timestamp -> {serial: power_kw cell} from the monthly inverter files: the tail for one row, else their months."""
     if len(stamps) <= 1:
         return {stamp: csvlog.inverter_power_at(data_dir, stamp) for stamp in stamps}
-    found: dict[str, dict[str, str]] = {}
     try:
-        with (data_dir / csvlog.INVERTERS_FILE).open(newline="", encoding="utf-8", errors="replace") as handle:
-            for fields in csv.reader(handle):
-                if len(fields) == len(INVERTER_COLUMNS) and fields[0] in stamps:
-                    row = dict(zip(INVERTER_COLUMNS, fields, strict=True))
-                    found.setdefault(row["timestamp"], {})[row["serial"]] = row["power_kw"]
+        return csvlog.inverter_powers(data_dir, stamps)
     except OSError as err:  # the site rows still go; their inverter columns stay empty
-        log.warning(
-            "Google Sheets: cannot read %s (%s); inverter columns left empty", data_dir / csvlog.INVERTERS_FILE, err
-        )
-    return found
+        log.warning("Google Sheets: cannot read the inverter rows (%s); inverter columns left empty", err)
+        return {}
 
 
 # --- local state ---------------------------------------------------------------------------------
