@@ -329,7 +329,7 @@ COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its f
 }
 
 
-def _report(error: SupervisorError, logger: logging.Logger) -> None:
+def _log_error(error: SupervisorError, logger: logging.Logger) -> None:
     if isinstance(error, ConfigError):
         for problem in error.problems:
             logger.error("configuration: %s", problem)
@@ -361,7 +361,7 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         except SupervisorError as error:
             if args.traceback:
                 raise
-            _report(error, logger)
+            _log_error(error, logger)
             return int(exit_status_for(error))
         except KeyboardInterrupt:
             logger.error("interrupted")

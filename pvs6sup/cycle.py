@@ -54,7 +54,7 @@ def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     else:
         answer = pvs_access.fetch_legacy(config, runtime)  # one request, as ever
     raw_path = _archive(config.data_dir, fetched_at, answer.body) if keep_raw else None
-    gateway.check(answer)
+    gateway.require_ok(answer)
     reading = reading_from_capture(
         answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
     )

@@ -35,7 +35,7 @@ def integer(value: Any) -> int | None:
     return int(result)
 
 
-def pvs_time(value: Any) -> datetime | None:
+def parse_pvs_time(value: Any) -> datetime | None:
     """Parse DATATIME/CURTIME 'YYYY,MM,DD,HH,MM,SS' (UTC) into an aware datetime, or None."""
     if not isinstance(value, str):
         return None

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pvs6sup.core.models import DeviceList, InverterReading, MeterReading, SupervisorStatus
-from pvs6sup.core.values import build_number, integer, mask_serial, number, pvs_time, text
+from pvs6sup.core.values import build_number, integer, mask_serial, number, parse_pvs_time, text
 from pvs6sup.errors import PVSAnswerError
 
 # Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
@@ -155,8 +155,8 @@ def _supervisor(device: dict[str, Any]) -> SupervisorStatus:
         uptime_s=number(device.get("dl_uptime"), 0),
         comm_errors=integer(device.get("dl_comm_err")),
         untransmitted=integer(device.get("dl_untransmitted")),
-        pvs_time=pvs_time(device.get("CURTIME")),
-        measured_at=pvs_time(device.get("DATATIME")),
+        pvs_time=parse_pvs_time(device.get("CURTIME")),
+        measured_at=parse_pvs_time(device.get("DATATIME")),
     )
 
 
@@ -176,7 +176,7 @@ def _meter(device: dict[str, Any], serial: str) -> MeterReading | None:
         net_lifetime_kwh=number(device.get("net_ltea_3phsum_kwh"), *LIFETIME_KWH),
         import_lifetime_kwh=number(device.get("pos_ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
         export_lifetime_kwh=number(device.get("neg_ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
-        measured_at=pvs_time(device.get("DATATIME")),
+        measured_at=parse_pvs_time(device.get("DATATIME")),
     )
 
 
@@ -191,5 +191,5 @@ def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
         dc_power_kw=number(dc, *INVERTER_KW),
         lifetime_kwh=number(device.get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
         temperature_c=number(device.get("t_htsnk_degc"), *TEMPERATURE_C),
-        measured_at=pvs_time(device.get("DATATIME")),
+        measured_at=parse_pvs_time(device.get("DATATIME")),
     )

@@ -122,7 +122,7 @@ def _get(
         raise PVSUnreachableError(f"cannot reach the PVS at {base_url}: {_connection_reason(err)}") from err
 
 
-def check(answer: Answer) -> None:
+def require_ok(answer: Answer) -> None:
     """Raise PVSRefusedError for an HTTP error status, PVSAnswerError for an over-long body."""
     if not 200 <= answer.status_code < 300:
         raise PVSRefusedError(

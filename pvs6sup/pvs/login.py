@@ -176,7 +176,7 @@ class VarsClient:
                 f"from {source}; check PVS_SERIAL (the PVS's serial: its last 5 characters are the password) "
                 "or set PVS_PASSWORD"
             )
-        gateway.check(answer)
+        gateway.require_ok(answer)
         token = _token_from(answer.body) or jar_token
         if not token:
             raise PVSRefusedError("the PVS accepted the login but sent no session", answer.status_code)

@@ -133,7 +133,7 @@ class SimulatedSite:
             "HWVER": "6.02",
             "SWVER": "2025.06, Build 61839",
             "DEVICE_TYPE": "PVS",
-            "DATATIME": pvs_time(aligned),
+            "DATATIME": format_pvs_time(aligned),
             "dl_err_count": "0",
             "dl_comm_err": str(40 + when.hour),
             "dl_skipped_scans": "0",
@@ -144,7 +144,7 @@ class SimulatedSite:
             "dl_mem_used": "50112",
             "dl_flash_avail": "58870",
             "panid": 123456789,
-            "CURTIME": pvs_time(when),
+            "CURTIME": format_pvs_time(when),
         }
 
     def _meters(self, when: datetime, production: float) -> list[dict[str, Any]]:
@@ -160,12 +160,12 @@ class SimulatedSite:
             "interface": "mime",
             "SWVER": "3000",
             "PORT": "",
-            "DATATIME": pvs_time(when),
+            "DATATIME": format_pvs_time(when),
             "freq_hz": "60",
             "v12_v": "241.2",
             "origin": "data_logger",
             "OPERATION": "noop",
-            "CURTIME": pvs_time(when),
+            "CURTIME": format_pvs_time(when),
         }
         meter_p = {
             **common,
@@ -229,7 +229,7 @@ class SimulatedSite:
             "PORT": "",
             "MOD_SN": "",
             "NMPLT_SKU": "",
-            "DATATIME": pvs_time(heard),
+            "DATATIME": format_pvs_time(heard),
             "ltea_3phsum_kwh": f"{self._energy.inverters[index]:.4f}",
             "p_3phsum_kw": f"{kw:.4f}",
             "vln_3phavg_v": "241.05" if producing else "0",
@@ -242,7 +242,7 @@ class SimulatedSite:
             "stat_ind": "0",
             "origin": "data_logger",
             "OPERATION": "noop",
-            "CURTIME": pvs_time(when),
+            "CURTIME": format_pvs_time(when),
         }
 
 
@@ -258,7 +258,7 @@ def supervisor_info(build: int, serial: str = PVS_SERIAL) -> dict[str, Any]:
     }
 
 
-def pvs_time(when: datetime) -> str:
+def format_pvs_time(when: datetime) -> str:
     """A UTC moment in the PVS's 'YYYY,MM,DD,HH,MM,SS' form."""
     return when.astimezone(timezone.utc).strftime("%Y,%m,%d,%H,%M,%S")
 

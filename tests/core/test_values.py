@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from pvs6sup.core.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, pvs_time
+from pvs6sup.core.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, parse_pvs_time
 
 
 @pytest.mark.parametrize(
@@ -30,12 +30,12 @@ def test_integer_accepts_whole_values_only():
 
 
 def test_pvs_time_is_utc():
-    assert pvs_time("2025,09,12,21,11,12") == datetime(2025, 9, 12, 21, 11, 12, tzinfo=timezone.utc)
+    assert parse_pvs_time("2025,09,12,21,11,12") == datetime(2025, 9, 12, 21, 11, 12, tzinfo=timezone.utc)
 
 
 @pytest.mark.parametrize("raw", ["", "2025,13,01,00,00,00", "2025,09,12", None, 20250912, "a,b,c,d,e,f"])
 def test_pvs_time_is_none_when_malformed(raw):
-    assert pvs_time(raw) is None
+    assert parse_pvs_time(raw) is None
 
 
 def test_iso_time_reads_varserver_msmteps():

@@ -44,7 +44,7 @@ def test_an_http_error_is_returned_for_archiving_then_refused():
     answer = gateway.fetch_device_list(requests.Session(), BASE, 120)
     assert answer.status_code == 403 and b"Unauthorized" in answer.body
     with pytest.raises(PVSRefusedError, match="HTTP 403") as caught:
-        gateway.check(answer)
+        gateway.require_ok(answer)
     assert caught.value.status_code == 403
 
 
@@ -55,7 +55,7 @@ def test_an_oversized_answer_is_cut_and_refused(monkeypatch):
     answer = gateway.fetch_device_list(requests.Session(), BASE, 120)
     assert answer.truncated and len(answer.body) == 100_000
     with pytest.raises(PVSAnswerError, match="larger than"):
-        gateway.check(answer)
+        gateway.require_ok(answer)
 
 
 def test_a_trickling_answer_counts_against_the_total_timeout():

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pvs6sup.core.sun import sun_elevation_deg
-from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel, pvs_time
+from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel, format_pvs_time
 from pvs6sup.store.archive import raw_path
 
 STEP = timedelta(minutes=5)
@@ -132,7 +132,7 @@ class MonthSite(SimulatedSite):
                     continue
                 if self._active(NOT_REPORTING, index, when):
                     frozen = self._frozen.setdefault(index, copy.deepcopy(device))
-                    device = {**frozen, "CURTIME": pvs_time(when)}
+                    device = {**frozen, "CURTIME": format_pvs_time(when)}
                 else:
                     self._frozen.pop(index, None)
                 if self._active(DEAD, index, when):
