@@ -10,13 +10,13 @@ import gzip
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.core.records import Record, as_dict
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
 
@@ -28,14 +28,19 @@ log = logging.getLogger(__name__)
 STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
 OUTBOX_DIR = "alerts-outbox"
 VERSION = 2  # 2: inverter fields at their defaults are left out; no per-inverter history
-TRACK_DEFAULTS = asdict(InverterTrack())
+TRACK_DEFAULTS = as_dict(InverterTrack())
 MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
 
-@dataclass
-class AlertState:
-    detector: DetectorState = field(default_factory=DetectorState)
-    incidents: dict[str, Incident] = field(default_factory=dict)
+class AlertState(Record):
+    __slots__ = ("detector", "incidents")
+
+    detector: DetectorState
+    incidents: dict[str, Incident]
+
+    def __init__(self, detector: DetectorState | None = None, incidents: dict[str, Incident] | None = None) -> None:
+        self.detector = DetectorState() if detector is None else detector
+        self.incidents = dict() if incidents is None else incidents
 
 
 def _leaf(value: Any) -> Any:
