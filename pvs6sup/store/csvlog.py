@@ -7,11 +7,11 @@ import io
 import logging
 import os
 import pwd
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.rows import (
     INVERTER_COLUMNS,
     READING_COLUMNS,
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 READINGS_FILE = "readings.csv"
 INVERTERS_FILE = "inverters.csv"
 
+
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator=newline)
@@ -44,10 +45,16 @@ def _header(columns: tuple[str, ...]) -> bytes:
 # --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
 
 _BOM = b"\xef\xbb\xbf"
-@dataclass(frozen=True)
-class _Layout:
+
+
+class _Layout(FrozenRecord):
+    __slots__ = ("columns", "newline")
     columns: tuple[str, ...]  # as named in the file's header, in its order
     newline: str  # the file's own line end, kept when appending
+
+    def __init__(self, columns: tuple[str, ...], newline: str) -> None:
+        set_field(self, "columns", columns)
+        set_field(self, "newline", newline)
 
 
 def _layout(path: Path) -> _Layout | None:
@@ -65,13 +72,18 @@ def _layout(path: Path) -> _Layout | None:
     return _Layout(tuple(name.strip() for name in names), newline)
 
 
-@dataclass(frozen=True)
-class FutureRow:
+class FutureRow(FrozenRecord):
     """A row dated later than every clock: a typo, or a clock that once jumped forward."""
 
+    __slots__ = ("path", "line", "timestamp")
     path: Path
     line: int
     timestamp: str
+
+    def __init__(self, path: Path, line: int, timestamp: str) -> None:
+        set_field(self, "path", path)
+        set_field(self, "line", line)
+        set_field(self, "timestamp", timestamp)
 
     def describe(self) -> str:
         return f"{self.path} line {self.line} ({self.timestamp})"
