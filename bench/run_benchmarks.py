@@ -450,6 +450,7 @@ def section_disk(opts: argparse.Namespace) -> str:
 
 
 def section_alerts(opts: argparse.Namespace) -> str:
+    logging.getLogger("pvs6sup").setLevel(logging.ERROR)  # one_day's configured_logging may have reset it
     month = evaluate_month(days=3 if opts.quick else 30)
     return "\n".join(
         [
