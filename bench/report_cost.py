@@ -21,10 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from pvs6sup.core.records import replace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

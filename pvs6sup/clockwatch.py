@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pvs6sup.config import Config
 from pvs6sup.core.clock_check import FUTURE_TOLERANCE, judge_clocks, pending_stamp
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import replace
 from pvs6sup.errors import ClockError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.store import archive, csvlog

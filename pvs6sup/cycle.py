@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -26,6 +25,7 @@ from pvs6sup.alerts import step as alerting
 from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import replace
 from pvs6sup.errors import DeliveryError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
 from pvs6sup.pvs import access as pvs_access

@@ -10,11 +10,11 @@ O(inverters); nothing re-reads history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from pvs6sup.core.energy_guard import learned_peak_kw
 from pvs6sup.core.models import ERROR, InverterReading, Reading
+from pvs6sup.core.records import FrozenRecord, Record, set_field
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.core.values import mask_serial
 
@@ -29,9 +29,10 @@ SPECIFICITY = (OFFLINE, UNDERPERFORMING)
 GAP_S = 30 * 60  # readings further apart than this start every streak afresh (the Pi or the PVS was off)
 
 
-@dataclass(frozen=True)
 class Thresholds:
-    """The tuning knobs; README's Alerts section explains each."""
+    """The tuning knobs; README's Alerts section explains each. Read-only (no instance fields)."""
+
+    __slots__ = ()
 
     judge_kw: float = 0.02  # siblings' median output needed to judge an inverter (dawn, dusk, overcast: not judged)
     nothing_ratio: float = 0.02  # at most this share of the median counts as producing nothing (a thick
@@ -57,50 +58,142 @@ class Thresholds:
     forget_missing_s: float = 7 * 24 * 3600  # an inverter gone this long is taken as removed
 
 
-@dataclass
-class InverterTrack:
+THRESHOLDS = Thresholds()
+
+
+class InverterTrack(Record):
     """What is remembered about one inverter between readings."""
 
-    group: int = 0
-    last_seen: datetime | None = None
-    measured_at: datetime | None = None
-    offline_streak: int = 0
-    first_day: str = ""  # the solar day it was first seen
-    woke_day: str = ""  # the last day on which it worked while judged
-    late_today: int = 0  # judged readings today before it first worked
-    wake_hour: float = 0.0  # learned: the solar hour it usually starts working by (0: no late start)
-    missing_streak: int = 0
-    low_streak: int = 0
-    day: str = ""
-    day_own_kwh: float = 0.0
-    day_median_kwh: float = 0.0
-    day_incomplete: bool = False  # a gap in daylight: the day's energy would be lopsided, so it is not judged
-    base_lifetime_kwh: float | None = None  # lifetime at the last fresh report, and the group's
-    base_group_kwh: float = 0.0  # median-energy counter at that moment
+    __slots__ = (
+        "group",
+        "last_seen",
+        "measured_at",
+        "offline_streak",
+        "first_day",
+        "woke_day",
+        "late_today",
+        "wake_hour",
+        "missing_streak",
+        "low_streak",
+        "day",
+        "day_own_kwh",
+        "day_median_kwh",
+        "day_incomplete",
+        "base_lifetime_kwh",
+        "base_group_kwh",
+    )
+
+    group: int
+    last_seen: datetime | None
+    measured_at: datetime | None
+    offline_streak: int
+    first_day: str  # the solar day it was first seen
+    woke_day: str  # the last day on which it worked while judged
+    late_today: int  # judged readings today before it first worked
+    wake_hour: float  # learned: the solar hour it usually starts working by (0: no late start)
+    missing_streak: int
+    low_streak: int
+    day: str
+    day_own_kwh: float
+    day_median_kwh: float
+    day_incomplete: bool  # a gap in daylight: the day's energy would be lopsided, so it is not judged
+    base_lifetime_kwh: float | None  # lifetime at the last fresh report, and the group's
+    base_group_kwh: float  # median-energy counter at that moment
+
+    def __init__(
+        self,
+        group: int = 0,
+        last_seen: datetime | None = None,
+        measured_at: datetime | None = None,
+        offline_streak: int = 0,
+        first_day: str = "",
+        woke_day: str = "",
+        late_today: int = 0,
+        wake_hour: float = 0.0,
+        missing_streak: int = 0,
+        low_streak: int = 0,
+        day: str = "",
+        day_own_kwh: float = 0.0,
+        day_median_kwh: float = 0.0,
+        day_incomplete: bool = False,
+        base_lifetime_kwh: float | None = None,
+        base_group_kwh: float = 0.0,
+    ) -> None:
+        self.group = group
+        self.last_seen = last_seen
+        self.measured_at = measured_at
+        self.offline_streak = offline_streak
+        self.first_day = first_day
+        self.woke_day = woke_day
+        self.late_today = late_today
+        self.wake_hour = wake_hour
+        self.missing_streak = missing_streak
+        self.low_streak = low_streak
+        self.day = day
+        self.day_own_kwh = day_own_kwh
+        self.day_median_kwh = day_median_kwh
+        self.day_incomplete = day_incomplete
+        self.base_lifetime_kwh = base_lifetime_kwh
+        self.base_group_kwh = base_group_kwh
 
 
-@dataclass
-class DetectorState:
+class DetectorState(Record):
     """Everything the detectors remember; persisted between cron runs (see alerts.py)."""
 
-    last_reading_at: datetime | None = None
-    failed_cycles: int = 0
-    no_production_streak: int = 0
-    peak_production_kw: float = 0.0
-    group_energy_kwh: dict[int, float] = field(default_factory=dict)  # running median energy per group
-    group_previous: dict[int, dict[str, float]] = field(default_factory=dict)  # last lifetimes seen per group
-    inverters: dict[str, InverterTrack] = field(default_factory=dict)
+    __slots__ = (
+        "last_reading_at",
+        "failed_cycles",
+        "no_production_streak",
+        "peak_production_kw",
+        "group_energy_kwh",
+        "group_previous",
+        "inverters",
+    )
+
+    last_reading_at: datetime | None
+    failed_cycles: int
+    no_production_streak: int
+    peak_production_kw: float
+    group_energy_kwh: dict[int, float]  # running median energy per group
+    group_previous: dict[int, dict[str, float]]  # last lifetimes seen per group
+    inverters: dict[str, InverterTrack]
+
+    def __init__(
+        self,
+        last_reading_at: datetime | None = None,
+        failed_cycles: int = 0,
+        no_production_streak: int = 0,
+        peak_production_kw: float = 0.0,
+        group_energy_kwh: dict[int, float] | None = None,
+        group_previous: dict[int, dict[str, float]] | None = None,
+        inverters: dict[str, InverterTrack] | None = None,
+    ) -> None:
+        self.last_reading_at = last_reading_at
+        self.failed_cycles = failed_cycles
+        self.no_production_streak = no_production_streak
+        self.peak_production_kw = peak_production_kw
+        self.group_energy_kwh = dict() if group_energy_kwh is None else group_energy_kwh
+        self.group_previous = dict() if group_previous is None else group_previous
+        self.inverters = dict() if inverters is None else inverters
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(FrozenRecord):
     """One incident's verdict this cycle. serial is None for site-wide conditions."""
+
+    __slots__ = ("kind", "serial", "firing", "message", "detail")
 
     kind: str
     serial: str | None
     firing: bool
-    message: str = ""
-    detail: str = ""  # what the subject shows after the name, e.g. "0 W vs 287 W median"
+    message: str
+    detail: str  # what the subject shows after the name, e.g. "0 W vs 287 W median"
+
+    def __init__(self, kind: str, serial: str | None, firing: bool, message: str = "", detail: str = "") -> None:
+        set_field(self, "kind", kind)
+        set_field(self, "serial", serial)
+        set_field(self, "firing", firing)
+        set_field(self, "message", message)
+        set_field(self, "detail", detail)
 
 
 def group_of(serial: str, groups: tuple[tuple[str, ...], ...]) -> int:
@@ -136,7 +229,7 @@ def _solar_hour(moment: datetime, longitude: float | None) -> float:
     return (moment.timestamp() / 3600 + (longitude or 0.0) / 15) % 24
 
 
-def observe_failure(state: DetectorState, thresholds: Thresholds = Thresholds()) -> list[Judgement]:
+def observe_failure(state: DetectorState, thresholds: Thresholds = THRESHOLDS) -> list[Judgement]:
     """A cycle without a reading: count it towards pvs_unreachable."""
     state.failed_cycles += 1
     fails = state.failed_cycles >= thresholds.unreachable_cycles
@@ -144,7 +237,7 @@ def observe_failure(state: DetectorState, thresholds: Thresholds = Thresholds())
     return [Judgement(PVS_UNREACHABLE, None, fails, message, f"no answer for {state.failed_cycles} cycles")]
 
 
-def delivery_backlog(oldest_pending_age_s: float | None, thresholds: Thresholds = Thresholds()) -> list[Judgement]:
+def delivery_backlog(oldest_pending_age_s: float | None, thresholds: Thresholds = THRESHOLDS) -> list[Judgement]:
     """Rows waiting for Google Sheets for over a day; nothing judged when Sheets is off (None)."""
     if oldest_pending_age_s is None:
         return []
@@ -160,7 +253,7 @@ def observe_reading(
     groups: tuple[tuple[str, ...], ...] = (),
     latitude: float | None = None,
     longitude: float | None = None,
-    thresholds: Thresholds = Thresholds(),
+    thresholds: Thresholds = THRESHOLDS,
 ) -> list[Judgement]:
     """Update the state with a reading and judge every condition that can be judged now."""
     now = reading.fetched_at

@@ -8,18 +8,19 @@ underperforming). An incident that cannot be judged (night) simply stays as it i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
+from pvs6sup.core.records import FrozenRecord, Record, set_field
 
 CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
 REMIND_AFTER_S = 24 * 3600
 
 
-@dataclass
-class Incident:
+class Incident(Record):
     """An active alert."""
+
+    __slots__ = ("kind", "serial", "message", "detail", "raised_at", "notified_at", "clean_streak")
 
     kind: str
     serial: str | None
@@ -27,19 +28,54 @@ class Incident:
     detail: str
     raised_at: datetime
     notified_at: datetime
-    clean_streak: int = 0
+    clean_streak: int
+
+    def __init__(
+        self,
+        kind: str,
+        serial: str | None,
+        message: str,
+        detail: str,
+        raised_at: datetime,
+        notified_at: datetime,
+        clean_streak: int = 0,
+    ) -> None:
+        self.kind = kind
+        self.serial = serial
+        self.message = message
+        self.detail = detail
+        self.raised_at = raised_at
+        self.notified_at = notified_at
+        self.clean_streak = clean_streak
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(FrozenRecord):
     """Something to tell the user: event is 'raised', 'reminder' or 'resolved'."""
+
+    __slots__ = ("time", "event", "kind", "serial", "message", "detail")
 
     time: datetime
     event: str
     kind: str
     serial: str | None
     message: str
-    detail: str = ""
+    detail: str
+
+    def __init__(
+        self,
+        time: datetime,
+        event: str,
+        kind: str,
+        serial: str | None,
+        message: str,
+        detail: str = "",
+    ) -> None:
+        set_field(self, "time", time)
+        set_field(self, "event", event)
+        set_field(self, "kind", kind)
+        set_field(self, "serial", serial)
+        set_field(self, "message", message)
+        set_field(self, "detail", detail)
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -10,13 +10,13 @@ import gzip
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.core.records import Record, as_dict
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
 
@@ -28,26 +28,32 @@ log = logging.getLogger(__name__)
 STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
 OUTBOX_DIR = "alerts-outbox"
 VERSION = 2  # 2: inverter fields at their defaults are left out; no per-inverter history
-TRACK_DEFAULTS = asdict(InverterTrack())
+TRACK_DEFAULTS = as_dict(InverterTrack())
 MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
 
-@dataclass
-class AlertState:
-    detector: DetectorState = field(default_factory=DetectorState)
-    incidents: dict[str, Incident] = field(default_factory=dict)
+class AlertState(Record):
+    __slots__ = ("detector", "incidents")
+
+    detector: DetectorState
+    incidents: dict[str, Incident]
+
+    def __init__(self, detector: DetectorState | None = None, incidents: dict[str, Incident] | None = None) -> None:
+        self.detector = DetectorState() if detector is None else detector
+        self.incidents = dict() if incidents is None else incidents
 
 
-def _plain(value: Any) -> Any:
+def _leaf(value: Any) -> Any:
+    """A scalar as the file holds it: datetimes in ISO 8601, floats to 5 decimals."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):
         return round(value, 5)
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     return value
+
+
+def _numbers(values: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): _leaf(v) for k, v in values.items()}
 
 
 def _time(value: Any) -> datetime | None:
@@ -56,18 +62,42 @@ def _time(value: Any) -> datetime | None:
 
 def _track(track: InverterTrack) -> dict[str, Any]:
     """One inverter's memory without the fields at their defaults: the file is rewritten every cycle."""
-    return {k: v for k, v in asdict(track).items() if v != TRACK_DEFAULTS[k]}
+    out = {}
+    for name, default in TRACK_DEFAULTS.items():
+        value = getattr(track, name)
+        if value != default:
+            out[name] = _leaf(value)
+    return out
+
+
+def _incident(incident: Incident) -> dict[str, Any]:
+    return {
+        "kind": incident.kind,
+        "serial": incident.serial,
+        "message": incident.message,
+        "detail": incident.detail,
+        "raised_at": _leaf(incident.raised_at),
+        "notified_at": _leaf(incident.notified_at),
+        "clean_streak": incident.clean_streak,
+    }
 
 
 def to_json(state: AlertState) -> bytes:
-    detector = asdict(state.detector)
-    detector["inverters"] = {serial: _track(t) for serial, t in state.detector.inverters.items()}
-    document = {"version": VERSION, "detector": detector, "incidents": asdict_incidents(state)}
-    return json.dumps(_plain(document), separators=(",", ":")).encode("utf-8")
-
-
-def asdict_incidents(state: AlertState) -> dict[str, Any]:
-    return {key: asdict(incident) for key, incident in state.incidents.items()}
+    """The state document, field by field (dataclasses.asdict deep-copied every datetime: 40 ms at 200
+    inverters); tests/test_alert_state_encoding.py holds it to the bytes the asdict encoder wrote."""
+    d = state.detector
+    detector = {
+        "last_reading_at": _leaf(d.last_reading_at),
+        "failed_cycles": d.failed_cycles,
+        "no_production_streak": d.no_production_streak,
+        "peak_production_kw": _leaf(d.peak_production_kw),
+        "group_energy_kwh": _numbers(d.group_energy_kwh),
+        "group_previous": {str(k): _numbers(v) for k, v in d.group_previous.items()},
+        "inverters": {serial: _track(t) for serial, t in d.inverters.items()},
+    }
+    incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
+    document = {"version": VERSION, "detector": detector, "incidents": incidents}
+    return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
 def from_json(data: bytes) -> AlertState:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import datetime, tzinfo
 from typing import Any
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import as_dict
 from pvs6sup.core.rows import cell, local_timestamp
 from pvs6sup.core.texts import age_text
 from pvs6sup.core.values import mask_pvs_serial
@@ -92,7 +92,7 @@ def _jsonable(value: Any) -> Any:
 
 def status_json(reading: Reading) -> str:
     """The reading as JSON (the PVS serial masked), for scripts: status --json."""
-    document = _jsonable(asdict(reading))
+    document = _jsonable(as_dict(reading))
     document["inverters_total"] = reading.inverters_total
     document["inverters_working"] = reading.inverters_working
     supervisor = document["devices"].get("supervisor")

@@ -12,19 +12,15 @@ _BUILD_IN_SWVER = re.compile(r"Build\s*(\d+)", re.IGNORECASE)
 
 def number(value: Any, low: float = -math.inf, high: float = math.inf) -> float | None:
     """A finite float within [low, high], or None for missing, empty, 'nan', garbage or absurd values."""
-    if isinstance(value, bool) or value is None:
+    if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return None
     try:
-        result = float(value)
+        result = float(value)  # as str.strip() would, float() ignores surrounding whitespace
     except (TypeError, ValueError, OverflowError):
         return None
-    if not math.isfinite(result) or not low <= result <= high:
-        return None
-    return result
+    if low <= result <= high and math.isfinite(result):  # NaN fails the comparison
+        return result
+    return None
 
 
 def integer(value: Any) -> int | None:
@@ -43,7 +39,7 @@ def parse_pvs_time(value: Any) -> datetime | None:
     if len(parts) != 6:
         return None
     try:
-        year, month, day, hour, minute, second = (int(p) for p in parts)
+        year, month, day, hour, minute, second = map(int, parts)
         return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
     except ValueError:
         return None
@@ -76,8 +72,8 @@ def build_number(build: Any, swver: Any) -> int | None:
 
 def text(value: Any) -> str | None:
     """A non-empty stripped string, or None."""
-    if isinstance(value, str) and value.strip():
-        return value.strip()
+    if isinstance(value, str):
+        return value.strip() or None
     return None
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import requests
 
 from pvs6sup.config import Config
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import DeliveryError
 
 OPEN_METEO_URL = "https://api.open-meteo.com/v1/forecast"
@@ -18,15 +17,23 @@ class WeatherError(DeliveryError):
     """The weather service gave no usable cloud cover this time."""
 
 
-@dataclass(frozen=True)
-class WeatherURLs:
+class WeatherURLs(FrozenRecord):
     """Where the providers live; tests and the demo point these at loopback."""
 
-    open_meteo: str = OPEN_METEO_URL
-    openweathermap: str = OPENWEATHERMAP_URL
+    __slots__ = ("open_meteo", "openweathermap")
+
+    open_meteo: str
+    openweathermap: str
+
+    def __init__(self, open_meteo: str = OPEN_METEO_URL, openweathermap: str = OPENWEATHERMAP_URL) -> None:
+        set_field(self, "open_meteo", open_meteo)
+        set_field(self, "openweathermap", openweathermap)
 
 
-def cloud_cover_pct(session: requests.Session, config: Config, urls: WeatherURLs = WeatherURLs()) -> float | None:
+DEFAULT_URLS = WeatherURLs()
+
+
+def cloud_cover_pct(session: requests.Session, config: Config, urls: WeatherURLs = DEFAULT_URLS) -> float | None:
     """Current total cloud cover in %, None when WEATHER_PROVIDER=none; WeatherError on any failure."""
     if config.weather_provider == "none":
         return None

@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import DeviceList
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.values import iso_time
 from pvs6sup.errors import PVSError
 from pvs6sup.pvs import firmware, varserver
@@ -38,13 +38,19 @@ DETECT_TIMEOUT_S = 30.0
 FORGET_INVERTER_AFTER = timedelta(days=30)
 
 
-@dataclass(frozen=True)
-class Access:
+class Access(FrozenRecord):
     """The path in use for this cycle, where to reach it, and what supervisor/info said."""
+
+    __slots__ = ("path", "base_url", "info")
 
     path: str  # firmware.LEGACY | firmware.VARSERVER
     base_url: str
     info: FirmwareInfo | None
+
+    def __init__(self, path: str, base_url: str, info: FirmwareInfo | None) -> None:
+        set_field(self, "path", path)
+        set_field(self, "base_url", base_url)
+        set_field(self, "info", info)
 
     @property
     def description(self) -> str:

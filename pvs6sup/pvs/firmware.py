@@ -8,10 +8,10 @@ old firmware returns transient 403s too, so the decision rests on the model and 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.values import build_number, integer, iso_time, text
 
 LEGACY = "legacy"
@@ -22,14 +22,30 @@ PVS5_NEW_FIRMWARE_MIN_BUILD = 5408  # PVS5: 2025 builds (5408, 5412) have no BUI
 SUPERVISOR_INFO_PATH = "/cgi-bin/dl_cgi/supervisor/info"
 
 
-@dataclass(frozen=True)
-class FirmwareInfo:
+class FirmwareInfo(FrozenRecord):
     """What supervisor/info says about the PVS. The serial is kept out of repr (its tail is the password)."""
+
+    __slots__ = ("model", "build", "swver", "serial")
 
     model: str | None
     build: int | None
     swver: str | None
-    serial: str | None = field(default=None, repr=False)
+    serial: str | None
+
+    def __init__(
+        self,
+        model: str | None,
+        build: int | None,
+        swver: str | None,
+        serial: str | None = None,
+    ) -> None:
+        set_field(self, "model", model)
+        set_field(self, "build", build)
+        set_field(self, "swver", swver)
+        set_field(self, "serial", serial)
+
+    def __repr__(self) -> str:
+        return f"FirmwareInfo(model={self.model!r}, build={self.build!r}, swver={self.swver!r})"
 
 
 def parse_supervisor_info(body: bytes) -> FirmwareInfo | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 
 import requests
 import urllib3
 
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
 
@@ -18,14 +18,21 @@ CONNECT_TIMEOUT_S = 10.0
 USER_AGENT = "pvs6-supervisor"
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(FrozenRecord):
     """What the PVS sent back: status and body (cut at MAX_ANSWER_BYTES, then truncated=True)."""
+
+    __slots__ = ("path", "status_code", "body", "truncated")
 
     path: str
     status_code: int
     body: bytes
-    truncated: bool = False
+    truncated: bool
+
+    def __init__(self, path: str, status_code: int, body: bytes, truncated: bool = False) -> None:
+        set_field(self, "path", path)
+        set_field(self, "status_code", status_code)
+        set_field(self, "body", body)
+        set_field(self, "truncated", truncated)
 
 
 def _connection_reason(err: Exception) -> str:

@@ -14,11 +14,11 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.rows import (
     INVERTER_COLUMNS,
     READING_COLUMNS,
@@ -57,6 +57,7 @@ def inverter_files(data_dir: Path) -> list[Path]:
         return []
     return [data_dir / name for name in names]
 
+
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator=newline)
@@ -71,10 +72,16 @@ def _header(columns: tuple[str, ...]) -> bytes:
 # --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
 
 _BOM = b"\xef\xbb\xbf"
-@dataclass(frozen=True)
-class _Layout:
+
+
+class _Layout(FrozenRecord):
+    __slots__ = ("columns", "newline")
     columns: tuple[str, ...]  # as named in the file's header, in its order
     newline: str  # the file's own line end, kept when appending
+
+    def __init__(self, columns: tuple[str, ...], newline: str) -> None:
+        set_field(self, "columns", columns)
+        set_field(self, "newline", newline)
 
 
 def _layout(path: Path) -> _Layout | None:
@@ -92,13 +99,18 @@ def _layout(path: Path) -> _Layout | None:
     return _Layout(tuple(name.strip() for name in names), newline)
 
 
-@dataclass(frozen=True)
-class FutureRow:
+class FutureRow(FrozenRecord):
     """A row dated later than every clock: a typo, or a clock that once jumped forward."""
 
+    __slots__ = ("path", "line", "timestamp")
     path: Path
     line: int
     timestamp: str
+
+    def __init__(self, path: Path, line: int, timestamp: str) -> None:
+        set_field(self, "path", path)
+        set_field(self, "line", line)
+        set_field(self, "timestamp", timestamp)
 
     def describe(self) -> str:
         return f"{self.path} line {self.line} ({self.timestamp})"

@@ -79,7 +79,7 @@ def test_unknown_mode_leaves_consumption_and_grid_empty_never_guessed():
 
 def test_an_unknown_working_inverter_makes_the_inverter_sum_unknown():
     document = parse_devicelist(fixture_bytes("legacy_build61839_no_production_meter/devicelist.json"))
-    from dataclasses import replace
+    from pvs6sup.core.records import replace
 
     broken = replace(document, inverters=(replace(document.inverters[0], power_kw=None), document.inverters[1]))
     assert derive_site(broken).production_kw is None

@@ -111,7 +111,7 @@ def site_with_history(data_dir, now: datetime, inverter_count: int = 12, days: i
     moment = start
     while moment <= now:
         reading = reading_from_capture(site.render(moment), moment)
-        from dataclasses import replace
+        from pvs6sup.core.records import replace
 
         reading = replace(reading, cloud_cover_pct=site.cloud_cover_pct(moment))
         csvlog.append_reading(data_dir, reading, ZONE)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import replace
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 

@@ -15,6 +15,7 @@ import responses
 from influx_server import PASSWORD, USER, Influx, start_influx
 from sink_driver import STEP, CountingSession, Driver, readings
 
+from pvs6sup.core import records
 from pvs6sup.sinks import influx
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
@@ -66,8 +67,8 @@ def test_line_protocol_escapes_tags_and_quotes_strings() -> None:
 
 def test_unknown_values_are_left_out() -> None:
     reading = next(readings(START, 1))
-    blank = replace(reading.site, consumption_kw=None, grid_import_lifetime_kwh=None)
-    facts = influx.payload(replace(reading, site=blank, cloud_cover_pct=None), "home", ZONE)
+    blank = records.replace(reading.site, consumption_kw=None, grid_import_lifetime_kwh=None)
+    facts = influx.payload(records.replace(reading, site=blank, cloud_cover_pct=None), "home", ZONE)
     assert "consumption_kw" not in facts["pvs_site"] and "cloud_cover_pct" not in facts["pvs_site"]
     assert "grid_import_lifetime_kwh" not in facts["pvs_site"] and "production_kw" in facts["pvs_site"]
 

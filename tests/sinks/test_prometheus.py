@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sink_driver import Driver, readings
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import replace
 from pvs6sup.sinks import prometheus
 from pvs6sup.sinks.outcome import FixConfigError
 from pvs6sup.sinks.queue import Entry

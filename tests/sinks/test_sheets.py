@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ from conftest import ROOT, Harness
 from google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 
 from pvs6sup.config import load_config
+from pvs6sup.core.records import replace
 from pvs6sup.core.rows import READING_COLUMNS, reading_row
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.runtime import Runtime

@@ -1,0 +1,71 @@
+"""A rich alert state for the encoder tests: every field away from its default somewhere, awkward floats,
+naive and aware datetimes, None where allowed, int keys, and both site and inverter incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from pvs6sup.alerts.detectors import DetectorState, InverterTrack
+from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.state import AlertState
+
+T0 = datetime(2026, 6, 14, 19, 35, 7, 123456, tzinfo=timezone.utc)
+
+
+def rich_state() -> AlertState:
+    inverters = {
+        "E00000000000000000": InverterTrack(),  # every field at its default: written as {}
+        "E00000000000000001": InverterTrack(
+            group=2,
+            last_seen=T0,
+            measured_at=T0 - timedelta(minutes=5),
+            offline_streak=3,
+            first_day="2026-06-01",
+            woke_day="2026-06-14",
+            late_today=7,
+            wake_hour=6.123456789,
+            missing_streak=1,
+            low_streak=48,
+            day="2026-06-14",
+            day_own_kwh=1.0 / 3.0,
+            day_median_kwh=2.000004,
+            day_incomplete=True,
+            base_lifetime_kwh=1234.567891234,
+            base_group_kwh=-0.0000049,
+        ),
+        "E00000000000000002": InverterTrack(
+            wake_hour=1e-9,  # differs from the default, rounds to 0.0: still written
+            base_lifetime_kwh=None,
+            measured_at=datetime(2026, 6, 14, 12, 0, tzinfo=timezone(timedelta(hours=-7))),
+        ),
+        "E00000000000000003": InverterTrack(last_seen=datetime(2026, 1, 2, 3, 4, 5), day_own_kwh=0.1 + 0.2),
+    }
+    detector = DetectorState(
+        last_reading_at=T0,
+        failed_cycles=4,
+        no_production_streak=2,
+        peak_production_kw=7.1234567,
+        group_energy_kwh={0: 12.3456789, 2: 0.1 + 0.2},
+        group_previous={0: {"E00000000000000001": 1234.5678901, "E00000000000000002": 0.0}, 2: {}},
+        inverters=inverters,
+    )
+    incidents = {
+        "inverter:E00000000000000001": Incident(
+            kind="inverter_offline",
+            serial="E00000000000000001",
+            message="Inverter ...0001 produces nothing",
+            detail="0 W vs 287 W median",
+            raised_at=T0 - timedelta(hours=2),
+            notified_at=T0,
+            clean_streak=1,
+        ),
+        "pvs_unreachable": Incident(
+            kind="pvs_unreachable",
+            serial=None,
+            message="The PVS has not answered for 1 hour — «ünïcode»",
+            detail="",
+            raised_at=T0 - timedelta(days=3),
+            notified_at=T0 - timedelta(days=1),
+        ),
+    }
+    return AlertState(detector, incidents)
