@@ -1,5 +1,5 @@
 """The alert-state encoder writes, field by field, exactly the bytes the former dataclasses.asdict encoder wrote
-(tests/fixtures/alert_state/rich_v2.json was written by it), so an upgrade reads and rewrites the same file."""
+(tests/alerts/golden/alert_state_rich_v2.json was written by it), so an upgrade reads and rewrites the same file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
 
-GOLDEN = Path(__file__).parent / "fixtures" / "alert_state" / "rich_v2.json"
+GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
 
 
 def _field_names(record: object) -> list[str]:
