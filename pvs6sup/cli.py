@@ -25,6 +25,7 @@ from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorErro
 from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
+from pvs6sup.sinks.deliver import SINK_NAMES
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
 
@@ -123,13 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
     )
-    add(
+    flush = add(
         "flush",
-        "deliver the queued rows to Google Sheets now and print how many went",
-        "Send every row waiting in DATA_DIR/sheets/outbox.jsonl to Google Sheets now (ignoring a wait that "
-        "Google asked for with Retry-After), then print how many were pending and how many were sent. "
-        "Reads nothing from the PVS.",
+        "deliver what waits for each sink (or one) now and print how many went",
+        "Send what waits in DATA_DIR/outbox/<sink>/ to each configured sink, or to SINK only, now (ignoring a "
+        "wait the receiver asked for), then print per sink how many were pending and how many were sent. "
+        "Exit code 1 when a sink had entries waiting and none could be sent. Reads nothing from the PVS.",
     )
+    flush.add_argument("sink", nargs="?", choices=SINK_NAMES, metavar="SINK", help=", ".join(SINK_NAMES))
     check = add(
         "check",
         "validate the settings and try the PVS, weather, Google Sheets and email once each",
@@ -184,43 +186,43 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from pvs6sup.commands.status import last_recorded_text, status_json, status_text  # only this command renders
-    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.commands.status import (  # only this command renders
+        last_recorded_text,
+        queue_lines,
+        queues_json,
+        status_json,
+        status_text,
+    )
+    from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
+        queues = delivery.queue_status(config, runtime.now())
     text = status_json(reading) if args.json else status_text(reading, config.timezone)
-    if args.json and outbox.exists(config.data_dir):
-        document = json.loads(text)
-        waiting = outbox.backlog(config.data_dir, runtime.now())
-        document["sheets_queue"] = {"rows": waiting.rows, "oldest_age_s": waiting.oldest_age_s}
-        text = json.dumps(document, indent=2, ensure_ascii=False)
-    elif not args.json:
+    if args.json:
+        text = json.dumps({**json.loads(text), **queues_json(queues)}, indent=2, ensure_ascii=False)
+    else:
         queue_line = sheets.backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
+        text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 
 
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from pvs6sup.sinks import queue as outbox
-    from pvs6sup.sinks.sheets import delivery as sheets
+    from pvs6sup.sinks import deliver as delivery
 
     config = load(args, runtime, logger, log_file=True)
-    if not config.sheets_enabled:
-        raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])
     with data_dir_lock(config.data_dir):
-        pending = outbox.pending_count(config.data_dir)
-        try:
-            sheets.deliver(config, runtime, force=True)
-        finally:  # also when some rows had to stay: the warning line follows
-            sent = pending - outbox.pending_count(config.data_dir)
-            runtime.stdout.write(f"Google Sheets: {pending} pending, {sent} sent\n")
-    return ExitStatus.OK
+        results = delivery.flush(config, runtime, args.sink)
+    for title, result in results:
+        runtime.stdout.write(f"{title}: {result.pending} pending, {result.sent} sent\n")
+    stuck = any(result.pending and not result.sent for _, result in results)
+    return ExitStatus.NO_READING if stuck else ExitStatus.OK
 
 
 def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
