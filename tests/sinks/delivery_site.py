@@ -1,0 +1,148 @@
+"""A whole site for the delivery tests: the simulated PVS, cli.main() in-process, and every sink on real peers
+on 127.0.0.1 (the PVOutput fake, Debian's influxd, mosquitto), each behind a FlakyProxy for outages.
+
+Until the settings branch lands, Config has no sink settings: `SinkConfig` (tests only) adds the attributes the
+settings table will provide (site_name, pvoutput, influx, prometheus, mqtt), and `install_sink_settings` makes
+cli.main() load it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flaky_proxy import FlakyProxy
+from influx_server import PASSWORD as INFLUX_PASSWORD
+from influx_server import USER as INFLUX_USER
+from influx_server import Influx
+from mqtt_broker import Broker, Recorder
+from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
+
+from pvs6sup import cli
+from pvs6sup.config import Config
+from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
+
+SITE_NAME = "Test Site"
+PREFIX = "pvs6/test"
+LAT, LON = 37.42, -122.08
+SECRETS = (API_KEY, INFLUX_PASSWORD)  # the broker is anonymous: the recorder subscribes without a login
+_databases = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class SinkConfig(Config):
+    """Config with the sink attributes the settings branch adds (None = off). Tests only."""
+
+    site_name: str = SITE_NAME
+    pvoutput: pvoutput.Settings | None = None
+    influx: influx.Settings | None = None
+    prometheus: prometheus.Settings | None = None
+    mqtt: mqtt.Settings | None = None
+
+
+def install_sink_settings(monkeypatch: pytest.MonkeyPatch, sinks: dict[str, Any]) -> None:
+    """cli.main() loads a SinkConfig with `sinks` (read at each load, so a test may change them between runs)."""
+    real = cli.load_config
+
+    def load(values: Any, script_dir: Path) -> Config:
+        config = real(values, script_dir)
+        return SinkConfig(**{f.name: getattr(config, f.name) for f in fields(config)}, **sinks)
+
+    monkeypatch.setattr(cli, "load_config", load)
+
+
+@dataclass
+class Peers:
+    """The real peers and the proxies in front of them."""
+
+    pvoutput: FakePVOutput
+    influx: Influx
+    broker: Broker
+    recorder: Recorder
+    textfile: Path
+    proxies: dict[str, FlakyProxy] = field(default_factory=dict)
+    database: str = ""
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "pvoutput": pvoutput.Settings(
+                API_KEY, SYSTEM_ID, url=self.proxies["pvoutput"].url, latitude=LAT, longitude=LON
+            ),
+            "influx": influx.Settings(
+                self.proxies["influx"].url, database=self.database, username=INFLUX_USER, password=INFLUX_PASSWORD
+            ),
+            "prometheus": prometheus.Settings(self.textfile),
+            "mqtt": mqtt.Settings("127.0.0.1", self.proxies["mqtt"].port, topic_prefix=PREFIX),
+        }
+
+    def stop(self) -> None:
+        for proxy in self.proxies.values():
+            proxy.stop()
+
+    # --- what each peer holds --------------------------------------------------------------------
+
+    def pvoutput_slots(self) -> list[tuple[str, str]]:
+        return sorted(self.pvoutput.statuses)
+
+    def influx_times(self) -> list[str]:
+        rows = self.influx.rows("SELECT production_kw FROM pvs_site", self.database)
+        return [row["time"] for row in rows]
+
+    def influx_count(self) -> int:
+        rows = self.influx.rows("SELECT count(production_kw) FROM pvs_site", self.database)
+        return int(rows[0]["count"]) if rows else 0
+
+    def prometheus_text(self) -> str:
+        return self.textfile.read_text() if self.textfile.exists() else ""
+
+    def mqtt_on(self, topic: str) -> list[Any]:
+        return [m for m in self.recorder.snapshot() if m.topic == topic]
+
+    def mqtt_alerts(self) -> list[dict[str, Any]]:
+        return [json.loads(m.payload) for m in self.mqtt_on(f"{PREFIX}/alerts")]
+
+
+def start_peers(tmp_path: Path, clock: Any, zone: Any, influx_server: Influx, broker: Broker) -> Iterator[Peers]:
+    fake = FakePVOutput(clock, zone, LAT, LON).start()
+    recorder = Recorder(broker).start()
+    database = f"site{next(_databases)}"
+    influx_server.query(f"CREATE DATABASE {database}", method="POST")
+    (tmp_path / "node-exporter").mkdir()
+    peers = Peers(fake, influx_server, broker, recorder, tmp_path / "node-exporter" / "pvs6.prom", database=database)
+    influx_port = int(influx_server.url.rsplit(":", 1)[1])
+    peers.proxies = {
+        "pvoutput": FlakyProxy(("127.0.0.1", fake.server.server_address[1])).start(),
+        "influx": FlakyProxy(("127.0.0.1", influx_port)).start(),
+        "mqtt": FlakyProxy(("127.0.0.1", broker.port)).start(),
+    }
+    try:
+        yield peers
+    finally:
+        peers.stop()
+        recorder.stop()
+        fake.stop()
+
+
+def local_slot(moment: datetime, zone: Any) -> tuple[str, str]:
+    """PVOutput's (d, t) of the 5-minute slot a reading at `moment` falls in."""
+    local = moment.astimezone(zone)
+    local = local.replace(minute=local.minute - local.minute % 5)
+    return local.strftime("%Y%m%d"), local.strftime("%H:%M")
+
+
+def scan_for_secrets(folder: Path, texts: list[str]) -> list[str]:
+    """Every file under `folder` and every text that contains one of SECRETS (raw bytes, gzip left as is)."""
+    found = []
+    for path in folder.rglob("*"):
+        if path.is_file() and path.name != ".env" and not path.name.endswith(".env"):
+            data = path.read_bytes()
+            found += [f"{path}: {secret[:4]}…" for secret in SECRETS if secret.encode() in data]
+    for text in texts:
+        found += [f"log: {secret[:4]}…" for secret in SECRETS if secret in text]
+    return found
