@@ -142,7 +142,7 @@ def send(config: Config, runtime: Runtime, sink: Sink, *, force: bool = False) -
     if not pending:
         return Result(0, 0)
     if state.retry_after is not None and now < state.retry_after and not force:
-        log.info("%s: waiting until %s as asked; %d entries queued", sink.title, state.retry_after, pending)
+        log.info("%s: waiting until %s as asked; %s queued", sink.title, state.retry_after, _entries_text(pending))
         return Result(pending, 0, f"{sink.title}: waiting until {state.retry_after:%H:%M} UTC as asked")
     entries = queue.pending(BATCH)
     if state.sending is not None:
@@ -154,7 +154,7 @@ def send(config: Config, runtime: Runtime, sink: Sink, *, force: bool = False) -
     except RetryLaterError as err:
         queue.update_state(retry_after=err.until)
         problem = _titled(sink, str(err))
-        log.warning("%s; %d entries kept", problem, pending)
+        log.warning("%s; %s kept", problem, _entries_text(pending))
         return Result(pending, 0, problem)
     except FixConfigError as err:
         problem = _titled(sink, str(err))
@@ -169,6 +169,10 @@ def send(config: Config, runtime: Runtime, sink: Sink, *, force: bool = False) -
     settled = through - state.cursor
     log.log(logging.INFO if settled > 1 else logging.DEBUG, "%s: %d entries settled", sink.title, settled)
     return Result(pending, settled)
+
+
+def _entries_text(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 def _span(sending: Any) -> tuple[int, int]:

@@ -68,6 +68,7 @@ class Peers:
     textfile: Path
     proxies: dict[str, FlakyProxy] = field(default_factory=dict)
     database: str = ""
+    sinks: dict[str, Any] = field(default_factory=dict)  # what cli.main() loads: change it to turn one off
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -146,3 +147,12 @@ def scan_for_secrets(folder: Path, texts: list[str]) -> list[str]:
     for text in texts:
         found += [f"log: {secret[:4]}…" for secret in SECRETS if secret in text]
     return found
+
+
+def run_cycles(harness: Any, count: int) -> list[Any]:
+    """`count` cron runs, 5 minutes apart (the clock ends 5 minutes after the last)."""
+    results = []
+    for _ in range(count):
+        results.append(harness.run())
+        harness.clock.advance(minutes=5)
+    return results

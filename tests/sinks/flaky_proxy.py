@@ -8,6 +8,7 @@ Byte-level, so it serves HTTP (PVOutput, InfluxDB) and MQTT alike.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -86,8 +87,6 @@ class FlakyProxy:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

@@ -4,44 +4,10 @@ a simulated day reaches each, MQTT availability follows the PVS, alert events ar
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
-from delivery_site import PREFIX, SITE_NAME, install_sink_settings, local_slot, scan_for_secrets, start_peers
-from influx_server import start_influx
-from mqtt_broker import retained, start_broker, wait_for
-
-ZONE_NAME = "America/Los_Angeles"
-
-
-@pytest.fixture(scope="module")
-def influx_server(tmp_path_factory):
-    yield from start_influx(tmp_path_factory.mktemp("influx"))
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    running = start_broker(tmp_path_factory.mktemp("broker"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def peers(tmp_path, harness, simulated, influx_server, broker, monkeypatch):
-    from zoneinfo import ZoneInfo
-
-    for peer in start_peers(tmp_path, harness.clock, ZoneInfo(ZONE_NAME), influx_server, broker):
-        install_sink_settings(monkeypatch, peer.settings())
-        monkeypatch.setattr("pvs6sup.sinks.pvoutput.SPACING_S", 0.0)
-        yield peer
-
-
-def run_cycles(harness, count):
-    results = []
-    for _ in range(count):
-        results.append(harness.run())
-        harness.clock.advance(minutes=5)
-    return results
+from delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
+from mqtt_broker import retained, wait_for
 
 
 def stderr_of(results):
