@@ -1,7 +1,7 @@
 """One cron cycle under the lock: independent duties, in order.
 
-record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows
-deliver  queue the reading for each sink and send each sink's queue (each its own duty), then prune the raw archive
+record   fetch once, archive the raw answer, parse, add the weather, queue it for the sinks, append the CSV rows
+deliver  send each sink's queue (each its own duty), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
 notify   send the queued emails, then the sinks that carry alerts (MQTT) with the cycle's alert events
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
@@ -127,19 +127,26 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     reading = _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
     reading = replace(reading, cloud_cover_pct=cloud)
+    queue_for_sinks(config, reading, sheets=False)
     csvlog.append_reading(config.data_dir, reading, config.timezone)
     return reading
 
 
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
-    """Queue the reading for every configured sink, then send each sink's queue, each its own duty (those that
-    carry alerts wait for deliver_alerts); the Google Sheets backlog's age in seconds, for the alerts."""
-    sinks = sink_delivery.configured_sinks(config)
-    for sink in sinks:
-        duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
-    for sink in (s for s in sinks if not s.after_alerts):
+    """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
+    alerts wait for deliver_alerts); the Google Sheets backlog's age in seconds, for the alerts."""
+    queue_for_sinks(config, reading, sheets=True)
+    for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
         duty(sink.title, sink_delivery.send, config, runtime, sink)
     return sink_delivery.oldest_pending_age_s(config, runtime.now())
+
+
+def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
+    """Queue the reading for each sink module before its CSV row is written (a kill between the two then loses
+    nothing for them), and for Google Sheets after it (Sheets catches up from readings.csv)."""
+    for sink in sink_delivery.configured_sinks(config):
+        if (sink.name == sink_delivery.SHEETS) == sheets:
+            duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
 
 
 def deliver_alerts(

@@ -111,7 +111,10 @@ def test_a_queue_past_its_age_limit_drops_the_oldest_with_one_summary(tmp_path):
     oldest = q(tmp_path).pending()[0].fetched_at
     assert now + timedelta(minutes=10) - oldest <= timedelta(days=2) * 0.9  # a tenth more went: no trim next cycle
     assert q(tmp_path).trim(now + timedelta(minutes=15), timedelta(days=2)) is None
+    assert q(tmp_path).trim(now + timedelta(hours=6), timedelta(days=2)) is None  # dropped again, warned already
+    assert q(tmp_path).pending()[0].fetched_at > T0 + timedelta(days=1, hours=6)
     seqs = [e.seq for e in q(tmp_path).pending()]
+    assert seqs[-1] == 12 * 24 * 3
     assert seqs == list(range(seqs[0], 12 * 24 * 3 + 1))  # the newest all kept, in order
 
 

@@ -77,6 +77,7 @@ class State:
     retry_after: datetime | None = None
     warned: str = ""  # the last config warning, said again only after a day
     warned_at: datetime | None = None
+    dropped_at: datetime | None = None  # the last time the age limit dropped entries
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ def decode_state(data: bytes) -> State:
         retry_after=_time(document.get("retry_after")),
         warned=str(document.get("warned") or ""),
         warned_at=_time(document.get("warned_at")),
+        dropped_at=_time(document.get("dropped_at")),
     )
 
 
@@ -119,6 +121,7 @@ def _encode_state(state: State) -> bytes:
         "retry_after": state.retry_after.isoformat() if state.retry_after else None,
         "warned": state.warned,
         "warned_at": state.warned_at.isoformat() if state.warned_at else None,
+        "dropped_at": state.dropped_at.isoformat() if state.dropped_at else None,
     }
     return (json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -313,8 +316,11 @@ class Queue:
         atomic_write(self.path, b"".join(_encode(e) for e in entries if e.seq > through))
 
     def trim(self, now: datetime, max_age: timedelta) -> str | None:
-        """Drop the entries older than `max_age` (and a tenth more of that span) once the oldest is past it;
-        the one summary warning, or None when nothing was dropped. Reads one line when within the limit."""
+        """Drop the entries older than `max_age` (and a tenth more of that span) once the oldest is past it.
+
+        Returns the summary warning, or None when nothing was dropped or when the same long outage already
+        dropped some (then it is logged at info: one warning per outage). Reads one line when within the limit.
+        """
         state = self.read_state()
         oldest = next(self._entries(state.cursor), None)
         if oldest is None or now - oldest.fetched_at <= max_age:
@@ -325,12 +331,16 @@ class Queue:
         sending = state.sending
         if sending is not None:
             sending = None if sending.last <= through else replace(sending, first=max(sending.first, through + 1))
-        self._write_state(replace(state, cursor=through, sending=sending))
+        self._write_state(replace(state, cursor=through, sending=sending, dropped_at=now))
         atomic_write(self.path, b"".join(_encode(e) for e in self._entries(through)))
-        return (
+        summary = (
             f"{self.title}: {len(old)} queued entries from {old[0].fetched_at:%Y-%m-%d %H:%M} to "
             f"{old[-1].fetched_at:%Y-%m-%d %H:%M} UTC were dropped: the queue keeps {max_age.days} days"
         )
+        if state.dropped_at is not None and now - state.dropped_at <= max_age:
+            log.info("%s", summary)  # the same outage: warned when it first dropped some
+            return None
+        return summary
 
     def backlog(self, now: datetime) -> Backlog:
         """How many entries wait, and how old the oldest is (seconds; None when none wait). Reads little."""
