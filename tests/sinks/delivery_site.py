@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flaky_proxy import FlakyProxy
 from influx_server import PASSWORD as INFLUX_PASSWORD
 from influx_server import USER as INFLUX_USER
-from influx_server import Influx
-from mqtt_broker import Broker, Recorder
+from influx_server import Influx, start_influx
+from mqtt_broker import Broker, Recorder, start_broker
 from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 from pvs6sup import cli
@@ -156,3 +157,29 @@ def run_cycles(harness: Any, count: int) -> list[Any]:
         results.append(harness.run())
         harness.clock.advance(minutes=5)
     return results
+
+
+# --- fixtures (imported by the test modules: a conftest.py here would shadow tests/conftest.py) --------------
+
+
+@pytest.fixture(scope="session")
+def delivery_influx(tmp_path_factory):
+    yield from start_influx(tmp_path_factory.mktemp("influx"))
+
+
+@pytest.fixture(scope="session")
+def delivery_broker(tmp_path_factory):
+    running = start_broker(tmp_path_factory.mktemp("broker"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def peers(tmp_path, harness, simulated, delivery_influx, delivery_broker, monkeypatch):
+    """Every sink on, each behind a FlakyProxy; cli.main() loads their settings (see SinkConfig)."""
+    zone = ZoneInfo(harness.env["TIMEZONE"])
+    for peer in start_peers(tmp_path, harness.clock, zone, delivery_influx, delivery_broker):
+        peer.sinks.update(peer.settings())
+        install_sink_settings(monkeypatch, peer.sinks)
+        monkeypatch.setattr("pvs6sup.sinks.pvoutput.SPACING_S", 0.0)
+        yield peer

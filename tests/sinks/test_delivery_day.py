@@ -9,6 +9,8 @@ import pytest
 from delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
 from mqtt_broker import retained, wait_for
 
+pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+
 
 def stderr_of(results):
     return "".join(r.stderr for r in results)

@@ -25,6 +25,8 @@ from pvs6sup.sim.legacy_pvs import SimulatedPVS
 from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
 from pvs6sup.sinks import queue as queue_module
 
+pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+
 DRIVER = Path(__file__).with_name("sink_cycle_driver.py")
 MODULES = (pvoutput, influx, prometheus, mqtt)
 

@@ -15,6 +15,8 @@ from mqtt_broker import retained, wait_for
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sinks import deliver
 
+pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+
 
 def queue_lines(harness, name):
     path = harness.data_dir / "outbox" / name / "queue.jsonl"
