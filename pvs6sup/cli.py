@@ -22,7 +22,7 @@ from pvs6sup.config import (
     unknown_setting_warnings,
 )
 from pvs6sup.cycle import read_pvs, run_cycle
-from pvs6sup.errors import ConfigError, DeliveryError, ExitStatus, StorageError, SupervisorError, exit_status_for
+from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
 from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
@@ -90,6 +90,12 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _flush_options(parser: argparse.ArgumentParser) -> None:
+    from pvs6sup.sinks.deliver import SINK_NAMES
+
+    parser.add_argument("sink", nargs="?", choices=SINK_NAMES, metavar="SINK", help=", ".join(SINK_NAMES))
+
+
 def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
 
@@ -131,11 +137,12 @@ SPECS: dict[str, Spec] = {
         _demo_options,
     ),
     "flush": Spec(
-        "deliver the queued rows to Google Sheets now and print how many went",
-        "Send every row waiting in DATA_DIR/sheets/outbox.jsonl to Google Sheets now (ignoring a wait that "
-        "Google asked for with Retry-After), then print how many were pending and how many were sent. "
+        "deliver what waits for each sink (or one) now and print how many went",
+        "Send what waits in DATA_DIR/outbox/<sink>/ to each configured sink, or to SINK only, now (ignoring a "
+        "wait the receiver asked for), then print per sink how many were pending and how many were sent. "
         "Reads nothing from the PVS.",
         (E.OK, E.NOT_DELIVERED, E.LOCKED, E.STORAGE, *_ALWAYS),
+        _flush_options,
     ),
     "check": Spec(
         "validate the settings and try the PVS, weather, Google Sheets and email once each",
@@ -246,44 +253,43 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from pvs6sup.commands.status import last_recorded_text, status_json, status_text  # only this command renders
-    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.commands.status import (  # only this command renders
+        last_recorded_text,
+        queue_lines,
+        queues_json,
+        status_json,
+        status_text,
+    )
+    from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
+        queues = delivery.queue_status(config, runtime.now())
     text = status_json(reading) if args.json else status_text(reading, config.timezone)
-    if args.json and outbox.exists(config.data_dir):
-        document = json.loads(text)
-        waiting = outbox.backlog(config.data_dir, runtime.now())
-        document["sheets_queue"] = {"rows": waiting.rows, "oldest_age_s": waiting.oldest_age_s}
-        text = json.dumps(document, indent=2, ensure_ascii=False)
-    elif not args.json:
+    if args.json:
+        text = json.dumps({**json.loads(text), **queues_json(queues)}, indent=2, ensure_ascii=False)
+    else:
         queue_line = sheets.backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
+        text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 
 
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from pvs6sup.sinks import queue as outbox
-    from pvs6sup.sinks.sheets import delivery as sheets
+    from pvs6sup.sinks import deliver as delivery
 
     config = load(args, runtime, logger, log_file=True)
-    if not config.sheets_enabled:
-        raise ConfigError(["GOOGLE_SERVICE_ACCOUNT_FILE, GOOGLE_SHEET_ID: not set, so Google Sheets is off"])
     with data_dir_lock(config.data_dir):
-        pending = outbox.pending_count(config.data_dir)
-        try:
-            sheets.deliver(config, runtime, force=True)
-        except DeliveryError as err:  # the rows stay queued; a script must see that flushing failed
-            logger.error("%s", err)
-        left = outbox.pending_count(config.data_dir)
-        runtime.stdout.write(f"Google Sheets: {pending} pending, {pending - left} sent\n")
-    return ExitStatus.NOT_DELIVERED if left else ExitStatus.OK
+        results = delivery.flush(config, runtime, args.sink)
+    for title, result in results:
+        runtime.stdout.write(f"{title}: {result.pending} pending, {result.sent} sent\n")
+    stuck = any(result.pending and not result.sent for _, result in results)
+    return ExitStatus.NOT_DELIVERED if stuck else ExitStatus.OK
 
 
 def command_demo(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:

@@ -1,10 +1,10 @@
 """One cron cycle under the lock: independent duties, in order.
 
-record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows
-deliver  hand the reading to each sink (today Google Sheets), then prune the raw archive
+record   fetch once, archive the raw answer, parse, add the weather, queue it for the sinks, append the CSV rows
+deliver  send each sink's queue (each its own duty), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
-notify   send the queued emails
+notify   send the queued emails, then the sinks that carry alerts (MQTT) with the cycle's alert events
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
 
 Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
@@ -22,11 +22,12 @@ from typing import ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
+from pvs6sup.alerts.incidents import Event
 from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
-from pvs6sup.errors import DeliveryError, PVSError, StorageError, SupervisorError
+from pvs6sup.errors import PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
 from pvs6sup.pvs import access as pvs_access
 from pvs6sup.pvs import firmware
@@ -34,6 +35,7 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
+from pvs6sup.sinks import deliver as sink_delivery
 from pvs6sup.store import archive, csvlog, retention
 from pvs6sup.store.lock import data_dir_lock
 
@@ -94,18 +96,22 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
-            if isinstance(err, PVSError):  # counts towards pvs_unreachable; never hides the PVS's own error
-                duty("alerts", alerting.after_failure, config, runtime.now())
+            failed = isinstance(err, PVSError)  # counts towards pvs_unreachable; never hides the PVS's own error
+            events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
+            if failed:
                 duty("daily rollup", reporting.rollup_failure, config, runtime.now())
             _report_duties(config, runtime)
             duty("alert email deferred", alerting.send_queued, config)
+            if failed:  # MQTT: the devices go unavailable, and the events go out
+                deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
         duty("daily rollup", reporting.rollup_reading, config, reading)
-        backlog_s = duty("Google Sheets", deliver, config, runtime, reading)
+        backlog_s = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
-        duty("alerts", alerting.after_reading, config, reading, backlog_s)
+        events = duty("alerts", alerting.after_reading, config, reading, backlog_s)
         _report_duties(config, runtime)
         duty("alert email deferred", alerting.send_queued, config)
+        deliver_alerts(config, runtime, events or [])
         duty("watchdog", healthcheck.ping, config, runtime)
         _log_recorded(reading)
         return reading
@@ -133,23 +139,35 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     reading = _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
     reading = replace(reading, cloud_cover_pct=cloud)
+    queue_for_sinks(config, reading, sheets=False)
     csvlog.append_reading(config.data_dir, reading, config.timezone)
     return reading
 
 
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
-    """Queue the reading for each sink (today Google Sheets) and send the queue; the backlog's age in seconds."""
-    if not config.sheets_enabled:
-        return None
-    from pvs6sup.sinks import queue as outbox
-    from pvs6sup.sinks.sheets import delivery as sheets  # only a Sheets setup pays for importing them
+    """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
+    alerts wait for deliver_alerts); the Google Sheets backlog's age in seconds, for the alerts."""
+    queue_for_sinks(config, reading, sheets=True)
+    for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
+        duty(sink.title, sink_delivery.send, config, runtime, sink)
+    return sink_delivery.oldest_pending_age_s(config, runtime.now())
 
-    sheets.queue_reading(config.data_dir, reading, config.timezone)
-    try:
-        sheets.deliver(config, runtime)
-    except DeliveryError as err:  # the rows stay queued; the backlog below still feeds the alert
-        log.warning("%s", err)
-    return outbox.oldest_pending_age_s(config.data_dir, runtime.now())
+
+def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
+    """Queue the reading for each sink module before its CSV row is written (a kill between the two then loses
+    nothing for them), and for Google Sheets after it (Sheets catches up from readings.csv)."""
+    for sink in sink_delivery.configured_sinks(config):
+        if (sink.name == sink_delivery.SHEETS) == sheets:
+            duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
+
+
+def deliver_alerts(
+    config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None
+) -> None:
+    """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
+    for sink in (s for s in sink_delivery.configured_sinks(config) if s.after_alerts):
+        duty(f"{sink.title} queue", sink_delivery.queue_events, config, sink, events, failed_at)
+        duty(sink.title, sink_delivery.send, config, runtime, sink)
 
 
 def prune(config: Config, reading: Reading) -> int:

@@ -27,6 +27,7 @@ from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import LOW_SPACE_BYTES, fix_for, free_space, lock_holder, ownership_fix, storage_error
 
 Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix hint
+README_SECTIONS = {"pvoutput": "PVOutput.org", "influx": "InfluxDB and Grafana", "mqtt": "Home Assistant"}
 
 
 def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
@@ -77,6 +78,26 @@ def check_sheets(config: Config, runtime: Runtime) -> Outcome:
     if described is None:
         return None, "Google Sheets: off", ""
     return True, f"Google Sheets: {described}", ""
+
+
+def check_sinks(config: Config, runtime: Runtime) -> list[Outcome]:
+    """Each configured sink besides Google Sheets, probed once: reachable and accepting our credentials."""
+    from pvs6sup.sinks import deliver as delivery
+
+    outcomes: list[Outcome] = []
+    for sink in delivery.configured_sinks(config):
+        if sink.module is None:
+            continue  # Google Sheets: check_sheets
+        deadline_s = delivery.DEADLINE_S.get(sink.name, delivery.DEFAULT_DEADLINE_S)
+        problem = sink.module.probe(sink.settings, runtime.session, deadline_s)
+        pending = delivery.queue_of(config.data_dir, sink).pending_count()
+        waiting = f" ({pending} waiting)" if pending else ""
+        if problem is None:
+            outcomes.append((True, f"{sink.title}: reachable, settings accepted{waiting}", ""))
+        else:
+            what = f"{sink.title}: {problem.removeprefix(sink.title + ': ')}{waiting}"
+            outcomes.append((False, what, f"README, section {README_SECTIONS.get(sink.name, sink.title)}"))
+    return outcomes
 
 
 def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
@@ -170,7 +191,8 @@ def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) ->
     out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
     outcomes: list[Outcome] = check_storage(config.data_dir)
     outcomes += check_pvs(config, runtime)
-    outcomes += [check_weather(config, runtime), check_sheets(config, runtime), check_email(config, runtime, send_test)]
+    outcomes += [check_weather(config, runtime), check_sheets(config, runtime)]
+    outcomes += [*check_sinks(config, runtime), check_email(config, runtime, send_test)]
     newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
     recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
     outcomes.append((recent, last_recorded_text(newest, now), "is cron running? see crontab.example and DATA_DIR/logs"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -11,6 +12,7 @@ from pvs6sup.core.records import as_dict
 from pvs6sup.core.rows import cell, local_timestamp
 from pvs6sup.core.texts import age_text
 from pvs6sup.core.values import mask_pvs_serial
+from pvs6sup.sinks.deliver import SHEETS, QueueStatus
 
 RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
 
@@ -99,3 +101,25 @@ def status_json(reading: Reading) -> str:
     if supervisor:
         supervisor["serial"] = mask_pvs_serial(supervisor["serial"])
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def queue_lines(queues: Sequence[QueueStatus]) -> list[str]:
+    """'PVOutput queue  3 waiting, the oldest for 15 min' per sink (Google Sheets has its own line)."""
+    lines = []
+    for queue in queues:
+        if queue.name == SHEETS:
+            continue
+        waiting = f"{queue.pending} waiting, the oldest for {age_text(queue.oldest_age_s)}"
+        lines.append(f"{queue.title} queue  {waiting if queue.pending else 'empty (all delivered)'}")
+    return lines
+
+
+def queues_json(queues: Sequence[QueueStatus]) -> dict[str, Any]:
+    """Each sink's queue for `status --json` (and, as before, the Sheets queue under sheets_queue)."""
+    document: dict[str, Any] = {
+        "queues": {q.name: {"pending": q.pending, "oldest_age_s": q.oldest_age_s} for q in queues}
+    }
+    for queue in queues:
+        if queue.name == SHEETS:
+            document["sheets_queue"] = {"rows": queue.pending, "oldest_age_s": queue.oldest_age_s}
+    return document

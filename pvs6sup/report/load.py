@@ -98,11 +98,12 @@ def alerts(data_dir: Path, since: datetime) -> tuple[AlertItem, ...]:
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     """The Google Sheets queue's freshness, or None if it was never used."""
-    from pvs6sup.sinks import queue as outbox
+    from pvs6sup.sinks.sheets.delivery import sheets_queue
 
-    if not outbox.exists(data_dir):
+    queue = sheets_queue(data_dir)
+    if not queue.exists():
         return None
-    return SinkFreshness("Google Sheets", outbox.read_state(data_dir).delivered_at, outbox.pending_count(data_dir))
+    return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
 
 
 def report_path(data_dir: Path) -> Path:

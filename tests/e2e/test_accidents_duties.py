@@ -320,7 +320,7 @@ CASES = [
         "delivery to the sinks crashes (a bug): alerts, email and watchdog still done",
         lambda w: (w.monkeypatch.setattr(cycle, "deliver", crash), w.queue("[PVS6] queued before")),
         0,
-        "Google Sheets: internal error RuntimeError",
+        "delivery: internal error RuntimeError",
         "up",
         check=lambda w: w.subjects() == ["[PVS6] queued before"],
         repair=lambda w: w.monkeypatch.undo(),

@@ -31,7 +31,7 @@ from smtp_server import Inbox, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
-from pvs6sup.sinks import queue as outbox
+from pvs6sup.sinks.sheets.delivery import sheets_queue
 
 SERIAL = "ZT000000000000000X0999"  # made up
 TAB = "Readings 2026"
@@ -103,7 +103,7 @@ def warm_up(site: Site) -> None:
         assert site.cycle().code == 0
     site.google.failures.append(Failure(on="append", applied_then_lost=True))
     assert site.cycle().code == 0
-    assert outbox.read_state(site.data).sending is not None
+    assert sheets_queue(site.data).read_state().sending is not None
 
 
 def queue_email(site: Site, minutes: int, subject: str) -> None:
@@ -173,9 +173,9 @@ def damaged_email_first(site: Site) -> None:
 FILES = {
     "alert state": StateFile("alerts-state.json.gz", "alert state"),
     "alert email": StateFile("alerts-outbox/{first}", "queued alert email", damaged_email_first),
-    "sheets queue": StateFile("sheets/outbox.jsonl", "Google Sheets queue"),
-    "sheets state": StateFile("sheets/outbox-state.json", "Google Sheets queue state"),
-    "sheets cache": StateFile("sheets/sheets-cache.json", "Google Sheets cache"),
+    "sheets queue": StateFile("outbox/sheets/queue.jsonl", "Google Sheets queue"),
+    "sheets state": StateFile("outbox/sheets/state.json", "Google Sheets queue state"),
+    "sheets cache": StateFile("outbox/sheets/sheets-cache.json", "Google Sheets cache"),
     "pvs session": StateFile("pvs-session", "PVS session"),
     "pin": StateFile("pvs-certificate.sha256", "PVS certificate pin"),
     "firmware cache": StateFile("pvs-firmware.json", "PVS firmware cache"),
@@ -264,7 +264,7 @@ def test_a_damaged_state_file_is_set_aside_and_the_next_cycle_records(site: Site
         check_healed(site, result, before, path, state_file.what)
     assert site.cycle().code == 0  # and the one after is quiet again
     assert site.sheet_times() == site.csv_times()  # every row in the sheet, none twice
-    assert not list(outbox.pending(site.data))
+    assert not sheets_queue(site.data).pending()
     if file_key == "alert email":
         assert [m["Subject"] for m in site.inbox.messages] == ["queued behind"]
 
@@ -350,8 +350,8 @@ def give_to_nobody(folder: Path) -> None:
     ("name", "mode"),
     [
         ("alerts-state.json.gz", 0o600),
-        ("sheets/outbox-state.json", 0o600),
-        ("sheets/outbox.jsonl", 0o644),  # readable, not writable: copied into a file of ours
+        ("outbox/sheets/state.json", 0o600),
+        ("outbox/sheets/queue.jsonl", 0o644),  # readable, not writable: copied into a file of ours
         ("pvs-session", 0o600),
         ("pvs-certificate.sha256", 0o600),
         ("pvs-firmware.json", 0o600),

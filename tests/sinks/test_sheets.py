@@ -65,7 +65,7 @@ def wall(timestamps: list[str]) -> list[str]:
 
 
 def pending(harness: Harness) -> int:
-    return len(outbox.pending(harness.data_dir))
+    return len(sheets.sheets_queue(harness.data_dir).pending())
 
 
 # --- the worksheet ---
@@ -168,7 +168,7 @@ def test_a_steady_cycle_makes_one_call_and_never_more_than_two_with_the_hourly_t
 
 def test_a_token_google_no_longer_accepts_is_replaced_at_once_and_the_row_still_goes(harness, google):
     cycles(harness, 1)
-    token_file = harness.data_dir / "sheets" / "google-token.json"
+    token_file = harness.data_dir / "outbox" / "sheets" / "google-token.json"
     document = json.loads(token_file.read_text())
     token_file.write_text(json.dumps({**document, "access_token": "revoked"}))
     result = cycles(harness, 1)[0]
@@ -178,7 +178,7 @@ def test_a_token_google_no_longer_accepts_is_replaced_at_once_and_the_row_still_
 
 def test_the_token_is_cached_privately_and_never_logged(harness, google):
     cycles(harness, 2)
-    token_file = harness.data_dir / "sheets" / "google-token.json"
+    token_file = harness.data_dir / "outbox" / "sheets" / "google-token.json"
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
     log = (harness.data_dir / "logs" / "pvs6-supervisor.log").read_text()
     assert "token-1" not in log and "PRIVATE KEY" not in log
@@ -206,7 +206,7 @@ def test_an_answer_lost_after_the_append_landed_leaves_no_duplicate(harness, goo
     google.failures.append(Failure(on="append", applied_then_lost=True))
     result = cycles(harness, 1)[0]
     assert result.code == 0 and "cannot reach Google" in result.stderr
-    assert outbox.read_state(harness.data_dir).sending is not None
+    assert sheets.sheets_queue(harness.data_dir).read_state().sending is not None
     calls_before = len(google.sheet_calls())
     cycles(harness, 1)
     new_calls = [c[0] for c in google.sheet_calls()[calls_before:]]
@@ -238,7 +238,7 @@ def test_429_defers_until_retry_after_and_then_delivers(harness, google):
     assert result.code == 0 and "HTTP 429" in result.stderr
     # the 429 came with the 12:10:30 cycle (local time), and asked for 600 s
     assert "1 row kept for the next try, not before 12:20 as Google asked" in result.stderr
-    assert outbox.read_state(harness.data_dir).sending is None  # a 429 surely did not land
+    assert sheets.sheets_queue(harness.data_dir).read_state().sending is None  # a 429 surely did not land
     calls = google.google_calls()
     assert cycles(harness, 1)[0].stderr == ""  # 5 min later: still inside the 10 min asked for
     assert google.google_calls() == calls and pending(harness) == 2
@@ -252,7 +252,7 @@ def test_a_slow_google_never_holds_the_cycle_beyond_its_budget(harness, google, 
     result = harness.run()
     assert result.code == 0 and "stopped after 0.5 s" in result.stderr
     assert google.google_calls() == 0 and pending(harness) == 1
-    assert outbox.read_state(harness.data_dir).sending is None
+    assert sheets.sheets_queue(harness.data_dir).read_state().sending is None
 
 
 # --- set-up mistakes: one clear line, the reading recorded, the queue kept ---
@@ -387,7 +387,7 @@ def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(har
                 sheets.deliver(config, runtime)
         harness.clock.advance(minutes=5)
     assert pending(harness) == 864 and google.appends == [1]
-    assert outbox.oldest_pending_age_s(harness.data_dir, harness.clock.now) == 864 * 300
+    assert sheets.sheets_queue(harness.data_dir).oldest_pending_age_s(harness.clock.now) == 864 * 300
     google.outage, google.failures = False, []
     result = sheets.deliver(config, runtime)
     assert result == sheets.Result(pending=864, sent=864)
@@ -519,7 +519,7 @@ def test_a_reading_killed_between_the_csv_and_the_queue_is_queued_by_the_next_cy
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # as if the process died right after the CSV append
 
-    monkeypatch.setattr(outbox, "enqueue", killed)
+    monkeypatch.setattr(outbox.Queue, "enqueue", killed)
     assert cycles(harness, 1)[0].code == 130
     monkeypatch.undo()
     assert len(csv_timestamps(harness)) == 2 and len(sheet_times(google)) == 1

@@ -2,10 +2,10 @@
 
 gspread is imported only when there is something to send, so a run with Sheets off never loads it. A
 steady cycle makes one HTTPS call (the append); about once an hour a token exchange adds a second
-(googleauth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/sheets/ so that
+(googleauth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/outbox/sheets/ so that
 no cycle needs a metadata call except the first of a new tab.
 
-Exactly once: outbox.mark_sending() is written before each append. If the answer never comes (timeout,
+Exactly once: the queue's mark_sending() is written before each append. If the answer never comes (timeout,
 dropped connection, 5xx, kill -9), the next attempt first reads the tail of column A and confirms the
 rows that landed. The whole Sheets step is bounded by BUDGET_S; a 429/5xx stops it until the next
 cycle (or until Retry-After).
@@ -30,6 +30,7 @@ from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
 from pvs6sup.runtime import Runtime
 from pvs6sup.sinks import queue as outbox
+from pvs6sup.sinks.queue import Queue
 from pvs6sup.sinks.sheets.cells import (
     INVERTER_SUFFIX,
     WALL_FORMAT,
@@ -69,6 +70,15 @@ _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 
 # --- queueing (no Google libraries needed) ---------------------------------------------------------
 
+NAME = "sheets"  # the queue folder: DATA_DIR/outbox/sheets/ (also the cache and the token)
+TITLE = "Google Sheets"
+
+
+def sheets_queue(data_dir: Path) -> Queue:
+    """The Google Sheets queue, moved first from DATA_DIR/sheets/ if an older version left it there."""
+    outbox.migrate_legacy(data_dir)
+    return Queue(data_dir, NAME, TITLE, "its rows are queued again from readings.csv")
+
 
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
@@ -77,8 +87,9 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     the queue was lost or set aside as damaged) are queued first, rebuilt from the CSVs, so that nothing is
     lost and the sheet stays in order: every one of them, however far back, with one summary line.
     """
-    outbox.verify(data_dir)
-    last_queued = outbox.last_queued_at(data_dir)
+    queue = sheets_queue(data_dir)
+    queue.verify()
+    last_queued = queue.last_queued_at()
     if last_queued is not None:
         missed = csvlog.rows_between(data_dir, last_queued, reading.fetched_at)
         powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
@@ -87,7 +98,7 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
                 "row": [row[name] for name in READING_COLUMNS],
                 "inverters_kw": powers.get(row["timestamp"], {}),
             }
-            outbox.enqueue(data_dir, datetime.fromisoformat(row["timestamp"]).astimezone(timezone.utc), payload)
+            queue.enqueue(datetime.fromisoformat(row["timestamp"]).astimezone(timezone.utc), payload)
         if missed:
             log.warning("re-queued %d row%s from readings.csv for Google Sheets", len(missed), "s"[: len(missed) - 1])
     row = reading_row(reading, zone)
@@ -95,7 +106,7 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
         "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short
         "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
     }
-    return outbox.enqueue(data_dir, reading.fetched_at, payload)
+    return queue.enqueue(reading.fetched_at, payload)
 
 
 def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
@@ -132,7 +143,7 @@ class _Cache:
 
     @classmethod
     def load(cls, data_dir: Path, spreadsheet_id: str) -> _Cache:
-        path = data_dir / outbox.FOLDER / CACHE_FILE
+        path = sheets_queue(data_dir).folder / CACHE_FILE
         what, fresh = "Google Sheets cache", "the worksheet is looked up again"
         cache = load_state(path, lambda data: _decode_cache(path, data), what, fresh, data_dir)
         if cache is None or cache.spreadsheet_id != spreadsheet_id:
@@ -204,7 +215,8 @@ class _Delivery:
         self.data_dir = config.data_dir
         self.spreadsheet_id = cache.spreadsheet_id
         self.deadline = Deadline(BUDGET_S)
-        self.tokens = Tokens(key, self.data_dir / outbox.FOLDER, runtime.session, self.deadline, runtime.now())
+        self.queue = sheets_queue(self.data_dir)
+        self.tokens = Tokens(key, self.queue.folder, runtime.session, self.deadline, runtime.now())
         self.api = HTTPClient(auth=None, session=GoogleSession(runtime.session, self.tokens, self.deadline))  # type: ignore[arg-type]
         self.api.set_timeout((CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
         self.sent = 0
@@ -229,9 +241,9 @@ class _Delivery:
     def reconcile(self, sending: outbox.Sending) -> None:
         """Find out how much of an append with an unknown outcome reached the sheet, and confirm that."""
         if not sending.target:  # the queue state was lost: the rows in doubt start in the first entry's tab
-            first = next((e for e in outbox.pending(self.data_dir) if e.seq >= sending.first), None)
+            first = next((e for e in self.queue.pending() if e.seq >= sending.first), None)
             if first is None:
-                outbox.abandon_sending(self.data_dir)
+                self.queue.abandon_sending()
                 return
             title = worksheet_title(self.config.google_worksheet, site_row(first.payload)["timestamp"])
             sending = outbox.Sending(sending.first, sending.last, title)
@@ -240,17 +252,17 @@ class _Delivery:
         tail = self._column_a(sending.target, start)  # first: while Google is down, nothing else is read
         if not tail and start > 1:  # rows were deleted above: read the whole column
             start, tail = 1, self._column_a(sending.target, 1)
-        batch = [e for e in outbox.pending(self.data_dir) if sending.first <= e.seq <= sending.last]
+        batch = [e for e in self.queue.pending() if sending.first <= e.seq <= sending.last]
         ids = [row_identity(wall_time(site_row(e.payload)["timestamp"]).strftime(WALL_FORMAT)) for e in batch]
         landed = landed_count([row_identity(v) for v in tail], ids)
         if landed:
-            outbox.confirm(self.data_dir, batch[landed - 1].seq)
+            self.queue.confirm(batch[landed - 1].seq)
             self.sent += landed
             if known is not None:
                 known.last_row = start + len(tail) - 1
                 self.cache.save()
         else:
-            outbox.abandon_sending(self.data_dir)
+            self.queue.abandon_sending()
         log.info("Google Sheets: %d of %d rows of an unconfirmed append had landed", landed, len(batch))
 
     def worksheet(self, title: str, serials: list[str]) -> _Worksheet:
@@ -333,7 +345,7 @@ class _Delivery:
         ws = self.worksheet(title, serials)
         values = [sheet_row(e.payload, ws.columns) for e in batch]
         self.tokens.token()  # a token failure happens before the mark: then nothing is in doubt
-        outbox.mark_sending(self.data_dir, batch[0].seq, batch[-1].seq, title)
+        self.queue.mark_sending(batch[0].seq, batch[-1].seq, title)
         try:
             answer = self.api.values_append(
                 self.spreadsheet_id,
@@ -343,12 +355,12 @@ class _Delivery:
             )
         except Exception as err:
             if _surely_not_applied(err):
-                outbox.abandon_sending(self.data_dir)
+                self.queue.abandon_sending()
             if _status(err) == 400:  # the tab was deleted or renamed: make it again next time
                 self.cache.worksheets.pop(title, None)
                 self.cache.save()
             raise
-        outbox.confirm(self.data_dir, batch[-1].seq)
+        self.queue.confirm(batch[-1].seq)
         self.sent += len(batch)
         match = _ROW_IN_RANGE.search(str((answer.get("updates") or {}).get("updatedRange", "")))
         last_row = int(match.group(1)) if match else None
@@ -459,8 +471,9 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     """
     assert config.google_sheet_id is not None and config.google_service_account_file is not None
     data_dir, now = config.data_dir, runtime.now()
-    state = outbox.read_state(data_dir)
-    count = outbox.pending_count(data_dir)
+    queue = sheets_queue(data_dir)
+    state = queue.read_state()
+    count = queue.pending_count()
     if not count and state.sending is None:
         return Result(0, 0)
     cache = _Cache.load(data_dir, config.google_sheet_id)
@@ -476,10 +489,10 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
         delivery.tokens.token()
         if state.sending is not None:
             delivery.reconcile(state.sending)
-        for title, batch in _batches(outbox.pending(data_dir), config.google_worksheet):
+        for title, batch in _batches(queue.pending(), config.google_worksheet):
             delivery.append(title, batch)
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
-        left = outbox.pending_count(data_dir)
+        left = queue.pending_count()
         waiting = f"{left} row{'s' if left != 1 else ''} kept for the next try"
         if _status(err) == 429:
             cache.not_before = _retry_after(err, now)
@@ -488,7 +501,7 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
                 waiting += f", not before {cache.not_before.astimezone(config.timezone):%H:%M} as Google asked"
         raise SheetsError(_explain(err, key, config, waiting)) from err
     except OutOfTimeError as err:
-        raise SheetsError(f"{err} ({outbox.pending_count(data_dir)} rows)") from err
+        raise SheetsError(f"{err} ({queue.pending_count()} rows)") from err
     except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented
         raise SheetsError(f"Google Sheets: unexpected answer from Google ({type(err).__name__}: {err})") from err
     if cache.not_before is not None:
@@ -524,10 +537,11 @@ def check(config: Config, runtime: Runtime) -> str | None:
 
 def backlog_line(data_dir: Path, now: datetime) -> str | None:
     """'Sheets queue  3 rows waiting, the oldest for 15 min' for status; None when there is no queue."""
-    if not outbox.exists(data_dir):
+    queue = sheets_queue(data_dir)
+    if not queue.exists():
         return None
     try:
-        waiting = outbox.backlog(data_dir, now)
+        waiting = queue.backlog(now)
     except StorageError:
         return "Sheets queue  unreadable"
     if not waiting.rows:
