@@ -9,11 +9,11 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pvs6sup.core.records import replace
 from pvs6sup.core.rows import INVERTER_COLUMNS, local_timestamp
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel

@@ -83,7 +83,7 @@ def test_check_probes_each_sink_and_status_shows_each_queue(harness, peers, monk
         assert f"✓ {title}: reachable, settings accepted" in result.stdout, result.stdout
     peers.proxies["influx"].set_down(True)
     result = harness.run("check")
-    assert result.code == 1
+    assert result.code == 6  # SERVICE_FAILED
     assert "✗ InfluxDB: no answer from" in result.stdout and "fix: README, section InfluxDB and Grafana" in (
         result.stdout
     )
@@ -99,7 +99,7 @@ def test_flush_sends_one_sink_and_says_when_nothing_could_go(harness, peers):
     peers.proxies["influx"].set_down(True)
     run_cycles(harness, 3)
     result = harness.run("flush", "influx")
-    assert (result.code, result.stdout) == (1, "InfluxDB: 3 pending, 0 sent\n")
+    assert (result.code, result.stdout) == (7, "InfluxDB: 3 pending, 0 sent\n")
     assert result.stderr.count("\n") == 1 and "InfluxDB: no answer from" in result.stderr
     peers.proxies["influx"].set_down(False)
     result = harness.run("flush", "influx")
