@@ -486,6 +486,57 @@ def section_requests(opts: argparse.Namespace) -> str:
     )
 
 
+def _script(title: str, why: str, command: list[str]) -> str:
+    """A section from one of bench/'s own scripts, run as its own process: its printed figures, as they are."""
+    done = subprocess.run(
+        [sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False
+    )
+    body = done.stdout.strip() or f"(no output; exit {done.returncode}: {done.stderr.strip()[-300:]})"
+    return "\n".join([f"## {title}", "", why, "", f"`python {' '.join(command)}`:", "", "```", body, "```"])
+
+
+def section_sinks(opts: argparse.Namespace) -> str:
+    return _script(
+        "The sinks: extra cycle time with all on, and calls per steady cycle",
+        "Every sink (PVOutput's fake, Debian's influxd, a Prometheus textfile, Debian's mosquitto) on 127.0.0.1, "
+        "against the same cycles with every sink off, in alternating pairs. Targets: PVOutput 1 HTTP call, "
+        "InfluxDB 1, Prometheus 0 per steady cycle.",
+        ["bench/sinks_cost.py", "--pairs", "10" if opts.quick else "40"],
+    )
+
+
+def section_sink_calls(opts: argparse.Namespace) -> str:
+    return _script(
+        "Each sink's send() over a simulated day",
+        "A day of 5-minute readings queued and sent one cycle at a time, as cron would.",
+        ["bench/sinks_calls.py", "--cycles", "96" if opts.quick else "288"],
+    )
+
+
+def section_mqtt(opts: argparse.Namespace) -> str:
+    return _script(
+        "MQTT: packets per steady cycle and the time of one publish",
+        "Against Debian's mosquitto on 127.0.0.1: connect, QoS 1 publishes, every PUBACK, disconnect.",
+        ["bench/mqtt_cost.py", "--cycles", "10" if opts.quick else "50"],
+    )
+
+
+def section_report(opts: argparse.Namespace) -> str:
+    return _script(
+        "The report over a year, and the rollup per cycle",
+        "Targets: the report over a year of a 30-inverter site in at most 2 s; the rollup at most 5 ms a cycle.",
+        ["bench/report_cost.py", "--repeat", "2" if opts.quick else "5"],
+    )
+
+
+def section_report_cycle(opts: argparse.Namespace) -> str:
+    return _script(
+        "The report's duties inside the live cycle, and a year on disk",
+        "The real cycle across a midnight with 30 inverters.",
+        ["bench/cycle_report_cost.py", "--cycles", "100" if opts.quick else "300"],
+    )
+
+
 SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_header,
     section_cycle,
@@ -494,6 +545,11 @@ SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_disk,
     section_alerts,
     section_requests,
+    section_sinks,
+    section_sink_calls,
+    section_mqtt,
+    section_report,
+    section_report_cycle,
 ]
 
 

@@ -72,7 +72,7 @@ def check_weather(config: Config, runtime: Runtime) -> Outcome:
 
 def check_sheets(config: Config, runtime: Runtime) -> Outcome:
     try:
-        described = sheets.check(config, runtime)
+        described = sheets.probe(config, runtime)
     except SupervisorError as err:
         return False, str(err), "README, section Google Sheets, walks through the key and the sharing"
     if described is None:

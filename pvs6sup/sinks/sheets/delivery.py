@@ -18,7 +18,7 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from pvs6sup.errors import StorageError
 from pvs6sup.runtime import Runtime
 from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.queue import Queue
+from pvs6sup.sinks.sheets import google_errors
 from pvs6sup.sinks.sheets.cells import (
     INVERTER_SUFFIX,
     WALL_FORMAT,
@@ -61,7 +62,6 @@ log = logging.getLogger(__name__)
 
 BUDGET_S = 30.0  # Sheets never delays a cycle by more than about this
 MAX_ROWS_PER_APPEND = 2500  # ~25 cells a row: well under Google's advised 2 MB per request
-MAX_RETRY_AFTER = timedelta(hours=6)
 CELL_LIMIT = 10_000_000
 CELL_WARNING = 8_000_000
 CACHE_FILE = "sheets-cache.json"
@@ -354,9 +354,9 @@ class _Delivery:
                 body={"values": values},
             )
         except Exception as err:
-            if _surely_not_applied(err):
+            if google_errors.surely_not_applied(err):
                 self.queue.abandon_sending()
-            if _status(err) == 400:  # the tab was deleted or renamed: make it again next time
+            if google_errors.status_of(err) == 400:  # the tab was deleted or renamed: make it again next time
                 self.cache.worksheets.pop(title, None)
                 self.cache.save()
             raise
@@ -372,17 +372,6 @@ class _Delivery:
             self.cache.save()
 
 
-def _status(err: BaseException) -> int | None:
-    response = getattr(err, "response", None)
-    return getattr(response, "status_code", None)
-
-
-def _surely_not_applied(err: BaseException) -> bool:
-    """Google answered with a 4xx (rejected, rate-limited), or nothing was sent at all."""
-    status = _status(err)
-    return isinstance(err, OutOfTimeError) or (status is not None and 400 <= status < 500)
-
-
 def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, list[outbox.Entry]]]:
     """Consecutive entries grouped by their year's tab, at most MAX_ROWS_PER_APPEND each."""
     batches: list[tuple[str, list[outbox.Entry]]] = []
@@ -393,66 +382,6 @@ def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, li
         else:
             batches.append((title, [entry]))
     return batches
-
-
-def _retry_after(err: BaseException, now: datetime) -> datetime | None:
-    response = getattr(err, "response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    try:
-        delay = timedelta(seconds=max(0.0, float(value)))
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            delay = parsedate_to_datetime(value) - now
-        except (TypeError, ValueError):
-            return None
-    return now + min(delay, MAX_RETRY_AFTER)
-
-
-def _api_message(err: BaseException) -> str:
-    error = getattr(err, "error", None)
-    message = error.get("message", "") if isinstance(error, dict) else ""
-    return " ".join(str(message).split())[:160]
-
-
-def _explain(err: BaseException, key: Key, config: Config, waiting: str) -> str:
-    """One line saying what went wrong and what fixes it."""
-    from google.auth import exceptions as auth_errors
-
-    sheet = (config.google_sheet_id or "")[:6] + "…"
-    status = _status(err)
-    if isinstance(err, auth_errors.RefreshError):
-        reason = str(err.args[0] if err.args else err)[:120]
-        if getattr(err, "retryable", False):
-            return f"Google Sheets: Google's token service is unavailable ({reason}); {waiting}"
-        return (
-            f"Google Sheets: Google refused the service-account key ({reason}); check the Pi's clock, or create a "
-            f"new key for {key.client_email} and point GOOGLE_SERVICE_ACCOUNT_FILE at it; {waiting}"
-        )
-    if isinstance(err, auth_errors.TransportError):
-        return f"Google Sheets: cannot reach Google's token service ({type(err.__cause__ or err).__name__}); {waiting}"
-    if isinstance(err, requests.Timeout):
-        return f"Google Sheets: no answer from Google in time; {waiting}"
-    if isinstance(err, requests.RequestException):
-        return f"Google Sheets: cannot reach Google ({type(err).__name__}); {waiting}"
-    message = _api_message(err)
-    if status == 403 and ("disabled" in message or "has not been used" in message):
-        return (
-            "Google Sheets: the Google Sheets API is not enabled for the key's project; enable it at "
-            f"https://console.cloud.google.com/apis/library/sheets.googleapis.com; {waiting}"
-        )
-    if status == 403:
-        return f"Google Sheets: no access to spreadsheet {sheet}: share it with {key.client_email} as Editor; {waiting}"
-    if status == 404:
-        return f"Google Sheets: no spreadsheet {sheet}; check GOOGLE_SHEET_ID; {waiting}"
-    if status == 429:
-        return f"Google Sheets: Google asks us to slow down (HTTP 429); {waiting}"
-    if status is not None and status >= 500:
-        return f"Google Sheets: Google answered HTTP {status}; {waiting}"
-    return f"Google Sheets: HTTP {status}: {message or 'rejected'}; {waiting}"
 
 
 @dataclass(frozen=True)
@@ -494,12 +423,12 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
         left = queue.pending_count()
         waiting = f"{left} row{'s' if left != 1 else ''} kept for the next try"
-        if _status(err) == 429:
-            cache.not_before = _retry_after(err, now)
+        if google_errors.status_of(err) == 429:
+            cache.not_before = google_errors.retry_after(err, now)
             cache.save()
             if cache.not_before is not None:
                 waiting += f", not before {cache.not_before.astimezone(config.timezone):%H:%M} as Google asked"
-        raise SheetsError(_explain(err, key, config, waiting)) from err
+        raise SheetsError(google_errors.explain(err, key, config, waiting)) from err
     except OutOfTimeError as err:
         raise SheetsError(f"{err} ({queue.pending_count()} rows)") from err
     except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented
@@ -511,7 +440,7 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     return Result(count, delivery.sent)
 
 
-def check(config: Config, runtime: Runtime) -> str | None:
+def probe(config: Config, runtime: Runtime) -> str | None:
     """For the check command: get a token and read the spreadsheet's tab list. None when Sheets is off.
 
     Sends no row; SheetsError (one line naming the fix) when the key, the API or the sharing is wrong.
@@ -530,7 +459,7 @@ def check(config: Config, runtime: Runtime) -> str | None:
             delivery.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
         )
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
-        raise SheetsError(_explain(err, key, config, "no row was sent")) from err
+        raise SheetsError(google_errors.explain(err, key, config, "no row was sent")) from err
     tabs = len(meta.get("sheets", []))
     return f"the spreadsheet is shared with {key.client_email} ({tabs} tab{'s' if tabs != 1 else ''})"
 
