@@ -25,12 +25,11 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pvs6sup.core.records import replace
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pvs6sup.core import rollup  # noqa: E402
+from pvs6sup.core.records import replace  # noqa: E402
 from pvs6sup.pvs.parse import reading_from_capture  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel  # noqa: E402
 from pvs6sup.store import csvlog, rollup_file  # noqa: E402
