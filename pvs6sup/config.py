@@ -9,7 +9,6 @@ import io
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from types import MappingProxyType
@@ -30,12 +29,20 @@ ORDER = {setting.name: index for index, setting in enumerate(SETTINGS)}
 DEFAULT_WORKSHEET = "Readings"
 _SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _SHEET_ID = re.compile(r"[A-Za-z0-9_-]{20,}")
+# Config fields kept out of repr(): the secrets, and every setting's text (which holds them too).
+_NOT_SHOWN = frozenset(
+    ("openweathermap_api_key", "pvs_serial", "pvs_password", "smtp_password", "healthcheck_url", "effective")
+)
 _SMTP_DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-@dataclass(frozen=True)
-class Config:
-    """Every setting, typed and checked (the table is settings_table.py). Secrets are kept out of repr()."""
+class Config(NamedTuple):
+    """Every setting, typed and checked (the table is settings_table.py). Secrets are kept out of repr().
+
+    A NamedTuple, not a dataclass: it is defined on every cron run, and @dataclass (with the dataclasses,
+    inspect and ast modules it imports) cost about 8 ms of a cycle's 40 beyond the libraries.
+    `config._replace(...)` gives a changed copy.
+    """
 
     pvs_host: str
     pvs_base_url: str  # scheme://host[:port], no trailing slash
@@ -44,15 +51,15 @@ class Config:
     latitude: float | None
     longitude: float | None
     weather_provider: str
-    openweathermap_api_key: str | None = field(repr=False)
+    openweathermap_api_key: str | None
     weather_timeout_s: float
     timezone: tzinfo
     consumption_meter_mode: str
     raw_retention_days: int = 400
     max_clock_skew_s: float | None = 600.0  # None: do not compare with the PVS's clock
     pvs_firmware: str = "auto"  # auto | legacy | varserver (new firmware, authenticated)
-    pvs_serial: str | None = field(default=None, repr=False)  # its last 5 characters are the password
-    pvs_password: str | None = field(default=None, repr=False)
+    pvs_serial: str | None = None  # its last 5 characters are the password
+    pvs_password: str | None = None
     # Google Sheets: off unless both the key file and the sheet are set.
     google_service_account_file: Path | None = None
     google_sheet_id: str | None = None
@@ -63,11 +70,11 @@ class Config:
     smtp_port: int = 587
     smtp_security: str = "starttls"
     smtp_user: str | None = None
-    smtp_password: str | None = field(default=None, repr=False)
+    smtp_password: str | None = None
     smtp_timeout_s: float = 30.0
     alert_email_from: str | None = None
     alert_email_to: tuple[str, ...] = ()
-    healthcheck_url: str | None = field(default=None, repr=False)  # a watchdog outside the Pi; its URL is a secret
+    healthcheck_url: str | None = None  # a watchdog outside the Pi; its URL is a secret
     site_name: str = "site"
     # Delivery targets: None when off.
     pvoutput: pvoutput.Settings | None = None
@@ -80,7 +87,11 @@ class Config:
     summary_email: str = "off"  # off | daily | weekly
     summary_hour: int = 7
     # Every setting's effective text by name (defaults too), for check and the log filter.
-    effective: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    effective: Mapping[str, str] = MappingProxyType({})
+
+    def __repr__(self) -> str:
+        fields = zip(self._fields, self, strict=True)
+        return "Config(" + ", ".join(f"{name}={value!r}" for name, value in fields if name not in _NOT_SHOWN) + ")"
 
     def secret_values(self) -> tuple[str, ...]:
         """Every configured secret, for the log filter that masks them wherever they might slip in."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ _databases = itertools.count(1)
 
 def with_sinks(config: Config, sinks: dict[str, Any]) -> Config:
     """config with the site name of these tests and these sinks' settings (a sink left out stays as loaded)."""
-    return replace(config, site_name=SITE_NAME, **sinks)
+    return config._replace(site_name=SITE_NAME, **sinks)
 
 
 def install_sink_settings(monkeypatch: pytest.MonkeyPatch, sinks: dict[str, Any]) -> None:
