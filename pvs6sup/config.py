@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import codecs
-import difflib
 import io
 import re
 import stat
@@ -209,6 +208,8 @@ def unknown_setting_warnings(file_values: Mapping[str, str | None], env_file: Pa
     for name in file_values:
         if name in known:
             continue
+        import difflib  # only for an unknown name: a cron run has none
+
         close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
         if close:
             warnings.append(f"{env_file}: {name} is not a setting: did you mean {close[0]}?")

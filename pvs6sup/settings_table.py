@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
 
@@ -377,6 +376,8 @@ class Reader:
         _, raw = self._raw(name, "zone")
         if raw is None:
             return system_timezone()
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # 2 ms (it imports sysconfig): only when set
+
         try:
             return ZoneInfo(raw)
         except (ZoneInfoNotFoundError, ValueError):
