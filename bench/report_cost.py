@@ -44,11 +44,11 @@ sys.path.insert(0, {root!r})
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from pvs6sup.report import load
+from pvs6sup.report import load, schedule
 if {days}:
     now = datetime.fromisoformat({now!r})
     data = load.load(Path({data!r}), ZoneInfo("America/Los_Angeles"), now, days={days})
-    load.write_report(data, load.report_path(Path({data!r})))
+    load.write_report(data, schedule.report_path(Path({data!r})))
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 

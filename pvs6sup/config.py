@@ -1,7 +1,9 @@
 """Settings from the .env file and the environment (the environment wins), read by the one table
-(settings_table.py) into a typed Config, every problem reported at once."""
+(settings_table.py) into a typed Config, every problem reported at once.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: typing.NamedTuple compiles each string annotation (1.5 ms
+for Config), so its annotations are real types, and the sinks' (imported only for type checking) are quoted.
+"""
 
 import codecs
 import io
@@ -76,10 +78,10 @@ class Config(NamedTuple):
     healthcheck_url: str | None = None  # a watchdog outside the Pi; its URL is a secret
     site_name: str = "site"
     # Delivery targets: None when off.
-    pvoutput: pvoutput.Settings | None = None
-    influx: influx.Settings | None = None
-    prometheus: prometheus.Settings | None = None
-    mqtt: mqtt.Settings | None = None
+    pvoutput: "pvoutput.Settings | None" = None
+    influx: "influx.Settings | None" = None
+    prometheus: "prometheus.Settings | None" = None
+    mqtt: "mqtt.Settings | None" = None
     # The report and the summary email.
     report_every_min: int = 60  # 0: only when the report command runs
     inverter_layout: Rows = ()
@@ -99,6 +101,12 @@ class Config(NamedTuple):
     @property
     def sheets_enabled(self) -> bool:
         return self.google_sheet_id is not None and self.google_service_account_file is not None
+
+    @property
+    def any_sink(self) -> bool:
+        """Whether anything is delivered (Google Sheets or a sink module): the cycle imports delivery only then."""
+        modules = (self.pvoutput, self.influx, self.prometheus, self.mqtt)
+        return self.sheets_enabled or any(settings is not None for settings in modules)
 
     @property
     def email_alerts(self) -> bool:

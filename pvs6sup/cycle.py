@@ -35,7 +35,6 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
-from pvs6sup.sinks import deliver as sink_delivery
 from pvs6sup.store import archive, csvlog, retention
 from pvs6sup.store.lock import data_dir_lock
 
@@ -147,6 +146,10 @@ def _record(config: Config, runtime: Runtime) -> Reading:
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
     """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
     alerts wait for deliver_alerts); the Google Sheets backlog's age in seconds, for the alerts."""
+    if not config.any_sink:
+        return None
+    from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
+
     queue_for_sinks(config, reading, sheets=True)
     for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
         duty(sink.title, sink_delivery.send, config, runtime, sink)
@@ -156,6 +159,10 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
 def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
     """Queue the reading for each sink module before its CSV row is written (a kill between the two then loses
     nothing for them), and for Google Sheets after it (Sheets catches up from readings.csv)."""
+    if not config.any_sink:
+        return
+    from pvs6sup.sinks import deliver as sink_delivery
+
     for sink in sink_delivery.configured_sinks(config):
         if (sink.name == sink_delivery.SHEETS) == sheets:
             duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
@@ -165,6 +172,10 @@ def deliver_alerts(
     config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None
 ) -> None:
     """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
+    if not config.any_sink:
+        return
+    from pvs6sup.sinks import deliver as sink_delivery
+
     for sink in (s for s in sink_delivery.configured_sinks(config) if s.after_alerts):
         duty(f"{sink.title} queue", sink_delivery.queue_events, config, sink, events, failed_at)
         duty(sink.title, sink_delivery.send, config, runtime, sink)

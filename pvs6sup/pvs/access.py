@@ -20,7 +20,7 @@ from pvs6sup.core.models import DeviceList
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.values import iso_time
 from pvs6sup.errors import PVSError
-from pvs6sup.pvs import firmware, varserver
+from pvs6sup.pvs import firmware
 from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.pvs.login import VarsClient, pin, raise_if_certificate_changed
@@ -160,6 +160,8 @@ def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at
     Its status is the device query's (a 400, "nothing matched", counts as success); the login and its
     cookie are never part of it, and Wi-Fi secrets are scrubbed from it.
     """
+    from pvs6sup.pvs import varserver  # new firmware only
+
     pin_file = pin(runtime.session, access.base_url, config.data_dir, config.pvs_timeout_s)
     client = VarsClient(
         runtime.session,

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pvs6sup.core.models import DeviceList, Reading
 from pvs6sup.core.site import derive_site
-from pvs6sup.pvs import varserver
 from pvs6sup.pvs.devicelist import decode_json, devicelist_from_json
 
 
@@ -17,6 +16,10 @@ def parse_capture(body: bytes) -> DeviceList:
     bare /vars fmt=obj body.
     """
     document = decode_json(body)
+    if isinstance(document, dict) and isinstance(document.get("devices"), list):
+        return devicelist_from_json(document)  # legacy firmware: the varserver parser is not even imported
+    from pvs6sup.pvs import varserver
+
     if varserver.is_archive(document):
         return varserver.devicelist_from_archive(document)
     if varserver.is_vars_dump(document):

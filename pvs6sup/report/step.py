@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
-from pvs6sup.report import load
+from pvs6sup.report import schedule
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +33,26 @@ def rollup_failure(config: Config, now: datetime) -> None:
     rollup_file.record_failure(config.data_dir, now, config.timezone)
 
 
-def write_report(config: Config, now: datetime, days: int = load.DEFAULT_DAYS, out: Path | None = None) -> Path:
-    """Gather and write the page now (the report command, and the cycle when it is due)."""
+def write_report(config: Config, now: datetime, days: int | None = None, out: Path | None = None) -> Path:
+    """Gather and write the page now (the report command, and the cycle when it is due); days: load.DEFAULT_DAYS."""
+    from pvs6sup.report import load  # the report's data and page only when one is made
+
     freshness = load.sheets_freshness(config.data_dir)
     data = load.load(
         config.data_dir,
         config.timezone,
         now,
         site_name=config.site_name,
-        days=days,
+        days=load.DEFAULT_DAYS if days is None else days,
         layout=config.inverter_layout,
         groups=config.inverter_groups,
         sinks=[freshness] if freshness else [],
     )
-    return load.write_report(data, out or load.report_path(config.data_dir))
+    return load.write_report(data, out or schedule.report_path(config.data_dir))
 
 
 def report_if_due(config: Config, now: datetime) -> Path | None:
-    if not load.due(config.data_dir, now, config.report_every_min):
+    if not schedule.due(config.data_dir, now, config.report_every_min):
         return None
     return write_report(config, now)
 
@@ -59,10 +61,10 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
     """Queue the summary email when one is due (after SUMMARY_HOUR: yesterday, or on Mondays last week)."""
     if config.summary_email == "off" or not config.email_alerts:
         return None
-    from pvs6sup.report import summary
+    from pvs6sup.report import load, summary
 
     due = summary.period(
-        config.summary_email, now, config.timezone, config.summary_hour, load.summary_sent_through(config.data_dir)
+        config.summary_email, now, config.timezone, config.summary_hour, schedule.summary_sent_through(config.data_dir)
     )
     if due is None:
         return None
@@ -72,7 +74,7 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
 
     rows = rollup_file.read_since(config.data_dir, first)
     if not any(r.day <= last for r in rows):  # nothing was recorded then (a new install): no empty email
-        load.mark_summary_sent(config.data_dir, last)
+        schedule.mark_summary_sent(config.data_dir, last)
         return None
     freshness = load.sheets_freshness(config.data_dir)
     assert config.alert_email_from is not None  # email_alerts: the settings checked it
@@ -89,5 +91,5 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
         zone=config.timezone,
     )
     path = alertstate.queue_email(config.data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
-    load.mark_summary_sent(config.data_dir, last)  # after the queue: a kill in between sends it twice, never not
+    schedule.mark_summary_sent(config.data_dir, last)  # after the queue: a kill in between sends it twice, never not
     return path

@@ -11,7 +11,7 @@ import pytest
 from page_check import bands, read_png
 from report_sim import DEAD_INDEX, ZONE, site_with_history
 
-from pvs6sup.report import load
+from pvs6sup.report import load, schedule
 from pvs6sup.report.render import SCALE
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)
@@ -69,7 +69,7 @@ def test_chromium_renders_the_report_and_the_dead_inverter_stands_out(tmp_path):
     data_dir = tmp_path / "data"
     serials = site_with_history(data_dir, NOW)
     data = load.load(data_dir, ZONE, NOW, site_name="Test site", layout=LAYOUT)
-    page = load.write_report(data, load.report_path(data_dir))
+    page = load.write_report(data, schedule.report_path(data_dir))
     png = tmp_path / "report.png"
     log = screenshot(page, png, 1000, 1900, tmp_path)
     assert console_lines(log) == []

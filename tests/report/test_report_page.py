@@ -9,7 +9,7 @@ import pytest
 from page_check import check_balanced, svg_parts
 from report_sim import DEAD_INDEX, ZONE, site_with_history
 
-from pvs6sup.report import load
+from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, InverterNow, ReportData, arrange, ratios
 from pvs6sup.report.render import NO_DATA, colour, heatmap_days, render_report
 
@@ -106,11 +106,11 @@ def test_recent_alerts_show_their_times_and_an_unknown_temperature_is_a_dash():
 
 def test_the_report_is_written_atomically_where_the_cycle_puts_it(site):
     data_dir, _, data, html = site
-    path = load.write_report(data, load.report_path(data_dir))
+    path = load.write_report(data, schedule.report_path(data_dir))
     assert path == data_dir / "report" / "index.html" and path.read_text() == html
     made = data.generated_at  # the page is dated by the cycle's clock, so a simulated clock works too
     assert path.stat().st_mtime == made.timestamp()
-    assert load.due(data_dir, made + timedelta(minutes=61), 60)
-    assert not load.due(data_dir, made + timedelta(minutes=5), 60)
-    assert load.due(data_dir, made - timedelta(hours=2), 60)  # the clock was set back: made again
-    assert not load.due(data_dir, made + timedelta(days=5), 0)  # 0: only on demand
+    assert schedule.due(data_dir, made + timedelta(minutes=61), 60)
+    assert not schedule.due(data_dir, made + timedelta(minutes=5), 60)
+    assert schedule.due(data_dir, made - timedelta(hours=2), 60)  # the clock was set back: made again
+    assert not schedule.due(data_dir, made + timedelta(days=5), 0)  # 0: only on demand

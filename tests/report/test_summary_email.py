@@ -11,7 +11,7 @@ from smtp_server import start_server
 
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.report import load
+from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
 from pvs6sup.store import rollup_file
@@ -54,11 +54,11 @@ def compose(data_dir, first, last, sinks=()):
 
 def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
     data_dir, serials = site
-    first, last = period("daily", NOW, ZONE, 7, load.summary_sent_through(data_dir))
+    first, last = period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir))
     message = compose(data_dir, first, last, [SinkFreshness("Google Sheets", None, 12)])
     alertstate.queue_email(data_dir, message, NOW, 1)
-    load.mark_summary_sent(data_dir, last)
-    assert period("daily", NOW, ZONE, 7, load.summary_sent_through(data_dir)) is None
+    schedule.mark_summary_sent(data_dir, last)
+    assert period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir)) is None
 
     controller, inbox = start_server("none")
     try:
