@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pvs6sup.core import rollup
 from pvs6sup.core.models import Reading
-from pvs6sup.core.rollup import DailyRow, DayState
+from pvs6sup.core.rollup_records import DailyRow, DayState
 from pvs6sup.errors import StorageError
 from pvs6sup.store.files import append_lines, atomic_write
 

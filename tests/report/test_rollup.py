@@ -179,3 +179,35 @@ def test_read_since_reads_the_tail_of_a_long_file(tmp_path):
     found = rollup_file.read_since(tmp_path, since)
     assert found == [r for r in rows if r.day >= since]
     assert rollup_file.read_since(tmp_path, date(2024, 1, 1)) == rows
+
+
+# The open day's state after glitchy_plan(), as the dataclasses.asdict encoder wrote it (before the rollup's
+# records replaced its dataclasses): the live cycle still writes these very bytes.
+GLITCHY_STATE = (
+    b'{"version":1,"day":"2026-06-22","last_at":1782197700.0,"pvs_failures":0,"tallies":{'
+    b'"site":{"energy_kwh":11.420000000000073,"peak_kw":1.4669,"readings":288,"excluded":1,'
+    b'"notes":[["09:00","09:00","went down from 15603.4 to 12.5 kWh",1]],"last_kwh":15613.99,'
+    b'"last_at":1782197700.0},'
+    b'"E00X00000700001":{"energy_kwh":2.2988000000000284,"peak_kw":0.2954,"readings":288,'
+    b'"last_kwh":2637.761,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'
+    b'"reported_at":1782184800.0},'
+    b'"E00X00000700002":{"energy_kwh":2.2743000000000393,"peak_kw":0.2923,"readings":288,'
+    b'"last_kwh":2565.5186,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'
+    b'"reported_at":1782184800.0},'
+    b'"E00X00000700003":{"energy_kwh":2.344500000000153,"peak_kw":0.301,"readings":288,'
+    b'"last_kwh":2797.5599,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'
+    b'"reported_at":1782184800.0},'
+    b'"E00X00000700004":{"energy_kwh":2.2630999999996675,"peak_kw":0.2905,"readings":288,'
+    b'"last_kwh":2425.4464,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'
+    b'"reported_at":1782184800.0},'
+    b'"E00X00000700005":{"energy_kwh":0.0,"peak_kw":0.0,"readings":288,"last_kwh":2743.3874,'
+    b'"last_at":1782197700.0,"state":"error","temperature_c":18.0,"reported_at":1781981700.0},'
+    b'"E00X00000700006":{"energy_kwh":2.3049999999998363,"peak_kw":0.2958,"readings":288,'
+    b'"last_kwh":2522.7824,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'
+    b'"reported_at":1782184800.0}}}'
+)
+
+
+def test_the_live_state_file_holds_the_bytes_the_former_encoder_wrote(tmp_path):
+    run_live(tmp_path, glitchy_plan())
+    assert (tmp_path / "rollup-state.json").read_bytes() == GLITCHY_STATE
