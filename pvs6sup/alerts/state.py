@@ -138,7 +138,7 @@ def load(data_dir: Path) -> AlertState:
 
 
 def save(data_dir: Path, state: AlertState) -> None:
-    atomic_write(data_dir / STATE_FILE, gzip.compress(to_json(state), mtime=0))
+    atomic_write(data_dir / STATE_FILE, gzip.compress(to_json(state), compresslevel=6, mtime=0))  # as the archive
 
 
 def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:

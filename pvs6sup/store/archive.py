@@ -23,7 +23,8 @@ def raw_path(data_dir: Path, fetched_at: datetime, suffix: str = "") -> Path:
 
 def store_raw(data_dir: Path, fetched_at: datetime, body: bytes) -> Path:
     """Archive body gzipped under its fetch time; never overwrites (a same-second twin gets -1, -2…)."""
-    data = gzip.compress(body, compresslevel=9, mtime=0)  # about 1 ms for a 20-inverter answer
+    # Level 6 (zlib's default): a real 30-inverter answer comes out 4 % larger than at 9, in 40 % of the time.
+    data = gzip.compress(body, compresslevel=6, mtime=0)
     for attempt in range(100):
         path = raw_path(data_dir, fetched_at, f"-{attempt}" if attempt else "")
         try:
