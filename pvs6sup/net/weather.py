@@ -7,6 +7,7 @@ import requests
 from pvs6sup.config import Config
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import DeliveryError
+from pvs6sup.net.deadline import DeadlineExceeded, call_within
 
 OPEN_METEO_URL = "https://api.open-meteo.com/v1/forecast"
 OPENWEATHERMAP_URL = "https://api.openweathermap.org/data/2.5/weather"
@@ -43,10 +44,15 @@ def cloud_cover_pct(session: requests.Session, config: Config, urls: WeatherURLs
     else:
         name, url = "Open-Meteo", urls.open_meteo
         params = {"latitude": config.latitude, "longitude": config.longitude, "current": "cloud_cover"}
-    try:
-        response = session.get(url, params=params, timeout=config.weather_timeout_s, headers={"User-Agent": USER_AGENT})
-    except requests.Timeout as err:
-        raise WeatherError(f"{name}: no answer within {config.weather_timeout_s:g} s") from err
+    timeout_s = config.weather_timeout_s
+    try:  # requests' timeout bounds each read; call_within bounds the whole answer (a trickle too)
+        response = call_within(
+            timeout_s,
+            lambda: session.get(url, params=params, timeout=timeout_s, headers={"User-Agent": USER_AGENT}),
+            "weather request",
+        )
+    except (DeadlineExceeded, requests.Timeout) as err:
+        raise WeatherError(f"{name}: no answer within {timeout_s:g} s") from err
     except (requests.RequestException, OSError) as err:
         # str(err) would carry the URL, and with it the API key: name the failure's type only.
         raise WeatherError(f"{name}: request failed ({type(err).__name__})") from err

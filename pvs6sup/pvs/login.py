@@ -28,6 +28,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from pvs6sup.errors import PVSError, PVSRefusedError, PVSUnreachableError
+from pvs6sup.net.deadline import DeadlineExceeded, call_within
 from pvs6sup.pvs import http as gateway
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
@@ -54,8 +55,11 @@ class CertificateChangedError(PVSError):
 # --- certificate pinning ------------------------------------------------------------------------
 def certificate_fingerprint(host: str, port: int, timeout_s: float) -> str:
     """SHA-256 of the certificate the server at host:port presents, as AA:BB:… (no CA check)."""
-    try:
-        pem = ssl.get_server_certificate((host, port), timeout=timeout_s)
+    try:  # the socket's timeout bounds each read; call_within bounds the whole handshake (a trickle too)
+        pem = call_within(timeout_s, lambda: ssl.get_server_certificate((host, port), timeout=timeout_s), "TLS pin")
+    except DeadlineExceeded as err:
+        late = f"the PVS at https://{host}:{port} did not finish its TLS handshake within {timeout_s:g} s"
+        raise PVSUnreachableError(late) from err
     except (OSError, ssl.SSLError) as err:
         raise PVSUnreachableError(f"cannot reach the PVS at https://{host}:{port}: {err.__class__.__name__}") from err
     digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest().upper()

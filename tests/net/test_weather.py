@@ -68,3 +68,20 @@ def test_the_api_key_never_appears_in_an_error():
     with pytest.raises(WeatherError, match="check OPENWEATHERMAP_API_KEY") as caught:
         cloud_cover_pct(requests.Session(), cfg)
     assert "k3y" not in str(caught.value)
+
+
+def test_a_weather_service_that_trickles_is_cut_at_weather_timeout():
+    """requests' timeout bounds each read: bytes arriving every 50 ms would never trip it."""
+    import time
+
+    from hostile import HostileServer, trickle
+
+    from pvs6sup.net.weather import WeatherURLs
+
+    with HostileServer() as server:
+        server.behaviour = trickle(server.release)
+        started = time.monotonic()
+        with pytest.raises(WeatherError, match="Open-Meteo: no answer within 1 s"):
+            cloud_cover_pct(requests.Session(), config(WEATHER_TIMEOUT="1"), WeatherURLs(server.base_url))
+        assert time.monotonic() - started < 30  # the trickle would go on for 100,000 bytes: 80 minutes
+        assert server.connections == 1
