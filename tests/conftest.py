@@ -14,6 +14,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+pytest.register_assert_rewrite("delivery_site")  # a fixtures module the sink tests import by name (pytest_plugins)
 
 from pvs6sup.cli import main  # noqa: E402
 from pvs6sup.net.weather import WeatherURLs  # noqa: E402
