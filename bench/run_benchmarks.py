@@ -508,6 +508,15 @@ def _script(title: str, why: str, command: list[str]) -> str:
     return "\n".join([f"## {title}", "", why, "", f"`python {' '.join(command)}`:", "", "```", body, "```"])
 
 
+def section_records(opts: argparse.Namespace) -> str:
+    return _script(
+        "Records, not dataclasses, on the cron path",
+        "The typed records a cron run defines are `core/records.py` classes (`__slots__`, a hand-written "
+        "`__init__`). The same classes as `@dataclass` would cost this much more on every run:",
+        ["bench/records_cost.py", "--runs", "3" if opts.quick else "9"],
+    )
+
+
 def section_sinks(opts: argparse.Namespace) -> str:
     return _script(
         "The sinks: extra cycle time with all on, and calls per steady cycle",
@@ -554,6 +563,7 @@ SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_header,
     section_cycle,
     section_imports,
+    section_records,
     section_replay,
     section_disk,
     section_alerts,
