@@ -105,9 +105,9 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
         duty("daily rollup", reporting.rollup_reading, config, reading)
-        backlog_s = duty("delivery", deliver, config, runtime, reading)
+        backlogs = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
-        events = duty("alerts", alerting.after_reading, config, reading, backlog_s)
+        events = duty("alerts", alerting.after_reading, config, reading, backlogs)
         _report_duties(config, runtime)
         duty("alert email deferred", alerting.send_queued, config)
         deliver_alerts(config, runtime, events or [])
@@ -143,9 +143,9 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     return reading
 
 
-def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
+def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[str, float]] | None:
     """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
-    alerts wait for deliver_alerts); the Google Sheets backlog's age in seconds, for the alerts."""
+    alerts wait for deliver_alerts); for the alerts, each sink still waiting: (title, oldest entry's age in s)."""
     if not config.any_sink:
         return None
     from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
@@ -153,7 +153,7 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> float | None:
     queue_for_sinks(config, reading, sheets=True)
     for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
         duty(sink.title, sink_delivery.send, config, runtime, sink)
-    return sink_delivery.oldest_pending_age_s(config, runtime.now())
+    return sink_delivery.backlogs(config, runtime.now())
 
 
 def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:

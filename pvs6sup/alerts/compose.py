@@ -18,7 +18,7 @@ TITLES = {
     detectors.UNDERPERFORMING: "Inverter {name} underperforming",
     detectors.PVS_UNREACHABLE: "PVS not answering",
     detectors.NO_PRODUCTION: "No solar production",
-    detectors.DELIVERY_BACKLOG: "Google Sheets delivery behind",
+    detectors.DELIVERY_BACKLOG: "Delivery behind",
 }
 ADVICE = {
     detectors.OFFLINE: "Check the inverter's breaker and the PVS's device list (status command). If it stays "
@@ -29,8 +29,8 @@ ADVICE = {
     "a PVS that stopped answering often needs a power cycle.",
     detectors.NO_PRODUCTION: "Check the solar breaker in the main panel and the PVS; snow or a grid outage "
     "also stop production.",
-    detectors.DELIVERY_BACKLOG: "Run `pvs6_supervisor.py check` to test the Google Sheets settings; rows are "
-    "kept and will be delivered once it works.",
+    detectors.DELIVERY_BACKLOG: "Run `pvs6_supervisor.py check` to test each delivery target's settings, and "
+    "`pvs6_supervisor.py status` to see each queue; the readings are kept and delivered once it works.",
 }
 
 

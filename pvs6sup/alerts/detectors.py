@@ -10,6 +10,7 @@ O(inverters); nothing re-reads history.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from pvs6sup.core.energy_guard import learned_peak_kw
@@ -237,14 +238,25 @@ def observe_failure(state: DetectorState, thresholds: Thresholds = THRESHOLDS) -
     return [Judgement(PVS_UNREACHABLE, None, fails, message, f"no answer for {state.failed_cycles} cycles")]
 
 
-def delivery_backlog(oldest_pending_age_s: float | None, thresholds: Thresholds = THRESHOLDS) -> list[Judgement]:
-    """Rows waiting for Google Sheets for over a day; nothing judged when Sheets is off (None)."""
-    if oldest_pending_age_s is None:
+def delivery_backlog(
+    backlogs: Sequence[tuple[str, float]] | None, thresholds: Thresholds = THRESHOLDS
+) -> list[Judgement]:
+    """One judgement for every delivery target: fires when any sink's oldest waiting entry has waited a day.
+
+    `backlogs` holds (title, seconds waited) for each sink with entries waiting; empty when all caught up
+    (judged clean), None when no sink is on or delivery could not tell (nothing judged). The message names
+    each sink that is behind, oldest first.
+    """
+    if backlogs is None:
         return []
-    hours = oldest_pending_age_s / 3600
-    firing = oldest_pending_age_s > thresholds.backlog_s
-    message = f"Readings have waited {hours:.0f} h to be delivered to Google Sheets."
-    return [Judgement(DELIVERY_BACKLOG, None, firing, message, f"rows waiting {hours:.0f} h")]
+    behind = sorted((b for b in backlogs if b[1] >= thresholds.backlog_s), key=lambda b: -b[1])  # oldest first
+    if not behind:
+        return [Judgement(DELIVERY_BACKLOG, None, False)]
+    waits = [f"{age_s / 3600:.0f} h to {title}" for title, age_s in behind]
+    waits[0] = waits[0].replace(" h to ", " h to be delivered to ", 1)
+    said = waits[0] if len(waits) == 1 else ", ".join(waits[:-1]) + f" and {waits[-1]}"
+    detail = ", ".join(f"{title} {age_s / 3600:.0f} h" for title, age_s in behind)
+    return [Judgement(DELIVERY_BACKLOG, None, True, f"Readings have waited {said}.", detail)]
 
 
 def observe_reading(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,13 +51,16 @@ def smtp_settings(config: Config) -> mailer.SmtpSettings:
     )
 
 
-def after_reading(config: Config, reading: Reading, oldest_pending_age_s: float | None = None) -> list[alerts.Event]:
-    """Judge a recorded reading (and the Sheets backlog, if any) and queue an email for what changed."""
+def after_reading(
+    config: Config, reading: Reading, backlogs: Sequence[tuple[str, float]] | None = None
+) -> list[alerts.Event]:
+    """Judge a recorded reading (and the delivery queues, None when no sink is on) and queue an email for what
+    changed."""
     state = alertstate.load(config.data_dir)
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude
     )
-    judgements += detectors.delivery_backlog(oldest_pending_age_s)
+    judgements += detectors.delivery_backlog(backlogs)
     return _conclude(config, state, judgements, reading.fetched_at, reading)
 
 

@@ -207,11 +207,28 @@ def _send_sheets(config: Config, runtime: Runtime, force: bool) -> Result:
     return Result(result.pending, result.sent, "waiting as Google asked" if result.not_before else None)
 
 
-def oldest_pending_age_s(config: Config, now: datetime) -> float | None:
-    """The Google Sheets backlog's age for the delivery-backlog alert (whose words name Sheets); None when off."""
-    if not config.sheets_enabled:
+def backlogs(config: Config, now: datetime) -> list[tuple[str, float]]:
+    """(title, seconds its oldest waiting entry has waited) for each configured sink with entries waiting, in
+    the order they are sent: what the delivery-backlog alert judges. Reads each queue's state and first line."""
+    found = []
+    for sink in configured_sinks(config):
+        waited_s = _waited_s(queue_of(config.data_dir, sink), sink, now)
+        if waited_s is not None:
+            found.append((sink.title, waited_s))
+    return found
+
+
+def _waited_s(queue: Queue, sink: Sink, now: datetime) -> float | None:
+    """The oldest waiting entry's age; when the age limit dropped entries since the last delivery (Prometheus
+    keeps a day, less than the alert waits), the time since the last delivered reading, or at least the limit."""
+    age_s = queue.oldest_pending_age_s(now)
+    if age_s is None:
         return None
-    return queue_of(config.data_dir, Sink(SHEETS, "Google Sheets")).oldest_pending_age_s(now)
+    state = queue.read_state()
+    if state.dropped_at is None or (state.delivered_at is not None and state.delivered_at >= state.dropped_at):
+        return age_s
+    since = state.delivered_at or state.dropped_at - MAX_AGE.get(sink.name, MAX_AGE[SHEETS])
+    return max(age_s, (now - since).total_seconds())
 
 
 def flush(config: Config, runtime: Runtime, only: str | None = None) -> list[tuple[str, Result]]:

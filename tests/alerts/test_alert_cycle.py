@@ -192,3 +192,35 @@ def test_replay_of_a_path_that_does_not_exist_is_a_usage_error_naming_it(harness
     result = harness.run("replay", str(tmp_path / "nowhere"))
     assert result.code == 2
     assert "replay: no such file or folder:" in result.stderr and "nowhere" in result.stderr
+
+
+def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_once_it_delivers(
+    harness: Harness, healthy, smtp, tmp_path
+):
+    textfile = tmp_path / "node-exporter" / "pvs6.prom"  # its folder missing: a setting only the owner can fix
+    harness.env["PROMETHEUS_TEXTFILE"] = str(textfile)
+    start = harness.clock.now
+
+    def cycle() -> None:
+        result = harness.run("run")
+        assert result.code == 0, result.stderr
+        assert all("Prometheus" in line for line in result.stderr.splitlines()), result.stderr  # nothing else
+        harness.clock.advance(minutes=20)  # under the 30-minute gap that restarts streaks
+
+    while harness.clock.now - start < timedelta(days=1):
+        cycle()
+    assert smtp.messages == []  # under a day behind: nothing told
+    for _ in range(9):  # 3 more hours, past the queue's own 1-day limit and its first trim
+        cycle()
+    [message] = smtp.messages
+    assert re.fullmatch(r"\[PVS6\] Delivery behind: Prometheus 2\d h", message["Subject"]), message["Subject"]
+    text = message.get_body(("plain",)).get_content()
+    assert re.search(r"Readings have waited \d+ h to be delivered to Prometheus\.", text), text
+    assert "pvs6_supervisor.py check" in text and "status" in text
+
+    textfile.parent.mkdir()
+    for _ in range(3):
+        cycle()
+    assert textfile.exists()
+    assert [m["Subject"] for m in smtp.messages][1:] == ["[PVS6] Resolved: Delivery behind"]
+    assert alertstate.load(harness.data_dir).incidents == {}

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta, timezone
 
 from pvs6sup.alerts import detectors
-from pvs6sup.alerts.detectors import DetectorState, Thresholds, observe_failure, observe_reading
+from pvs6sup.alerts.detectors import DetectorState, Judgement, Thresholds, observe_failure, observe_reading
+from pvs6sup.alerts.incidents import update
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
 NOON = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)  # solar noon at the default site
@@ -244,12 +245,48 @@ def test_no_production_fires_under_a_clear_sky_but_not_under_overcast():
     assert fired == set()
 
 
-def test_delivery_backlog_fires_after_a_day_and_is_not_judged_when_sheets_is_off():
+def test_delivery_backlog_is_not_judged_without_a_sink_and_clean_when_every_queue_is_empty_or_young():
     assert detectors.delivery_backlog(None) == []
-    [young] = detectors.delivery_backlog(3600)
-    [old] = detectors.delivery_backlog(25 * 3600)
-    assert (young.firing, old.firing) == (False, True)
-    assert old.detail == "rows waiting 25 h"
+    assert detectors.delivery_backlog([]) == [Judgement(detectors.DELIVERY_BACKLOG, None, False)]
+    young = [("Google Sheets", 3600.0), ("PVOutput", 23.9 * 3600)]
+    assert detectors.delivery_backlog(young) == [Judgement(detectors.DELIVERY_BACKLOG, None, False)]
+
+
+def test_delivery_backlog_fires_for_any_one_sink_a_day_behind_and_names_it():
+    [judgement] = detectors.delivery_backlog([("Google Sheets", 600.0), ("InfluxDB", 25 * 3600.0), ("MQTT", 0.0)])
+    assert (judgement.kind, judgement.serial, judgement.firing) == (detectors.DELIVERY_BACKLOG, None, True)
+    assert judgement.message == "Readings have waited 25 h to be delivered to InfluxDB."
+    assert judgement.detail == "InfluxDB 25 h"
+    [at_the_limit] = detectors.delivery_backlog([("Prometheus", 24 * 3600.0)])  # its queue keeps only a day
+    assert at_the_limit.firing
+
+
+def test_several_sinks_behind_are_one_judgement_naming_each_oldest_first_and_not_the_young_ones():
+    backlogs = [("Google Sheets", 26 * 3600.0), ("PVOutput", 30 * 3600.0), ("InfluxDB", 2 * 3600.0),
+                ("Prometheus", 48 * 3600.0)]
+    [judgement] = detectors.delivery_backlog(backlogs)
+    assert judgement.firing and judgement.serial is None
+    assert judgement.message == (
+        "Readings have waited 48 h to be delivered to Prometheus, 30 h to PVOutput and 26 h to Google Sheets."
+    )
+    assert judgement.detail == "Prometheus 48 h, PVOutput 30 h, Google Sheets 26 h"
+    [two] = detectors.delivery_backlog(backlogs[:2])
+    assert two.message == "Readings have waited 30 h to be delivered to PVOutput and 26 h to Google Sheets."
+
+
+def test_a_backlog_incident_is_raised_once_updated_while_it_lasts_and_resolved_when_all_caught_up():
+    incidents: dict = {}
+    t = NOON
+    raised = update(incidents, detectors.delivery_backlog([("PVOutput", 25 * 3600.0)]), t)
+    assert [(e.event, e.kind) for e in raised] == [("raised", detectors.DELIVERY_BACKLOG)]
+    worse = detectors.delivery_backlog([("PVOutput", 26 * 3600.0), ("InfluxDB", 24.5 * 3600.0)])
+    assert update(incidents, worse, t + timedelta(hours=1)) == []  # one incident, whatever the number of sinks
+    assert "InfluxDB" in incidents[detectors.DELIVERY_BACKLOG].message
+    assert update(incidents, detectors.delivery_backlog(None), t + timedelta(hours=2)) == []  # not judged
+    events = []
+    for n in range(3):
+        events += update(incidents, detectors.delivery_backlog([]), t + timedelta(hours=3, minutes=5 * n))
+    assert [e.event for e in events] == ["resolved"] and incidents == {}
 
 
 def test_a_dead_inverter_waiting_for_its_usual_start_hour_is_not_judged_clean_meanwhile():
