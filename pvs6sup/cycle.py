@@ -147,7 +147,7 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[st
     """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
     alerts wait for deliver_alerts); for the alerts, each sink still waiting: (title, oldest entry's age in s)."""
     if not config.any_sink:
-        return None
+        return []  # nothing waits: a backlog incident from before the sinks were turned off resolves
     from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
 
     queue_for_sinks(config, reading, sheets=True)

@@ -243,8 +243,8 @@ def delivery_backlog(
 ) -> list[Judgement]:
     """One judgement for every delivery target: fires when any sink's oldest waiting entry has waited a day.
 
-    `backlogs` holds (title, seconds waited) for each sink with entries waiting; empty when all caught up
-    (judged clean), None when no sink is on or delivery could not tell (nothing judged). The message names
+    `backlogs` holds (title, seconds waited) for each sink with entries waiting; empty when all caught up or no
+    sink is on (judged clean), None when delivery could not tell (nothing judged). The message names
     each sink that is behind, oldest first.
     """
     if backlogs is None:

@@ -54,8 +54,8 @@ def smtp_settings(config: Config) -> mailer.SmtpSettings:
 def after_reading(
     config: Config, reading: Reading, backlogs: Sequence[tuple[str, float]] | None = None
 ) -> list[alerts.Event]:
-    """Judge a recorded reading (and the delivery queues, None when no sink is on) and queue an email for what
-    changed."""
+    """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
+    for what changed."""
     state = alertstate.load(config.data_dir)
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude

@@ -194,8 +194,9 @@ def test_replay_of_a_path_that_does_not_exist_is_a_usage_error_naming_it(harness
     assert "replay: no such file or folder:" in result.stderr and "nowhere" in result.stderr
 
 
+@pytest.mark.parametrize("mended_by", ["creating the folder", "turning the sink off"])
 def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_once_it_delivers(
-    harness: Harness, healthy, smtp, tmp_path
+    harness: Harness, healthy, smtp, tmp_path, mended_by
 ):
     textfile = tmp_path / "node-exporter" / "pvs6.prom"  # its folder missing: a setting only the owner can fix
     harness.env["PROMETHEUS_TEXTFILE"] = str(textfile)
@@ -218,9 +219,12 @@ def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_onc
     assert re.search(r"Readings have waited \d+ h to be delivered to Prometheus\.", text), text
     assert "pvs6_supervisor.py check" in text and "status" in text
 
-    textfile.parent.mkdir()
+    if mended_by == "creating the folder":
+        textfile.parent.mkdir()
+    else:  # nothing waits for a sink that is off: the incident must not stay open for ever
+        del harness.env["PROMETHEUS_TEXTFILE"]
     for _ in range(3):
         cycle()
-    assert textfile.exists()
+    assert textfile.exists() == (mended_by == "creating the folder")
     assert [m["Subject"] for m in smtp.messages][1:] == ["[PVS6] Resolved: Delivery behind"]
     assert alertstate.load(harness.data_dir).incidents == {}
