@@ -61,6 +61,7 @@ class SimulatedSite:
         self._last_heard: dict[int, datetime] = {}
         self.boot_time: datetime | None = None
         self.overrides: dict[int, float] = {}  # inverter index -> output factor (0.7 = 30 % loss)
+        self._sun: tuple[datetime, float] | None = None  # the last moment's sun factor (the same for every panel)
 
     # --- physics -----------------------------------------------------------------------------
     def cloud_cover_pct(self, when: datetime) -> float:
@@ -70,8 +71,10 @@ class SimulatedSite:
         return round(max(0.0, min(100.0, 45 + 90 * wave)), 0)
 
     def sun_factor(self, when: datetime) -> float:
-        elevation = sun_elevation_deg(self.model.latitude, self.model.longitude, when)
-        return max(0.0, math.sin(math.radians(elevation))) ** 1.2 if elevation > 0 else 0.0
+        if self._sun is None or self._sun[0] != when:
+            elevation = sun_elevation_deg(self.model.latitude, self.model.longitude, when)
+            self._sun = (when, max(0.0, math.sin(math.radians(elevation))) ** 1.2 if elevation > 0 else 0.0)
+        return self._sun[1]
 
     def inverter_kw(self, index: int, when: datetime) -> float:
         if index in self.model.failed:
@@ -87,15 +90,13 @@ class SimulatedSite:
         bumps = 1.2 * math.exp(-((local_hour - 7.5) ** 2)) + 1.8 * math.exp(-(((local_hour - 19) / 1.5) ** 2))
         return round(0.35 + bumps + 0.1 * math.sin(when.timestamp() / 700), 4)
 
-    def _advance(self, when: datetime) -> None:
+    def _advance(self, when: datetime, outputs_kw: list[float]) -> None:
         energy = self._energy
         if energy.last is not None and when > energy.last:
             hours = (when - energy.last).total_seconds() / 3600
-            production = 0.0
-            for index in range(self.model.inverter_count):
-                kw = self.inverter_kw(index, when)
+            for index, kw in enumerate(outputs_kw):
                 energy.inverters[index] += kw * hours
-                production += kw
+            production = sum(outputs_kw)
             load = self.load_kw(when)
             energy.consumption += load * hours
             grid = load - production
@@ -112,9 +113,10 @@ class SimulatedSite:
     def device_list(self, when: datetime) -> dict[str, Any]:
         """The DeviceList document at `when`, as the PVS would send it."""
         when = when.astimezone(timezone.utc).replace(microsecond=0)
-        self._advance(when)
-        inverters = [self._inverter(i, when) for i in range(self.model.inverter_count)]
-        production = sum(self.inverter_kw(i, when) for i in range(self.model.inverter_count))
+        outputs_kw = [self.inverter_kw(i, when) for i in range(self.model.inverter_count)]  # once a document
+        self._advance(when, outputs_kw)
+        inverters = [self._inverter(i, when, kw) for i, kw in enumerate(outputs_kw)]
+        production = sum(outputs_kw)
         return {"devices": [self._supervisor(when), *self._meters(when, production), *inverters], "result": "succeed"}
 
     def render(self, when: datetime) -> bytes:
@@ -206,8 +208,7 @@ class SimulatedSite:
         }
         return [meter_p, meter_c]
 
-    def _inverter(self, index: int, when: datetime) -> dict[str, Any]:
-        kw = self.inverter_kw(index, when)
+    def _inverter(self, index: int, when: datetime, kw: float) -> dict[str, Any]:
         producing = kw > 0.001
         if producing:
             self._last_heard[index] = when - timedelta(seconds=when.second % 15)
