@@ -26,17 +26,7 @@ from pvs6sup.core.rows import cell
 
 SITE = "site"  # the serial column of the site's row (no inverter serial is a lowercase word)
 INVERTER_MAX_KW = 1.0  # more than any microinverter makes: the glitch guard's bound for one interval
-DAILY_COLUMNS = (
-    "date",
-    "serial",
-    "energy_kwh",
-    "peak_kw",
-    "readings",
-    "no_data",
-    "pvs_failures",
-    "excluded",
-    "excluded_why",
-)
+DAILY_COLUMNS = ("date", *DailyRow.__slots__[1:])  # daily.csv's columns: a row's fields, its day named "date"
 NOTE_LIMIT = 3  # runs of problems named per row; the count says how many readings there were
 
 
