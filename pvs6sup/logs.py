@@ -19,6 +19,13 @@ LOG_MAX_BYTES = 1_000_000
 LOG_BACKUPS = 5
 
 
+def _full(stream: TextIO) -> bool:
+    try:
+        return stream.tell() >= LOG_MAX_BYTES
+    except OSError:  # a pipe or a FIFO (a log linked to /dev/stderr): nothing to rotate
+        return False
+
+
 class _PrivateLogFile(logging.FileHandler):
     """A log file readable by this user only, rotated (.1 to .LOG_BACKUPS) once it holds LOG_MAX_BYTES.
 
@@ -31,15 +38,19 @@ class _PrivateLogFile(logging.FileHandler):
         return os.fdopen(fd, "a", encoding=self.encoding or "utf-8")
 
     def emit(self, record: logging.LogRecord) -> None:
-        stream = self.stream
+        # Whatever fails here (a folder that cannot take the rename, a deleted log) loses this line only:
+        # the stream is None until it opens again, and the next line tries again.
         try:
-            if stream is not None and stream.tell() >= LOG_MAX_BYTES:
+            if self.stream is None:
+                self.stream = self._open()
+            elif _full(self.stream):
+                stream, self.stream = self.stream, None
                 stream.close()
                 self._shift_backups()
                 self.stream = self._open()
-        except OSError:
+        except Exception:
             return self.handleError(record)
-        super().emit(record)
+        logging.StreamHandler.emit(self, record)
 
     def _shift_backups(self) -> None:
         base = self.baseFilename

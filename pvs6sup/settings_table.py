@@ -31,7 +31,8 @@ KIND_TEXT = {
 
 
 class Setting:
-    """One setting. (A plain class: a NamedTuple or dataclass would cost every cron run its class-building.)"""
+    """One setting. (A plain class: there are 59 of them, and a dataclass would cost every cron run its
+    class-building and the dataclasses import.)"""
 
     __slots__ = ("choices", "default", "group", "help", "high", "kind", "low", "name", "secret", "shown_default",
                  "unit")

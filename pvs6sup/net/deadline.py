@@ -3,7 +3,8 @@
 requests' timeouts bound each socket read, not the whole exchange: a server that trickles its headers a
 byte at a time never trips them. call_within runs the call in a daemon thread and stops waiting when the
 time is up. The thread left behind ends with its socket's own read timeout, or with the process (a cron
-run exits moments later); it holds nothing but that socket.
+run exits moments later); it holds nothing but that socket. It may still be using the run's HTTP session
+while the cycle goes on with other hosts: requests keeps one connection pool per host, so they do not meet.
 """
 
 from __future__ import annotations
