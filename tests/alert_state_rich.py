@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
+from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.normal import Gauge
 from pvs6sup.alerts.state import AlertState
 
 T0 = datetime(2026, 6, 14, 19, 35, 7, 123456, tzinfo=timezone.utc)
@@ -25,28 +27,25 @@ def rich_state() -> AlertState:
             late_today=7,
             wake_hour=6.123456789,
             missing_streak=1,
-            low_streak=48,
             day="2026-06-14",
-            day_own_kwh=1.0 / 3.0,
-            day_median_kwh=2.000004,
-            day_incomplete=True,
-            base_lifetime_kwh=1234.567891234,
-            base_group_kwh=-0.0000049,
+            siblings=["E00000000000000002", "E00000000000000003"],
+            gauge=Gauge([-0.123456, 0.0, 0.1 + 0.2], 8.0000049, 0.5, T0 - timedelta(days=2), 1.0 / 3.0, 2.000004),
+            shares=[["2026-06-13", 1.25, 1.5], ["2026-06-14", 0.1 + 0.2, 0.0]],
         ),
         "E00000000000000002": InverterTrack(
             wake_hour=1e-9,  # differs from the default, rounds to 0.0: still written
-            base_lifetime_kwh=None,
             measured_at=datetime(2026, 6, 14, 12, 0, tzinfo=timezone(timedelta(hours=-7))),
         ),
-        "E00000000000000003": InverterTrack(last_seen=datetime(2026, 1, 2, 3, 4, 5), day_own_kwh=0.1 + 0.2),
+        "E00000000000000003": InverterTrack(last_seen=datetime(2026, 1, 2, 3, 4, 5), gauge=Gauge(fast=0.1 + 0.2)),
     }
     detector = DetectorState(
         last_reading_at=T0,
         failed_cycles=4,
         no_production_streak=2,
         peak_production_kw=7.1234567,
-        group_energy_kwh={0: 12.3456789, 2: 0.1 + 0.2},
-        group_previous={0: {"E00000000000000001": 1234.5678901, "E00000000000000002": 0.0}, 2: {}},
+        site_peak_kw=6.54321987,
+        faces_day="2026-06-14",
+        faces=[Face(("E00000000000000001", "E00000000000000002", "E00000000000000003"), 12.0833333), Face((), None)],
         inverters=inverters,
     )
     incidents = {

@@ -3,9 +3,10 @@
 Each cycle `observe_reading` (or `observe_failure` when the PVS gave nothing) updates the state and
 returns Judgements: for each incident key, whether its condition fires now, is judged clean, or (absent)
 could not be judged (night, dawn, heavy overcast, too few siblings). Persistence is built in: a
-condition fires only after it held for several readings (or over the day's energy), so a passing cloud,
-a tree's morning shadow or the PVS's normal "error" at night never fire. Cost per reading is
-O(inverters); nothing re-reads history.
+condition fires only after it held for several readings, so a passing cloud, a tree's morning shadow or
+the PVS's normal "error" at night never fire. Here: offline, missing, PVS unreachable, no production and
+the delivery backlog; underperformance against the learned normal is alerts/underperf.py's. Cost per
+reading is O(inverters); nothing re-reads history.
 """
 
 from __future__ import annotations
@@ -13,19 +14,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from pvs6sup.alerts import normal, underperf
+from pvs6sup.alerts.judgement import (
+    DELIVERY_BACKLOG,
+    NO_PRODUCTION,
+    OFFLINE,
+    PVS_UNREACHABLE,
+    SPECIFICITY,
+    UNDERPERFORMING,
+    Judgement,
+)
+from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.energy_guard import learned_peak_kw
 from pvs6sup.core.models import ERROR, InverterReading, Reading
-from pvs6sup.core.records import FrozenRecord, Record, set_field
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.core.values import mask_serial
 
-OFFLINE = "inverter_offline"
-UNDERPERFORMING = "inverter_underperforming"
-PVS_UNREACHABLE = "pvs_unreachable"
-NO_PRODUCTION = "no_production"
-DELIVERY_BACKLOG = "delivery_backlog"
-# When several conditions hold for one inverter, the incident is named after the most specific one.
-SPECIFICITY = (OFFLINE, UNDERPERFORMING)
+__all__ = [  # the records and kinds live in their own modules; callers may take them from here
+    "DELIVERY_BACKLOG",
+    "NO_PRODUCTION",
+    "OFFLINE",
+    "PVS_UNREACHABLE",
+    "SPECIFICITY",
+    "UNDERPERFORMING",
+    "DetectorState",
+    "InverterTrack",
+    "Judgement",
+    "Thresholds",
+    "delivery_backlog",
+    "observe_failure",
+    "observe_reading",
+]
 
 GAP_S = 30 * 60  # readings further apart than this start every streak afresh (the Pi or the PVS was off)
 
@@ -45,11 +64,6 @@ class Thresholds:
     max_late_readings: int = 36  # starting later than 3 hours into the judged day is a fault, not shade;
     # it is also the wait in an inverter's first days, while its mornings are being learned
     learning_days: int = 3
-    low_ratio: float = 0.5  # a large gap: below half the median...
-    low_readings: int = 48  # ...for 4 hours of judged readings (longer than a tree's morning shadow)
-    day_ratio: float = 0.8  # a modest gap: the day's energy below 80 % of the median's...
-    day_min_kwh: float = 0.4  # ...judged once the median inverter made this much since dawn...
-    day_judge_solar_hour: float = 15.0  # ...from 3 pm solar time (a tree's morning shade is then a small share)
     unreachable_cycles: int = 12  # consecutive failed cycles (1 hour at 5 minutes)
     no_production_elevation_deg: float = 20.0
     no_production_ratio: float = 0.02  # site output below 2 % of its best seen
@@ -60,141 +74,6 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
-
-
-class InverterTrack(Record):
-    """What is remembered about one inverter between readings."""
-
-    __slots__ = (
-        "group",
-        "last_seen",
-        "measured_at",
-        "offline_streak",
-        "first_day",
-        "woke_day",
-        "late_today",
-        "wake_hour",
-        "missing_streak",
-        "low_streak",
-        "day",
-        "day_own_kwh",
-        "day_median_kwh",
-        "day_incomplete",
-        "base_lifetime_kwh",
-        "base_group_kwh",
-    )
-
-    group: int
-    last_seen: datetime | None
-    measured_at: datetime | None
-    offline_streak: int
-    first_day: str  # the solar day it was first seen
-    woke_day: str  # the last day on which it worked while judged
-    late_today: int  # judged readings today before it first worked
-    wake_hour: float  # learned: the solar hour it usually starts working by (0: no late start)
-    missing_streak: int
-    low_streak: int
-    day: str
-    day_own_kwh: float
-    day_median_kwh: float
-    day_incomplete: bool  # a gap in daylight: the day's energy would be lopsided, so it is not judged
-    base_lifetime_kwh: float | None  # lifetime at the last fresh report, and the group's
-    base_group_kwh: float  # median-energy counter at that moment
-
-    def __init__(
-        self,
-        group: int = 0,
-        last_seen: datetime | None = None,
-        measured_at: datetime | None = None,
-        offline_streak: int = 0,
-        first_day: str = "",
-        woke_day: str = "",
-        late_today: int = 0,
-        wake_hour: float = 0.0,
-        missing_streak: int = 0,
-        low_streak: int = 0,
-        day: str = "",
-        day_own_kwh: float = 0.0,
-        day_median_kwh: float = 0.0,
-        day_incomplete: bool = False,
-        base_lifetime_kwh: float | None = None,
-        base_group_kwh: float = 0.0,
-    ) -> None:
-        self.group = group
-        self.last_seen = last_seen
-        self.measured_at = measured_at
-        self.offline_streak = offline_streak
-        self.first_day = first_day
-        self.woke_day = woke_day
-        self.late_today = late_today
-        self.wake_hour = wake_hour
-        self.missing_streak = missing_streak
-        self.low_streak = low_streak
-        self.day = day
-        self.day_own_kwh = day_own_kwh
-        self.day_median_kwh = day_median_kwh
-        self.day_incomplete = day_incomplete
-        self.base_lifetime_kwh = base_lifetime_kwh
-        self.base_group_kwh = base_group_kwh
-
-
-class DetectorState(Record):
-    """Everything the detectors remember; persisted between cron runs (see alerts.py)."""
-
-    __slots__ = (
-        "last_reading_at",
-        "failed_cycles",
-        "no_production_streak",
-        "peak_production_kw",
-        "group_energy_kwh",
-        "group_previous",
-        "inverters",
-    )
-
-    last_reading_at: datetime | None
-    failed_cycles: int
-    no_production_streak: int
-    peak_production_kw: float
-    group_energy_kwh: dict[int, float]  # running median energy per group
-    group_previous: dict[int, dict[str, float]]  # last lifetimes seen per group
-    inverters: dict[str, InverterTrack]
-
-    def __init__(
-        self,
-        last_reading_at: datetime | None = None,
-        failed_cycles: int = 0,
-        no_production_streak: int = 0,
-        peak_production_kw: float = 0.0,
-        group_energy_kwh: dict[int, float] | None = None,
-        group_previous: dict[int, dict[str, float]] | None = None,
-        inverters: dict[str, InverterTrack] | None = None,
-    ) -> None:
-        self.last_reading_at = last_reading_at
-        self.failed_cycles = failed_cycles
-        self.no_production_streak = no_production_streak
-        self.peak_production_kw = peak_production_kw
-        self.group_energy_kwh = dict() if group_energy_kwh is None else group_energy_kwh
-        self.group_previous = dict() if group_previous is None else group_previous
-        self.inverters = dict() if inverters is None else inverters
-
-
-class Judgement(FrozenRecord):
-    """One incident's verdict this cycle. serial is None for site-wide conditions."""
-
-    __slots__ = ("kind", "serial", "firing", "message", "detail")
-
-    kind: str
-    serial: str | None
-    firing: bool
-    message: str
-    detail: str  # what the subject shows after the name, e.g. "0 W vs 287 W median"
-
-    def __init__(self, kind: str, serial: str | None, firing: bool, message: str = "", detail: str = "") -> None:
-        set_field(self, "kind", kind)
-        set_field(self, "serial", serial)
-        set_field(self, "firing", firing)
-        set_field(self, "message", message)
-        set_field(self, "detail", detail)
 
 
 def group_of(serial: str, groups: tuple[tuple[str, ...], ...]) -> int:
@@ -266,11 +145,17 @@ def observe_reading(
     latitude: float | None = None,
     longitude: float | None = None,
     thresholds: Thresholds = THRESHOLDS,
+    book: normal.NormalBook | None = None,
+    tuning: normal.Tuning = normal.TUNING,
 ) -> list[Judgement]:
-    """Update the state with a reading and judge every condition that can be judged now."""
+    """Update the state with a reading and judge every condition that can be judged now.
+
+    `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged."""
     now = reading.fetched_at
-    resumed = state.last_reading_at is not None and (now - state.last_reading_at).total_seconds() > GAP_S
-    after_gap = resumed or state.last_reading_at is None
+    previous = state.last_reading_at
+    resumed = previous is not None and (now - previous).total_seconds() > GAP_S
+    after_gap = resumed or previous is None
+    hours = 5 / 60 if after_gap or previous is None else min((now - previous).total_seconds(), 600) / 3600
     state.last_reading_at = now
     judgements = [Judgement(PVS_UNREACHABLE, None, False)]
     state.failed_cycles = 0
@@ -284,8 +169,14 @@ def observe_reading(
         track.group = group_of(inv.serial, groups) if groups else 0  # INVERTER_GROUPS may have changed
         by_group.setdefault(track.group, []).append(inv)
 
-    for group, members in by_group.items():
-        judgements += _judge_group(state, group, members, now, day, longitude, after_gap, resumed, thresholds)
+    working: dict[str, float] = {}
+    for members in by_group.values():
+        judgements += _judge_group(state, members, now, day, longitude, after_gap, thresholds, working)
+    if book is not None:
+        solar_hour = _solar_hour(now, longitude)
+        judgements += underperf.judge(
+            state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning
+        )
     sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
     judgements += _judge_no_production(state, reading, latitude, longitude, after_gap, thresholds)
@@ -294,34 +185,21 @@ def observe_reading(
 
 def _judge_group(
     state: DetectorState,
-    group: int,
     members: list[InverterReading],
     now: datetime,
     day: str,
     longitude: float | None,
     after_gap: bool,
-    resumed: bool,
     t: Thresholds,
+    working: dict[str, float],
 ) -> list[Judgement]:
+    """Offline (in error, producing nothing, or not reporting) against the group's median; the inverters
+    that work, fresh, go into `working` for the underperformance judge."""
     powers = [inv.power_kw for inv in members if inv.power_kw is not None]
     median_kw = _median(powers)
     judged = median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
     reported = [inv.measured_at.timestamp() for inv in members if inv.measured_at is not None]
     newest_report = _median(reported)
-
-    # The group's running median energy: the median of the lifetime deltas since the previous reading.
-    previous = state.group_previous.get(group, {})
-    deltas = [
-        inv.lifetime_kwh - previous[inv.serial]
-        for inv in members
-        if inv.lifetime_kwh is not None and inv.serial in previous and inv.lifetime_kwh >= previous[inv.serial]
-    ]
-    median_delta = _median(deltas)
-    counter = state.group_energy_kwh.get(group, 0.0)
-    if judged and median_delta is not None and not after_gap:
-        counter += median_delta
-    state.group_energy_kwh[group] = counter
-    state.group_previous[group] = {inv.serial: inv.lifetime_kwh for inv in members if inv.lifetime_kwh is not None}
 
     results: list[Judgement] = []
     for inv in members:
@@ -329,18 +207,13 @@ def _judge_group(
         track.last_seen = now
         track.missing_streak = 0
         if track.day != day:
-            track.day, track.day_own_kwh, track.day_median_kwh, track.day_incomplete = day, 0.0, 0.0, False
-            track.late_today = 0
-        fresh = inv.measured_at is not None and inv.measured_at != track.measured_at
+            track.day, track.late_today = day, 0
         track.measured_at = inv.measured_at or track.measured_at
         if after_gap:
-            track.offline_streak = track.low_streak = 0
-        if not judged or after_gap:  # energy is compared only over intervals judged on both ends
-            track.base_lifetime_kwh, track.base_group_kwh = inv.lifetime_kwh, counter
+            track.offline_streak = 0
         if not judged:
             continue
         assert median_kw is not None
-        track.day_incomplete = track.day_incomplete or (resumed and track.day_median_kwh > 0)  # gap mid-day
         track.first_day = track.first_day or day
         solar_hour = _solar_hour(now, longitude)
 
@@ -352,20 +225,12 @@ def _judge_group(
         if stale or nothing:
             track.offline_streak += 1
             track.late_today += 0 if woke else 1
-            track.base_lifetime_kwh, track.base_group_kwh = inv.lifetime_kwh, counter  # explained by offline
         else:
             track.offline_streak = 0
             if not woke:
                 _learn_wake(track, solar_hour, t)
-            if fresh and not after_gap and inv.lifetime_kwh is not None and track.base_lifetime_kwh is not None:
-                own = inv.lifetime_kwh - track.base_lifetime_kwh
-                if own >= 0:
-                    track.day_own_kwh += own
-                    track.day_median_kwh += counter - track.base_group_kwh
-            if fresh or track.base_lifetime_kwh is None:
-                track.base_lifetime_kwh, track.base_group_kwh = inv.lifetime_kwh, counter
-        low = inv.power_kw is not None and inv.power_kw < t.low_ratio * median_kw
-        track.low_streak = track.low_streak + 1 if low and not (stale or nothing) else 0
+            if inv.power_kw is not None:
+                working[inv.serial] = inv.power_kw
 
         name = mask_serial(inv.serial)
         if woke:
@@ -395,28 +260,6 @@ def _judge_group(
         if stale or nothing:
             continue  # down but not for long enough yet: neither firing nor clean
         results.append(Judgement(OFFLINE, inv.serial, False))
-
-        day_judged = (
-            not track.day_incomplete and track.day_median_kwh >= t.day_min_kwh and solar_hour >= t.day_judge_solar_hour
-        )
-        day_ratio = track.day_own_kwh / track.day_median_kwh if day_judged else None
-        if track.low_streak >= t.low_readings or (day_ratio is not None and day_ratio < t.day_ratio):
-            if day_ratio is not None and day_ratio < t.day_ratio:
-                share = f"{day_ratio * 100:.0f} %"
-                detail = f"{share} of the median's energy today"
-                message = (
-                    f"Inverter {name} made {track.day_own_kwh:.2f} kWh today while the median sibling made "
-                    f"{track.day_median_kwh:.2f} kWh ({share}); now {_watts(inv.power_kw)} vs {_watts(median_kw)}."
-                )
-            else:
-                detail = f"{_watts(inv.power_kw)} vs {_watts(median_kw)} median"
-                message = (
-                    f"Inverter {name} has made under {t.low_ratio * 100:.0f} % of its siblings' median for "
-                    f"{track.low_streak} readings: {detail}."
-                )
-            results.append(Judgement(UNDERPERFORMING, inv.serial, True, message, detail))
-        elif day_judged:
-            results.append(Judgement(UNDERPERFORMING, inv.serial, False))
     return results
 
 

@@ -14,8 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pvs6sup.alerts.detectors import DetectorState, InverterTrack
+from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.memory import DetectorState, InverterTrack
+from pvs6sup.alerts.normal import CELL_SIZE, BinTable, Gauge
 from pvs6sup.core.records import Record, as_dict
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
@@ -27,8 +29,9 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
 OUTBOX_DIR = "alerts-outbox"
-VERSION = 2  # 2: inverter fields at their defaults are left out; no per-inverter history
-TRACK_DEFAULTS = as_dict(InverterTrack())
+VERSION = 3  # 3: the learned normal's gauge, siblings and faces; 2: fields at their defaults left out
+TRACK_DEFAULTS = {name: value for name, value in as_dict(InverterTrack()).items() if name != "gauge"}
+NORMAL_DIR = "alerts-normal"  # the learned normal: one small JSON file per 20-minute bin of solar time
 MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
 
@@ -52,22 +55,49 @@ def _leaf(value: Any) -> Any:
     return value
 
 
-def _numbers(values: dict[Any, Any]) -> dict[str, Any]:
-    return {str(k): _leaf(v) for k, v in values.items()}
-
-
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _gauge(gauge: Gauge) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if gauge.gaps:
+        out["gaps"] = [round(gap, 4) for gap in gauge.gaps]
+    for name in ("slow", "fast", "since", "made_kwh", "expected_kwh"):
+        value = getattr(gauge, name)
+        if value:
+            out[name] = _leaf(value)
+    return out
 
 
 def _track(track: InverterTrack) -> dict[str, Any]:
     """One inverter's memory without the fields at their defaults: the file is rewritten every cycle."""
     out = {}
-    for name, default in TRACK_DEFAULTS.items():
+    for name in InverterTrack.__slots__:
+        if name == "gauge":
+            gauge = _gauge(track.gauge)
+            if gauge:
+                out[name] = gauge
+            continue
         value = getattr(track, name)
-        if value != default:
+        if value != TRACK_DEFAULTS[name]:
             out[name] = _leaf(value)
     return out
+
+
+def _read_track(t: dict[str, Any]) -> InverterTrack:
+    known = {name: t[name] for name in TRACK_DEFAULTS if name in t}  # older versions' fields are dropped
+    known["last_seen"], known["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
+    g = t.get("gauge") or {}
+    gauge = Gauge(
+        [float(x) for x in g.get("gaps", [])],
+        float(g.get("slow", 0.0)),
+        float(g.get("fast", 0.0)),
+        _time(g.get("since")),
+        float(g.get("made_kwh", 0.0)),
+        float(g.get("expected_kwh", 0.0)),
+    )
+    return InverterTrack(**known, gauge=gauge)
 
 
 def _incident(incident: Incident) -> dict[str, Any]:
@@ -91,8 +121,9 @@ def to_json(state: AlertState) -> bytes:
         "failed_cycles": d.failed_cycles,
         "no_production_streak": d.no_production_streak,
         "peak_production_kw": _leaf(d.peak_production_kw),
-        "group_energy_kwh": _numbers(d.group_energy_kwh),
-        "group_previous": {str(k): _numbers(v) for k, v in d.group_previous.items()},
+        "site_peak_kw": _leaf(d.site_peak_kw),
+        "faces_day": d.faces_day,
+        "faces": [{"members": list(f.members), "peak_hour": _leaf(f.peak_hour)} for f in d.faces],
         "inverters": {serial: _track(t) for serial, t in d.inverters.items()},
     }
     incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
@@ -105,22 +136,18 @@ def from_json(data: bytes) -> AlertState:
     document = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
     if not isinstance(document, dict):
         raise TypeError(f"a JSON {type(document).__name__}, not an object")
-    if document.get("version") not in (1, VERSION):  # version 1 differs only by a history now dropped
+    if document.get("version") not in (1, 2, VERSION):  # older ones lack the learned normal: it starts afresh
         raise ValueError(f"unknown version {document.get('version')!r}")
     d = document["detector"]
-    inverters = {}
-    for serial, t in d["inverters"].items():
-        t = dict(t)
-        t.pop("history", None)
-        t["last_seen"], t["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
-        inverters[serial] = InverterTrack(**t)
+    inverters = {serial: _read_track(t) for serial, t in d["inverters"].items()}
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
         failed_cycles=int(d["failed_cycles"]),
         no_production_streak=int(d["no_production_streak"]),
         peak_production_kw=float(d["peak_production_kw"]),
-        group_energy_kwh={int(k): float(v) for k, v in d["group_energy_kwh"].items()},
-        group_previous={int(k): dict(v) for k, v in d["group_previous"].items()},
+        site_peak_kw=float(d.get("site_peak_kw", 0.0)),
+        faces_day=str(d.get("faces_day", "")),
+        faces=[Face(tuple(f["members"]), f["peak_hour"]) for f in d.get("faces", [])],
         inverters=inverters,
     )
     incidents = {}
@@ -139,6 +166,48 @@ def load(data_dir: Path) -> AlertState:
 
 def save(data_dir: Path, state: AlertState) -> None:
     atomic_write(data_dir / STATE_FILE, gzip.compress(to_json(state), compresslevel=6, mtime=0))  # as the archive
+
+
+def _bin_from_json(data: bytes) -> BinTable:
+    document = json.loads(data)
+    cells = {str(serial): [float(v) for v in cell] for serial, cell in document["cells"].items()}
+    if any(len(cell) != CELL_SIZE for cell in cells.values()):
+        raise ValueError(f"a cell without its {CELL_SIZE} numbers")
+    return BinTable(float(document["envelope_kw"]), str(document["day"]), cells)
+
+
+class FileBook:
+    """The learned normal on disk (a NormalBook): DATA_DIR/alerts-normal/NNN.json, one per 20-minute bin of
+    solar time, read when first needed and written back by save(). A cycle touches one bin, so it reads and
+    writes one small file; a damaged one is set aside and that bin is learned afresh."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.folder = data_dir / NORMAL_DIR
+        self.tables: dict[int, BinTable] = {}
+
+    def _path(self, key: int) -> Path:
+        return self.folder / f"{key:03d}.json"
+
+    def table(self, key: int) -> BinTable:
+        table = self.tables.get(key)
+        if table is None:
+            path, fresh = self._path(key), "that bin is learned afresh"
+            loaded = load_state(path, _bin_from_json, "learned normal", fresh, self.data_dir)
+            table = self.tables[key] = loaded or BinTable()
+        return table
+
+    def every_table(self) -> dict[int, BinTable]:
+        if self.folder.is_dir():
+            for path in self.folder.glob("[0-9][0-9][0-9].json"):
+                self.table(int(path.stem))
+        return self.tables
+
+    def save(self) -> None:
+        for key, table in self.tables.items():
+            cells = {serial: [round(v, 4) for v in cell] for serial, cell in table.cells.items()}
+            document = {"envelope_kw": round(table.envelope_kw, 4), "day": table.day, "cells": cells}
+            atomic_write(self._path(key), json.dumps(document, separators=(",", ":")).encode("utf-8"))
 
 
 def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:

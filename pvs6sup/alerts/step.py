@@ -57,11 +57,14 @@ def after_reading(
     """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
     for what changed."""
     state = alertstate.load(config.data_dir)
+    book = alertstate.FileBook(config.data_dir)
     judgements = detectors.observe_reading(
-        state.detector, reading, config.inverter_groups, config.latitude, config.longitude
+        state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book
     )
     judgements += detectors.delivery_backlog(backlogs)
-    return _conclude(config, state, judgements, reading.fetched_at, reading)
+    events = _conclude(config, state, judgements, reading.fetched_at, reading)
+    book.save()  # after the state: the learned normal is a cache that a lost write only delays
+    return events
 
 
 def after_failure(config: Config, now: datetime) -> list[alerts.Event]:

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
+from pvs6sup.alerts.normal import MemoryBook
 from pvs6sup.config import Config
 from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
@@ -42,6 +43,7 @@ class Replayer:
     thresholds: detectors.Thresholds = field(default_factory=detectors.Thresholds)
     state: detectors.DetectorState = field(default_factory=detectors.DetectorState)
     incidents: dict[str, alerts.Incident] = field(default_factory=dict)
+    book: MemoryBook = field(default_factory=MemoryBook)  # the learned normal, carried like the state
     csv_dir: Path | None = None
     zone: tzinfo = timezone.utc
     captures: int = 0
@@ -63,7 +65,7 @@ class Replayer:
             if self.csv_dir is not None:
                 csvlog.append_reading(self.csv_dir, reading, self.zone)
             judgements = detectors.observe_reading(
-                self.state, reading, self.groups, self.latitude, self.longitude, self.thresholds
+                self.state, reading, self.groups, self.latitude, self.longitude, self.thresholds, self.book
             )
         return alerts.update(self.incidents, judgements, fetched_at)
 

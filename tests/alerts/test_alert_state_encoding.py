@@ -1,5 +1,6 @@
-"""The alert-state encoder writes, field by field, exactly the bytes the former dataclasses.asdict encoder wrote
-(tests/alerts/golden/alert_state_rich_v2.json was written by it), so an upgrade reads and rewrites the same file."""
+"""The alert-state encoder writes, field by field, the bytes pinned in tests/alerts/golden/alert_state_rich_v3.json
+(a change of format is a deliberate change of that file), and a version-2 file (before the learned normal, written
+by the former dataclasses.asdict encoder) still reads: its incidents are kept, its dropped fields are ignored."""
 
 from __future__ import annotations
 
@@ -12,22 +13,33 @@ from alert_state_rich import rich_state
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.normal import Gauge
 
-GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
+GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
+GOLDEN_V2 = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
 
 
 def _field_names(record: object) -> list[str]:
     return list(record.__dataclass_fields__) if hasattr(record, "__dataclass_fields__") else list(record.__slots__)
 
 
-def test_the_bytes_are_those_of_the_asdict_encoder() -> None:
+def test_the_bytes_are_the_pinned_ones() -> None:
     assert alertstate.to_json(rich_state()) == GOLDEN.read_bytes()
+
+
+def test_a_version_2_file_reads_with_its_incidents_and_without_the_dropped_fields() -> None:
+    old = alertstate.from_json(GOLDEN_V2.read_bytes())
+    assert set(old.incidents) == set(rich_state().incidents)
+    track = old.detector.inverters["E00000000000000001"]
+    assert (track.group, track.offline_streak, track.wake_hour) == (2, 3, 6.12346)
+    assert track.gauge.gaps == [] and track.siblings == []  # the learned normal starts afresh
 
 
 def test_every_field_is_written_and_in_declaration_order() -> None:
     document = json.loads(alertstate.to_json(rich_state()))
     assert list(document["detector"]) == _field_names(DetectorState())
     assert list(document["detector"]["inverters"]["E00000000000000001"]) == _field_names(InverterTrack())
+    assert list(document["detector"]["inverters"]["E00000000000000001"]["gauge"]) == _field_names(Gauge())
     incident = next(iter(rich_state().incidents.values()))
     assert list(document["incidents"]["inverter:E00000000000000001"]) == _field_names(incident)
     assert isinstance(incident, Incident)
@@ -39,10 +51,13 @@ def test_what_is_read_back_is_written_back_the_same(tmp_path: Path) -> None:
     # the rounding to 5 decimals and the omitted defaults are already applied: a second pass changes nothing
     assert written == alertstate.to_json(alertstate.from_json(written))
     assert json.loads(written)["incidents"] == json.loads(GOLDEN.read_bytes())["incidents"]
+    again = alertstate.from_json(written)
+    assert again.detector.inverters["E00000000000000001"].gauge.since is not None
+    assert again.detector.faces[0].members[0] == "E00000000000000001"
 
 
 def test_an_empty_state_is_the_smallest_document() -> None:
     assert alertstate.to_json(alertstate.AlertState()) == (
-        b'{"version":2,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
-        b'"peak_production_kw":0.0,"group_energy_kwh":{},"group_previous":{},"inverters":{}},"incidents":{}}'
+        b'{"version":3,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
+        b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"inverters":{}},"incidents":{}}'
     )

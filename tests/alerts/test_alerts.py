@@ -9,6 +9,7 @@ from pvs6sup.alerts import detectors
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import Judgement
 from pvs6sup.alerts.incidents import update
+from pvs6sup.alerts.normal import Gauge
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 SERIAL = "E00X000000001392"
@@ -72,10 +73,11 @@ def test_an_underperforming_inverter_that_then_dies_is_told_once_more_as_offline
 def test_the_state_survives_a_round_trip_through_its_file(tmp_path):
     state = alertstate.AlertState()
     detectors.observe_failure(state.detector)
-    track = detectors.InverterTrack(group=1, last_seen=T0, measured_at=T0, day="2026-06-21", day_own_kwh=1.25)
+    gauge = Gauge([-0.25, -0.5], 1.5, 0.25, T0, 1.25, 2.5)
+    track = detectors.InverterTrack(group=1, last_seen=T0, measured_at=T0, day="2026-06-21", gauge=gauge)
+    track.siblings = ["E00X00000000002", "E00X00000000003"]
     state.detector.inverters[SERIAL] = track
-    state.detector.group_energy_kwh[1] = 2.5
-    state.detector.group_previous[1] = {SERIAL: 1000.5}
+    state.detector.site_peak_kw = 2.5
     update(state.incidents, [offline()], T0)
     alertstate.save(tmp_path, state)
     loaded = alertstate.load(tmp_path)

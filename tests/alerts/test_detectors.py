@@ -180,47 +180,7 @@ def test_a_gap_while_the_pi_was_off_starts_every_streak_afresh():
     assert fired == set()
 
 
-def test_a_large_gap_must_last_hours_before_the_inverter_is_underperforming():
-    thresholds = Thresholds()
-
-    def build(t, n):
-        return reading(t, site_at(t, i1=0.08))
-
-    short, _ = run(series(NOON - timedelta(hours=2), thresholds.low_readings - 1, build))
-    long, _ = run(series(NOON - timedelta(hours=2), thresholds.low_readings, build))
-    assert short == set()
-    assert long == {(detectors.UNDERPERFORMING, SERIALS[1])}
-
-
-def test_a_30_percent_loss_in_energy_is_judged_in_the_afternoon_of_the_same_day():
-    lifetimes = [1000.0] * len(SERIALS)
-
-    def build(t, n):
-        invs = []
-        for i, serial in enumerate(SERIALS):
-            kw = 0.25 * (0.7 if i == 3 else 1.0)
-            lifetimes[i] += kw * 5 / 60
-            invs.append(inverter(serial, kw, t, lifetime=lifetimes[i]))
-        return reading(t, invs)
-
-    morning_to_afternoon = series(NOON - timedelta(hours=4), 12 * 8, build)  # 8:00 to 16:00 solar time
-    fired_before, state = run(morning_to_afternoon[: 12 * 7])
-    fired_after, _ = run(morning_to_afternoon[12 * 7 :], state)
-    assert fired_before == set()
-    assert fired_after == {(detectors.UNDERPERFORMING, SERIALS[3])}
-
-
-def test_siblings_are_judged_within_their_group_so_an_east_face_is_not_underperforming():
-    east = SERIALS[:3]
-
-    def build(t, n):
-        return reading(t, [inverter(s, 0.08 if s in east else 0.3, t) for s in SERIALS])
-
-    groups = (tuple(s[-4:] for s in east),)
-    ungrouped, _ = run(series(NOON, 50, build))
-    grouped, _ = run(series(NOON, 50, build), groups=groups)
-    assert ungrouped == {(detectors.UNDERPERFORMING, s) for s in east}
-    assert grouped == set()
+# Underperformance against the learned normal: tests/alerts/test_normal.py.
 
 
 def test_the_pvs_is_unreachable_after_n_failed_cycles_and_cleared_by_a_reading():

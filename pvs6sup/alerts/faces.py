@@ -1,0 +1,136 @@
+"""The roof's faces, found from the learned normal: inverters whose share of the site's output rises and falls
+alike through the day sit on one face. Pure.
+
+Two inverters on one face keep a nearly constant ratio from morning to evening (a few % of panel spread,
+plus a tree's shade for an hour); an east and a west panel swap places across the day. The distance
+between two inverters is the median, over the day's bins, of how far their log ratio strays from its own
+median: a tree that shades one panel for an hour or two moves it little. Faces are the groups linked by
+small distances; each inverter's siblings are the rest of its face, or its nearest inverters when its
+face is too small to judge by.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from pvs6sup.alerts.normal import BinTable, bin_hour, median
+from pvs6sup.core.records import FrozenRecord, set_field
+
+SAME_FACE = 0.06  # median stray of the log ratio below which two inverters share a face
+PROFILE_DAYS = 1  # clear days a bin needs to count in a profile
+MIN_BINS = 6  # bins two inverters must share to be compared (two hours)
+NEAREST = 4  # siblings taken by nearness for an inverter whose face has fewer than 3 members
+
+
+class Face(FrozenRecord):
+    """One roof face as found: its members and the solar hour at which it makes the most."""
+
+    __slots__ = ("members", "peak_hour")
+
+    members: tuple[str, ...]
+    peak_hour: float | None
+
+    def __init__(self, members: tuple[str, ...], peak_hour: float | None) -> None:
+        set_field(self, "members", members)
+        set_field(self, "peak_hour", peak_hour)
+
+
+def _profiles(tables: dict[int, BinTable], serials: Iterable[str]) -> dict[str, dict[int, float]]:
+    wanted = set(serials)
+    profiles: dict[str, dict[int, float]] = {serial: {} for serial in wanted}
+    for key, table in tables.items():
+        for serial, cell in table.cells.items():
+            if serial in wanted and cell[1] >= PROFILE_DAYS:
+                profiles[serial][key] = cell[0]
+    return profiles
+
+
+def distance(a: dict[int, float], b: dict[int, float]) -> float:
+    """How far apart two profiles are (inf when they share too few bins)."""
+    gaps = [value - b[key] for key, value in a.items() if key in b]
+    if len(gaps) < MIN_BINS:
+        return math.inf
+    centre = median(gaps)
+    return median([abs(gap - centre) for gap in gaps])
+
+
+def find_faces(tables: dict[int, BinTable], serials: Iterable[str]) -> tuple[list[Face], dict[str, list[str]]]:
+    """The faces (earliest peak first) and each inverter's siblings; inverters not yet comparable get none."""
+    profiles = {s: p for s, p in _profiles(tables, serials).items() if len(p) >= MIN_BINS}
+    names = sorted(profiles)
+    parent = {name: name for name in names}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    near: dict[str, list[tuple[float, str]]] = {name: [] for name in names}
+    for index, first in enumerate(names):
+        for second in names[index + 1 :]:
+            apart = distance(profiles[first], profiles[second])
+            if apart == math.inf:
+                continue
+            near[first].append((apart, second))
+            near[second].append((apart, first))
+            if apart < SAME_FACE:
+                parent[root(first)] = root(second)
+
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(root(name), []).append(name)
+    faces = [Face(tuple(members), _peak_hour(tables, members, profiles)) for members in groups.values()]
+    faces.sort(key=lambda face: (face.peak_hour if face.peak_hour is not None else 99.0, face.members))
+
+    siblings: dict[str, list[str]] = {}
+    for face in faces:
+        for serial in face.members:
+            others = [other for other in face.members if other != serial]
+            if len(others) < 2:
+                others = [other for _, other in sorted(near[serial])[:NEAREST]]
+            siblings[serial] = others
+    return faces, siblings
+
+
+def _peak_hour(tables: dict[int, BinTable], members: list[str], profiles: dict[str, dict[int, float]]) -> float | None:
+    """The solar hour around which the face makes its energy: the centre of its typical day (the site's clear
+    envelope × the face's median share), steadier than the single best bin."""
+    total = weighted = 0.0
+    for key, table in tables.items():
+        shares = [math.exp(profiles[m][key]) for m in members if key in profiles[m]]
+        if not shares or table.envelope_kw <= 0:
+            continue
+        output = table.envelope_kw * median(shares)
+        total += output
+        weighted += output * bin_hour(key)
+    return weighted / total if total > 0 else None
+
+
+def facing(peak_hour: float | None, latitude: float | None) -> str:
+    """Words for where a face points, from when it peaks: 'south', 'west', 'north-east'…"""
+    if peak_hour is None:
+        return "unknown"
+    towards_sun = "north" if latitude is not None and latitude < 0 else "south"
+    offset = peak_hour - 12.0
+    if abs(offset) < 0.75:
+        return towards_sun
+    side = "east" if offset < 0 else "west"
+    return side if abs(offset) >= 2.0 else f"{towards_sun}-{side}"
+
+
+def clock(hour: float) -> str:
+    whole = int(hour)
+    return f"{whole:02d}:{round((hour - whole) * 60) % 60:02d}"
+
+
+def describe(faces: list[Face], latitude: float | None) -> list[str]:
+    """One line a face, as `status` and the report show them."""
+    lines = []
+    for face in faces:
+        count = len(face.members)
+        noun = "inverter" if count == 1 else "inverters"
+        when = f"peak at {clock(face.peak_hour)} solar time" if face.peak_hour is not None else "no peak yet"
+        lines.append(f"{count} {noun} {when} ({facing(face.peak_hour, latitude)} face)")
+    return lines

@@ -1,0 +1,118 @@
+"""What the detectors remember between cron runs: one InverterTrack per inverter and the site-wide
+DetectorState. Records only; alerts/state.py writes them to disk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pvs6sup.alerts.faces import Face
+from pvs6sup.alerts.normal import Gauge
+from pvs6sup.core.records import Record
+
+
+class InverterTrack(Record):
+    """What is remembered about one inverter between readings."""
+
+    __slots__ = (
+        "group",
+        "last_seen",
+        "measured_at",
+        "offline_streak",
+        "first_day",
+        "woke_day",
+        "late_today",
+        "wake_hour",
+        "missing_streak",
+        "day",
+        "siblings",
+        "gauge",
+        "shares",
+    )
+
+    group: int
+    last_seen: datetime | None
+    measured_at: datetime | None
+    offline_streak: int
+    first_day: str  # the solar day it was first seen
+    woke_day: str  # the last day on which it worked while judged
+    late_today: int  # judged readings today before it first worked
+    wake_hour: float  # learned: the solar hour it usually starts working by (0: no late start)
+    missing_streak: int
+    day: str
+    siblings: list[str]  # the inverters it is compared with: the rest of its roof face
+    gauge: Gauge  # the running test of its gap from its learned normal
+    shares: list[list[object]]  # [day, made kWh, expected kWh] over judged readings, the last 35 days, today last
+
+    def __init__(
+        self,
+        group: int = 0,
+        last_seen: datetime | None = None,
+        measured_at: datetime | None = None,
+        offline_streak: int = 0,
+        first_day: str = "",
+        woke_day: str = "",
+        late_today: int = 0,
+        wake_hour: float = 0.0,
+        missing_streak: int = 0,
+        day: str = "",
+        siblings: list[str] | None = None,
+        gauge: Gauge | None = None,
+        shares: list[list[object]] | None = None,
+    ) -> None:
+        self.group = group
+        self.last_seen = last_seen
+        self.measured_at = measured_at
+        self.offline_streak = offline_streak
+        self.first_day = first_day
+        self.woke_day = woke_day
+        self.late_today = late_today
+        self.wake_hour = wake_hour
+        self.missing_streak = missing_streak
+        self.day = day
+        self.siblings = [] if siblings is None else siblings
+        self.gauge = Gauge() if gauge is None else gauge
+        self.shares = [] if shares is None else shares
+
+
+class DetectorState(Record):
+    """Everything the detectors remember; persisted between cron runs (see alerts/state.py)."""
+
+    __slots__ = (
+        "last_reading_at",
+        "failed_cycles",
+        "no_production_streak",
+        "peak_production_kw",
+        "site_peak_kw",
+        "faces_day",
+        "faces",
+        "inverters",
+    )
+
+    last_reading_at: datetime | None
+    failed_cycles: int
+    no_production_streak: int
+    peak_production_kw: float
+    site_peak_kw: float  # the inverters' summed output at its best lately (how much light there is)
+    faces_day: str  # the solar day the faces were last found
+    faces: list[Face]
+    inverters: dict[str, InverterTrack]
+
+    def __init__(
+        self,
+        last_reading_at: datetime | None = None,
+        failed_cycles: int = 0,
+        no_production_streak: int = 0,
+        peak_production_kw: float = 0.0,
+        site_peak_kw: float = 0.0,
+        faces_day: str = "",
+        faces: list[Face] | None = None,
+        inverters: dict[str, InverterTrack] | None = None,
+    ) -> None:
+        self.last_reading_at = last_reading_at
+        self.failed_cycles = failed_cycles
+        self.no_production_streak = no_production_streak
+        self.peak_production_kw = peak_production_kw
+        self.site_peak_kw = site_peak_kw
+        self.faces_day = faces_day
+        self.faces = [] if faces is None else faces
+        self.inverters = dict() if inverters is None else inverters

@@ -1,0 +1,179 @@
+"""The underperformance detector: each working inverter against what it usually makes beside its siblings on
+the same roof face (alerts/normal.py), with the faces found once a day (alerts/faces.py). Pure.
+
+Nothing is configured: the normal, the faces and the shade are learned from the readings. INVERTER_GROUPS,
+when set, names the siblings instead of the learned faces. An inverter is judged only where its normal and
+at least two siblings' normals have been learned at this time of day and kind of light; until then it is
+"learning", which `status` shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime
+
+from pvs6sup.alerts import normal
+from pvs6sup.alerts.faces import facing, find_faces
+from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
+from pvs6sup.alerts.memory import DetectorState, InverterTrack
+from pvs6sup.core.values import mask_serial
+
+PEAK_DECAY = 0.9998  # per reading: the site's best output sinks about 6 % a day unless seen again
+KEEP_SHARES = 35  # days of daily shares kept for the report's trend
+
+
+def judge(
+    state: DetectorState,
+    powers_kw: dict[str, float],
+    book: normal.NormalBook,
+    now: datetime,
+    day: str,
+    solar_hour: float,
+    hours: float,
+    latitude: float | None,
+    groups_given: bool,
+    t: normal.Tuning = normal.TUNING,
+) -> list[Judgement]:
+    """Judge and learn from the inverters working now (`powers_kw`: serial -> output); `hours` is the time this
+    reading stands for (energy). Returns a judgement for each inverter that could be judged."""
+    if len(powers_kw) < 3:
+        return []
+    site_kw = sum(powers_kw.values())
+    state.site_peak_kw = max(site_kw, state.site_peak_kw * PEAK_DECAY)
+    light = min(1.0, site_kw / (0.5 * state.site_peak_kw)) if state.site_peak_kw > 0 else 0.0
+    if light < t.min_light:
+        return []
+    if state.faces_day != day:
+        _find_faces(state, book, day, groups_given)
+    table = book.table(normal.bin_of(solar_hour))
+    normal.close_day(table, day, t)
+    beam = normal.clearness(site_kw, table, t)
+    tracks = state.inverters
+
+    results: list[Judgement] = []
+    for serial, power_kw in powers_kw.items():
+        track = tracks[serial]
+        siblings = [
+            (powers_kw[other], table.cells.get(other))
+            for other in track.siblings
+            if other in powers_kw and not normal.suspect(tracks[other].gauge, t)
+        ]
+        expected = normal.expected_kw(table.cells.get(serial), siblings, beam, t) if siblings else None
+        if expected is None or expected <= 0:
+            continue
+        gauge = track.gauge
+        smooth = normal.step_gauge(gauge, math.log(max(power_kw, 1e-6) / expected), light, now, t)
+        gauge.slow = min(gauge.slow, 3 * t.limit)  # bounded, so that a repair resolves within hours
+        gauge.fast = min(gauge.fast, 3 * t.fast_limit)
+        if gauge.since is not None:
+            gauge.made_kwh += power_kw * hours
+            gauge.expected_kwh += expected * hours
+        today = _today(track, day)
+        today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
+        today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
+        if normal.firing(gauge, t):
+            results.append(_verdict(state, serial, track, now, latitude, groups_given))
+        elif smooth is not None and not normal.suspect(gauge, t):
+            results.append(Judgement(UNDERPERFORMING, serial, False))
+
+    site_median = normal.median(list(powers_kw.values()))
+    for serial, power_kw in powers_kw.items():
+        if normal.suspect(tracks[serial].gauge, t) or power_kw <= 0:
+            continue
+        cell = table.cells.get(serial)
+        if cell is None:
+            cell = table.cells[serial] = [0.0] * normal.CELL_SIZE
+        if beam >= 0.7:
+            normal.add_sample(cell, normal.CLEAR, math.log(power_kw / site_median))
+        elif beam <= 0.3:
+            normal.add_sample(cell, normal.DIFFUSE, math.log(power_kw / site_median))
+    table.envelope_kw = max(site_kw, table.envelope_kw * (1 - t.envelope_decay))
+    return results
+
+
+def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_given: bool) -> None:
+    """Once a day: the faces from the learned normal, each inverter's siblings, and the end of the cells of
+    inverters that are gone (replaced ones learn afresh under their new serial)."""
+    tables = book.every_table()
+    known = state.inverters
+    for table in tables.values():
+        normal.close_day(table, day)
+        for serial in [s for s in table.cells if s not in known]:
+            del table.cells[serial]
+    faces, siblings = find_faces(tables, known)
+    state.faces, state.faces_day = faces, day
+    for serial, track in known.items():
+        if groups_given and track.group:
+            track.siblings = sorted(s for s, other in known.items() if other.group == track.group and s != serial)
+        else:
+            track.siblings = siblings.get(serial, [])
+
+
+def _today(track: InverterTrack, day: str) -> list[object]:
+    """Today's entry in the daily shares (made, expected over judged readings), started at its first use."""
+    if not track.shares or track.shares[-1][0] != day:
+        track.shares.append([day, 0.0, 0.0])
+        del track.shares[:-KEEP_SHARES]
+    return track.shares[-1]
+
+
+def _verdict(
+    state: DetectorState, serial: str, track: InverterTrack, now: datetime, latitude: float | None, given: bool
+) -> Judgement:
+    gauge = track.gauge
+    share = gauge.made_kwh / gauge.expected_kwh if gauge.expected_kwh > 0 else None
+    since_s = (now - gauge.since).total_seconds() if gauge.since else 0.0
+    lost_kwh = max(0.0, gauge.expected_kwh - gauge.made_kwh)
+    where = _where(state, serial, track, latitude, given)
+    shown = f"{share * 100:.0f} %" if share is not None else "less than"
+    days = since_s / 86400
+    lost = f"about {lost_kwh / days:.1f} kWh a day" if days >= 1 else f"{lost_kwh:.2f} kWh so far"
+    message = (
+        f"Inverter {mask_serial(serial)} has made {shown} of what it usually makes beside {where}, "
+        f"for {duration(since_s)} ({lost})."
+    )
+    return Judgement(UNDERPERFORMING, serial, True, message, f"{shown} of its usual output")
+
+
+def _where(state: DetectorState, serial: str, track: InverterTrack, latitude: float | None, given: bool) -> str:
+    count = len(track.siblings)
+    siblings = f"its {count} sibling" + ("" if count == 1 else "s")
+    if given and track.group:
+        return f"{siblings} in INVERTER_GROUPS group {track.group}"
+    for face in state.faces:
+        if serial in face.members and len(face.members) > 2:
+            return f"{siblings} on the {facing(face.peak_hour, latitude)} face"
+    return f"{siblings} nearest in how they follow the sun"
+
+
+def duration(seconds: float) -> str:
+    """'40 minutes', '3 hours', '2 days': how long, as a person says it."""
+    if seconds < 90 * 60:
+        minutes = max(1, round(seconds / 60))
+        return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    if seconds < 36 * 3600:
+        hours = round(seconds / 3600)
+        return f"{hours} hours"
+    days = round(seconds / 86400)
+    return f"{days} days"
+
+
+def learning(state: DetectorState, book: normal.NormalBook, t: normal.Tuning = normal.TUNING) -> dict[str, int]:
+    """How many 20-minute bins of the day each inverter has learned in clear light (status shows who is
+    still learning: an inverter is judged only in bins it has learned)."""
+    counts = dict.fromkeys(state.inverters, 0)
+    for table in book.every_table().values():
+        for serial, cell in table.cells.items():
+            if serial in counts and cell[normal.CLEAR + 1] >= t.min_days:
+                counts[serial] += 1
+    return counts
+
+
+def shares(track: InverterTrack) -> Sequence[tuple[str, float | None]]:
+    """The last days' share of its normal (made / expected), None where nothing was judged."""
+    out: list[tuple[str, float | None]] = []
+    for day, made, expected in track.shares:
+        expected_kwh = float(expected)  # type: ignore[arg-type]
+        out.append((str(day), float(made) / expected_kwh if expected_kwh > 0 else None))  # type: ignore[arg-type]
+    return out
