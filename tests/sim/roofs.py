@@ -27,7 +27,7 @@ DAYLIGHT_DEG = 10.0  # "daylight" for latency: the sun at least this high
 CROSSING_S = 45.0  # a cloud's shadow edge crosses the whole roof in this time
 DEAD, MISSING, NOT_REPORTING, LOSS, CREEPING = "dead", "missing", "not reporting", "sudden loss", "creeping loss"
 CLEAR, HAZY, BROKEN, OVERCAST = "clear", "hazy", "broken clouds", "overcast"
-NOT_REPORTING_TARGET_MIN = 45  # the detector may wait 30 min of stale DATATIME by definition, then 15 as for dead
+NOT_REPORTING_TARGET_MIN = 60  # as bench/alerts_eval.py's month: a 30-minute stale report is its definition
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,9 @@ class RoofScenario:
 
 
 def solar_midnight(day: date, longitude: float) -> datetime:
-    """The UTC moment of local mean solar midnight starting `day` at this longitude."""
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=longitude / 15)
+    """Local mean solar midnight starting `day` at this longitude, in UTC, on the 5-minute cron grid."""
+    exact = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=longitude / 15)
+    return exact.replace(second=0, microsecond=0) - timedelta(minutes=exact.minute % 5)
 
 
 class ScenarioSite(RoofSite):
