@@ -129,6 +129,9 @@ def test_documents_parse_with_the_base_class_serials_and_night_errors() -> None:
     assert all(inverter.state == "working" and inverter.power_kw for inverter in noon.devices.inverters)
     assert all(inverter.state == "error" for inverter in night.devices.inverters)
     assert s.groups() == tuple((serial[-5:],) for serial in serials)
+    as_the_pvs_lays_it_out = dict(captures(s, pvs_layout=True))[at(s, 12)]
+    assert as_the_pvs_lays_it_out.startswith(b'{\n\t"devices"')
+    assert reading_from_capture(as_the_pvs_lays_it_out, at(s, 12), "auto", None) == noon
 
 
 def test_faults_act_as_specified() -> None:
