@@ -56,7 +56,10 @@ class Obstruction:
 
 @dataclass
 class RoofModel(SiteModel):
-    """A SiteModel whose inverters sit on faces (indexes run face by face) behind obstructions."""
+    """A SiteModel whose inverters sit on faces (indexes run face by face) behind obstructions.
+
+    `inverter_count` is the faces' sum (a value passed in is replaced).
+    """
 
     failed: frozenset[int] = frozenset()
     faces: tuple[Face, ...] = (Face("south", 20.0, 180.0, 12),)

@@ -9,7 +9,7 @@ import pytest
 
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.pvs.parse import reading_from_capture
-from pvs6sup.sim.roof import Face, Obstruction, RoofModel
+from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
 from sim.roofs import (
     CLEAR,
     CREEPING,
@@ -182,3 +182,15 @@ def test_the_catalogue_covers_what_the_issue_asks() -> None:
         suffixes = [suffix for group in s.groups() for suffix in group]
         assert len(suffixes) == s.model.inverter_count == len(set(suffixes))
         assert all(0 <= f.index < s.model.inverter_count for f in s.faults)
+
+
+def test_a_roof_site_on_its_own_drifting_clouds_serves_the_demo_the_same_kind_of_documents() -> None:
+    model = RoofModel(faces=(Face("south", 20, 180, 3), Face("west", 25, 270, 2)), failed=frozenset({4}))
+    site = RoofSite(model)
+    noon = datetime(2026, 6, 21, 19, 5, tzinfo=solar_midnight(date(2026, 6, 21), 0).tzinfo)
+    reading = reading_from_capture(site.render(noon), noon, "auto", None)
+    assert model.inverter_count == 5 and model.face_serials()[1] == (model.inverter_serial(3), model.inverter_serial(4))
+    states = [inverter.state for inverter in reading.devices.inverters]
+    assert states == ["working"] * 4 + ["error"]
+    night = reading_from_capture(site.render(noon + timedelta(hours=10)), noon + timedelta(hours=10), "auto", None)
+    assert {inverter.state for inverter in night.devices.inverters} == {"error"}
