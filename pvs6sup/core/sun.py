@@ -8,6 +8,16 @@ from datetime import datetime, timezone
 
 def sun_elevation_deg(latitude: float, longitude: float, when: datetime) -> float:
     """Solar elevation above the horizon in degrees (NOAA's approximation; good to about 0.5°)."""
+    return sun_position_deg(latitude, longitude, when)[0]
+
+
+def sun_azimuth_deg(latitude: float, longitude: float, when: datetime) -> float:
+    """Solar azimuth in compass degrees (0 north, 90 east, 180 south, 270 west)."""
+    return sun_position_deg(latitude, longitude, when)[1]
+
+
+def sun_position_deg(latitude: float, longitude: float, when: datetime) -> tuple[float, float]:
+    """(elevation, compass azimuth) of the sun in degrees, from NOAA's approximation (about 0.5°)."""
     utc = when.astimezone(timezone.utc)
     hours = utc.hour + utc.minute / 60 + utc.second / 3600
     gamma = 2 * math.pi / 365 * (utc.timetuple().tm_yday - 1 + (hours - 12) / 24)
@@ -31,4 +41,9 @@ def sun_elevation_deg(latitude: float, longitude: float, when: datetime) -> floa
     hour_angle = math.radians(true_solar_min / 4 - 180)
     lat = math.radians(latitude)
     cos_zenith = math.sin(lat) * math.sin(declination) + math.cos(lat) * math.cos(declination) * math.cos(hour_angle)
-    return 90 - math.degrees(math.acos(max(-1.0, min(1.0, cos_zenith))))
+    elevation = 90 - math.degrees(math.acos(max(-1.0, min(1.0, cos_zenith))))
+    # Measured from south, positive westward, then turned to compass degrees.
+    from_south = math.atan2(
+        math.sin(hour_angle), math.cos(hour_angle) * math.sin(lat) - math.tan(declination) * math.cos(lat)
+    )
+    return elevation, (math.degrees(from_south) + 180) % 360
