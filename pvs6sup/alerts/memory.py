@@ -25,6 +25,7 @@ class InverterTrack(Record):
         "missing_streak",
         "day",
         "siblings",
+        "alike",
         "gauge",
         "shares",
     )
@@ -39,7 +40,8 @@ class InverterTrack(Record):
     wake_hour: float  # learned: the solar hour it usually starts working by (0: no late start)
     missing_streak: int
     day: str
-    siblings: list[str]  # the inverters it is compared with: the rest of its roof face
+    siblings: list[str]  # the inverters it is compared with: the rest of its roof face...
+    alike: bool  # ...or, when its face is too small, its nearest ones (then False)
     gauge: Gauge  # the running test of its gap from its learned normal
     shares: list[list[object]]  # [day, made kWh, expected kWh] over judged readings, the last 35 days, today last
 
@@ -56,6 +58,7 @@ class InverterTrack(Record):
         missing_streak: int = 0,
         day: str = "",
         siblings: list[str] | None = None,
+        alike: bool = False,
         gauge: Gauge | None = None,
         shares: list[list[object]] | None = None,
     ) -> None:
@@ -70,6 +73,7 @@ class InverterTrack(Record):
         self.missing_streak = missing_streak
         self.day = day
         self.siblings = [] if siblings is None else siblings
+        self.alike = alike
         self.gauge = Gauge() if gauge is None else gauge
         self.shares = [] if shares is None else shares
 

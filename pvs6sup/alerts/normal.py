@@ -42,6 +42,7 @@ class Tuning:
         "diffuse_at",
         "envelope_decay",
         "min_light",
+        "full_light",
         "window",
         "min_window",
         "slack",
@@ -62,17 +63,18 @@ class Tuning:
         clear_at: float = 0.8,  # site output / its envelope at this bin: clear light at or above...
         diffuse_at: float = 0.45,  # ...diffuse at or below; in between, the two are blended
         envelope_decay: float = 0.005,  # the envelope sinks by this share a sample, so the seasons move it
-        min_light: float = 0.1,  # site output below this share of its best is too dim to judge or learn
+        min_light: float = 0.03,  # site output below this share of its best is too dim to judge or learn...
+        full_light: float = 0.1,  # ...and from this share on, a reading counts fully in the charts
         window: int = 18,  # the median of the last 90 minutes of judged gaps feeds the charts (a cloud's
         min_window: int = 9,  # shadow that lingers 40 minutes on some panels moves it little), once it holds 45
         slack: float = 0.05,  # slow chart: a gap within 5 % is noise
         limit: float = 8.0,  # ...and fires at this sum (a 10 % loss in 2-4 days, 20 % within a day)
-        fast_slack: float = 0.15,  # fast chart: a 30 % loss adds about 0.2 an hour of full light...
-        fast_limit: float = 2.5,  # ...and fires within a few daylight hours
+        fast_slack: float = 0.12,  # fast chart: a 30 % loss adds about 0.2 an hour of full light...
+        fast_limit: float = 2.0,  # ...and fires within a few daylight hours
         suspect_gap: float = -0.08,  # below this smoothed gap, or with a chart a quarter up, it learns nothing
         resolve_gap: float = -0.03,  # back within 3 % of normal: the charts fall quickly
-        floor: float = -1.0,  # one reading's gap is clipped to this...
-        cap: float = 0.5,  # ...and this, so one odd reading moves nothing much
+        floor: float = -0.5,  # one reading's gap is clipped to this (a 40 % loss) and...
+        cap: float = 0.5,  # ...this, so that no reading adds more than about 0.35 to a chart
     ) -> None:
         self.min_days = min_days
         self.day_weight = day_weight
@@ -81,6 +83,7 @@ class Tuning:
         self.diffuse_at = diffuse_at
         self.envelope_decay = envelope_decay
         self.min_light = min_light
+        self.full_light = full_light
         self.window = window
         self.min_window = min_window
         self.slack = slack
@@ -198,12 +201,18 @@ def clearness(site_kw: float, table: BinTable, t: Tuning = TUNING) -> float:
     return min(1.0, max(0.0, (share - t.diffuse_at) / (t.clear_at - t.diffuse_at)))
 
 
-def learned_ratio(cell: list[float] | None, beam: float, t: Tuning = TUNING) -> float | None:
-    """The cell's ln ratio for light of this beam share, or None where it has not been learned."""
+def learned_ratio(cell: list[float] | None, beam: float, t: Tuning = TUNING, alike: bool = False) -> float | None:
+    """The cell's ln ratio for light of this beam share, or None where it has not been learned.
+
+    `alike`: the inverters compared sit on one face, so where diffuse light has not been learned yet (the first
+    overcast days) the clear ratio stands in: on one face, diffuse light only evens out shade, which makes a
+    shaded panel look better than its clear normal, never worse."""
     if cell is None:
         return None
     clear = cell[CLEAR] if cell[CLEAR + 1] >= t.min_days else None
     diffuse = cell[DIFFUSE] if cell[DIFFUSE + 1] >= t.min_days else None
+    if diffuse is None and alike:
+        diffuse = clear
     if beam >= 0.7:
         return clear
     if beam <= 0.3:
@@ -246,15 +255,19 @@ def close_day(table: BinTable, day: str, t: Tuning = TUNING) -> None:
 
 
 def expected_kw(
-    own: list[float] | None, siblings: Sequence[tuple[float, list[float] | None]], beam: float, t: Tuning = TUNING
+    own: list[float] | None,
+    siblings: Sequence[tuple[float, list[float] | None]],
+    beam: float,
+    t: Tuning = TUNING,
+    alike: bool = False,
 ) -> float | None:
     """The median over siblings of (their output × own ratio / theirs); None with fewer than two learned."""
-    mine = learned_ratio(own, beam, t)
+    mine = learned_ratio(own, beam, t, alike)
     if mine is None:
         return None
     guesses = []
     for power_kw, cell in siblings:
-        theirs = learned_ratio(cell, beam, t)
+        theirs = learned_ratio(cell, beam, t, alike)
         if theirs is not None:
             guesses.append(power_kw * math.exp(mine - theirs))
     return median(guesses) if len(guesses) >= 2 else None

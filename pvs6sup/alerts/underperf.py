@@ -41,9 +41,10 @@ def judge(
         return []
     site_kw = sum(powers_kw.values())
     state.site_peak_kw = max(site_kw, state.site_peak_kw * PEAK_DECAY)
-    light = min(1.0, site_kw / (0.5 * state.site_peak_kw)) if state.site_peak_kw > 0 else 0.0
-    if light < t.min_light:
+    share = site_kw / state.site_peak_kw if state.site_peak_kw > 0 else 0.0
+    if share < t.min_light:
         return []
+    light = min(1.0, share / t.full_light)  # dawn and dusk count less; an overcast noon counts fully
     if state.faces_day != day:
         _find_faces(state, book, day, groups_given)
     table = book.table(normal.bin_of(solar_hour))
@@ -59,7 +60,7 @@ def judge(
             for other in track.siblings
             if other in powers_kw and not normal.suspect(tracks[other].gauge, t)
         ]
-        expected = normal.expected_kw(table.cells.get(serial), siblings, beam, t) if siblings else None
+        expected = normal.expected_kw(table.cells.get(serial), siblings, beam, t, track.alike) if siblings else None
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
@@ -103,11 +104,14 @@ def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_
             del table.cells[serial]
     faces, siblings = find_faces(tables, known)
     state.faces, state.faces_day = faces, day
+    on_a_face = {serial for face in faces if len(face.members) >= 3 for serial in face.members}
     for serial, track in known.items():
         if groups_given and track.group:
             track.siblings = sorted(s for s, other in known.items() if other.group == track.group and s != serial)
+            track.alike = True
         else:
             track.siblings = siblings.get(serial, [])
+            track.alike = serial in on_a_face
 
 
 def _today(track: InverterTrack, day: str) -> list[object]:
