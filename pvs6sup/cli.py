@@ -110,6 +110,11 @@ def _replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
     parser.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
     parser.add_argument("--csv-dir", type=Path, metavar="DIR", help="also write the CSV files here")
+    parser.add_argument(
+        "--learn",
+        action="store_true",
+        help="keep what the alerts learned of the roof in DATA_DIR, so that the cron cycle starts judged",
+    )
 
 
 SPECS: dict[str, Spec] = {
@@ -156,7 +161,9 @@ SPECS: dict[str, Spec] = {
         "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json and "
         ".json.gz), oldest first by the UTC time in their names, through the same parser and alert "
         "detectors as a live cycle. Prints every alert raised or resolved as one JSON line. Never sends "
-        "email or touches Google Sheets; use it to see what the alerts would have said on your history.",
+        "email or touches Google Sheets; use it to see what the alerts would have said on your history. "
+        "With --learn, the roof it learned (each inverter's normal, the faces) is kept in DATA_DIR for the "
+        "cron cycle, which then judges from its next reading instead of learning for days.",
         (E.OK, E.STORAGE, *_ALWAYS),
         _replay_options,
     ),
@@ -253,6 +260,7 @@ def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logg
 
 
 def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from pvs6sup.alerts.roof_view import load_roof_view
     from pvs6sup.commands.status import (  # only this command renders
         last_recorded_text,
         queue_lines,
@@ -276,6 +284,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
+        text += "".join(f"\n{line}" for line in load_roof_view(config.data_dir, config.latitude).lines())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 
@@ -312,7 +321,12 @@ def command_replay(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     from pvs6sup.commands.replay import run_replay  # only this command replays
 
     config = load(args, runtime, logger)
-    run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)
+    replayer = run_replay(config, args.paths, args.alerts_out, args.csv_dir, runtime.stdout)
+    if args.learn:
+        from pvs6sup.commands.replay import keep_learned
+
+        with data_dir_lock(config.data_dir):
+            keep_learned(config.data_dir, replayer)
     return ExitStatus.OK
 
 

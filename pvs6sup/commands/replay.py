@@ -111,8 +111,28 @@ def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> I
         yield from replayer.feed(when, body, str(path))
 
 
-def run_replay(config: Config, paths: list[Path], alerts_out: Path | None, csv_dir: Path | None, stdout: TextIO) -> int:
-    """The replay command: JSON lines of raised/resolved events to alerts_out (or stdout). Returns the count."""
+def keep_learned(data_dir: Path, replayer: Replayer) -> None:
+    """Keep what the replay learned (the detector's memory and the learned normal) in DATA_DIR, for the cron
+    cycle; the live incidents stay as they are, so no alert is raised or resolved by this."""
+    from pvs6sup.alerts import state as alertstate
+
+    live = alertstate.load(data_dir)
+    alertstate.save(data_dir, alertstate.AlertState(replayer.state, live.incidents))
+    book = alertstate.FileBook(data_dir)
+    book.tables = replayer.book.tables
+    book.save()
+    log.info(
+        "kept the learned roof of %d inverters in %s: alerts judge from the next cycle",
+        len(replayer.state.inverters),
+        data_dir,
+    )
+
+
+def run_replay(
+    config: Config, paths: list[Path], alerts_out: Path | None, csv_dir: Path | None, stdout: TextIO
+) -> Replayer:
+    """The replay command: JSON lines of raised/resolved events to alerts_out (or stdout). Returns the replayer,
+    with what it learned."""
     found = find_captures(paths)
     if not found:
         raise ConfigError(["replay: no .json or .json.gz capture with a UTC time in its name was found"])
@@ -135,4 +155,4 @@ def run_replay(config: Config, paths: list[Path], alerts_out: Path | None, csv_d
         if alerts_out:
             out.close()
     log.info("replayed %d captures (%d unusable): %d alert events", replayer.captures, replayer.unusable, written)
-    return written
+    return replayer

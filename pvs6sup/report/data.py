@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 
@@ -63,6 +63,10 @@ class ReportData:
     alerts: tuple[AlertItem, ...]
     last_reading_at: datetime | None
     sinks: tuple[SinkFreshness, ...] = ()
+    faces: tuple[str, ...] = ()  # the roof faces the alerts found, in words
+    face_of: Mapping[str, str] = field(default_factory=dict)  # serial -> "south"…
+    shares: Mapping[str, tuple[tuple[str, float | None], ...]] = field(default_factory=dict)  # daily share of normal
+    learning: tuple[str, ...] = ()  # serials not judged for underperformance yet
 
 
 def _matches(serial: str, member: str) -> bool:

@@ -39,6 +39,7 @@ def load(
     layout: tuple[tuple[str, ...], ...] = (),
     groups: tuple[tuple[str, ...], ...] = (),
     sinks: Sequence[SinkFreshness] = (),
+    latitude: float | None = None,
 ) -> ReportData:
     from pvs6sup.report.render import heatmap_days  # the page's code only when a page is made
 
@@ -70,6 +71,9 @@ def load(
                 _number(cells["cloud_cover_pct"]),
             )
         )
+    from pvs6sup.alerts.roof_view import load_roof_view
+
+    roof = load_roof_view(data_dir, latitude)
     return ReportData(
         site_name=site_name,
         generated_at=now,
@@ -83,6 +87,10 @@ def load(
         alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS)),
         last_reading_at=csvlog.newest_timestamp(data_dir),
         sinks=tuple(sinks),
+        faces=roof.faces,
+        face_of=roof.face_of,
+        shares=roof.shares,
+        learning=roof.learning,
     )
 
 

@@ -13,6 +13,7 @@ from html import escape
 
 from pvs6sup.core.texts import age_text
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
+from pvs6sup.report.normal_section import normal_section
 
 # Energy against the best sibling: red (nothing) through amber to green (as good as the best).
 SCALE = (
@@ -90,6 +91,7 @@ def render_report(data: ReportData) -> str:
         _today(data),
         _heatmap(data),
         _table(data),
+        normal_section(data),
         _alerts(data),
         _freshness(data),
         "</main></body></html>",

@@ -47,6 +47,7 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         layout=config.inverter_layout,
         groups=config.inverter_groups,
         sinks=[freshness] if freshness else [],
+        latitude=config.latitude,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
 

@@ -1,0 +1,63 @@
+"""What the alerts have learned of the roof, for `status` and the report: the faces found, which inverters are
+still learning, and each inverter's daily share of its normal. Reads DATA_DIR; changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import underperf
+from pvs6sup.alerts.faces import describe, facing
+from pvs6sup.alerts.normal import TUNING
+from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.values import mask_serial
+
+LEARNED_SHARE = 0.5  # an inverter with under half the learned bins of the best-known one is still learning
+
+
+class RoofView(FrozenRecord):
+    """The learned roof in words and figures."""
+
+    __slots__ = ("faces", "learning", "face_of", "shares")
+
+    faces: tuple[str, ...]  # "12 inverters peak at 12:05 solar time (south face)"
+    learning: tuple[str, ...]  # serials not judged yet for underperformance
+    face_of: dict[str, str]  # serial -> "south", "west"…
+    shares: dict[str, tuple[tuple[str, float | None], ...]]  # serial -> (solar day, made / expected), oldest first
+
+    def __init__(
+        self,
+        faces: tuple[str, ...],
+        learning: tuple[str, ...],
+        face_of: dict[str, str],
+        shares: dict[str, tuple[tuple[str, float | None], ...]],
+    ) -> None:
+        set_field(self, "faces", faces)
+        set_field(self, "learning", learning)
+        set_field(self, "face_of", face_of)
+        set_field(self, "shares", shares)
+
+    def lines(self) -> list[str]:
+        """The lines `status` prints."""
+        if not self.faces and not self.face_of:
+            return ["Roof         not learned yet: the alerts learn each inverter's normal over its first days"]
+        lines = [f"Roof         {len(self.faces)} face(s) found: " + "; ".join(self.faces)]
+        if self.learning:
+            names = ", ".join(mask_serial(serial) for serial in self.learning)
+            lines.append(
+                f"Learning     {len(self.learning)} inverter(s) not judged for underperformance yet "
+                f"(a few clear days of their own first): {names}"
+            )
+        return lines
+
+
+def load_roof_view(data_dir: Path, latitude: float | None) -> RoofView:
+    state = alertstate.load(data_dir).detector
+    counts = underperf.learning(state, alertstate.FileBook(data_dir), TUNING)
+    best = max(counts.values(), default=0)
+    learning = tuple(sorted(s for s, n in counts.items() if best == 0 or n < LEARNED_SHARE * best))
+    face_of = {
+        serial: facing(face.peak_hour, latitude) for face in state.faces for serial in face.members
+    }
+    shares = {serial: tuple(underperf.shares(track)) for serial, track in state.inverters.items() if track.shares}
+    return RoofView(tuple(describe(state.faces, latitude)), learning, face_of, shares)
