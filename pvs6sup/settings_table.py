@@ -156,8 +156,9 @@ SETTINGS = (
             "Tab name; the year is added (\"Readings 2026\"). At most 90 characters."),
     # --- Alerts
     Setting("INVERTER_GROUPS", "rows", "", "Alerts",
-            "Sibling groups: each inverter is compared with its group's median. Serials or their endings, e.g. "
-            "1392,1393,1400;2001,2002.", shown_default="all one group"),
+            "Optional: which inverters share a roof face, when you know better than what the alerts learn. Each "
+            "is then compared with its group. Serials or their endings, e.g. 1392,1393,1400;2001,2002.",
+            shown_default="learned from the readings"),
     # --- Email alerts
     Setting("SMTP_HOST", "text", "", "Email alerts", "The mail server."),
     Setting("SMTP_PORT", "whole", "", "Email alerts", "The mail server's port.", low=1, high=65535,
