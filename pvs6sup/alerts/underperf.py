@@ -52,13 +52,14 @@ def judge(
     beam = normal.clearness(site_kw, table, t)
     tracks = state.inverters
 
+    suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
         siblings = [
             (powers_kw[other], table.cells.get(other))
             for other in track.siblings
-            if other in powers_kw and not normal.suspect(tracks[other].gauge, t)
+            if other in powers_kw and other not in suspects
         ]
         expected = normal.expected_kw(table.cells.get(serial), siblings, beam, t, track.alike) if siblings else None
         if expected is None or expected <= 0:
@@ -80,7 +81,7 @@ def judge(
 
     site_median = normal.median(list(powers_kw.values()))
     for serial, power_kw in powers_kw.items():
-        if normal.suspect(tracks[serial].gauge, t) or power_kw <= 0:
+        if power_kw <= 0 or normal.suspect(tracks[serial].gauge, t):  # suspicion as it stands after this reading
             continue
         cell = table.cells.get(serial)
         if cell is None:
