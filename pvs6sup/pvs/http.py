@@ -121,7 +121,7 @@ def _get(
             timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s),
             stream=True,
             headers=PVS_HEADERS,
-            proxies=dict(NO_PROXY),
+            proxies=dict(NO_PROXY),  # type: ignore[arg-type]  # requests drops None values
             allow_redirects=False,  # a redirect would take the environment's proxy again
             **kwargs,  # type: ignore[arg-type]
         ) as response:
