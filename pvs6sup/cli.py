@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pvs6sup import __version__
+from pvs6sup.cli_endings import missing_dependency, quiet_after_closed_pipe
 from pvs6sup.config import (
     Config,
     data_dir_setting,
@@ -23,9 +24,10 @@ from pvs6sup.config import (
 )
 from pvs6sup.cycle import read_pvs, run_cycle
 from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
-from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
+from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact, stamp_in_zone
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
+from pvs6sup.sink_settings import TARGETS_TEXT
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
 
@@ -117,7 +119,8 @@ SPECS: dict[str, Spec] = {
         "one cycle (the default): read the PVS, archive, append CSV rows",
         "Read the PVS once (one request on legacy firmware), archive the raw answer under DATA_DIR/raw, "
         "add the cloud cover, append a row to readings.csv and one per inverter to inverters.csv, then "
-        "deliver to Google Sheets and judge the alerts (emailing them) when those are set up.",
+        f"deliver to each target that is set up ({TARGETS_TEXT}), judge the alerts (emailing them), "
+        "refresh the HTML report when due and ping HEALTHCHECK_URL.",
         (E.OK, E.NO_READING, E.LOCKED, E.STORAGE, E.CLOCK, *_ALWAYS),
     ),
     "status": Spec(
@@ -145,9 +148,9 @@ SPECS: dict[str, Spec] = {
         _flush_options,
     ),
     "check": Spec(
-        "validate the settings and try the PVS, weather, Google Sheets and email once each",
+        "validate the settings and try the PVS, the weather, each delivery target and email once each",
         "Validate the settings, then try each configured service once (one DeviceList request to the "
-        "PVS) and print ✓ or ✗ with a hint.",
+        f"PVS; the weather; {TARGETS_TEXT}; email; the watchdog) and print ✓, or ✗ with the fix.",
         (E.OK, E.SERVICE_FAILED, *_ALWAYS),
         _check_options,
     ),
@@ -175,8 +178,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pvs6_supervisor.py",
         description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
-        "inverter figures to CSV, deliver them to Google Sheets and email alerts when those are set up. "
-        "Meant for cron every 5 minutes; silent when all is well.",
+        f"inverter figures to CSV, deliver them to the targets set up ({TARGETS_TEXT}), keep an HTML "
+        "report and email alerts. Meant for cron every 5 minutes; silent when all is well.",
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -242,6 +245,7 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
         logger.warning("%s", warning)
     config = load_config(values, runtime.script_dir)
     redact(logger, config.secret_values())
+    stamp_in_zone(logger, config.timezone)
     return config
 
 
@@ -360,10 +364,14 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         args = parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
         return int(exit_.code or 0) and ExitStatus.CONFIG
+    except BrokenPipeError:  # `--help | head`
+        return quiet_after_closed_pipe(runtime)
     command = COMMANDS[args.command or "run"]
     with configured_logging(runtime.stderr, args.verbose) as logger:
         try:
-            return int(command(args, runtime, logger))
+            code = int(command(args, runtime, logger))
+            runtime.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+            return code
         except SupervisorError as error:
             if args.traceback:
                 raise
@@ -372,6 +380,13 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         except KeyboardInterrupt:
             logger.error("interrupted")
             return int(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:  # `check | head`: the reader has all it wanted
+            return quiet_after_closed_pipe(runtime)
+        except ModuleNotFoundError as error:  # the system python, not the venv: no bug, a usage error
+            if args.traceback or (error.name or "").startswith("pvs6sup"):
+                raise
+            logger.error("%s", missing_dependency(error.name))
+            return int(ExitStatus.CONFIG)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
+from pvs6sup.system_zone import system_timezone
 
 # Kinds: text, whole (a whole number in low..high), number (low..high), choice, flag (0|1), path, url,
 # zone (IANA time zone), list (comma-separated), rows (';' between rows, ',' between members).
@@ -101,7 +102,8 @@ GROUPS = (
 SETTINGS = (
     # --- PVS
     Setting("PVS_HOST", "text", "172.27.153.1", "PVS",
-            "A bare host or IP (http; https on 2025+ firmware), host:port, or a URL used as given. "
+            "A bare host or IP (http; https on 2025+ firmware), host:port, or http(s)://host[:port] to choose "
+            "the scheme (no path). "
             "The PVS6 LAN1 port always answers at 172.27.153.1."),
     Setting("PVS_TIMEOUT", "number", "120", "PVS",
             "Seconds to wait for the whole answer; DeviceList can take over a minute, so keep it generous.",
@@ -257,10 +259,6 @@ def inverter_groups(text: str) -> Rows:
     return tuple(groups)
 
 
-def system_timezone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
 
 
 class Reader:

@@ -13,7 +13,7 @@ from typing import TextIO
 from pvs6sup.alerts import compose as alertmail
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import step as alerting
-from pvs6sup.commands.status import RECENT_S, last_recorded_text
+from pvs6sup.commands.status import FIRST_RUN_HINT, RECENT_S, last_recorded_text
 from pvs6sup.config import Config
 from pvs6sup.cycle import read_pvs
 from pvs6sup.errors import LockHeldError, StorageError, SupervisorError
@@ -195,7 +195,8 @@ def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) ->
     outcomes += [*check_sinks(config, runtime), check_email(config, runtime, send_test)]
     newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
     recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
-    outcomes.append((recent, last_recorded_text(newest, now), "is cron running? see crontab.example and DATA_DIR/logs"))
+    hint = FIRST_RUN_HINT if newest is None else "is cron running? see crontab.example and DATA_DIR/logs"
+    outcomes.append((recent, last_recorded_text(newest, now), hint))
     for ok, what, hint in outcomes:
         mark = "✓" if ok else "-" if ok is None else "✗"
         out.write(f"{mark} {what}" + (f"\n    fix: {hint}" if hint and not ok else "") + "\n")

@@ -17,10 +17,13 @@ from pvs6sup.sinks.deliver import SHEETS, QueueStatus
 RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
 
 
+FIRST_RUN_HINT = "run it once: .venv/bin/python pvs6_supervisor.py run, then add the line from crontab.example"
+
+
 def last_recorded_text(newest: datetime | None, now: datetime) -> str:
     """How long since the newest row of readings.csv, for status and check."""
     if newest is None:
-        return "Last recorded reading: none yet (readings.csv is empty or missing)"
+        return f"Last recorded reading: none yet; {FIRST_RUN_HINT}"
     return f"Last recorded reading: {age_text((now - newest).total_seconds())} ago"
 
 

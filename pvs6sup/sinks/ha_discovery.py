@@ -26,7 +26,7 @@ from typing import Any
 from pvs6sup import __version__
 from pvs6sup.alerts.detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import REMIND_AFTER_S, Event
-from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 from pvs6sup.core.models import Reading
 from pvs6sup.pvs.access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 
@@ -307,6 +307,7 @@ def _guard_energy(
     record = memo_energy.get(key, {})
     last = record.get("kwh")
     interval_s = (at - datetime.fromisoformat(record["at"])).total_seconds() if "at" in record else None
+    value = held_kwh(last, value)  # a rounding dip: Home Assistant would take a lower total for a reset
     if lifetime_problem(last, value, interval_s, max_kw) is None:
         memo_energy[key] = {"kwh": value, "at": at.isoformat()}
         return value

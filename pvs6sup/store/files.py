@@ -21,7 +21,13 @@ def _storage_error(action: str, path: Path, err: OSError) -> StorageError:
 def private_dir(path: Path) -> Path:
     """Create a directory (and its parents) readable only by this user."""
     try:
-        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        except FileNotFoundError:
+            if path.parent == path:
+                raise
+            private_dir(path.parent)  # mkdir(parents=True) would make the parents 0755, not private
+            path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     except OSError as err:
         raise _storage_error("create folder", path, err) from err
     return path
