@@ -30,6 +30,7 @@ from pvs6sup.store import csvlog, rollup_file
 from pvs6sup.store.files import atomic_write
 
 DEMO_MARKER = ".pvs6-demo"
+DEMO_SITE = "Demo roof"
 DEMO_ZONE = "America/Los_Angeles"
 DEMO_DAY = (2026, 6, 21)
 STEP = timedelta(minutes=5)
@@ -72,6 +73,7 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
             weather_timeout_s=5,
             timezone=zone,
             consumption_meter_mode="auto",
+            site_name=DEMO_SITE,
         )
         runtime = Runtime(
             now=clock, session=session, weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")
@@ -129,14 +131,17 @@ def write_alert_email(
     if event is None:
         return None
     before = [r for r in readings if r.fetched_at <= event.time]
-    history = [
-        (r.fetched_at.timestamp(), inv.power_kw)
-        for r in before
-        for inv in r.devices.inverters
-        if inv.serial == event.serial
-    ]
+    history = []
+    for r in before:
+        own = [inv.power_kw for inv in r.devices.inverters if inv.serial == event.serial]
+        others = sorted(
+            inv.power_kw for inv in r.devices.inverters if inv.serial != event.serial and inv.power_kw is not None
+        )
+        middle = (others[(len(others) - 1) // 2] + others[len(others) // 2]) / 2 if others else None
+        if own:
+            history.append((r.fetched_at.timestamp(), own[0], middle))
     reading = before[-1] if before else None
-    message = compose.compose(event, DEMO_SENDER, (DEMO_RECIPIENT,), zone, reading, history[-36:])
+    message = compose.compose(event, DEMO_SENDER, (DEMO_RECIPIENT,), zone, reading, history[-36:], DEMO_SITE)
     eml, html = folder / ALERT_EML, folder / ALERT_HTML
     atomic_write(eml, bytes(message))
     part = message.get_body(("html",))
