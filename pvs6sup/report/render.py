@@ -352,11 +352,13 @@ def _alerts(data: ReportData) -> str:
 def _freshness(data: ReportData) -> str:
     rows = [f"<tr><td>Last recorded reading</td><td>{escape(_when(data.last_reading_at, data))}</td><td></td></tr>"]
     for sink in data.sinks:
-        waiting = "–" if sink.waiting is None else f"{sink.waiting} waiting"
+        waiting = "–" if sink.waiting is None else f"{sink.waiting} waiting" if sink.waiting else "nothing waiting"
         rows.append(
             f"<tr><td>{escape(sink.name)}</td><td>{escape(_when(sink.delivered_at, data))}</td><td>{waiting}</td></tr>"
         )
-    head = "<tr><th></th><th>Newest reading</th><th>Queue</th></tr>"
+    if not data.sinks:
+        rows.append('<tr><td colspan="3" class="muted">No delivery target is set up (README, "Every sink").</td></tr>')
+    head = "<tr><th></th><th>Newest reading there</th><th>Queue</th></tr>"
     return f'<section><h2>Freshness</h2><div class="scroll"><table>{head}{"".join(rows)}</table></div></section>'
 
 
