@@ -9,7 +9,8 @@ from conftest import Harness
 
 def freshness(html: str) -> dict[str, tuple[str, str]]:
     section = html.split("<h2>Freshness</h2>", 1)[1].split("</section>", 1)[0]
-    return {m[1]: (m[2], m[3]) for m in re.finditer(r"<tr><td>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", section)}
+    row = r"<tr><td>([^<]+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>"
+    return {m[1]: (m[2], m[3]) for m in re.finditer(row, section)}
 
 
 def test_freshness_lists_every_configured_target_with_its_queue(harness: Harness, simulated) -> None:
