@@ -22,9 +22,8 @@ def broker(tmp_path):
 
 
 def test_availability_goes_offline_only_after_several_failed_cycles(harness: Harness, simulated, broker) -> None:
-    harness.env.update(
-        {"MQTT_HOST": "127.0.0.1", "MQTT_PORT": str(broker.port), "MQTT_TOPIC_PREFIX": PREFIX, "WEATHER_PROVIDER": "none"}
-    )
+    harness.env.update({"MQTT_HOST": "127.0.0.1", "MQTT_PORT": str(broker.port), "MQTT_TOPIC_PREFIX": PREFIX})
+    harness.env["WEATHER_PROVIDER"] = "none"
 
     def cycle(answer: ForcedAnswer | None = None) -> str:
         if answer is not None:
