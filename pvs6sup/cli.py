@@ -88,7 +88,7 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
         help="demo folder (default: demo-data next to pvs6_supervisor.py); it is cleared first",
     )
     parser.add_argument(
-        "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
+        "--days", type=int, default=7, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 7)"
     )
 
 
@@ -131,11 +131,11 @@ SPECS: dict[str, Spec] = {
         _status_options,
     ),
     "demo": Spec(
-        "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
-        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
-        "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
-        "folder, then show the status table, what was written and the alerts raised. Needs no network "
-        "or settings.",
+        "simulate a PVS6 on 127.0.0.1 and run a week of real cycles against it",
+        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter and one slowly failing) as a "
+        "real HTTP server on 127.0.0.1, run the real cycle against it for a simulated week (--days) into a demo "
+        "folder up to the last afternoon, then show the status table, what was written, the alerts raised, "
+        "and the paths of the report and the alert email. Needs no network or settings.",
         (E.OK, E.STORAGE, *_ALWAYS),
         _demo_options,
     ),

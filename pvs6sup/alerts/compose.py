@@ -81,9 +81,9 @@ def _bars(reading: Reading | None, serial: str | None, zone: tzinfo) -> tuple[li
         colour = "#d9534f" if mine else "#5b9bd5"
         row_style = " style='background:#fdecea;font-weight:bold'" if mine else ""
         rows.append(
-            f"<tr{row_style}><td style='font-family:monospace;padding:2px 8px 2px 4px'>"
+            f"<tr{row_style}><td style='font-family:monospace;padding:2px 8px 2px 4px;white-space:nowrap'>"
             f"{escape(names[inv.serial])}{' ◀' if mine else ''}</td>"
-            f"<td style='padding-right:8px'>{escape(state)}</td>"
+            f"<td style='padding-right:8px;white-space:nowrap'>{escape(state)}</td>"
             f"<td style='text-align:right;padding-right:8px;white-space:nowrap'>{escape(watts)}</td>"
             f"<td style='width:60%'><div style='background:{colour};height:12px;width:{share * 100:.0f}%'></div>"
             f"</td></tr>"

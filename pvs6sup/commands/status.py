@@ -10,7 +10,7 @@ from typing import Any
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import as_dict
 from pvs6sup.core.rows import cell, local_timestamp
-from pvs6sup.core.texts import age_text
+from pvs6sup.core.texts import age_text, fixed_text, is_night, state_text
 from pvs6sup.core.values import mask_pvs_serial
 from pvs6sup.sinks.deliver import SHEETS, QueueStatus
 
@@ -28,19 +28,21 @@ def last_recorded_text(newest: datetime | None, now: datetime) -> str:
 
 
 def _kw(value: float | None) -> str:
-    return f"{value:.3f} kW" if value is not None else "unknown"
+    return f"{fixed_text(value, 3)} kW" if value is not None else "unknown"
 
 
 def _grid(value: float | None) -> str:
     if value is None:
         return "unknown"
-    direction = "importing" if value > 0 else "exporting" if value < 0 else "balanced"
-    return f"{value:.3f} kW ({direction})"
+    shown = round(value, 3)
+    direction = "importing" if shown > 0 else "exporting" if shown < 0 else "balanced"
+    return f"{fixed_text(value, 3)} kW ({direction})"
 
 
 def status_text(reading: Reading, zone: tzinfo) -> str:
     """The status screen: the site, then one line per inverter."""
     site = reading.site
+    night = is_night(inv.power_kw for inv in reading.devices.inverters)
     pvs = reading.devices.supervisor
     now_at_pvs = (pvs.pvs_time if pvs and pvs.pvs_time else None) or reading.fetched_at
     lines = [f"Read at      {local_timestamp(reading.fetched_at, zone)}"]
@@ -56,7 +58,8 @@ def status_text(reading: Reading, zone: tzinfo) -> str:
         f"Production   {_kw(site.production_kw)}{source}",
         f"Consumption  {_kw(site.consumption_kw)}",
         f"Grid         {_grid(site.net_kw)}",
-        f"Inverters    {reading.inverters_working} of {reading.inverters_total} working",
+        f"Inverters    {reading.inverters_working} of {reading.inverters_total} working"
+        + (" (night: the PVS calls them 'error' until sunrise)" if night and not reading.inverters_working else ""),
     ]
     if reading.cloud_cover_pct is not None:
         lines.append(f"Cloud cover  {reading.cloud_cover_pct:g} %")
@@ -65,7 +68,7 @@ def status_text(reading: Reading, zone: tzinfo) -> str:
     rows = [
         (
             inv.serial,
-            inv.state or "?",
+            state_text(inv.state, night),
             cell(inv.power_kw) or "-",
             cell(inv.lifetime_kwh) or "-",
             cell(inv.temperature_c) or "-",

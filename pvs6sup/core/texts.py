@@ -84,3 +84,9 @@ def is_night(outputs_kw: Iterable[float | None]) -> bool:
     """True when no inverter makes anything: the PVS's night (a whole dead roof is the no-production alert's)."""
     known = [kw for kw in outputs_kw if kw is not None]
     return bool(known) and all(kw <= 0.001 for kw in known)
+
+
+def fixed_text(value: float, places: int) -> str:
+    """A number to `places` decimals, never '-0.00' (a meter's -0.003 kW at night is nothing, not a minus)."""
+    rounded = round(value, places)
+    return f"{rounded if rounded else 0.0:.{places}f}"

@@ -11,7 +11,7 @@ import itertools
 from datetime import date, datetime, timedelta
 from html import escape
 
-from pvs6sup.core.texts import age_text, is_night, short_serials, state_text
+from pvs6sup.core.texts import age_text, fixed_text, is_night, short_serials, state_text, when_text
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
 
 # Energy against the best sibling: red (nothing) through amber to green (as good as the best).
@@ -24,7 +24,7 @@ SCALE = (
     (1.0, (26, 152, 80)),
 )
 NO_DATA = "#c8c8c8"
-TILE, GAP, LABEL_W, HEAD_H, ROW_GAP = 14, 2, 64, 34, 6  # LABEL_W: a short serial at 11 px
+TILE, GAP, LABEL_W, HEAD_H, ROW_GAP = 14, 2, 78, 34, 6  # LABEL_W: a short serial at 11 px
 LOW_RATIO = 0.8  # in the table, an inverter below this share of the median is marked
 
 CSS = """
@@ -40,7 +40,7 @@ svg{display:block;width:100%;height:auto;max-width:100%}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 .scroll{overflow-x:auto}
 .recent{direction:rtl}.recent svg{direction:ltr}  /* a narrow screen scrolls to show the newest days */
-.heat{display:flex;align-items:flex-start}.heat .scroll{flex:1 1 auto;min-width:0}
+.heat{display:flex;align-items:flex-start}.heat .scroll{flex:0 1 auto;min-width:0}
 .heat svg{width:auto;max-width:none;flex:none}  /* tiles at their size; the labels stay while they scroll */
 th:first-child,td:first-child{position:sticky;left:0;background:#fff}  /* the serial stays in view */
 tr.low td:first-child{background:#fdecea}
@@ -69,7 +69,7 @@ def colour(ratio: float | None) -> str:
 def _num(value: float | None, places: int = 1, unit: str = "") -> str:
     if value is None:
         return "–"
-    return f"{value + 0.0 if round(value, places) else 0.0:.{places}f}{unit}"  # never "-0.00"
+    return fixed_text(value, places) + unit  # never "-0.00"
 
 
 def _when(moment: datetime | None, data: ReportData) -> str:
@@ -77,7 +77,7 @@ def _when(moment: datetime | None, data: ReportData) -> str:
         return "never"
     local = moment.astimezone(data.zone)
     today = data.generated_at.astimezone(data.zone).date()
-    text = local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d %H:%M")
+    text = local.strftime("%H:%M") if local.date() == today else when_text(moment, data.zone)
     return f"{text} ({age_text((data.generated_at - moment).total_seconds())} ago)"
 
 
