@@ -50,7 +50,7 @@ def prepare_folder(folder: Path) -> None:
         if not (folder / DEMO_MARKER).exists():
             raise ConfigError([f"--data-dir: {folder} is not empty and is not a demo folder; choose another"])
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files.private_dir(folder)  # 0700, and any parent it makes too
     (folder / DEMO_MARKER).write_text("made by pvs6_supervisor.py demo; safe to delete\n")
 
 
