@@ -138,10 +138,13 @@ SETTINGS = (
     Setting("LATITUDE", "number", "", "Site and weather",
             "Decimal degrees of the panels, north positive; needed for cloud cover and PVOutput's night.",
             low=-90, high=90, unit="decimal degrees"),
-    Setting("LONGITUDE", "number", "", "Site and weather", "Decimal degrees of the panels, east positive.",
+    Setting("LONGITUDE", "number", "", "Site and weather",
+            "Decimal degrees of the panels, east positive, west negative (California: -122.08); "
+            "a sign that disagrees with TIMEZONE is refused.",
             low=-180, high=180, unit="decimal degrees"),
     Setting("TIMEZONE", "zone", "", "Site and weather",
-            "IANA time zone for timestamps, e.g. America/Los_Angeles.", shown_default="the system's"),
+            "IANA time zone for timestamps and days, e.g. America/Los_Angeles; unset, the system's named zone "
+            "(/etc/timezone, /etc/localtime), which follows daylight saving time.", shown_default="the system's"),
     Setting("WEATHER_PROVIDER", "choice", "open-meteo", "Site and weather",
             "open-meteo (free, no key), openweathermap (needs OPENWEATHERMAP_API_KEY) or none.",
             choices=("open-meteo", "openweathermap", "none")),
