@@ -125,6 +125,7 @@ def test_check_shows_each_configured_service_working(harness: Harness, healthy, 
     result = harness.run("check", "--send-test-email")
     assert result.code == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]  # not the settings
+    assert lines.pop(1).startswith("… asking the PVS at http://127.0.0.1:")  # said before the wait, then the results
     assert lines[0].startswith("✓ settings: valid")
     assert lines[1].startswith(f"✓ DATA_DIR {harness.data_dir}: writable")
     assert lines[2].startswith("✓ PVS at http://127.0.0.1:") and "12 inverters" in lines[2]
