@@ -132,10 +132,9 @@ SPECS: dict[str, Spec] = {
     ),
     "demo": Spec(
         "simulate a PVS6 on 127.0.0.1 and run a week of real cycles against it",
-        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter and one slowly failing) as a "
-        "real HTTP server on 127.0.0.1, run the real cycle against it for a simulated week (--days) into a demo "
-        "folder up to the last afternoon, then show the status table, what was written, the alerts raised, "
-        "and the paths of the report and the alert email. Needs no network or settings.",
+        "Simulate a PVS6 (12 inverters, clouds, one dead inverter, one failing) on 127.0.0.1, run the real cycle "
+        "on it for a week (--days) up to the last afternoon into a demo folder, then show the status, what was "
+        "written, the alerts and the paths of the report and the alert email. Needs no network or settings.",
         (E.OK, E.STORAGE, *_ALWAYS),
         _demo_options,
     ),
@@ -150,7 +149,7 @@ SPECS: dict[str, Spec] = {
     "check": Spec(
         "validate the settings and try the PVS, the weather, each delivery target and email once each",
         "Validate the settings, then try each configured service once (one DeviceList request to the "
-        f"PVS; the weather; {TARGETS_TEXT}; email; the watchdog) and print ✓, or ✗ with the fix.",
+        f"PVS; the weather; {TARGETS_TEXT}; email) and print ✓, or ✗ with the fix.",
         (E.OK, E.SERVICE_FAILED, *_ALWAYS),
         _check_options,
     ),
@@ -382,14 +381,12 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
             return int(ExitStatus.INTERRUPTED)
         except BrokenPipeError:  # `check | head`: the reader has all it wanted
             return quiet_after_closed_pipe(runtime)
-        except ModuleNotFoundError as error:  # the system python, not the venv: no bug, a usage error
-            if args.traceback or (error.name or "").startswith("pvs6sup"):
-                raise
-            logger.error("%s", missing_dependency(error.name))
-            return int(ExitStatus.CONFIG)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise
+            if isinstance(error, ModuleNotFoundError) and not (error.name or "").startswith("pvs6sup"):
+                logger.error("%s", missing_dependency(error.name))  # the system python, not the venv: no bug
+                return int(ExitStatus.CONFIG)
             storage = storage_error(error) if isinstance(error, OSError) else None
             if storage is not None:  # the disk, a permission or a folder in the way: not a bug
                 logger.error("%s", storage)
