@@ -6,7 +6,16 @@ Run `pvs6_supervisor.py --help` for the commands; the code lives in the pvs6sup 
 
 import sys
 
-from pvs6sup.cli import main
+try:
+    from pvs6sup.cli import main
+except ModuleNotFoundError as missing:  # the system python instead of the venv's: exit 2, a usage error
+    if (missing.name or "").startswith("pvs6sup"):
+        raise
+    sys.stderr.write(
+        f"pvs6-supervisor: error: the Python package {missing.name!r} is not installed for {sys.executable}: "
+        "run it with .venv/bin/python (see README)\n"
+    )
+    sys.exit(2)
 
 __all__ = ["main"]
 

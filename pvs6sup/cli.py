@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pvs6sup import __version__
+from pvs6sup.cli_endings import missing_dependency, quiet_after_closed_pipe
 from pvs6sup.config import (
     Config,
     data_dir_setting,
@@ -23,9 +24,10 @@ from pvs6sup.config import (
 )
 from pvs6sup.cycle import read_pvs, run_cycle
 from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
-from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
+from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact, stamp_in_zone
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
+from pvs6sup.sink_settings import TARGETS_TEXT
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
 
@@ -86,7 +88,7 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
         help="demo folder (default: demo-data next to pvs6_supervisor.py); it is cleared first",
     )
     parser.add_argument(
-        "--days", type=int, default=1, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 1)"
+        "--days", type=int, default=7, choices=range(1, 32), metavar="N", help="simulated days, 1 to 31 (default: 7)"
     )
 
 
@@ -122,7 +124,8 @@ SPECS: dict[str, Spec] = {
         "one cycle (the default): read the PVS, archive, append CSV rows",
         "Read the PVS once (one request on legacy firmware), archive the raw answer under DATA_DIR/raw, "
         "add the cloud cover, append a row to readings.csv and one per inverter to inverters.csv, then "
-        "deliver to Google Sheets and judge the alerts (emailing them) when those are set up.",
+        f"deliver to each target that is set up ({TARGETS_TEXT}), judge the alerts (emailing them), "
+        "refresh the HTML report when due and ping HEALTHCHECK_URL.",
         (E.OK, E.NO_READING, E.LOCKED, E.STORAGE, E.CLOCK, *_ALWAYS),
     ),
     "status": Spec(
@@ -133,11 +136,10 @@ SPECS: dict[str, Spec] = {
         _status_options,
     ),
     "demo": Spec(
-        "simulate a PVS6 on 127.0.0.1 and run a day of real cycles against it",
-        "Start a simulated PVS6 (12 inverters, passing clouds, one dead inverter) as a real HTTP "
-        "server on 127.0.0.1, run the real cycle every simulated 5 minutes for a day into a demo "
-        "folder, then show the status table, what was written and the alerts raised. Needs no network "
-        "or settings.",
+        "simulate a PVS6 on 127.0.0.1 and run a week of real cycles against it",
+        "Simulate a PVS6 (12 inverters, clouds, one dead inverter, one failing) on 127.0.0.1, run the real cycle "
+        "on it for a week (--days) up to the last afternoon into a demo folder, then show the status, what was "
+        "written, the alerts and the paths of the report and the alert email. Needs no network or settings.",
         (E.OK, E.STORAGE, *_ALWAYS),
         _demo_options,
     ),
@@ -150,9 +152,9 @@ SPECS: dict[str, Spec] = {
         _flush_options,
     ),
     "check": Spec(
-        "validate the settings and try the PVS, weather, Google Sheets and email once each",
+        "validate the settings and try the PVS, the weather, each delivery target and email once each",
         "Validate the settings, then try each configured service once (one DeviceList request to the "
-        "PVS) and print ✓ or ✗ with a hint.",
+        f"PVS; the weather; {TARGETS_TEXT}; email) and print ✓, or ✗ with the fix.",
         (E.OK, E.SERVICE_FAILED, *_ALWAYS),
         _check_options,
     ),
@@ -182,8 +184,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pvs6_supervisor.py",
         description="Poll a SunPower PVS6/PVS5 gateway once: archive its answer, record site and "
-        "inverter figures to CSV, deliver them to Google Sheets and email alerts when those are set up. "
-        "Meant for cron every 5 minutes; silent when all is well.",
+        f"inverter figures to CSV, deliver them to the targets set up ({TARGETS_TEXT}), keep an HTML "
+        "report and email alerts. Meant for cron every 5 minutes; silent when all is well.",
         epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -249,6 +251,7 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
         logger.warning("%s", warning)
     config = load_config(values, runtime.script_dir)
     redact(logger, config.secret_values())
+    stamp_in_zone(logger, config.timezone)
     return config
 
 
@@ -374,10 +377,14 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         args = parse_args(argv)
     except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
         return int(exit_.code or 0) and ExitStatus.CONFIG
+    except BrokenPipeError:  # `--help | head`
+        return quiet_after_closed_pipe(runtime)
     command = COMMANDS[args.command or "run"]
     with configured_logging(runtime.stderr, args.verbose) as logger:
         try:
-            return int(command(args, runtime, logger))
+            code = int(command(args, runtime, logger))
+            runtime.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+            return code
         except SupervisorError as error:
             if args.traceback:
                 raise
@@ -386,9 +393,14 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
         except KeyboardInterrupt:
             logger.error("interrupted")
             return int(ExitStatus.INTERRUPTED)
+        except BrokenPipeError:  # `check | head`: the reader has all it wanted
+            return quiet_after_closed_pipe(runtime)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise
+            if isinstance(error, ModuleNotFoundError) and not (error.name or "").startswith("pvs6sup"):
+                logger.error("%s", missing_dependency(error.name))  # the system python, not the venv: no bug
+                return int(ExitStatus.CONFIG)
             storage = storage_error(error) if isinstance(error, OSError) else None
             if storage is not None:  # the disk, a permission or a folder in the way: not a bug
                 logger.error("%s", storage)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from pvs6sup.core.sun import longitude_sign_problem, standard_offset_h
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings_table import BY_NAME, SECRET_NAMES, SETTINGS, Reader, Rows
 from pvs6sup.sink_settings import build_sinks
@@ -119,7 +120,9 @@ def pvs_base_url(host: str) -> str:
         parts = urlsplit(host)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("expected a host name, an IP address, or an http(s):// URL")
-        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        if parts.path.strip("/") or parts.query or parts.fragment:  # a pasted page: its path would 404
+            raise ValueError(f"a host, not a page: set PVS_HOST={parts.scheme}://{parts.netloc}")
+        return f"{parts.scheme}://{parts.netloc}"
     if any(ch in host for ch in "/?# "):
         raise ValueError("expected a host name, an IP address, or an http(s):// URL")
     return f"http://{host}"
@@ -254,6 +257,10 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     latitude, longitude = r.number("LATITUDE"), r.number("LONGITUDE")
     zone = r.zone("TIMEZONE")
     r.default("TIMEZONE", getattr(zone, "key", None) or f"{zone} (the system's)")
+    if longitude is not None and not any(p.startswith("LONGITUDE") for p in r.problems):
+        zone_name = getattr(zone, "key", None) or str(zone)
+        if sign := longitude_sign_problem(longitude, standard_offset_h(zone), zone_name):
+            r.problem("LONGITUDE", sign)
     provider = r.choice("WEATHER_PROVIDER")
     api_key = r.text("OPENWEATHERMAP_API_KEY")
     if provider != "none":

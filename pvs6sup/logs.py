@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -72,6 +73,22 @@ class _ConsoleFormatter(logging.Formatter):
         return message
 
 
+class _ZonedFormatter(logging.Formatter):
+    """Stamps lines like the CSVs: ISO 8601 in the site's zone with its offset (the system's until it is known)."""
+
+    zone: tzinfo | None = None
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (stdlib)
+        return datetime.fromtimestamp(record.created, self.zone).astimezone(self.zone).isoformat(timespec="seconds")
+
+
+def stamp_in_zone(logger: logging.Logger, zone: tzinfo) -> None:
+    """From now on, the log file's lines carry the site's time (TIMEZONE), as the CSVs do."""
+    for handler in logger.handlers:
+        if isinstance(handler.formatter, _ZonedFormatter):
+            handler.formatter.zone = zone
+
+
 def masked(text: str, secrets: tuple[str, ...]) -> str:
     """text with every secret value replaced by ***."""
     for secret in secrets:
@@ -124,7 +141,7 @@ def add_log_file(logger: logging.Logger, data_dir: Path, folder: str = "logs") -
     log_dir = private_dir(data_dir / folder)
     handler = _PrivateLogFile(log_dir / LOG_FILE, encoding="utf-8")
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    handler.setFormatter(_ZonedFormatter("%(asctime)s %(levelname)s %(message)s"))
     for existing in logger.handlers:  # the file gets the same redaction as the console
         for filter_ in existing.filters:
             handler.addFilter(filter_)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
+from pvs6sup.system_zone import system_timezone
 
 # Kinds: text, whole (a whole number in low..high), number (low..high), choice, flag (0|1), path, url,
 # zone (IANA time zone), list (comma-separated), rows (';' between rows, ',' between members).
@@ -101,7 +102,8 @@ GROUPS = (
 SETTINGS = (
     # --- PVS
     Setting("PVS_HOST", "text", "172.27.153.1", "PVS",
-            "A bare host or IP (http; https on 2025+ firmware), host:port, or a URL used as given. "
+            "A bare host or IP (http; https on 2025+ firmware), host:port, or http(s)://host[:port] to choose "
+            "the scheme (no path). "
             "The PVS6 LAN1 port always answers at 172.27.153.1."),
     Setting("PVS_TIMEOUT", "number", "120", "PVS",
             "Seconds to wait for the whole answer; DeviceList can take over a minute, so keep it generous.",
@@ -136,10 +138,13 @@ SETTINGS = (
     Setting("LATITUDE", "number", "", "Site and weather",
             "Decimal degrees of the panels, north positive; needed for cloud cover and PVOutput's night.",
             low=-90, high=90, unit="decimal degrees"),
-    Setting("LONGITUDE", "number", "", "Site and weather", "Decimal degrees of the panels, east positive.",
+    Setting("LONGITUDE", "number", "", "Site and weather",
+            "Decimal degrees of the panels, east positive, west negative (California: -122.08); "
+            "a sign that disagrees with TIMEZONE is refused.",
             low=-180, high=180, unit="decimal degrees"),
     Setting("TIMEZONE", "zone", "", "Site and weather",
-            "IANA time zone for timestamps, e.g. America/Los_Angeles.", shown_default="the system's"),
+            "IANA time zone for timestamps and days, e.g. America/Los_Angeles; unset, the system's named zone "
+            "(/etc/timezone, /etc/localtime), which follows daylight saving time.", shown_default="the system's"),
     Setting("WEATHER_PROVIDER", "choice", "open-meteo", "Site and weather",
             "open-meteo (free, no key), openweathermap (needs OPENWEATHERMAP_API_KEY) or none.",
             choices=("open-meteo", "openweathermap", "none")),
@@ -258,10 +263,6 @@ def inverter_groups(text: str) -> Rows:
     return tuple(groups)
 
 
-def system_timezone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
 
 
 class Reader:

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
 
 
+# (config attribute = module and queue name, title): the order they are sent in; MQTT last, after the alerts.
+# Here, beside their settings, so that --help can name them without importing the delivery code.
+SHEETS_TITLE = "Google Sheets"
+MODULES = (("pvoutput", "PVOutput"), ("influx", "InfluxDB"), ("prometheus", "Prometheus"), ("mqtt", "MQTT"))
+TARGETS_TEXT = ", ".join((SHEETS_TITLE, *(title for _, title in MODULES))).replace("MQTT", "MQTT/Home Assistant")
+
 Sinks = tuple[
     "pvoutput.Settings | None", "influx.Settings | None", "prometheus.Settings | None", "mqtt.Settings | None"
 ]

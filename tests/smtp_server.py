@@ -83,4 +83,5 @@ def mail_env(port: int) -> dict[str, str]:
         "SMTP_SECURITY": "none",
         "ALERT_EMAIL_FROM": "pvs@example.invalid",
         "ALERT_EMAIL_TO": "owner@example.invalid",
+        "SITE_NAME": "Roof",
     }

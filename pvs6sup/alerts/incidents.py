@@ -52,7 +52,7 @@ class Incident(Record):
 class Event(FrozenRecord):
     """Something to tell the user: event is 'raised', 'reminder' or 'resolved'."""
 
-    __slots__ = ("time", "event", "kind", "serial", "message", "detail")
+    __slots__ = ("time", "event", "kind", "serial", "message", "detail", "raised_at")
 
     time: datetime
     event: str
@@ -60,6 +60,7 @@ class Event(FrozenRecord):
     serial: str | None
     message: str
     detail: str
+    raised_at: datetime | None  # a reminder's or a resolution's incident began then
 
     def __init__(
         self,
@@ -69,7 +70,9 @@ class Event(FrozenRecord):
         serial: str | None,
         message: str,
         detail: str = "",
+        raised_at: datetime | None = None,
     ) -> None:
+        set_field(self, "raised_at", raised_at)
         set_field(self, "time", time)
         set_field(self, "event", event)
         set_field(self, "kind", kind)
@@ -125,13 +128,22 @@ def update(
             events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
             continue
         incident.clean_streak = 0
-        incident.message, incident.detail = judgement.message, judgement.detail
+        # An inverter's figures stay those of the moment it was raised (the report's banner and the reminders
+        # quote them): a week later the latest reading is dusk, and misleading. A site condition (which
+        # targets are behind) is told as it is now.
+        if judgement.serial is None or _rank(judgement.kind) < _rank(incident.kind):
+            incident.message, incident.detail = judgement.message, judgement.detail
         if _rank(judgement.kind) < _rank(incident.kind):  # it got worse: say so once, under the new name
             incident.kind, incident.notified_at = judgement.kind, now
             events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
         elif (now - incident.notified_at).total_seconds() >= remind_after_s:
             incident.notified_at = now
-            events.append(Event(now, "reminder", incident.kind, incident.serial, incident.message, incident.detail))
+            events.append(
+                Event(
+                    now, "reminder", incident.kind, incident.serial, incident.message, incident.detail,
+                    incident.raised_at,
+                )
+            )
 
     for key, incident in list(incidents.items()):
         if key in firing or incident.kind not in clean.get(key, set()):
@@ -139,6 +151,8 @@ def update(
         incident.clean_streak += 1
         if incident.clean_streak >= clear_after:
             del incidents[key]
-            message = f"Fine again for {clear_after} readings in a row. Last seen wrong: {incident.message}"
-            events.append(Event(now, "resolved", incident.kind, incident.serial, message, incident.detail))
+            message = f"Fine again. When it was raised: {incident.message}"
+            events.append(
+                Event(now, "resolved", incident.kind, incident.serial, message, incident.detail, incident.raised_at)
+            )
     return events

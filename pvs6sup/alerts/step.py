@@ -91,10 +91,10 @@ def _conclude(
         sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
         if len(events) == 1:
             [event] = events
-            history = csvlog.recent_power(config.data_dir, event.serial) if event.serial else None
-            message = alertmail.compose(event, sender, recipients, zone, reading, history)
+            history = csvlog.recent_power_beside(config.data_dir, event.serial) if event.serial else None
+            message = alertmail.compose(event, sender, recipients, zone, reading, history, config.site_name)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
-            message = alertmail.compose_digest(events, sender, recipients, zone, reading)
+            message = alertmail.compose_digest(events, sender, recipients, zone, reading, config.site_name)
         alertstate.queue_email(config.data_dir, message, now, 0)
     alertstate.save(config.data_dir, state)
     try:  # the history the report shows, after the state: its failure never stops an alert

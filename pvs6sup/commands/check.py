@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from pvs6sup.alerts import compose as alertmail
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import step as alerting
-from pvs6sup.commands.status import RECENT_S, last_recorded_text
+from pvs6sup.commands.status import FIRST_RUN_HINT, RECENT_S, last_recorded_text
 from pvs6sup.config import Config
 from pvs6sup.cycle import read_pvs
-from pvs6sup.errors import LockHeldError, StorageError, SupervisorError
+from pvs6sup.errors import LockHeldError, PVSAnswerError, StorageError, SupervisorError
 from pvs6sup.net import weather
+from pvs6sup.pvs.access import DETECT_TIMEOUT_S
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings_table import GROUPS, SETTINGS
 from pvs6sup.sinks.sheets import delivery as sheets
@@ -30,8 +33,58 @@ Outcome = tuple[bool | None, str, str]  # (ok, or None when skipped), what, fix 
 README_SECTIONS = {"pvoutput": "PVOutput.org", "influx": "InfluxDB and Grafana", "mqtt": "Home Assistant"}
 
 
-def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
-    """The PVS (one request), then INVERTER_GROUPS against the serials it lists."""
+def seconds_text(seconds: float) -> str:
+    """'45 s', '2 min', '2 min 30 s': a wait as exact as a person needs it."""
+    whole = max(0, round(seconds))
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min" + (f" {rest} s" if rest else "")
+
+
+def longest_wait_s(config: Config) -> float:
+    """The most asking the PVS can take: the firmware check (at most a day old) and then the reading."""
+    return min(config.pvs_timeout_s, DETECT_TIMEOUT_S) + config.pvs_timeout_s
+
+
+# What each way of failing usually means, by the words of the error (pvs/http.py's reasons), with its fix.
+LAN = "the Pi's cable in the PVS's LAN1 port (not LAN2); the Pi's address there, 172.27.153.x (`ip -4 addr`)"
+PVS_FIXES = (
+    ("refused the login", "set PVS_SERIAL to the serial on the PVS's label (its last 5 characters are the password) "
+     "or PVS_PASSWORD"),
+    ("connection refused", f"something at {{host}} answers, but it is not the PVS's web server: check PVS_HOST "
+     f"({{host}}; LAN1 is always 172.27.153.1), and {LAN}; a PVS that just rebooted needs a few minutes"),
+    ("host name not found", "PVS_HOST's name is not known here: use the PVS's address (172.27.153.1 on LAN1)"),
+    ("no route to host", f"the Pi cannot reach {{host}}: check {LAN}"),
+    ("network unreachable", f"the Pi has no address on the PVS's network: check {LAN}"),
+    ("did not answer within", "the PVS took the connection but never answered: it is busy or hung; wait a few "
+     "minutes, and power-cycle it (its breaker) if it stays so; a slow legacy PVS may need PVS_TIMEOUT=180"),
+    ("still sending", "the PVS answers too slowly: raise PVS_TIMEOUT (DeviceList can take over a minute)"),
+    ("certificate", "the PVS's certificate changed (a new PVS or a reset): see README, 'New firmware'"),
+    ("HTTP 4", "the PVS refused the request: a restart of the PVS (its breaker) usually clears this"),
+    ("HTTP 5", "the PVS failed inside: a restart of the PVS (its breaker) usually clears this"),
+)
+
+
+def pvs_fix(error: SupervisorError, host: str) -> str:
+    """The fix for one way the PVS can fail."""
+    text = str(error)
+    for words, fix in PVS_FIXES:
+        if words.lower() in text.lower():
+            return fix.format(host=host)
+    if isinstance(error, PVSAnswerError):
+        return "the PVS answered something unusable: `status -vv` shows more; keep DATA_DIR/raw for a bug report"
+    return f"check PVS_HOST ({host}) and {LAN}"
+
+
+def check_pvs(config: Config, runtime: Runtime, out: TextIO | None = None) -> list[Outcome]:
+    """The PVS (one request), then INVERTER_GROUPS against the serials it lists. Says first what it does: the
+    PVS can take minutes to answer, or never."""
+    if out is not None:
+        out.write(f"… asking the PVS at {config.pvs_base_url}, up to {seconds_text(longest_wait_s(config))}…\n")
+        out.flush()
+    started = time.monotonic()
+    host = urlsplit(config.pvs_base_url).hostname or config.pvs_host
     try:
         with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
             reading = read_pvs(config, runtime, keep_raw=False)
@@ -41,8 +94,8 @@ def check_pvs(config: Config, runtime: Runtime) -> list[Outcome]:
         described = storage_error(err) if isinstance(err, OSError) else err
         return [(False, f"PVS: not asked: {described or err}", "see the DATA_DIR line above")]
     except SupervisorError as err:
-        hint = "check the cable to the PVS's LAN1 port, the Pi's address there, and PVS_HOST"
-        return [(False, f"PVS: {err}", hint)]
+        took = seconds_text(time.monotonic() - started)
+        return [(False, f"PVS: {err} (gave up after {took})", pvs_fix(err, host))]
     supervisor = reading.devices.supervisor
     firmware = supervisor.firmware if supervisor and supervisor.firmware else "?"
     outcomes: list[Outcome] = [
@@ -190,12 +243,13 @@ def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) ->
     """Print the effective settings, then one line per service; True when every configured one works."""
     out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
     outcomes: list[Outcome] = check_storage(config.data_dir)
-    outcomes += check_pvs(config, runtime)
+    outcomes += check_pvs(config, runtime, out)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime)]
     outcomes += [*check_sinks(config, runtime), check_email(config, runtime, send_test)]
     newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
     recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
-    outcomes.append((recent, last_recorded_text(newest, now), "is cron running? see crontab.example and DATA_DIR/logs"))
+    hint = FIRST_RUN_HINT if newest is None else "is cron running? see crontab.example and DATA_DIR/logs"
+    outcomes.append((recent, last_recorded_text(newest, now), hint))
     for ok, what, hint in outcomes:
         mark = "✓" if ok else "-" if ok is None else "✗"
         out.write(f"{mark} {what}" + (f"\n    fix: {hint}" if hint and not ok else "") + "\n")

@@ -1,4 +1,4 @@
-"""The demo: a simulated PVS6 on loopback and the real cycle run for one simulated day, no setup needed.
+"""The demo: a simulated PVS6 on loopback and the real cycle run for a simulated week, no setup needed.
 
 It ends with what the product makes for a person: the HTML report, and the alert email as it would arrive
 (an .eml file, and its HTML part as a page), their paths as the last lines with the next steps.
@@ -20,20 +20,25 @@ from pvs6sup.commands.status import status_text
 from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
-from pvs6sup.core.values import mask_serial
+from pvs6sup.core.texts import fixed_text, short_serial, when_text
 from pvs6sup.cycle import run_cycle
 from pvs6sup.errors import ConfigError, PVSError, SupervisorError
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.runtime import Runtime
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.store import csvlog, rollup_file
+from pvs6sup.store import csvlog, files, rollup_file
 from pvs6sup.store.files import atomic_write
 
 DEMO_MARKER = ".pvs6-demo"
+DEMO_SITE = "Demo roof"
 DEMO_ZONE = "America/Los_Angeles"
-DEMO_DAY = (2026, 6, 21)
-STEP = timedelta(minutes=5)
-PROGRESS_EVERY = timedelta(hours=3)
+DEMO_DAY = (2026, 6, 21)  # the last simulated day
+STEP = timedelta(minutes=5)  # the last day's readings, as cron makes them
+EARLY_STEP = timedelta(minutes=10)  # the days before: the same cycle, half as often, so that a week stays fast
+SHOWN_AT = timedelta(hours=15)  # the report and the last reading: mid-afternoon of the last day
+PROGRESS_EVERY = timedelta(hours=12)
+DEAD_INDEX, FAILING_INDEX = 6, 2  # one dead inverter (E00…0007) and one slowly failing (E00…0003)
+FAILING_PER_DAY = 0.06
 ALERT_EML = "alert-email.eml"
 ALERT_HTML = "alert-email.html"
 DEMO_SENDER, DEMO_RECIPIENT = "pvs6-supervisor@example.invalid", "you@example.invalid"
@@ -45,17 +50,42 @@ def prepare_folder(folder: Path) -> None:
         if not (folder / DEMO_MARKER).exists():
             raise ConfigError([f"--data-dir: {folder} is not empty and is not a demo folder; choose another"])
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    files.private_dir(folder)  # 0700, and any parent it makes too
     (folder / DEMO_MARKER).write_text("made by pvs6_supervisor.py demo; safe to delete\n")
 
 
+def demo_site() -> SimulatedSite:
+    """The simulated roof: the one place to change it (the multi-face RoofSite takes this line when it lands)."""
+    return SimulatedSite(SiteModel(failed=frozenset({DEAD_INDEX})))
+
+
+def failing_factor(day: int) -> float:
+    """The slowly failing inverter's output on simulated day `day` (0 first): a few per cent less each day."""
+    return max(0.0, 1.0 - FAILING_PER_DAY * day)
+
+
+def moments(days: int, zone: ZoneInfo) -> list[datetime]:
+    """The cycles: every EARLY_STEP on the first days (fast), every STEP on the last, up to its afternoon."""
+    start = datetime(*DEMO_DAY, tzinfo=zone) - timedelta(days=days - 1)
+    last_day = datetime(*DEMO_DAY, tzinfo=zone)
+    found, moment = [], start
+    while moment < last_day:
+        found.append(moment)
+        moment += EARLY_STEP
+    while moment <= last_day + SHOWN_AT:
+        found.append(moment)
+        moment += STEP
+    return found
+
+
 def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] = lambda: None) -> None:
-    """Simulate `days` days at 5-minute steps into `folder`, then show the status and a summary."""
+    """Simulate `days` days into `folder` up to the afternoon of the last, then show the status and a summary."""
     prepare_folder(folder)
     on_ready()
     zone = ZoneInfo(DEMO_ZONE)
-    site = SimulatedSite(SiteModel())
-    start = datetime(*DEMO_DAY, tzinfo=zone)
+    site = demo_site()
+    cycles = moments(days, zone)
+    start = cycles[0]
     moment = start
     clock = lambda: moment  # noqa: E731 (the simulator and the cycle share this clock)
 
@@ -72,32 +102,37 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
             weather_timeout_s=5,
             timezone=zone,
             consumption_meter_mode="auto",
+            site_name=DEMO_SITE,
+            report_every_min=0,  # written once, at the end: the afternoon of the last day
         )
         runtime = Runtime(
             now=clock, session=session, weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")
         )
-        cycles = days * 24 * 12
-        out.write(f"Simulating {days} day(s) of a 12-inverter PVS6 site, a reading every 5 minutes, into {folder}\n")
+        out.write(
+            f"Simulating {days} day(s) of a {site.model.inverter_count}-inverter PVS6 site ({DEMO_SITE}), one reading "
+            f"every {EARLY_STEP.seconds // 60} minutes and every {STEP.seconds // 60} on the last day, into {folder}\n"
+        )
         readings: list[Reading] = []
-        for _ in range(cycles):
-            try:
-                readings.append(run_cycle(config, runtime))
-            except SupervisorError as err:
-                out.write(f"  {rows.local_timestamp(moment, zone)}: {err}\n")
-            if (moment - start) % PROGRESS_EVERY == timedelta(0) and readings:
-                out.write(progress_line(readings[-1], zone) + "\n")
-                out.flush()
-            moment += STEP
+        durable, files.DURABLE = files.DURABLE, False  # a simulation needs no power-cut safety
+        try:
+            for moment in cycles:
+                site.overrides[FAILING_INDEX] = failing_factor((moment - start).days)
+                try:
+                    readings.append(run_cycle(config, runtime))
+                except SupervisorError as err:
+                    out.write(f"  {rows.local_timestamp(moment, zone)}: {err}\n")
+                if (moment - start) % PROGRESS_EVERY == timedelta(0) and readings:
+                    out.write(progress_line(readings[-1], zone) + "\n")
+                    out.flush()
+            report = write_report(config, moment, days)
+        finally:
+            files.DURABLE = durable
         requests_made = pvs.device_list_requests
-        report = write_report(config, moment - STEP)
 
-    shown_at = start + timedelta(hours=13)
-    noon = next((r for r in readings if r.fetched_at >= shown_at), readings[-1] if readings else None)
-    if noon is None:
+    if not readings:
         raise PVSError("the simulated PVS gave no reading; see the lines above")
-
-    out.write(f"\nThe reading recorded at 13:00 on the first simulated day ({DEMO_ZONE}):\n\n")
-    out.write(status_text(noon, zone) + "\n\n")
+    out.write(f"\nThe last reading, {readings[-1].fetched_at.astimezone(zone):%A %H:%M} ({DEMO_ZONE}):\n\n")
+    out.write(status_text(readings[-1], zone) + "\n\n")
     out.write(summary_text(folder, readings, requests_made, site) + "\n")
     events = replayed_alerts(folder, site, zone)
     out.write(alerts_text(events, zone) + "\n")
@@ -107,15 +142,17 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
 
 def progress_line(reading: Reading, zone: ZoneInfo) -> str:
     """One line of the simulation's progress (every few simulated hours)."""
-    power = rows.cell(reading.site.production_kw) or "?"
+    kw = reading.site.production_kw
+    power = "?" if kw is None else fixed_text(kw, 2)
     working = f"{reading.inverters_working} of {reading.inverters_total} inverters working"
     return f"  {reading.fetched_at.astimezone(zone):%a %H:%M}  production {power} kW, {working}"
 
 
-def write_report(config: Config, now: datetime) -> Path:
+def write_report(config: Config, now: datetime, days: int) -> Path:
+    """The page as the last cycle would write it, with one heatmap column per simulated day (all in colour)."""
     from pvs6sup.report import step
 
-    return step.write_report(config, now)
+    return step.write_report(config, now, days=days)
 
 
 def write_alert_email(
@@ -129,14 +166,17 @@ def write_alert_email(
     if event is None:
         return None
     before = [r for r in readings if r.fetched_at <= event.time]
-    history = [
-        (r.fetched_at.timestamp(), inv.power_kw)
-        for r in before
-        for inv in r.devices.inverters
-        if inv.serial == event.serial
-    ]
+    history = []
+    for r in before:
+        own = [inv.power_kw for inv in r.devices.inverters if inv.serial == event.serial]
+        others = sorted(
+            inv.power_kw for inv in r.devices.inverters if inv.serial != event.serial and inv.power_kw is not None
+        )
+        middle = (others[(len(others) - 1) // 2] + others[len(others) // 2]) / 2 if others else None
+        if own:
+            history.append((r.fetched_at.timestamp(), own[0], middle))
     reading = before[-1] if before else None
-    message = compose.compose(event, DEMO_SENDER, (DEMO_RECIPIENT,), zone, reading, history[-36:])
+    message = compose.compose(event, DEMO_SENDER, (DEMO_RECIPIENT,), zone, reading, history[-36:], DEMO_SITE)
     eml, html = folder / ALERT_EML, folder / ALERT_HTML
     atomic_write(eml, bytes(message))
     part = message.get_body(("html",))
@@ -173,7 +213,7 @@ def alerts_text(events: list[Event], zone: ZoneInfo) -> str:
     if not raised:
         return "Alerts: none raised."
     lines = ["Alerts raised (with SMTP settings, each would be one email; see README, Alerts):"]
-    lines += [f"  {e.time.astimezone(zone):%H:%M}  {e.message}" for e in raised]
+    lines += [f"  {when_text(e.time, zone)}  {e.message}" for e in raised]
     return "\n".join(lines)
 
 
@@ -196,8 +236,9 @@ def summary_text(folder: Path, readings: list[Reading], requests_made: int, site
     failed = sorted(site.model.inverter_serial(i) for i in site.model.failed)
     if failed:
         lines.append(
-            "Simulated fault: inverter "
-            + ", ".join(mask_serial(s) for s in failed)
-            + " is dead (STATE error, 0 kW all day); see it in the table above and in the report"
+            "Simulated faults: inverter "
+            + ", ".join(short_serial(s) for s in failed)
+            + f" is dead (STATE error, 0 kW); {short_serial(site.model.inverter_serial(FAILING_INDEX))} loses "
+            f"{FAILING_PER_DAY:.0%} more of its output each day. See both in the report's heatmap."
         )
     return "\n".join(lines)

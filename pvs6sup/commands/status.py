@@ -10,34 +10,39 @@ from typing import Any
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import as_dict
 from pvs6sup.core.rows import cell, local_timestamp
-from pvs6sup.core.texts import age_text
+from pvs6sup.core.texts import age_text, fixed_text, is_night, state_text
 from pvs6sup.core.values import mask_pvs_serial
 from pvs6sup.sinks.deliver import SHEETS, QueueStatus
 
 RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
 
 
+FIRST_RUN_HINT = "run it once: .venv/bin/python pvs6_supervisor.py run, then add the line from crontab.example"
+
+
 def last_recorded_text(newest: datetime | None, now: datetime) -> str:
     """How long since the newest row of readings.csv, for status and check."""
     if newest is None:
-        return "Last recorded reading: none yet (readings.csv is empty or missing)"
+        return f"Last recorded reading: none yet; {FIRST_RUN_HINT}"
     return f"Last recorded reading: {age_text((now - newest).total_seconds())} ago"
 
 
 def _kw(value: float | None) -> str:
-    return f"{value:.3f} kW" if value is not None else "unknown"
+    return f"{fixed_text(value, 3)} kW" if value is not None else "unknown"
 
 
 def _grid(value: float | None) -> str:
     if value is None:
         return "unknown"
-    direction = "importing" if value > 0 else "exporting" if value < 0 else "balanced"
-    return f"{value:.3f} kW ({direction})"
+    shown = round(value, 3)
+    direction = "importing" if shown > 0 else "exporting" if shown < 0 else "balanced"
+    return f"{fixed_text(value, 3)} kW ({direction})"
 
 
 def status_text(reading: Reading, zone: tzinfo) -> str:
     """The status screen: the site, then one line per inverter."""
     site = reading.site
+    night = is_night(inv.power_kw for inv in reading.devices.inverters)
     pvs = reading.devices.supervisor
     now_at_pvs = (pvs.pvs_time if pvs and pvs.pvs_time else None) or reading.fetched_at
     lines = [f"Read at      {local_timestamp(reading.fetched_at, zone)}"]
@@ -53,7 +58,8 @@ def status_text(reading: Reading, zone: tzinfo) -> str:
         f"Production   {_kw(site.production_kw)}{source}",
         f"Consumption  {_kw(site.consumption_kw)}",
         f"Grid         {_grid(site.net_kw)}",
-        f"Inverters    {reading.inverters_working} of {reading.inverters_total} working",
+        f"Inverters    {reading.inverters_working} of {reading.inverters_total} working"
+        + (" (night: the PVS calls them 'error' until sunrise)" if night and not reading.inverters_working else ""),
     ]
     if reading.cloud_cover_pct is not None:
         lines.append(f"Cloud cover  {reading.cloud_cover_pct:g} %")
@@ -62,7 +68,7 @@ def status_text(reading: Reading, zone: tzinfo) -> str:
     rows = [
         (
             inv.serial,
-            inv.state or "?",
+            state_text(inv.state, night),
             cell(inv.power_kw) or "-",
             cell(inv.lifetime_kwh) or "-",
             cell(inv.temperature_c) or "-",

@@ -37,6 +37,21 @@ def learned_peak_kw(previous_peak_kw: float, production_kw: float | None, invert
 # a reading whose timestamps are a little apart.
 JUMP_SLACK = 1.5
 ROUNDING_KWH = 0.01  # registers are reported to two decimals at worst
+# A lifetime derived from rounded registers (consumption = production + net, a sum of inverters) can dip
+# by a few hundredths between readings: that is rounding, not a glitch, and the higher value is kept.
+ROUNDING_DIP_KWH = 0.05
+
+
+def held_kwh(last_kwh: float | None, new_kwh: float | None) -> float | None:
+    """The value a consumer should carry on with: `last_kwh` through a rounding dip, else `new_kwh`."""
+    if last_kwh is not None and new_kwh is not None and last_kwh - ROUNDING_DIP_KWH <= new_kwh < last_kwh:
+        return last_kwh
+    return new_kwh
+
+
+def _kwh(value: float) -> str:
+    """A register for a message: two decimals at most, so that two different values never read the same."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def lifetime_problem(
@@ -56,8 +71,8 @@ def lifetime_problem(
         return "reads 0"
     if last_kwh is None:
         return None
-    if new_kwh < last_kwh:
-        return f"went down from {last_kwh:g} to {new_kwh:g} kWh"
+    if new_kwh < last_kwh - ROUNDING_DIP_KWH:
+        return f"went down from {_kwh(last_kwh)} to {_kwh(new_kwh)} kWh"
     if interval_s is not None and max_kw is not None and interval_s >= 0 and max_kw > 0:
         possible_kwh = max_kw * interval_s / 3600 * JUMP_SLACK + ROUNDING_KWH
         if new_kwh - last_kwh > possible_kwh:
@@ -75,4 +90,4 @@ def trusted_delta_kwh(
     if last_kwh is None or lifetime_problem(last_kwh, new_kwh, interval_s, max_kw) is not None:
         return None
     assert new_kwh is not None  # lifetime_problem rejects None
-    return new_kwh - last_kwh
+    return max(0.0, new_kwh - last_kwh)

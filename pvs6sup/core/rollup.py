@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.core.rollup_records import DailyRow, DayState, Observation, Sample, Tally
@@ -180,6 +180,8 @@ def _take(tally: Tally, sample: Sample, stamp: float, max_kw: float, earliest: f
     if kwh is None:
         return
     interval = None if tally.last_at is None else stamp - tally.last_at
+    kwh = held_kwh(tally.last_kwh, kwh)  # a rounding dip is no glitch, and no energy
+    assert kwh is not None
     problem = lifetime_problem(tally.last_kwh, kwh, interval, max_kw)
     if problem is None:
         if tally.last_kwh is not None and tally.last_at is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 
 def sun_elevation_deg(latitude: float, longitude: float, when: datetime) -> float:
@@ -47,3 +47,34 @@ def sun_position_deg(latitude: float, longitude: float, when: datetime) -> tuple
         math.sin(hour_angle), math.cos(hour_angle) * math.sin(lat) - math.tan(declination) * math.cos(lat)
     )
     return elevation, (math.degrees(from_south) + 180) % 360
+
+
+# The sun's clock and a zone's clock differ by up to about 3 hours in practice (western China, Spain, Alaska
+# in summer); beyond LONGITUDE_SLACK_H the longitude and the zone cannot both be right.
+LONGITUDE_SLACK_H = 4.0
+
+
+def _hours_apart(longitude: float, offset_h: float) -> float:
+    """How far the sun's clock at `longitude` is from `offset_h`, across the date line (-12..12)."""
+    return (longitude / 15 - offset_h + 12) % 24 - 12
+
+
+def longitude_sign_problem(longitude: float, standard_offset_h: float, zone_name: str) -> str | None:
+    """Why `longitude` cannot be where a zone at UTC`standard_offset_h` keeps time, when its sign is the
+    likely mistake (west of Greenwich is negative); None when they agree or the sign would not fix it."""
+    apart = _hours_apart(longitude, standard_offset_h)
+    if abs(apart) <= LONGITUDE_SLACK_H or abs(_hours_apart(-longitude, standard_offset_h)) > LONGITUDE_SLACK_H:
+        return None
+    side = "east" if longitude > 0 else "west"
+    fix = "west of Greenwich is negative" if longitude > 0 else "east of Greenwich is positive"
+    return (
+        f"{longitude:g} is {side} of Greenwich, {abs(apart):.0f} h from {zone_name} (UTC{standard_offset_h:+g}); "
+        f"{fix}: did you mean LONGITUDE={-longitude:g}? (or set TIMEZONE to the panels' zone)"
+    )
+
+
+def standard_offset_h(zone: tzinfo) -> float:
+    """A zone's offset from UTC in hours outside daylight saving time (the smaller of January's and July's)."""
+    year = datetime.now(timezone.utc).year
+    offsets = [datetime(year, month, 15, 12, tzinfo=zone).utcoffset() for month in (1, 7)]
+    return min(o.total_seconds() for o in offsets if o is not None) / 3600 if any(offsets) else 0.0

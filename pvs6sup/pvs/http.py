@@ -16,6 +16,21 @@ DEVICE_LIST_PATH = "/cgi-bin/dl_cgi?Command=DeviceList"
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a real 30-inverter answer is ~30 KB
 CONNECT_TIMEOUT_S = 10.0
 USER_AGENT = "pvs6-supervisor"
+# The same request in every environment. requests advertises "br" as soon as brotli imports anywhere (and
+# "zstd" where that imports), and legacy PVS firmware hangs on it; it also honours http_proxy and ~/.netrc,
+# which must never route or authenticate a LAN request. The weather and the sinks keep the environment.
+PVS_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+NO_PROXY: dict[str, str | None] = {"http": None, "https": None, "all": None}  # None wins over the environment's
+
+
+class _NoNetrc(requests.auth.AuthBase):
+    """An explicit 'no auth': while a request has an auth, requests never looks in ~/.netrc."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+NO_NETRC = _NoNetrc()
 
 
 class Answer(FrozenRecord):
@@ -99,12 +114,15 @@ def _get(
     headers_arrived: threading.Event,
     kwargs: dict[str, object],
 ) -> Answer:
+    kwargs.setdefault("auth", NO_NETRC)  # the login's Basic auth replaces it
     try:
         with session.get(
             base_url + path,
             timeout=(min(CONNECT_TIMEOUT_S, timeout_s), timeout_s),
             stream=True,
-            headers={"User-Agent": USER_AGENT},
+            headers=PVS_HEADERS,
+            proxies=dict(NO_PROXY),  # type: ignore[arg-type]  # requests drops None values
+            allow_redirects=False,  # a redirect would take the environment's proxy again
             **kwargs,  # type: ignore[arg-type]
         ) as response:
             headers_arrived.set()

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from pvs6sup.alerts import state as alertstate
+from pvs6sup.config import Config
 from pvs6sup.core.rollup import SITE
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
 from pvs6sup.store import alert_log, csvlog, rollup_file
@@ -110,6 +111,24 @@ def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     if not queue.exists():
         return None
     return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
+
+
+def sinks_freshness(config: Config) -> list[SinkFreshness]:
+    """Every configured delivery target's last delivery and queue (what `status` shows), in sending order;
+    a Google Sheets queue left from before Sheets was turned off is shown too."""
+    if not config.any_sink:  # nothing delivered: the delivery code stays unimported
+        legacy = sheets_freshness(config.data_dir)
+        return [legacy] if legacy else []
+    from pvs6sup.sinks import deliver
+
+    found = []
+    for sink in deliver.configured_sinks(config):
+        queue = deliver.queue_of(config.data_dir, sink)
+        known = queue.exists()
+        found.append(
+            SinkFreshness(sink.title, queue.read_state().delivered_at if known else None, queue.pending_count())
+        )
+    return found
 
 
 def write_report(data: ReportData, path: Path) -> Path:

@@ -11,7 +11,7 @@ import itertools
 from datetime import date, datetime, timedelta
 from html import escape
 
-from pvs6sup.core.texts import age_text
+from pvs6sup.core.texts import age_text, fixed_text, is_night, short_serials, state_text, when_text
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
 from pvs6sup.report.normal_section import normal_section
 
@@ -25,7 +25,7 @@ SCALE = (
     (1.0, (26, 152, 80)),
 )
 NO_DATA = "#c8c8c8"
-TILE, GAP, LABEL_W, HEAD_H, ROW_GAP = 14, 2, 118, 34, 6
+TILE, GAP, LABEL_W, HEAD_H, ROW_GAP = 14, 2, 78, 34, 6  # LABEL_W: a short serial at 11 px
 LOW_RATIO = 0.8  # in the table, an inverter below this share of the median is marked
 
 CSS = """
@@ -41,6 +41,10 @@ svg{display:block;width:100%;height:auto;max-width:100%}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 .scroll{overflow-x:auto}
 .recent{direction:rtl}.recent svg{direction:ltr}  /* a narrow screen scrolls to show the newest days */
+.heat{display:flex;align-items:flex-start}.heat .scroll{flex:0 1 auto;min-width:0}
+.heat svg{width:auto;max-width:none;flex:none}  /* tiles at their size; the labels stay while they scroll */
+th:first-child,td:first-child{position:sticky;left:0;background:#fff}  /* the serial stays in view */
+tr.low td:first-child{background:#fdecea}
 table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{padding:4px 8px;text-align:right;border-bottom:1px solid #e3e6ea;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
@@ -64,7 +68,9 @@ def colour(ratio: float | None) -> str:
 
 
 def _num(value: float | None, places: int = 1, unit: str = "") -> str:
-    return "–" if value is None else f"{value:.{places}f}{unit}"
+    if value is None:
+        return "–"
+    return fixed_text(value, places) + unit  # never "-0.00"
 
 
 def _when(moment: datetime | None, data: ReportData) -> str:
@@ -72,7 +78,7 @@ def _when(moment: datetime | None, data: ReportData) -> str:
         return "never"
     local = moment.astimezone(data.zone)
     today = data.generated_at.astimezone(data.zone).date()
-    text = local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d %H:%M")
+    text = local.strftime("%H:%M") if local.date() == today else when_text(moment, data.zone)
     return f"{text} ({age_text((data.generated_at - moment).total_seconds())} ago)"
 
 
@@ -115,8 +121,9 @@ def _verdict(data: ReportData) -> str:
         text = f"All {count} inverters look fine." + (f" Made {made:.1f} kWh today so far." if today and made else "")
         return f'<p class="verdict">{escape(text)}</p>'
     told = [f"{a.message} (since {_when(a.raised_at, data)})" for a in active]
+    names = short_serials(weeks)
     told += [
-        f"{s} made {weeks[s] or 0:.1f} kWh in 7 days, {100 * (weeks[s] or 0) / mid:.0f} % of the median"
+        f"{names[s]} made {weeks[s] or 0:.1f} kWh in 7 days, {100 * (weeks[s] or 0) / mid:.0f} % of the median"
         for s in low
         if mid and not any(a.serial == s for a in active)
     ]
@@ -225,29 +232,38 @@ def _heatmap(data: ReportData) -> str:
     by_day = {d: ratios(data.energy_kwh, d, data.groups) for d in data.days}
     alerted = active_alert_serials(data.alerts)
     step = TILE + GAP
-    width = LABEL_W + step * len(data.days) + 4
+    width = step * len(data.days) + 4
     height = HEAD_H + step * len(serials) + ROW_GAP * (len(roof) - 1) + 4
+    names = short_serials(serials)
+    # Two pictures of the same rows: the labels stay put while the days scroll under a phone's width.
+    labels = [
+        f'<svg class="labels" viewBox="0 0 {LABEL_W} {height}" width="{LABEL_W}" height="{height}" '
+        f'style="width:{LABEL_W}px;height:{height}px" role="img" aria-label="Inverters">'
+    ]
     svg = [
-        f'<svg viewBox="0 0 {width} {height}" style="max-width:{round(width * 1.4)}px;'
-        f'min-width:{round(width * 0.9)}px" role="img" aria-label="Array heatmap">',
+        f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'style="width:{width}px;height:{height}px" role="img" aria-label="Array heatmap">',
         '<defs><pattern id="hatch" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         '<rect width="2" height="5" fill="#000" fill-opacity="0.55"/></pattern></defs>',
     ]
     for column, day in enumerate(data.days):
         if column % 7 == (len(data.days) - 1) % 7:
             label = "today" if column == len(data.days) - 1 else day.strftime("%b %d")
-            cx = LABEL_W + column * step + TILE / 2
+            cx = min(max(column * step + TILE / 2, 18), width - 18)
             svg.append(f'<text x="{cx:.0f}" y="{HEAD_H - 8}" text-anchor="middle">{label}</text>')
     y = HEAD_H
     for roof_row in roof:
         for serial in roof_row:
+            labels.append(
+                f'<text x="{LABEL_W - 6}" y="{y + TILE - 3}" text-anchor="end"><title>{escape(serial)}</title>'
+                f"{escape(names[serial])}</text>"
+            )
             svg.append(f'<g class="inverter" data-serial="{escape(serial)}">')
-            svg.append(f'<text x="{LABEL_W - 6}" y="{y + TILE - 3}" text-anchor="end">{escape(serial[-8:])}</text>')
             since = alerted.get(serial)
             for column, day in enumerate(data.days):
                 ratio = by_day[day].get(serial)
                 kwh = data.energy_kwh.get(serial, {}).get(day)
-                tx = LABEL_W + column * step
+                tx = column * step
                 title = f"{serial} {day.isoformat()}: " + (
                     "no data"
                     if kwh is None
@@ -263,6 +279,7 @@ def _heatmap(data: ReportData) -> str:
             y += step
         y += ROW_GAP
     svg.append("</svg>")
+    labels.append("</svg>")
     keys = "".join(
         f'<span class="key" style="background:{colour(r)}"></span>{100 * r:.0f} %' for r in (0, 0.5, 0.75, 0.9, 1)
     )
@@ -274,7 +291,8 @@ def _heatmap(data: ReportData) -> str:
         f"<section><h2>Array, last {len(data.days)} days</h2>"
         f'<p class="muted">One row per inverter ({layout}), one column per day. Colour: the day\'s energy '
         f"against the best sibling that day.</p>"
-        f'<div class="scroll recent">{"".join(svg)}</div><p class="muted">{keys}</p></section>'
+        f'<div class="heat">{"".join(labels)}<div class="scroll recent">{"".join(svg)}</div></div>'
+        f'<p class="muted">{keys}</p></section>'
     )
 
 
@@ -287,23 +305,25 @@ def _table(data: ReportData) -> str:
     weeks = {inv.serial: _week(data, inv.serial) for inv in data.inverters}
     mid = median(list(weeks.values()))
     order = {s: i for i, s in enumerate(s for row in heatmap_rows(data) for s in row)}
+    last = data.today[-1] if data.today else None
+    night = last is not None and is_night([last.production_kw])
     rows = []
     for inv in sorted(data.inverters, key=lambda i: order.get(i.serial, len(order))):
         week = weeks[inv.serial]
         ratio = week / mid if week is not None and mid else None
         low = ' class="low"' if ratio is not None and ratio < LOW_RATIO else ""
-        cells = (
+        cells = (  # the most telling first: on a phone, what is off the screen is the least needed
             escape(inv.serial),
-            escape(inv.state or "–"),
+            "–" if ratio is None else f"{100 * ratio:.0f} %",
             _num(inv.today_kwh, 2),
             _num(week, 1),
-            "–" if ratio is None else f"{100 * ratio:.0f} %",
+            escape(state_text(inv.state, night)),
             _num(inv.temperature_c, 0, " °C"),
             escape(_when(inv.reported_at, data)),
         )
         rows.append(f"<tr{low}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(
-        f"<th>{h}</th>" for h in ("Inverter", "State", "Today kWh", "7-day kWh", "vs median", "Temp", "Last report")
+        f"<th>{h}</th>" for h in ("Inverter", "vs median", "Today kWh", "7-day kWh", "State", "Temp", "Last report")
     )
     return (
         f'<section><h2>Inverters</h2><div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div></section>'
@@ -334,11 +354,13 @@ def _alerts(data: ReportData) -> str:
 def _freshness(data: ReportData) -> str:
     rows = [f"<tr><td>Last recorded reading</td><td>{escape(_when(data.last_reading_at, data))}</td><td></td></tr>"]
     for sink in data.sinks:
-        waiting = "–" if sink.waiting is None else f"{sink.waiting} waiting"
+        waiting = "–" if sink.waiting is None else f"{sink.waiting} waiting" if sink.waiting else "nothing waiting"
         rows.append(
             f"<tr><td>{escape(sink.name)}</td><td>{escape(_when(sink.delivered_at, data))}</td><td>{waiting}</td></tr>"
         )
-    head = "<tr><th></th><th>Newest reading</th><th>Queue</th></tr>"
+    if not data.sinks:
+        rows.append('<tr><td colspan="3" class="muted">No delivery target is set up (README, "Every sink").</td></tr>')
+    head = "<tr><th></th><th>Newest reading there</th><th>Queue</th></tr>"
     return f'<section><h2>Freshness</h2><div class="scroll"><table>{head}{"".join(rows)}</table></div></section>'
 
 

@@ -37,7 +37,6 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
     """Gather and write the page now (the report command, and the cycle when it is due); days: load.DEFAULT_DAYS."""
     from pvs6sup.report import load  # the report's data and page only when one is made
 
-    freshness = load.sheets_freshness(config.data_dir)
     data = load.load(
         config.data_dir,
         config.timezone,
@@ -46,7 +45,7 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         days=load.DEFAULT_DAYS if days is None else days,
         layout=config.inverter_layout,
         groups=config.inverter_groups,
-        sinks=[freshness] if freshness else [],
+        sinks=load.sinks_freshness(config),
         latitude=config.latitude,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
@@ -77,14 +76,13 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
     if not any(r.day <= last for r in rows):  # nothing was recorded then (a new install): no empty email
         schedule.mark_summary_sent(config.data_dir, last)
         return None
-    freshness = load.sheets_freshness(config.data_dir)
     assert config.alert_email_from is not None  # email_alerts: the settings checked it
     message = summary.compose_summary(
         first,
         last,
         rows,
         load.alerts(config.data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS)),
-        [freshness] if freshness else [],
+        load.sinks_freshness(config),  # every target's queue, as the report and `status` show them
         site_name=config.site_name,
         sender=config.alert_email_from,
         recipients=config.alert_email_to,

@@ -32,14 +32,13 @@ from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import ConfigError, DeliveryError
 from pvs6sup.runtime import Runtime
+from pvs6sup.sink_settings import MODULES
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Queue
 
 log = logging.getLogger(__name__)
 
 SHEETS = "sheets"
-# (config attribute = module and queue name, title): the order they are sent in; MQTT last, after the alerts.
-MODULES = (("pvoutput", "PVOutput"), ("influx", "InfluxDB"), ("prometheus", "Prometheus"), ("mqtt", "MQTT"))
 SINK_NAMES = (SHEETS, *(name for name, _ in MODULES))
 DEADLINE_S = {"mqtt": 10.0}  # seconds for one sink's whole send; MQTT's broker is on the LAN
 DEFAULT_DEADLINE_S = 20.0

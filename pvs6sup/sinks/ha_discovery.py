@@ -1,7 +1,8 @@
 """Home Assistant MQTT discovery: what to publish for a batch of queued entries. Pure; no network, no clock.
 
 Topics (P = MQTT_TOPIC_PREFIX, D = MQTT_DISCOVERY_PREFIX):
-- P/availability  retained "online"/"offline": whether the PVS answered the newest cycle;
+- P/availability  retained "online"/"offline": offline once the PVS failed OFFLINE_AFTER_FAILURES cycles in a
+  row (a transient 403 greys nothing out; EXPIRE_AFTER_S covers a Pi that stops);
 - P/site, P/inverter/<id>  one JSON state per device, not retained (sensors expire after EXPIRE_AFTER_S);
 - P/status  the last reading's time and one ON/OFF per alert kind; it does not follow the PVS's
   availability, so "PVS unreachable" stays readable while the PVS is down;
@@ -26,10 +27,11 @@ from typing import Any
 from pvs6sup import __version__
 from pvs6sup.alerts.detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import REMIND_AFTER_S, Event
-from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 from pvs6sup.core.models import Reading
 from pvs6sup.pvs.access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 
+OFFLINE_AFTER_FAILURES = 3  # failed cycles in a row before the PVS's entities go unavailable (as EXPIRE_AFTER_S)
 EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops
 # Ceilings for the glitch guard's jump test. A microinverter peaks near 0.3-0.45 kW AC; a 400 A, 240 V
 # service (the largest a house has) carries 96 kW.
@@ -209,9 +211,7 @@ def _entity(
 ) -> dict[str, Any]:
     config: dict[str, Any] = {
         "name": name,
-        "has_entity_name": True,
         "unique_id": unique_id,
-        "object_id": unique_id,
         "device": device,
         "origin": _origin(),
         "state_topic": state_topic,
@@ -255,7 +255,14 @@ def site_configs(topics: Topics, gateway_id: str, site_name: str, gateway: Mappi
     for kind, name in ALERT_KINDS.items():
         problem = _entity(f"{base}_{kind}", name, device, topics.status, f"{{{{ value_json.problems.{kind} }}}}", None)
         configs.append(("binary_sensor", problem | {"device_class": "problem"}))
-    return [Message(topics.config(c, cfg["unique_id"]), json.dumps(cfg, sort_keys=True), True) for c, cfg in configs]
+    return [_config_message(topics, c, cfg) for c, cfg in configs]
+
+
+def _config_message(topics: Topics, component: str, config: dict[str, Any]) -> Message:
+    """A retained discovery config. default_entity_id (Home Assistant 2025.10; object_id stops working in 2026.4)
+    names the entity as object_id did, `<component>.<unique_id>`, so existing installs keep their entity ids."""
+    config = config | {"default_entity_id": f"{component}.{config['unique_id']}"}
+    return Message(topics.config(component, config["unique_id"]), json.dumps(config, sort_keys=True), True)
 
 
 def inverter_configs(topics: Topics, gateway_id: str, inverter_id: str, facts: Mapping[str, Any]) -> list[Message]:
@@ -280,9 +287,7 @@ def inverter_configs(topics: Topics, gateway_id: str, inverter_id: str, facts: M
         | {"device_class": "temperature", "state_class": "measurement", "unit_of_measurement": "°C"},
         _entity(f"{base}_state", "State", device, state, _value("state"), topics) | {"icon": "mdi:solar-panel"},
     ]
-    return [
-        Message(topics.config("sensor", cfg["unique_id"]), json.dumps(cfg, sort_keys=True), True) for cfg in configs
-    ]
+    return [_config_message(topics, "sensor", cfg) for cfg in configs]
 
 
 def removals(configs: Sequence[Message]) -> list[Message]:
@@ -307,6 +312,7 @@ def _guard_energy(
     record = memo_energy.get(key, {})
     last = record.get("kwh")
     interval_s = (at - datetime.fromisoformat(record["at"])).total_seconds() if "at" in record else None
+    value = held_kwh(last, value)  # a rounding dip: Home Assistant would take a lower total for a reset
     if lifetime_problem(last, value, interval_s, max_kw) is None:
         memo_energy[key] = {"kwh": value, "at": at.isoformat()}
         return value
@@ -378,6 +384,7 @@ def plan(
     for entry in entries:
         if entry.get("type") == "reading":
             newest_reading, online = entry, True
+            new_memo["failures"] = 0
             day = entry["fetched_at"][:10]
             for inverter in entry.get("inverters", []):
                 known[inverter["id"]] = {"serial": inverter.get("serial"), "model": inverter.get("model"), "seen": day}
@@ -390,7 +397,9 @@ def plan(
             new_memo["site_name"] = entry.get("site_name", "")
             new_memo["gateway_facts"] = {k: v for k, v in entry.get("gateway", {}).items() if k != "id"}
         elif entry.get("type") == "failure":
-            online = False
+            new_memo["failures"] = new_memo.get("failures", 0) + 1
+            if new_memo["failures"] >= OFFLINE_AFTER_FAILURES:  # before that, the entities keep their last state
+                online = False
         elif entry.get("type") == "alert":
             _track_alert(active, entry)
             body = {k: v for k, v in entry.items() if k != "type"}

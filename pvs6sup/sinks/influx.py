@@ -127,9 +127,10 @@ def _lines(facts: Mapping[str, Any], guard: LifetimeGuard, problems: list[str]) 
 
     def admit(fields: dict[str, Any], name: str, register: str, max_kw: float | None) -> None:
         if name in fields:
-            problem = guard.check(register, fields[name], time_s, max_kw)
-            if problem:
+            fields[name], problem = guard.admit(register, fields[name], time_s, max_kw)
+            if fields[name] is None:
                 del fields[name]
+            if problem:
                 problems.append(f"{register} {problem}")
 
     site_fields = dict(facts.get("pvs_site", {}))

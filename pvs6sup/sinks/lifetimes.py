@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pvs6sup.core.energy_guard import lifetime_problem
+from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 
 # The most one microinverter on a PVS can put out (the largest SunPower/Enphase models are under 0.4 kW AC):
 # a ceiling for the jump check, generous on purpose so that only impossible jumps are refused.
@@ -30,11 +30,18 @@ class LifetimeGuard:
     def check(self, key: str, kwh: float | None, at_s: float, max_kw: float | None) -> str | None:
         """Why `kwh` read at `at_s` may not be sent as register `key`'s next value; None when it may (then it is
         remembered as the register's last value)."""
+        return self.admit(key, kwh, at_s, max_kw)[1]
+
+    def admit(self, key: str, kwh: float | None, at_s: float, max_kw: float | None) -> tuple[float | None, str | None]:
+        """(the value to send, None) when `kwh` may follow (the last one through a rounding dip, so that a
+        counter never goes down), or (None, why not)."""
         last = self.last.get(key)
+        kwh = held_kwh(last[0] if last else None, kwh)
         problem = lifetime_problem(last[0] if last else None, kwh, at_s - last[1] if last else None, max_kw)
-        if problem is None and kwh is not None:
-            self.last[key] = [kwh, at_s]
-        return problem
+        if problem is not None or kwh is None:
+            return None, problem
+        self.last[key] = [kwh, at_s]
+        return kwh, None
 
     def memo(self) -> dict[str, list[float]]:
         return {k: list(v) for k, v in self.last.items()}

@@ -108,14 +108,17 @@ def render(facts: Mapping[str, Any], guard: LifetimeGuard) -> str:
     values = dict(facts.get("values", {}))
     for name in _LIFETIMES & values.keys():
         limit = site_max_kw(values.get("inverters_total")) if name == "production_lifetime_kwh" else None
-        if guard.check(f"site {name}", values[name], at_s, limit):
+        values[name], _ = guard.admit(f"site {name}", values[name], at_s, limit)
+        if values[name] is None:
             del values[name]
     inverters = []
     for inverter in facts.get("inverters", []):
         inverter = dict(inverter)
         key = f"inverter {inverter['serial']} lifetime_kwh"
-        if "lifetime_kwh" in inverter and guard.check(key, inverter["lifetime_kwh"], at_s, MAX_INVERTER_KW):
-            del inverter["lifetime_kwh"]
+        if "lifetime_kwh" in inverter:
+            inverter["lifetime_kwh"], _ = guard.admit(key, inverter["lifetime_kwh"], at_s, MAX_INVERTER_KW)
+            if inverter["lifetime_kwh"] is None:
+                del inverter["lifetime_kwh"]
         inverters.append(inverter)
 
     out: list[str] = []

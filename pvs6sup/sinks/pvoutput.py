@@ -143,8 +143,8 @@ def _status(settings: Settings, slot: _Slot, guard: LifetimeGuard) -> _Status:
     if night or lifetime is None:
         return _Status(slot, None, v2, v4)
     at_s = slot.entry.fetched_at.timestamp()
-    problem = guard.check(REGISTER, lifetime, at_s, site_max_kw(facts.get("inverters")))
-    return _Status(slot, None if problem else lifetime, v2, v4, problem)
+    admitted, problem = guard.admit(REGISTER, lifetime, at_s, site_max_kw(facts.get("inverters")))
+    return _Status(slot, admitted, v2, v4, problem)
 
 
 def _plan(settings: Settings, entries: Sequence[Entry], memo: Mapping[str, Any], now: datetime) -> list[_Item]:

@@ -289,6 +289,29 @@ def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[fl
     return found[-points:]
 
 
+def recent_power_beside(
+    data_dir: Path, serial: str, points: int = 36
+) -> list[tuple[float, float | None, float | None]]:
+    """recent_power with, at each moment, the median output of the other inverters: the trend's reference."""
+    own: dict[float, float | None] = {}
+    others: dict[float, list[float]] = {}
+    for row in _inverter_tail(data_dir, 256 * 1024):
+        stamp = parse_timestamp(row["timestamp"])
+        if stamp is None:
+            continue
+        kw = parse_number(row["power_kw"])
+        if row["serial"] == serial:
+            own[stamp.timestamp()] = kw
+        elif kw is not None:
+            others.setdefault(stamp.timestamp(), []).append(kw)
+    found = []
+    for at in sorted(own)[-points:]:
+        values = sorted(others.get(at, []))
+        middle = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2 if values else None
+        found.append((at, own[at], middle))
+    return found
+
+
 # --- appending --------------------------------------------------------------------------------------
 
 

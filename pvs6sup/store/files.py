@@ -11,6 +11,12 @@ from pvs6sup.errors import StorageError
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
+DURABLE = True  # False only inside the demo: a simulation needs no power-cut safety, and fsync was most of its time
+
+
+def _sync(fd: int) -> None:
+    if DURABLE:
+        os.fsync(fd)
 
 
 def _storage_error(action: str, path: Path, err: OSError) -> StorageError:
@@ -21,7 +27,13 @@ def _storage_error(action: str, path: Path, err: OSError) -> StorageError:
 def private_dir(path: Path) -> Path:
     """Create a directory (and its parents) readable only by this user."""
     try:
-        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        try:
+            path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+        except FileNotFoundError:
+            if path.parent == path:
+                raise
+            private_dir(path.parent)  # mkdir(parents=True) would make the parents 0755, not private
+            path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
     except OSError as err:
         raise _storage_error("create folder", path, err) from err
     return path
@@ -41,7 +53,7 @@ def atomic_write(path: Path, data: bytes, *, exclusive: bool = False, mode: int 
             if mode != PRIVATE_FILE:
                 os.fchmod(fd, mode)  # exact, whatever cron's umask
             _write_all(fd, data)
-            os.fsync(fd)
+            _sync(fd)
         finally:
             os.close(fd)
         if exclusive:
@@ -86,7 +98,7 @@ def append_lines(path: Path, header: bytes, lines: bytes) -> None:
             size = _trim_torn_line(fd, size)
         try:
             _write_all(fd, lines if size else header + lines)
-            os.fsync(fd)
+            _sync(fd)
         except OSError:
             with contextlib.suppress(OSError):  # a full disk may have taken half a line: give it back
                 os.ftruncate(fd, size)

@@ -42,7 +42,7 @@ def test_an_inverter_dead_since_before_the_first_cycle_is_told_after_the_first_d
     assert smtp.messages == []
     cycles(harness, 1)
     [message] = smtp.messages
-    assert message["Subject"].startswith("[PVS6] Inverter E00…0007 down: 0 W vs ")
+    assert message["Subject"].startswith("[PVS6] Roof: Inverter E00…0007 down: 0 W vs ")
 
 
 def test_a_dead_inverter_in_daylight_sends_exactly_one_email_and_one_resolved_after_it_recovers(
@@ -56,8 +56,8 @@ def test_a_dead_inverter_in_daylight_sends_exactly_one_email_and_one_resolved_af
     cycles(harness, 12)  # an hour working again
     subjects = [m["Subject"] for m in smtp.messages]
     assert len(subjects) == 2
-    assert re.fullmatch(r"\[PVS6\] Inverter E00…0004 down: 0 W vs \d+ W median", subjects[0])
-    assert subjects[1] == "[PVS6] Resolved: Inverter E00…0004 down"
+    assert re.fullmatch(r"\[PVS6\] Roof: Inverter E00…0004 down: 0 W vs \d+ W median", subjects[0])
+    assert subjects[1] == "[PVS6] Roof: Resolved: Inverter E00…0004 down"
     assert smtp.recipients == [["owner@example.invalid"]] * 2
     assert alertstate.queued_emails(harness.data_dir) == []
 
@@ -67,7 +67,7 @@ def test_inverters_failing_together_are_told_in_one_email_listing_each(harness: 
     healthy.site.model.failed = frozenset({3, 4, 5})  # a tripped breaker on one string
     cycles(harness, 6)
     [message] = smtp.messages
-    assert message["Subject"].startswith("[PVS6] 3 alerts: Inverter E00…0004 down: 0 W vs ")
+    assert message["Subject"].startswith("[PVS6] Roof: 3 alerts: Inverter E00…0004 down: 0 W vs ")
     text = message.get_body(("plain",)).get_content()
     assert all(f"Inverter E00…000{n} down" in text for n in (4, 5, 6))
 
@@ -93,7 +93,7 @@ def test_an_email_that_cannot_be_sent_stays_queued_and_goes_next_cycle(harness: 
     finally:
         controller.stop()
     [message] = inbox.messages
-    assert message["Subject"].startswith("[PVS6] Inverter E00…0004 down: 0 W vs ")
+    assert message["Subject"].startswith("[PVS6] Roof: Inverter E00…0004 down: 0 W vs ")
     assert alertstate.queued_emails(harness.data_dir) == []
     assert len((harness.data_dir / "readings.csv").read_text().splitlines()) == 1 + 4  # every reading recorded
 
@@ -116,15 +116,16 @@ def test_an_unreachable_pvs_is_told_after_twelve_failed_cycles_and_the_exit_code
         codes.append(harness.run("run").code)
         harness.clock.advance(minutes=5)
     assert codes == [1] * 12
-    assert [m["Subject"] for m in smtp.messages] == ["[PVS6] PVS not answering: no answer for 12 cycles"]
+    assert [m["Subject"] for m in smtp.messages] == ["[PVS6] Roof: PVS not answering: no answer for 12 cycles"]
     cycles(harness, 3)
-    assert smtp.messages[-1]["Subject"] == "[PVS6] Resolved: PVS not answering"
+    assert smtp.messages[-1]["Subject"] == "[PVS6] Roof: Resolved: PVS not answering"
 
 
 def test_check_shows_each_configured_service_working(harness: Harness, healthy, smtp):
     result = harness.run("check", "--send-test-email")
     assert result.code == 0, result.stderr
     lines = [line for line in result.stdout.splitlines() if not line.startswith("    ")]  # not the settings
+    assert lines.pop(1).startswith("… asking the PVS at http://127.0.0.1:")  # said before the wait, then the results
     assert lines[0].startswith("✓ settings: valid")
     assert lines[1].startswith(f"✓ DATA_DIR {harness.data_dir}: writable")
     assert lines[2].startswith("✓ PVS at http://127.0.0.1:") and "12 inverters" in lines[2]
@@ -214,7 +215,7 @@ def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_onc
     for _ in range(9):  # 3 more hours, past the queue's own 1-day limit and its first trim
         cycle()
     [message] = smtp.messages
-    assert re.fullmatch(r"\[PVS6\] Delivery behind: Prometheus 2\d h", message["Subject"]), message["Subject"]
+    assert re.fullmatch(r"\[PVS6\] Roof: Delivery behind: Prometheus 2\d h", message["Subject"]), message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert re.search(r"Readings have waited \d+ h to be delivered to Prometheus\.", text), text
     assert "pvs6_supervisor.py check" in text and "status" in text
@@ -226,5 +227,5 @@ def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_onc
     for _ in range(3):
         cycle()
     assert textfile.exists() == (mended_by == "creating the folder")
-    assert [m["Subject"] for m in smtp.messages][1:] == ["[PVS6] Resolved: Delivery behind"]
+    assert [m["Subject"] for m in smtp.messages][1:] == ["[PVS6] Roof: Resolved: Delivery behind"]
     assert alertstate.load(harness.data_dir).incidents == {}

@@ -50,14 +50,15 @@ def test_an_alert_reaches_a_plain_server_with_its_subject_text_and_html_chart():
     finally:
         controller.stop()
     [message] = inbox.messages
-    assert message["Subject"] == "[PVS6] Inverter E00…1392 down: 0 W vs 287 W median"
+    assert message["Subject"] == "[PVS6] Inverter E00…1392 down: 0 W vs 287 W median"  # no SITE_NAME given
     assert inbox.recipients == [["owner@example.invalid", "second@example.invalid"]]
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert "E00…1392" in text and "13:00:00-07:00" in text
+    assert "E00…1392" in text and "Raised Sun 21 Jun, 13:00" in text
     assert DEAD not in text and DEAD not in html and DEAD not in message["Subject"]
-    assert html.count("<tr>") == 3 and "background:#d9534f" in html  # one bar per inverter, the dead one red
-    assert "Recent output of this inverter" in html
+    assert html.count("<tr") == 3 and "background:#d9534f" in html  # one bar per inverter, the dead one red
+    assert html.count("<tr style='background:#fdecea") == 1  # and its row highlighted
+    assert "Recent output, Sun 21 Jun, 12:45 to 13:00 (its best 280 W)" in html
 
 
 def test_starttls_with_login_sends_when_the_certificate_is_trusted(certificate, trusting):

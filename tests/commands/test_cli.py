@@ -6,10 +6,13 @@ import email.policy
 import gzip
 import json
 import os
+import re
+from datetime import timedelta
 
 import pytest
 from conftest import Harness, fixture_bytes
 
+from pvs6sup.report.render import NO_DATA
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from pvs6sup.store.lock import data_dir_lock
 
@@ -178,22 +181,41 @@ def test_traceback_flag_shows_the_traceback(harness: Harness):
         harness.run("--traceback")
 
 
-def test_the_demo_runs_a_day_into_its_own_folder(harness: Harness, tmp_path):
+@pytest.mark.timeout(120)
+def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Harness, tmp_path):
     folder = tmp_path / "demo"
     result = harness.run("demo", "--data-dir", str(folder))
     assert result.code == 0, result.stderr
-    assert len(rows(folder / "readings.csv")) == 288
-    assert len(list((folder / "raw").rglob("*.json.gz"))) == 288
-    assert "288 requests to the PVS for 288 cycles" in result.stdout
-    assert "is dead" in result.stdout
-    assert "  Sun 12:00  production " in result.stdout  # progress while it simulates
+    cycles = 6 * 24 * 6 + 15 * 12 + 1  # six days every 10 minutes, the last every 5 up to 15:00
+    assert len(rows(folder / "readings.csv")) == cycles
+    assert f"{cycles} requests to the PVS for {cycles} cycles" in result.stdout
+    assert "E00…0007 is dead" in result.stdout and "E00…0003 loses" in result.stdout  # one dead, one failing
+    assert "  Mon 00:00  production " in result.stdout  # progress while it simulates
     report, eml, html = (folder / "report" / "index.html", folder / "alert-email.eml", folder / "alert-email.html")
     assert result.stdout.splitlines()[-3:] == [f"Report:      {report}", f"Alert email: {eml}", f"Alert email: {html}"]
-    assert "<svg" in report.read_text() and "is in STATE error" in html.read_text()
-    assert '"event":"raised","kind":"inverter_offline"' in (folder / "alerts-history.jsonl").read_text()
+
+    page = report.read_text()
+    assert "<h1>Demo roof</h1>" in page and "Report of Sunday 21 June 2026, 15:00 PDT" in page  # named, mid-afternoon
+    assert "Array, last 7 days" in page and f'fill="{NO_DATA}"' not in page  # a full heatmap: every day in colour
+    assert not re.search(r"-0\.0+(?![0-9])", page)  # no negative zero
+    assert page.split("<h2>Inverters</h2>")[1].count("<td>error</td>") == 1  # the dead one only
+    assert page.count('fill="url(#hatch)"') >= 2  # both faults are active alerts on the heatmap
+    assert "is in STATE error" in html.read_text()
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    assert message["Subject"].startswith("[PVS6] ") and message.get_body(("html",)) is not None
-    assert harness.run("demo", "--data-dir", str(folder)).code == 0  # a demo folder may be reused
+    assert message["Subject"].startswith("[PVS6] Demo roof: Inverter E00…0007 down")
+    assert message.get_body(("html",)) is not None
+    assert harness.run("demo", "--data-dir", str(folder), "--days", "1").code == 0  # a demo folder may be reused
+
+
+def test_the_demo_says_asleep_after_sunset(harness: Harness, tmp_path, monkeypatch):
+    from pvs6sup.commands import demo
+
+    monkeypatch.setattr(demo, "SHOWN_AT", timedelta(hours=22))  # the last reading after sunset
+    result = harness.run("demo", "--data-dir", str(tmp_path / "demo"), "--days", "1")
+    assert result.code == 0, result.stderr
+    table = result.stdout.split("serial ", 1)[1].split("\n\n", 1)[0]
+    assert table.count(" asleep ") == 12 and " error " not in table
+    assert not re.search(r"-0\.0+(?![0-9])", result.stdout)  # no negative zero ("-0.00 kW")
 
 
 def test_the_demo_refuses_to_clear_a_folder_it_did_not_make(harness: Harness, tmp_path):

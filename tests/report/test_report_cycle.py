@@ -64,7 +64,7 @@ def test_the_cycle_keeps_daily_csv_across_a_change_of_day_and_rewrites_the_page_
     assert result.code == 0 and result.stderr == ""
     assert result.stdout.splitlines()[-1] == str(harness.tmp_path / "week.html")
     html = (harness.tmp_path / "week.html").read_text()
-    assert check_balanced(html) == [] and len(svg_parts(html)) == 2
+    assert check_balanced(html) == [] and len(svg_parts(html)) == 3
     assert "<h2>Array, last 7 days</h2>" in html and "00700007" in html
 
     before = daily(data / "daily.csv")

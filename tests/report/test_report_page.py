@@ -28,7 +28,7 @@ def site(tmp_path_factory):
 def test_the_page_is_well_formed_and_self_contained(site):
     _, _, _, html = site
     assert check_balanced(html) == []
-    assert len(svg_parts(html)) == 2  # Today and the heatmap, each well-formed XML
+    assert len(svg_parts(html)) == 3  # Today, the heatmap's labels and its tiles, each well-formed XML
     assert '<meta name="viewport"' in html and "<title>Test &lt;site&gt;: solar report</title>" in html
     assert "<script" not in html.lower()
     assert not re.search(r"(src|href)\s*=|@import|@font-face|https?:", html)  # nothing fetched
@@ -37,7 +37,7 @@ def test_the_page_is_well_formed_and_self_contained(site):
 
 def test_the_heatmap_has_one_row_per_inverter_in_layout_order_and_the_dead_one_is_red(site):
     _, serials, data, html = site
-    heatmap = svg_parts(html)[1]
+    heatmap = svg_parts(html)[2]
     rows = [g for g in heatmap.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "inverter"] or [
         g for g in heatmap.iter("g") if g.get("class") == "inverter"
     ]

@@ -186,7 +186,7 @@ def test_read_since_reads_the_tail_of_a_long_file(tmp_path):
 GLITCHY_STATE = (
     b'{"version":1,"day":"2026-06-22","last_at":1782197700.0,"pvs_failures":0,"tallies":{'
     b'"site":{"energy_kwh":11.420000000000073,"peak_kw":1.4669,"readings":288,"excluded":1,'
-    b'"notes":[["09:00","09:00","went down from 15603.4 to 12.5 kWh",1]],"last_kwh":15613.99,'
+    b'"notes":[["09:00","09:00","went down from 15603.44 to 12.5 kWh",1]],"last_kwh":15613.99,'
     b'"last_at":1782197700.0},'
     b'"E00X00000700001":{"energy_kwh":2.2988000000000284,"peak_kw":0.2954,"readings":288,'
     b'"last_kwh":2637.761,"last_at":1782197700.0,"state":"error","temperature_c":18.0,'

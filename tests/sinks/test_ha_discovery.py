@@ -41,7 +41,11 @@ def test_every_config_has_what_home_assistant_requires_and_ids_are_unique():
         component, object_id = topic.split("/")[1:3]
         assert component in ("sensor", "binary_sensor") and object_id == config["unique_id"]
         assert ID_CHARS.match(object_id)
-        assert config["has_entity_name"] is True and config["name"]
+        assert config["name"]
+        # The current schema: default_entity_id names the entity as object_id (deprecated in 2025.10, gone in
+        # 2026.4) did, so an existing install keeps sensor.<unique_id>; no key outside the schema.
+        assert config["default_entity_id"] == f"{component}.{config['unique_id']}"
+        assert not {"object_id", "has_entity_name"} & config.keys()
         assert config["state_topic"].startswith("pvs6/home/") and config["value_template"]
         assert config["device"]["identifiers"] and config["device"]["name"]
         assert config["expire_after"] == 900
@@ -104,7 +108,7 @@ def test_an_inverter_gone_for_30_days_has_its_configs_removed():
     assert not any(gone_id in t for t in configs(result.messages))
 
 
-def test_only_the_newest_fresh_state_is_sent_and_a_failure_sets_availability_offline():
+def test_only_the_newest_fresh_state_is_sent_and_only_a_run_of_failures_sets_availability_offline():
     simulated = site(2)
     old, new = NOON, NOON + timedelta(minutes=5)
     entries = [mqtt.payload(reading_at(simulated, t), "Home", timezone.utc) for t in (old, new)]
@@ -113,10 +117,17 @@ def test_only_the_newest_fresh_state_is_sent_and_a_failure_sets_availability_off
     assert len(sites) == 1 and by_topic(result.messages)[TOPICS.availability].payload == "online"
     assert json.loads(by_topic(result.messages)[TOPICS.status].payload)["last_reading"] == new.isoformat()
 
-    failed = plan([ha.failure_payload(new + timedelta(minutes=5))], result.memo, new + timedelta(minutes=5))
-    topics = by_topic(failed.messages)
+    memo, at = result.memo, new
+    for failures in range(1, ha.OFFLINE_AFTER_FAILURES + 1):  # a transient 403 greys nothing out; a run of them does
+        at += timedelta(minutes=5)
+        failed = plan([ha.failure_payload(at)], memo, at)
+        memo, topics = failed.memo, by_topic(failed.messages)
+        assert TOPICS.site not in topics and TOPICS.status in topics
+        if failures < ha.OFFLINE_AFTER_FAILURES:
+            assert TOPICS.availability not in topics
     assert topics[TOPICS.availability].payload == "offline" and topics[TOPICS.availability].retain
-    assert TOPICS.site not in topics and TOPICS.status in topics
+    back = plan(entries[-1:], memo, new)
+    assert by_topic(back.messages)[TOPICS.availability].payload == "online" and back.memo["failures"] == 0
 
     stale = plan(entries[-1:], result.memo, new + timedelta(hours=2))  # delivered late: no state that looks current
     assert TOPICS.site not in by_topic(stale.messages)

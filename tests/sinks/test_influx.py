@@ -270,20 +270,26 @@ GRAFANA = Path(__file__).resolve().parents[2] / "grafana"
 def test_the_grafana_dashboard_queries_answer(server: Influx, database: str) -> None:
     entries = [Entry(i + 1, r.fetched_at, influx.payload(r, "home", ZONE)) for i, r in enumerate(readings(START, 288))]
     assert influx.send(v1_settings(server, database), CountingSession(), entries, {}, START, 30).through_seq == 288
-    dashboard = json.loads((GRAFANA / "dashboards" / "pvs6-supervisor.json").read_text())
+    text = (GRAFANA / "dashboards" / "pvs6-supervisor.json").read_text()
+    dashboard = json.loads(text)
     datasource = (GRAFANA / "provisioning" / "datasources" / "pvs6.yaml").read_text()
     uid = re.search(r"^\s+uid: (\S+)$", datasource, re.MULTILINE)
-    assert uid is not None
+    assert uid is not None and uid.group(1) not in text  # no hard-coded datasource: it imports through the UI
+    [wanted] = dashboard["__inputs"]
+    assert (wanted["type"], wanted["pluginId"]) == ("datasource", "influxdb")
+    [chosen] = [v for v in dashboard["templating"]["list"] if v["type"] == "datasource"]
+    assert chosen["query"] == "influxdb" and chosen["current"]["value"] == "${" + wanted["name"] + "}"
+    assert dashboard["timezone"] == "browser" and "$tz" not in text  # days split at the viewer's midnight
     titles = []
     for panel in dashboard["panels"]:
-        assert panel["datasource"]["uid"] == uid.group(1)
+        assert panel["datasource"]["uid"] == "${datasource}"
         for target in panel["targets"]:
             query = (
                 target["query"]
                 .replace("$timeFilter", "time >= '2026-06-21T00:00:00Z' AND time < '2026-06-23T00:00:00Z'")
                 .replace("$__interval", "15m")
                 .replace("$site", "home")
-                .replace("$tz", "America/Los_Angeles")
+                .replace("$__timezone", "America/Los_Angeles")
             )
             result = server.query(query, database)["results"][0]
             assert "error" not in result, (panel["title"], result)
@@ -294,9 +300,9 @@ def test_the_grafana_dashboard_queries_answer(server: Influx, database: str) -> 
     daily = server.query(
         dashboard["panels"][2]["targets"][0]["query"]
         .replace("$timeFilter", "time >= '2026-06-21T07:00:00Z' AND time < '2026-06-22T07:00:00Z'")
-        .replace("$site", "home").replace("$tz", "America/Los_Angeles"),
+        .replace("$site", "home").replace("$__timezone", "America/Los_Angeles"),
         database,
     )["results"][0]["series"]
     assert len(daily) == 4 and all(0.5 < s["values"][0][1] < 3.0 for s in daily)  # kWh a panel on a June day
-    site_query = dashboard["templating"]["list"][0]["query"]
+    [site_query] = [v["query"] for v in dashboard["templating"]["list"] if v["name"] == "site"]
     assert server.query(site_query, database)["results"][0]["series"][0]["values"] == [["site", "home"]]

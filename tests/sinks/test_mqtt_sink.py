@@ -20,7 +20,7 @@ from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
-from pvs6sup.sinks import mqtt
+from pvs6sup.sinks import ha_discovery, mqtt
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
 
@@ -123,7 +123,9 @@ def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(bro
     assert len(configs) == 2 * (14 + 12 * 4)  # the first cycle, and once more when the (UTC) day turned
     assert sum(1 for m in messages if m.topic == f"{PREFIX}/site") == readings
     availability = [m.payload.decode() for m in messages if m.topic == f"{PREFIX}/availability"]
-    assert availability.count("offline") == failures and availability[-1] == "online"
+    # one outage: offline from its OFFLINE_AFTER_FAILURES-th failed cycle on, online again after it
+    assert availability.count("offline") == failures - (ha_discovery.OFFLINE_AFTER_FAILURES - 1)
+    assert availability[-1] == "online"
     assert {e.kind for e in events_sent} >= {detectors.PVS_UNREACHABLE}
     published = [json.loads(m.payload) for m in messages if m.topic == f"{PREFIX}/alerts"]
     assert [(a["event"], a["kind"]) for a in published] == [(e.event, e.kind) for e in events_sent]
