@@ -244,7 +244,7 @@ def _judge_group(
                 state_text = f"in STATE {inv.state}" if inv.state == ERROR else "producing nothing"
                 message = (
                     f"Inverter {name} is {state_text}: {_watts(inv.power_kw)} while its siblings make "
-                    f"{_watts(median_kw)} (median), for {track.offline_streak} readings."
+                    f"{_watts(median_kw)} (median)."
                 )
                 detail = f"{_watts(inv.power_kw)} vs {_watts(median_kw)} median"
             else:

@@ -98,17 +98,17 @@ def find_faces(tables: dict[int, BinTable], serials: Iterable[str]) -> tuple[lis
 
 
 def _peak_hour(tables: dict[int, BinTable], members: list[str], profiles: dict[str, dict[int, float]]) -> float | None:
-    """The solar hour around which the face makes its energy: the centre of its typical day (the site's clear
-    envelope × the face's median share), steadier than the single best bin."""
-    total = weighted = 0.0
+    """The solar hour at which the face makes the most on a clear day: the site's clear envelope × the face's
+    median share, averaged over an hour of bins so that one odd bin does not decide."""
+    output: dict[int, float] = {}
     for key, table in tables.items():
         shares = [math.exp(profiles[m][key]) for m in members if key in profiles[m]]
-        if not shares or table.envelope_kw <= 0:
-            continue
-        output = table.envelope_kw * median(shares)
-        total += output
-        weighted += output * bin_hour(key)
-    return weighted / total if total > 0 else None
+        if shares and table.envelope_kw > 0:
+            output[key] = table.envelope_kw * median(shares)
+    if not output:
+        return None
+    smooth = {key: sum(output.get(k, 0.0) for k in (key - 1, key, key + 1)) for key in output}
+    return bin_hour(max(smooth, key=lambda key: (smooth[key], -key)))
 
 
 def facing(peak_hour: float | None, latitude: float | None) -> str:
@@ -120,7 +120,7 @@ def facing(peak_hour: float | None, latitude: float | None) -> str:
     if abs(offset) < 0.75:
         return towards_sun
     side = "east" if offset < 0 else "west"
-    return side if abs(offset) >= 2.0 else f"{towards_sun}-{side}"
+    return side if abs(offset) >= 1.75 else f"{towards_sun}-{side}"
 
 
 def clock(hour: float) -> str:

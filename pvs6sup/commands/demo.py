@@ -25,7 +25,8 @@ from pvs6sup.cycle import run_cycle
 from pvs6sup.errors import ConfigError, PVSError, SupervisorError
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.runtime import Runtime
-from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
+from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite
+from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
 from pvs6sup.store import csvlog, files, rollup_file
 from pvs6sup.store.files import atomic_write
 
@@ -39,6 +40,7 @@ SHOWN_AT = timedelta(hours=15)  # the report and the last reading: mid-afternoon
 PROGRESS_EVERY = timedelta(hours=12)
 DEAD_INDEX, FAILING_INDEX = 6, 2  # one dead inverter (E00…0007) and one slowly failing (E00…0003)
 FAILING_PER_DAY = 0.06
+LEARNING_DAYS = 3  # the alerts learn each inverter's normal over its first days
 ALERT_EML = "alert-email.eml"
 ALERT_HTML = "alert-email.html"
 DEMO_SENDER, DEMO_RECIPIENT = "pvs6-supervisor@example.invalid", "you@example.invalid"
@@ -55,13 +57,17 @@ def prepare_folder(folder: Path) -> None:
 
 
 def demo_site() -> SimulatedSite:
-    """The simulated roof: the one place to change it (the multi-face RoofSite takes this line when it lands)."""
-    return SimulatedSite(SiteModel(failed=frozenset({DEAD_INDEX})))
+    """The simulated roof: a south face of 8 and a west face of 4, a tree shading two south panels late in
+    the afternoon, panels a few per cent apart, one inverter dead."""
+    faces = (Face("south", 22, 180, 8), Face("west", 22, 270, 4))
+    tree = Obstruction(frozenset({4, 5}), 235, 285, 30, 0.7)
+    return RoofSite(RoofModel(faces=faces, obstructions=(tree,), failed=frozenset({DEAD_INDEX})))
 
 
 def failing_factor(day: int) -> float:
-    """The slowly failing inverter's output on simulated day `day` (0 first): a few per cent less each day."""
-    return max(0.0, 1.0 - FAILING_PER_DAY * day)
+    """The slowly failing inverter's output on simulated day `day` (0 first): well for the days the alerts
+    need to learn the roof, then a few per cent less each day."""
+    return max(0.0, 1.0 - FAILING_PER_DAY * max(0, day - LEARNING_DAYS + 1))
 
 
 def moments(days: int, zone: ZoneInfo) -> list[datetime]:

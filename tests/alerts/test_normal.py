@@ -19,7 +19,7 @@ EAST = [f"E00X0000000{i:04d}" for i in range(1, 5)]
 SOUTH = [f"E00X0000000{i:04d}" for i in range(5, 11)]
 WEST = [f"E00X0000000{i:04d}" for i in range(11, 14)]
 ROOF = EAST + SOUTH + WEST
-CENTRE = {**dict.fromkeys(EAST, 10.0), **dict.fromkeys(SOUTH, 12.0), **dict.fromkeys(WEST, 14.0)}
+CENTRE = {**dict.fromkeys(EAST, 9.0), **dict.fromkeys(SOUTH, 12.0), **dict.fromkeys(WEST, 16.0)}
 SPREAD = {serial: 0.97 + 0.006 * (index % 6) for index, serial in enumerate(ROOF)}  # a few % apart
 TREE = SOUTH[1]  # shaded to 40 % from 14:00 to 15:30 solar time
 
@@ -31,7 +31,7 @@ Loss = Callable[[str, int, float], float]
 
 def clear_kw(serial: str, hour: float) -> float:
     shape = max(0.0, math.cos((hour - CENTRE[serial]) * math.pi / 12)) ** 2
-    kw = 0.3 * shape * max(0.0, math.sin((hour - 6.5) * math.pi / 11)) * SPREAD[serial]
+    kw = 0.3 * shape * max(0.0, math.sin((hour - 6.0) * math.pi / 12)) ** 0.5 * SPREAD[serial]
     if serial == TREE and 14.0 <= hour < 15.5:
         kw *= 0.4
     return kw
@@ -87,10 +87,11 @@ def test_a_roof_of_three_faces_a_tree_and_a_panel_spread_is_learned_without_an_a
     assert fired(seen) == []
     assert [set(face.members) for face in state.faces] == [set(EAST), set(SOUTH), set(WEST)]
     assert faces.describe(state.faces, LAT) == [
-        "4 inverters peak at 10:43 solar time (south-east face)",
-        "6 inverters peak at 11:52 solar time (south face)",
-        "3 inverters peak at 13:04 solar time (south-west face)",
+        "4 inverters peak at 07:30 solar time (east face)",
+        "6 inverters peak at 12:10 solar time (south face)",
+        "3 inverters peak at 16:10 solar time (west face)",
     ]
+    assert faces.describe(state.faces, -LAT)[1].endswith("(north face)")  # the sun's side in the south
     assert sorted(state.inverters[TREE].siblings) == sorted(s for s in SOUTH if s != TREE)
     judged_clean = {j.serial for _, j in seen if not j.firing}
     assert judged_clean == set(ROOF)  # every inverter is judged once learned, the small west face included
