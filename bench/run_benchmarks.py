@@ -94,13 +94,43 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def noon_longitude(now: datetime) -> float:
+    """A longitude where it is about solar noon now, so that a benchmark cycle at any hour judges daylight."""
+    return round(((12 - (now.hour + now.minute / 60)) * 15 + 180) % 360 - 180, 2)
+
+
+def warm_learned_roof(site: SimulatedSite, data_dir: Path, now: datetime, days: int = 4) -> None:
+    """What the alerts learn over a few days (the faces, each inverter's normal), kept in data_dir the way
+    `replay --learn` keeps it, so that a benchmark cycle pays for judging a learned roof, not a new one."""
+    from pvs6sup.commands.replay import Replayer, keep_learned
+
+    replayer = Replayer(latitude=site.model.latitude, longitude=site.model.longitude)
+    for day in range(days, 0, -1):
+        for minutes in range(180, -181, -10):  # the middle of each day is what a daylight cycle uses
+            moment = (now - timedelta(days=day, minutes=minutes)).replace(microsecond=0)
+            replayer.feed(moment, site.render(moment))
+    keep_learned(data_dir, replayer)
+
+
 def cycle_vs_floor(rounds: int, inverters: int, cached: bool) -> dict[str, float]:
-    """A whole `run` cycle as cron starts it, against `python -c "import requests, dotenv"`: alternating pairs."""
+    """A whole `run` cycle as cron starts it, against `python -c "import requests, dotenv"`: alternating pairs.
+
+    The site is placed where it is noon now and its roof already learned, so each cycle judges every inverter
+    against its learned normal (the alerts' most expensive path), whatever the hour of the run."""
     floor_cmd = [sys.executable, "-c", FLOOR]
-    site = SimulatedSite(SiteModel(inverter_count=inverters))
+    now = datetime.now(timezone.utc)
+    longitude = noon_longitude(now)
+    site = SimulatedSite(SiteModel(inverter_count=inverters, longitude=longitude, failed=frozenset()))
+    offset_h = round(longitude / 15)
+    zone = f"Etc/GMT{-offset_h:+d}" if offset_h else "UTC"  # Etc/GMT-9 is UTC+9
     with project_copy(cached) as copy, tempfile.TemporaryDirectory() as tmp, SimulatedPVS(site=site) as pvs:
+        warm_site = SimulatedSite(SiteModel(inverter_count=inverters, longitude=longitude))
+        warm_learned_roof(warm_site, Path(tmp, "data"), now)
         env_file = Path(tmp) / "bench.env"
-        env_file.write_text(f"PVS_HOST={pvs.base_url}\nDATA_DIR={tmp}/data\nWEATHER_PROVIDER=none\nMAX_CLOCK_SKEW=0\n")
+        env_file.write_text(
+            f"PVS_HOST={pvs.base_url}\nDATA_DIR={tmp}/data\nWEATHER_PROVIDER=none\nMAX_CLOCK_SKEW=0\n"
+            f"LATITUDE={site.model.latitude}\nLONGITUDE={longitude}\nTIMEZONE={zone}\n"
+        )
         env_file.chmod(0o600)
         env = _child_env()
         cycle_cmd = [sys.executable, str(copy / "pvs6_supervisor.py"), "--env-file", str(env_file), "run"]
@@ -351,6 +381,9 @@ def section_cycle(opts: argparse.Namespace) -> str:
         "",
         "`pvs6_supervisor.py run` against the simulated PVS6 on 127.0.0.1 (legacy firmware, weather off, no",
         'sink), versus the floor `python -c "import requests, dotenv"` with the same interpreter and environment.',
+        "The site is placed where it is solar noon at the time of the run, with its roof already learned (four",
+        "simulated days, kept as `replay --learn` keeps them), so every cycle judges every inverter against its",
+        "learned normal and reads and writes that 20-minute bin's file: the alerts' most expensive path.",
         f"{rounds} alternating pairs (floor, cycle) after one unmeasured cycle; the ratio is the median of the pairs'",
         "ratios. *Cached*: the program's bytecode compiled beforehand, as README's set-up command does (how cron",
         "runs it). *Uncached*: a copy without `__pycache__`, run with PYTHONDONTWRITEBYTECODE=1, so every run",

@@ -31,7 +31,7 @@ def rich_state() -> AlertState:
             siblings=["E00000000000000002", "E00000000000000003"],
             alike=True,
             gauge=Gauge([-0.123456, 0.0, 0.1 + 0.2], 8.0000049, 0.5, T0 - timedelta(days=2), 1.0 / 3.0, 2.000004),
-            shares=[["2026-06-13", 1.25, 1.5], ["2026-06-14", 0.1 + 0.2, 0.0]],
+            today=["2026-06-14", 0.1 + 0.2, 0.0],
         ),
         "E00000000000000002": InverterTrack(
             wake_hour=1e-9,  # differs from the default, rounds to 0.0: still written
@@ -46,6 +46,7 @@ def rich_state() -> AlertState:
         peak_production_kw=7.1234567,
         site_peak_kw=6.54321987,
         faces_day="2026-06-14",
+        closed=[["E00000000000000001", "2026-06-13", 1.25, 1.5]],
         faces=[Face(("E00000000000000001", "E00000000000000002", "E00000000000000003"), 12.0833333), Face((), None)],
         inverters=inverters,
     )

@@ -155,7 +155,8 @@ def observe_reading(
     previous = state.last_reading_at
     resumed = previous is not None and (now - previous).total_seconds() > GAP_S
     after_gap = resumed or previous is None
-    hours = 5 / 60 if after_gap or previous is None else min((now - previous).total_seconds(), 600) / 3600
+    elapsed_s = (now - previous).total_seconds() if previous is not None else 0.0
+    hours = 5 / 60 if after_gap or not 0 < elapsed_s <= 600 else elapsed_s / 3600  # energy this reading stands for
     state.last_reading_at = now
     judgements = [Judgement(PVS_UNREACHABLE, None, False)]
     state.failed_cycles = 0

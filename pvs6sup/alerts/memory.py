@@ -4,6 +4,7 @@ DetectorState. Records only; alerts/state.py writes them to disk."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.normal import Gauge
@@ -27,7 +28,7 @@ class InverterTrack(Record):
         "siblings",
         "alike",
         "gauge",
-        "shares",
+        "today",
     )
 
     group: int
@@ -43,7 +44,7 @@ class InverterTrack(Record):
     siblings: list[str]  # the inverters it is compared with: the rest of its roof face...
     alike: bool  # ...or, when its face is too small, its nearest ones (then False)
     gauge: Gauge  # the running test of its gap from its learned normal
-    shares: list[list[object]]  # [day, made kWh, expected kWh] over judged readings, the last 35 days, today last
+    today: list[object]  # [solar day, made kWh, expected kWh] over today's judged readings ([] before any)
 
     def __init__(
         self,
@@ -60,7 +61,7 @@ class InverterTrack(Record):
         siblings: list[str] | None = None,
         alike: bool = False,
         gauge: Gauge | None = None,
-        shares: list[list[object]] | None = None,
+        today: list[object] | None = None,
     ) -> None:
         self.group = group
         self.last_seen = last_seen
@@ -75,7 +76,7 @@ class InverterTrack(Record):
         self.siblings = [] if siblings is None else siblings
         self.alike = alike
         self.gauge = Gauge() if gauge is None else gauge
-        self.shares = [] if shares is None else shares
+        self.today = [] if today is None else today
 
 
 class DetectorState(Record):
@@ -89,6 +90,7 @@ class DetectorState(Record):
         "site_peak_kw",
         "faces_day",
         "faces",
+        "closed",
         "inverters",
     )
 
@@ -99,6 +101,7 @@ class DetectorState(Record):
     site_peak_kw: float  # the inverters' summed output at its best lately (how much light there is)
     faces_day: str  # the solar day the faces were last found
     faces: list[Face]
+    closed: list[list[Any]]  # [serial, day, made kWh, expected kWh] of finished days, until they are filed
     inverters: dict[str, InverterTrack]
 
     def __init__(
@@ -110,6 +113,7 @@ class DetectorState(Record):
         site_peak_kw: float = 0.0,
         faces_day: str = "",
         faces: list[Face] | None = None,
+        closed: list[list[Any]] | None = None,
         inverters: dict[str, InverterTrack] | None = None,
     ) -> None:
         self.last_reading_at = last_reading_at
@@ -119,4 +123,5 @@ class DetectorState(Record):
         self.site_peak_kw = site_peak_kw
         self.faces_day = faces_day
         self.faces = [] if faces is None else faces
+        self.closed = [] if closed is None else closed
         self.inverters = dict() if inverters is None else inverters

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pvs6sup.alerts import normal_files, underperf
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.alerts import underperf
 from pvs6sup.alerts.faces import describe, facing
 from pvs6sup.alerts.normal import TUNING
 from pvs6sup.core.records import FrozenRecord, set_field
@@ -53,11 +53,16 @@ class RoofView(FrozenRecord):
 
 def load_roof_view(data_dir: Path, latitude: float | None) -> RoofView:
     state = alertstate.load(data_dir).detector
-    counts = underperf.learning(state, alertstate.FileBook(data_dir), TUNING)
+    counts = underperf.learning(state, normal_files.FileBook(data_dir), TUNING)
     best = max(counts.values(), default=0)
     learning = tuple(sorted(s for s, n in counts.items() if best == 0 or n < LEARNED_SHARE * best))
     face_of = {
         serial: facing(face.peak_hour, latitude) for face in state.faces for serial in face.members
     }
-    shares = {serial: tuple(underperf.shares(track)) for serial, track in state.inverters.items() if track.shares}
+    days = normal_files.read_shares(data_dir)
+    normal_files.merge_days(days, state)  # finished days not filed yet (this copy of the state is not saved)
+    for serial, track in state.inverters.items():
+        if track.today:
+            days.setdefault(serial, []).append(list(track.today))
+    shares = {serial: underperf.daily_shares(entries) for serial, entries in days.items()}
     return RoofView(tuple(describe(state.faces, latitude)), learning, face_of, shares)

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pvs6sup.alerts import detectors
+from pvs6sup.alerts import detectors, normal_files
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.config import Config
@@ -57,11 +57,15 @@ def after_reading(
     """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
     for what changed."""
     state = alertstate.load(config.data_dir)
-    book = alertstate.FileBook(config.data_dir)
+    book = normal_files.FileBook(config.data_dir)
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book
     )
     judgements += detectors.delivery_backlog(backlogs)
+    try:  # the report's trend: kept in the state until filed, so a failure here only delays it
+        normal_files.file_finished_days(config.data_dir, state.detector)
+    except (SupervisorError, OSError) as err:
+        log.warning("daily shares of the learned normal: %s", err)
     events = _conclude(config, state, judgements, reading.fetched_at, reading)
     book.save()  # after the state: the learned normal is a cache that a lost write only delays
     return events

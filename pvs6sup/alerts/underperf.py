@@ -20,7 +20,6 @@ from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.values import mask_serial
 
 PEAK_DECAY = 0.9998  # per reading: the site's best output sinks about 6 % a day unless seen again
-KEEP_SHARES = 35  # days of daily shares kept for the report's trend
 
 
 def judge(
@@ -71,7 +70,7 @@ def judge(
         if gauge.since is not None:
             gauge.made_kwh += power_kw * hours
             gauge.expected_kwh += expected * hours
-        today = _today(track, day)
+        today = _today(state, serial, track, day)
         today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
         today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
         if normal.firing(gauge, t):
@@ -115,12 +114,14 @@ def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_
             track.alike = serial in on_a_face
 
 
-def _today(track: InverterTrack, day: str) -> list[object]:
-    """Today's entry in the daily shares (made, expected over judged readings), started at its first use."""
-    if not track.shares or track.shares[-1][0] != day:
-        track.shares.append([day, 0.0, 0.0])
-        del track.shares[:-KEEP_SHARES]
-    return track.shares[-1]
+def _today(state: DetectorState, serial: str, track: InverterTrack, day: str) -> list[object]:
+    """Today's energy made and expected over judged readings; a finished day goes to `state.closed`, which the
+    edge files for the report's trend (the state, rewritten every cycle, keeps only today)."""
+    if not track.today or track.today[0] != day:
+        if track.today and float(track.today[2]) > 0:  # type: ignore[arg-type]
+            state.closed.append([serial, *track.today])
+        track.today = [day, 0.0, 0.0]
+    return track.today
 
 
 def _verdict(
@@ -175,10 +176,10 @@ def learning(state: DetectorState, book: normal.NormalBook, t: normal.Tuning = n
     return counts
 
 
-def shares(track: InverterTrack) -> Sequence[tuple[str, float | None]]:
-    """The last days' share of its normal (made / expected), None where nothing was judged."""
+def daily_shares(days: Sequence[Sequence[object]]) -> tuple[tuple[str, float | None], ...]:
+    """[day, made, expected] entries as (day, made / expected), None where nothing was expected."""
     out: list[tuple[str, float | None]] = []
-    for day, made, expected in track.shares:
+    for day, made, expected in days:
         expected_kwh = float(expected)  # type: ignore[arg-type]
         out.append((str(day), float(made) / expected_kwh if expected_kwh > 0 else None))  # type: ignore[arg-type]
-    return out
+    return tuple(out)

@@ -114,13 +114,15 @@ def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> I
 def keep_learned(data_dir: Path, replayer: Replayer) -> None:
     """Keep what the replay learned (the detector's memory and the learned normal) in DATA_DIR, for the cron
     cycle; the live incidents stay as they are, so no alert is raised or resolved by this."""
+    from pvs6sup.alerts import normal_files
     from pvs6sup.alerts import state as alertstate
 
     live = alertstate.load(data_dir)
     alertstate.save(data_dir, alertstate.AlertState(replayer.state, live.incidents))
-    book = alertstate.FileBook(data_dir)
+    book = normal_files.FileBook(data_dir)
     book.tables = replayer.book.tables
     book.save()
+    normal_files.file_finished_days(data_dir, replayer.state)
     log.info(
         "kept the learned roof of %d inverters in %s: alerts judge from the next cycle",
         len(replayer.state.inverters),

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pvs6sup.alerts import detectors, faces, normal, underperf
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import detectors, faces, normal, normal_files, underperf
 from pvs6sup.alerts.detectors import DetectorState, observe_reading
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
@@ -199,14 +198,14 @@ def test_a_shadow_on_some_readings_adds_nothing_while_a_steady_loss_fires():
 
 
 def test_the_learned_normal_lives_in_one_small_file_a_bin_and_a_damaged_one_is_learned_afresh(tmp_path: Path):
-    book = alertstate.FileBook(tmp_path)
+    book = normal_files.FileBook(tmp_path)
     book.table(40).cells["E00X1"] = [0.5] * normal.CELL_SIZE
     book.table(40).envelope_kw = 3.25
     book.save()
-    again = alertstate.FileBook(tmp_path)
+    again = normal_files.FileBook(tmp_path)
     assert again.table(40).cells == {"E00X1": [0.5] * normal.CELL_SIZE}
     assert set(again.every_table()) == {40}
-    (tmp_path / alertstate.NORMAL_DIR / "040.json").write_text('{"envelope_kw": 1, "cells": {"E": [1')
-    healed = alertstate.FileBook(tmp_path)
+    (tmp_path / normal_files.NORMAL_DIR / "040.json").write_text('{"envelope_kw": 1, "cells": {"E": [1')
+    healed = normal_files.FileBook(tmp_path)
     assert healed.table(40).cells == {}
-    assert (tmp_path / alertstate.NORMAL_DIR / "040.json.damaged").exists()
+    assert (tmp_path / normal_files.NORMAL_DIR / "040.json.damaged").exists()

@@ -1,0 +1,98 @@
+"""The learned normal on disk, beside the alert state: one small JSON file per 20-minute bin of solar time
+(DATA_DIR/alerts-normal/NNN.json), and the daily shares of each inverter's normal for the report's trend
+(DATA_DIR/alerts-shares.json, rewritten once a day). Written atomically; a damaged file is set aside with one
+warning and that part is learned afresh."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pvs6sup.alerts.memory import DetectorState
+from pvs6sup.alerts.normal import CELL_SIZE, BinTable
+from pvs6sup.store.files import atomic_write
+from pvs6sup.store.statefile import load_state
+
+log = logging.getLogger(__name__)
+
+NORMAL_DIR = "alerts-normal"
+SHARES_FILE = "alerts-shares.json"
+KEEP_DAYS = 35  # daily shares kept per inverter: the report shows 30
+
+
+def _bin_from_json(data: bytes) -> BinTable:
+    document = json.loads(data)
+    cells = {str(serial): [float(v) for v in cell] for serial, cell in document["cells"].items()}
+    if any(len(cell) != CELL_SIZE for cell in cells.values()):
+        raise ValueError(f"a cell without its {CELL_SIZE} numbers")
+    return BinTable(float(document["envelope_kw"]), str(document["day"]), cells)
+
+
+class FileBook:
+    """The learned normal on disk (a NormalBook): DATA_DIR/alerts-normal/NNN.json, one per 20-minute bin of
+    solar time, read when first needed and written back by save(). A cycle touches one bin, so it reads and
+    writes one small file; a damaged one is set aside and that bin is learned afresh."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.folder = data_dir / NORMAL_DIR
+        self.tables: dict[int, BinTable] = {}
+
+    def _path(self, key: int) -> Path:
+        return self.folder / f"{key:03d}.json"
+
+    def table(self, key: int) -> BinTable:
+        table = self.tables.get(key)
+        if table is None:
+            path, fresh = self._path(key), "that bin is learned afresh"
+            loaded = load_state(path, _bin_from_json, "learned normal", fresh, self.data_dir)
+            table = self.tables[key] = loaded or BinTable()
+        return table
+
+    def every_table(self) -> dict[int, BinTable]:
+        if self.folder.is_dir():
+            for path in self.folder.glob("[0-9][0-9][0-9].json"):
+                self.table(int(path.stem))
+        return self.tables
+
+    def save(self) -> None:
+        for key, table in self.tables.items():
+            cells = {serial: [round(v, 4) for v in cell] for serial, cell in table.cells.items()}
+            document = {"envelope_kw": round(table.envelope_kw, 4), "day": table.day, "cells": cells}
+            atomic_write(self._path(key), json.dumps(document, separators=(",", ":")).encode("utf-8"))
+
+
+def _shares_from_json(data: bytes) -> dict[str, list[list[Any]]]:
+    document = json.loads(data)
+    if not isinstance(document, dict) or any(not isinstance(days, list) for days in document.values()):
+        raise ValueError("not an object of lists")
+    return {str(serial): [list(day) for day in days] for serial, days in document.items()}
+
+
+def read_shares(data_dir: Path) -> dict[str, list[list[Any]]]:
+    """Each inverter's finished days: [solar day, made kWh, expected kWh], oldest first."""
+    path = data_dir / SHARES_FILE
+    return load_state(path, _shares_from_json, "daily shares", "the trend starts afresh", data_dir) or {}
+
+
+def merge_days(shares: dict[str, list[list[Any]]], detector: DetectorState) -> None:
+    """Move the detector's finished days into `shares` (in place), keeping the last KEEP_DAYS of inverters
+    still known."""
+    for serial, *entry in detector.closed:
+        days = shares.setdefault(str(serial), [])
+        days.append([entry[0], round(float(entry[1]), 4), round(float(entry[2]), 4)])
+        del days[:-KEEP_DAYS]
+    for serial in [s for s in shares if s not in detector.inverters]:
+        del shares[serial]
+    detector.closed.clear()
+
+
+def file_finished_days(data_dir: Path, detector: DetectorState) -> None:
+    """Once a day, when days have finished: add them to DATA_DIR/alerts-shares.json."""
+    if not detector.closed:
+        return
+    shares = read_shares(data_dir)
+    merge_days(shares, detector)
+    atomic_write(data_dir / SHARES_FILE, json.dumps(shares, separators=(",", ":")).encode("utf-8"))
