@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import gzip
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -122,24 +122,30 @@ class MonthSite(SimulatedSite):
         return round(kw, 4)
 
     def device_list(self, when: datetime) -> dict[str, Any]:
-        document = super().device_list(when)
-        devices = []
-        index = -1
-        for device in document["devices"]:
-            if device.get("DEVICE_TYPE") == "Inverter":
-                index += 1
-                if self._active(MISSING, index, when):
-                    continue
-                if self._active(NOT_REPORTING, index, when):
-                    frozen = self._frozen.setdefault(index, copy.deepcopy(device))
-                    device = {**frozen, "CURTIME": format_pvs_time(when)}
-                else:
-                    self._frozen.pop(index, None)
-                if self._active(DEAD, index, when):
-                    device = {**device, "STATE": "error", "STATEDESCR": "Error"}
-            devices.append(device)
-        document["devices"] = devices
-        return document
+        return with_faults(super().device_list(when), when, self._active, self._frozen)
+
+
+def with_faults(
+    document: dict[str, Any], when: datetime, active: Callable[[str, int, datetime], bool], frozen: dict[int, Any]
+) -> dict[str, Any]:
+    """A DeviceList document as the PVS sends it with these faults: missing inverters left out, a frozen report
+    repeated (only its CURTIME moves), a dead one in STATE error. `frozen` keeps the repeated reports."""
+    devices = []
+    index = -1
+    for device in document["devices"]:
+        if device.get("DEVICE_TYPE") == "Inverter":
+            index += 1
+            if active(MISSING, index, when):
+                continue
+            if active(NOT_REPORTING, index, when):
+                device = {**frozen.setdefault(index, copy.deepcopy(device)), "CURTIME": format_pvs_time(when)}
+            else:
+                frozen.pop(index, None)
+            if active(DEAD, index, when):
+                device = {**device, "STATE": "error", "STATEDESCR": "Error"}
+        devices.append(device)
+    document["devices"] = devices
+    return document
 
 
 def captures(scenario: Scenario) -> Iterator[tuple[datetime, bytes]]:

@@ -10,7 +10,6 @@ latency counted in daylight minutes (sun >= 10°). The named scenarios are in si
 from __future__ import annotations
 
 import bisect
-import copy
 import json
 import random
 from collections.abc import Iterator
@@ -19,14 +18,16 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pvs6sup.core.sun import sun_elevation_deg
-from pvs6sup.sim.legacy_pvs import format_pvs_time
 from pvs6sup.sim.roof import RoofModel, RoofSite
+from sim import month
+from sim.month import with_faults
 
 STEP = timedelta(minutes=5)
 DAY = timedelta(days=1)
 DAYLIGHT_DEG = 10.0  # "daylight" for latency: the sun at least this high
 CROSSING_S = 45.0  # a cloud's shadow edge crosses the whole roof in this time
-DEAD, MISSING, NOT_REPORTING, LOSS, CREEPING = "dead", "missing", "not reporting", "sudden loss", "creeping loss"
+DEAD, MISSING, NOT_REPORTING = month.DEAD, month.MISSING, month.NOT_REPORTING  # what with_faults acts on
+LOSS, CREEPING = "sudden loss", "creeping loss"
 CLEAR, HAZY, BROKEN, OVERCAST = "clear", "hazy", "broken clouds", "overcast"
 NOT_REPORTING_TARGET_MIN = 60  # as bench/alerts_eval.py's month: a 30-minute stale report is its definition
 
@@ -167,24 +168,7 @@ class ScenarioSite(RoofSite):
         return round(super().inverter_kw(index, when) * factor, 4)
 
     def device_list(self, when: datetime) -> dict[str, Any]:
-        document = super().device_list(when)
-        devices = []
-        index = -1
-        for device in document["devices"]:
-            if device.get("DEVICE_TYPE") == "Inverter":
-                index += 1
-                if self._faults_now(index, when, MISSING):
-                    continue
-                if self._faults_now(index, when, NOT_REPORTING):
-                    frozen = self._frozen.setdefault(index, copy.deepcopy(device))
-                    device = {**frozen, "CURTIME": format_pvs_time(when)}
-                else:
-                    self._frozen.pop(index, None)
-                if self._faults_now(index, when, DEAD):
-                    device = {**device, "STATE": "error", "STATEDESCR": "Error"}
-            devices.append(device)
-        document["devices"] = devices
-        return document
+        return with_faults(super().device_list(when), when, lambda k, i, w: self._faults_now(i, w, k), self._frozen)
 
 
 def captures(scenario: RoofScenario, pvs_layout: bool = False) -> Iterator[tuple[datetime, bytes]]:
