@@ -287,7 +287,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
-        text += "".join(f"\n{line}" for line in load_roof_view(config.data_dir, config.latitude).lines())
+        roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
+        text += "".join(f"\n{line}" for line in roof.lines())
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 

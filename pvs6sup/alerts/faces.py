@@ -56,8 +56,11 @@ def distance(a: dict[int, float], b: dict[int, float]) -> float:
     return median([abs(gap - centre) for gap in gaps])
 
 
-def find_faces(tables: dict[int, BinTable], serials: Iterable[str]) -> tuple[list[Face], dict[str, list[str]]]:
-    """The faces (earliest peak first) and each inverter's siblings; inverters not yet comparable get none."""
+def find_faces(
+    tables: dict[int, BinTable], serials: Iterable[str]
+) -> tuple[list[Face], dict[str, list[str]], dict[str, list[str]]]:
+    """The faces (earliest peak first), each inverter's siblings (none for those not comparable yet), and every
+    inverter's others ranked from the most alike."""
     profiles = {s: p for s, p in _profiles(tables, serials).items() if len(p) >= MIN_BINS}
     names = sorted(profiles)
     parent = {name: name for name in names}
@@ -94,7 +97,8 @@ def find_faces(tables: dict[int, BinTable], serials: Iterable[str]) -> tuple[lis
             if len(others) < 2:
                 others = [other for _, other in ranked[:NEAREST]]
             siblings[serial] = others
-    return faces, siblings
+    by_likeness = {name: [other for _, other in sorted(near[name])] for name in names}
+    return faces, siblings, by_likeness
 
 
 def _peak_hour(tables: dict[int, BinTable], members: list[str], profiles: dict[str, dict[int, float]]) -> float | None:
@@ -128,12 +132,18 @@ def clock(hour: float) -> str:
     return f"{whole:02d}:{round((hour - whole) * 60) % 60:02d}"
 
 
-def describe(faces: list[Face], latitude: float | None) -> list[str]:
-    """One line a face, as `status` and the report show them."""
+def describe(faces: list[Face], latitude: float | None, longitude: float | None = 0.0) -> list[str]:
+    """One line a face, as `status` and the report show them. Without LONGITUDE the hours are UTC's and the
+    direction cannot be told."""
     lines = []
     for face in faces:
         count = len(face.members)
         noun = "inverter" if count == 1 else "inverters"
-        when = f"peak at {clock(face.peak_hour)} solar time" if face.peak_hour is not None else "no peak yet"
-        lines.append(f"{count} {noun} {when} ({facing(face.peak_hour, latitude)} face)")
+        if face.peak_hour is None:
+            lines.append(f"{count} {noun}, no peak yet")
+        elif longitude is None:
+            lines.append(f"{count} {noun} peak at {clock(face.peak_hour)} UTC (set LONGITUDE to name the face)")
+        else:
+            when = f"peak at {clock(face.peak_hour)} solar time"
+            lines.append(f"{count} {noun} {when} ({facing(face.peak_hour, latitude)} face)")
     return lines

@@ -51,13 +51,15 @@ class RoofView(FrozenRecord):
         return lines
 
 
-def load_roof_view(data_dir: Path, latitude: float | None) -> RoofView:
+def load_roof_view(data_dir: Path, latitude: float | None, longitude: float | None = 0.0) -> RoofView:
     state = alertstate.load(data_dir).detector
     counts = underperf.learning(state, normal_files.FileBook(data_dir), TUNING)
     best = max(counts.values(), default=0)
     learning = tuple(sorted(s for s, n in counts.items() if best == 0 or n < LEARNED_SHARE * best))
     face_of = {
-        serial: facing(face.peak_hour, latitude) for face in state.faces for serial in face.members
+        serial: facing(face.peak_hour, latitude) if longitude is not None else "?"
+        for face in state.faces
+        for serial in face.members
     }
     days = normal_files.read_shares(data_dir)
     normal_files.merge_days(days, state)  # finished days not filed yet (this copy of the state is not saved)
@@ -65,4 +67,4 @@ def load_roof_view(data_dir: Path, latitude: float | None) -> RoofView:
         if track.today:
             days.setdefault(serial, []).append(list(track.today))
     shares = {serial: underperf.daily_shares(entries) for serial, entries in days.items()}
-    return RoofView(tuple(describe(state.faces, latitude)), learning, face_of, shares)
+    return RoofView(tuple(describe(state.faces, latitude, longitude)), learning, face_of, shares)

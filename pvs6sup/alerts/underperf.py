@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pvs6sup.alerts import normal
-from pvs6sup.alerts.faces import facing, find_faces
+from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces
 from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.values import mask_serial
@@ -33,9 +33,11 @@ def judge(
     latitude: float | None,
     groups_given: bool,
     t: normal.Tuning = normal.TUNING,
+    solar_time: bool = True,
 ) -> list[Judgement]:
     """Judge and learn from the inverters working now (`powers_kw`: serial -> output); `hours` is the time this
-    reading stands for (energy). Returns a judgement for each inverter that could be judged."""
+    reading stands for (energy); `solar_time` is False when LONGITUDE is unknown (then the hours are UTC's and
+    a face cannot be named). Returns a judgement for each inverter that could be judged."""
     if len(powers_kw) < 3:
         return []
     site_kw = sum(powers_kw.values())
@@ -74,7 +76,7 @@ def judge(
         today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
         today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
         if normal.firing(gauge, t):
-            results.append(_verdict(state, serial, track, now, latitude, groups_given))
+            results.append(_verdict(state, serial, track, now, latitude, groups_given, solar_time))
         elif smooth is not None and not normal.suspect(gauge, t):
             results.append(Judgement(UNDERPERFORMING, serial, False))
 
@@ -102,12 +104,14 @@ def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_
         normal.close_day(table, day)
         for serial in [s for s in table.cells if s not in known]:
             del table.cells[serial]
-    faces, siblings = find_faces(tables, known)
+    faces, siblings, ranked = find_faces(tables, known)
     state.faces, state.faces_day = faces, day
     on_a_face = {serial for face in faces if len(face.members) >= 3 for serial in face.members}
     for serial, track in known.items():
         if groups_given and track.group:
-            track.siblings = sorted(s for s, other in known.items() if other.group == track.group and s != serial)
+            group = {s for s, other in known.items() if other.group == track.group and s != serial}
+            alike = [s for s in ranked.get(serial, []) if s in group]  # the most alike first, as on a face
+            track.siblings = (alike + sorted(group.difference(alike)))[:MOST_SIBLINGS]
             track.alike = True
         else:
             track.siblings = siblings.get(serial, [])
@@ -125,13 +129,19 @@ def _today(state: DetectorState, serial: str, track: InverterTrack, day: str) ->
 
 
 def _verdict(
-    state: DetectorState, serial: str, track: InverterTrack, now: datetime, latitude: float | None, given: bool
+    state: DetectorState,
+    serial: str,
+    track: InverterTrack,
+    now: datetime,
+    latitude: float | None,
+    given: bool,
+    solar: bool,
 ) -> Judgement:
     gauge = track.gauge
     share = gauge.made_kwh / gauge.expected_kwh if gauge.expected_kwh > 0 else None
     since_s = (now - gauge.since).total_seconds() if gauge.since else 0.0
     lost_kwh = max(0.0, gauge.expected_kwh - gauge.made_kwh)
-    where = _where(state, serial, track, latitude, given)
+    where = _where(state, serial, track, latitude, given, solar)
     shown = f"{share * 100:.0f} %" if share is not None else "less than"
     days = since_s / 86400
     lost = f"about {lost_kwh / days:.1f} kWh a day" if days >= 1 else f"{lost_kwh:.2f} kWh so far"
@@ -142,14 +152,17 @@ def _verdict(
     return Judgement(UNDERPERFORMING, serial, True, message, f"{shown} of its usual output")
 
 
-def _where(state: DetectorState, serial: str, track: InverterTrack, latitude: float | None, given: bool) -> str:
+def _where(
+    state: DetectorState, serial: str, track: InverterTrack, latitude: float | None, given: bool, solar: bool
+) -> str:
     count = len(track.siblings)
     siblings = f"its {count} sibling" + ("" if count == 1 else "s")
     if given and track.group:
         return f"{siblings} in INVERTER_GROUPS group {track.group}"
     for face in state.faces:
         if serial in face.members and len(face.members) > 2:
-            return f"{siblings} on the {facing(face.peak_hour, latitude)} face"
+            side = facing(face.peak_hour, latitude) if solar else "same"
+            return f"{siblings} on the {side} face"
     return f"{siblings} nearest in how they follow the sun"
 
 

@@ -41,6 +41,7 @@ def load(
     groups: tuple[tuple[str, ...], ...] = (),
     sinks: Sequence[SinkFreshness] = (),
     latitude: float | None = None,
+    longitude: float | None = None,
 ) -> ReportData:
     from pvs6sup.report.render import heatmap_days  # the page's code only when a page is made
 
@@ -74,7 +75,7 @@ def load(
         )
     from pvs6sup.alerts.roof_view import load_roof_view
 
-    roof = load_roof_view(data_dir, latitude)
+    roof = load_roof_view(data_dir, latitude, longitude)
     return ReportData(
         site_name=site_name,
         generated_at=now,

@@ -47,6 +47,7 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         groups=config.inverter_groups,
         sinks=load.sinks_freshness(config),
         latitude=config.latitude,
+        longitude=config.longitude,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
 

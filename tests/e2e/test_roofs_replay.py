@@ -57,7 +57,7 @@ def test_a_multi_face_roof_with_nothing_configured_raises_each_fault_in_time_and
 def test_replay_learn_keeps_the_roof_so_the_cycle_starts_judged(harness: Harness):
     scenario = scenarios()["ca-winter-quiet"].shortened(10)
     replayed_events(harness, scenario, "--learn")
-    view = load_roof_view(harness.data_dir, scenario.model.latitude)
+    view = load_roof_view(harness.data_dir, scenario.model.latitude, scenario.model.longitude)
     assert len(view.faces) == 2  # south 10 and east 6
     assert sorted(int(line.split()[0]) for line in view.faces) == [6, 10]
     assert view.learning == ()
