@@ -239,8 +239,8 @@ def send(
         if timeout is None:
             break
         try:
-            response = session.post(
-                url, params=params, data=body.encode("utf-8"), headers=headers, auth=auth, timeout=timeout
+            response = budget.post(
+                session, url, params=params, data=body.encode("utf-8"), headers=headers, auth=auth, timeout=timeout
             )
         except requests.RequestException as err:
             if posted:  # what went is settled; the failure shows again next cycle if it lasts
@@ -272,12 +272,13 @@ def send(
 
 def probe(settings: Settings, session: requests.Session, deadline_s: float) -> str | None:
     """None when InfluxDB takes a write with our credentials (an empty one: nothing is written), else the fix."""
-    timeout = Budget(deadline_s).timeout()
+    budget = Budget(deadline_s)
+    timeout = budget.timeout()
     if timeout is None:
         return "InfluxDB: no time left to check it"
     url, params, headers, auth = _request(settings)
     try:
-        response = session.post(url, params=params, data=b"", headers=headers, auth=auth, timeout=timeout)
+        response = budget.post(session, url, params=params, data=b"", headers=headers, auth=auth, timeout=timeout)
     except requests.RequestException as err:
         return f"InfluxDB: no answer from {settings.url} ({type(err).__name__}); check INFLUX_URL and the network"
     if response.status_code in (200, 204, 400):  # 400: "no points" – the credentials and the target were accepted

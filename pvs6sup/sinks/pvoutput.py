@@ -312,7 +312,8 @@ def send(
             if timeout is None:
                 break
             try:
-                response = session.post(
+                response = budget.post(
+                    session,
                     url,
                     data={"data": ";".join(s.data() for s in batch), "c1": "2"},
                     headers=_headers(settings),
@@ -351,11 +352,13 @@ def send(
 
 def probe(settings: Settings, session: requests.Session, deadline_s: float) -> str | None:
     """None when PVOutput accepts the key and system id (getsystem.jsp), else one line with the fix."""
-    timeout = Budget(deadline_s).timeout()
+    budget = Budget(deadline_s)
+    timeout = budget.timeout()
     if timeout is None:
         return "PVOutput: no time left to check it"
     try:
-        response = session.post(settings.url.rstrip("/") + PROBE_PATH, headers=_headers(settings), timeout=timeout)
+        url = settings.url.rstrip("/") + PROBE_PATH
+        response = budget.post(session, url, headers=_headers(settings), timeout=timeout)
     except requests.RequestException as err:
         return f"PVOutput: no answer from {settings.url} ({type(err).__name__}); check PVOUTPUT_URL and the network"
     if response.status_code == 200:
