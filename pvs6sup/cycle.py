@@ -1,6 +1,6 @@
 """One cron cycle under the lock: independent duties, in order.
 
-record   fetch once, archive the raw answer, parse, add the weather, queue it for the sinks, append the CSV rows
+record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows, then queue it for the sinks
 deliver  send each sink's queue (each its own duty), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
@@ -134,12 +134,17 @@ def record(config: Config, runtime: Runtime) -> Reading:
 
 
 def _record(config: Config, runtime: Runtime) -> Reading:
+    duty("sinks' hand-off", recover_handoff, config)
     reading = read_pvs(config, runtime, keep_raw=True)
     reading = _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
     reading = replace(reading, cloud_cover_pct=cloud)
-    queue_for_sinks(config, reading, sheets=False)
+    staged = duty("sinks' hand-off", stage_for_sinks, config, reading)  # record first: the CSV, then the queues
     csvlog.append_reading(config.data_dir, reading, config.timezone)
+    if staged:
+        from pvs6sup.sinks import handoff
+
+        duty("sinks' hand-off", handoff.hand_over, config, staged)
     return reading
 
 
@@ -156,9 +161,27 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[st
     return sink_delivery.backlogs(config, runtime.now())
 
 
+def recover_handoff(config: Config) -> None:
+    """Finish (or drop, when its CSV row is missing) the sinks' hand-off a killed run left (sinks/handoff.py)."""
+    if config.any_sink and (config.data_dir / "outbox" / "handoff.json").exists():
+        from pvs6sup.sinks import handoff
+
+        handoff.recover(config)
+
+
+def stage_for_sinks(config: Config, reading: Reading) -> dict[str, Any] | None:
+    """Before the CSV rows, stage this reading for the sink modules (sinks/handoff.py); they queue it once its
+    rows are written, so no sink ever holds a reading the CSV lacks."""
+    if not config.any_sink:
+        return None
+    from pvs6sup.sinks import handoff
+
+    return handoff.stage(config, reading)
+
+
 def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
-    """Queue the reading for each sink module before its CSV row is written (a kill between the two then loses
-    nothing for them), and for Google Sheets after it (Sheets catches up from readings.csv)."""
+    """Queue the reading for Google Sheets, after its CSV row (Sheets catches up from readings.csv); the sink
+    modules get it through the hand-off (stage_for_sinks)."""
     if not config.any_sink:
         return
     from pvs6sup.sinks import deliver as sink_delivery

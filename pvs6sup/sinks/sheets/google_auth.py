@@ -160,13 +160,15 @@ class GoogleSession:
         kwargs.pop("timeout", None)
         for attempt in (1, 2):
             auth = {**(headers or {}), "Authorization": f"Bearer {self.tokens.token()}"}
-            timeout = self.deadline.timeout()
-            response = within(  # the whole answer, a trickled one too, within what is left of the budget
-                self.deadline.end - time.monotonic(),
-                lambda a=auth, t=timeout: self.session.request(method, url, headers=a, timeout=t, **kwargs),
-                self.deadline.budget_s,
-            )
+            response = self._request(method, url, auth, kwargs)
             if response.status_code != 401 or attempt == 2:
                 return response
             self.tokens.discard()
         raise AssertionError("unreachable")
+
+    def _request(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> Any:
+        """One request, its whole answer (a trickled one too) within what is left of the budget."""
+        timeout = self.deadline.timeout()
+        left_s = self.deadline.end - time.monotonic()
+        work = lambda: self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)  # noqa: E731
+        return within(left_s, work, self.deadline.budget_s)
