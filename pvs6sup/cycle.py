@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -27,7 +27,7 @@ from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
-from pvs6sup.errors import PVSError, StorageError, SupervisorError
+from pvs6sup.errors import LockHeldError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
 from pvs6sup.pvs import access as pvs_access
 from pvs6sup.pvs import firmware
@@ -40,6 +40,7 @@ from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
+JUST_RECORDED = timedelta(minutes=1)  # a run finding a reading this recent exits 3: one reading per slot
 T = TypeVar("T")
 
 
@@ -92,6 +93,7 @@ def _check_clock(config: Config, reading: Reading) -> Reading:
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
     with data_dir_lock(config.data_dir):
+        _one_reading_a_minute(config, runtime.now())
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
@@ -114,6 +116,20 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         duty("watchdog", healthcheck.ping, config, runtime)
         _log_recorded(reading)
         return reading
+
+
+def _one_reading_a_minute(config: Config, now: datetime) -> None:
+    """LockHeldError (exit 3, the PVS not asked) when a reading was recorded less than a minute before `now`:
+    a run that took the lock just after another released it would record the same moment twice."""
+    try:
+        newest = csvlog.newest_timestamp(config.data_dir)
+    except OSError:  # the record duty says what is wrong with the file
+        return
+    if newest is not None and timedelta(0) <= now - newest < JUST_RECORDED:
+        raise LockHeldError(
+            f"another run recorded a reading {(now - newest).total_seconds():.0f} s ago ({newest.isoformat()}); "
+            "one reading a minute at most, so this run asks the PVS nothing"
+        )
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
