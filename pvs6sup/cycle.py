@@ -101,8 +101,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
             if failed:
                 duty("daily rollup", reporting.rollup_failure, config, runtime.now())
+            held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
             duty("alert email deferred", alerting.send_queued, config)
+            if held is not None:
+                held.drop()
+                held.release()
             if failed:  # MQTT: the devices go unavailable, and the events go out
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
@@ -139,14 +143,48 @@ def _report_duties(config: Config, runtime: Runtime) -> None:
 
 def record(config: Config, runtime: Runtime) -> Reading:
     """Read the PVS once, check the clock, add the cloud cover, append the CSV rows. The one duty that must work."""
+    held = _HeldWarnings()  # a full disk is one line: the record's own error, not every file that failed first
     try:
         return _record(config, runtime)
     except OSError as err:  # wherever the disk said no, it is storage (exit 4), not a bug (exit 70)
+        held.drop()
         where = err.filename or config.data_dir
         raise StorageError(
             f"cannot record the reading: {where}: {err.strerror or err}; DATA_DIR and its files must be this "
             "user's, and files where files belong"
         ) from err
+    except StorageError:
+        held.drop()
+        raise
+    finally:
+        held.release()
+
+
+class _HeldWarnings(logging.Filter):
+    """Holds the package's warnings back until release(); drop() forgets them (the error that follows says it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        self.handlers = list(logging.getLogger("pvs6sup").handlers)
+        for handler in self.handlers:
+            handler.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        if not any(r is record for r in self.records):
+            self.records.append(record)
+        return False
+
+    def drop(self) -> None:
+        self.records.clear()
+
+    def release(self) -> None:
+        for handler in self.handlers:
+            handler.removeFilter(self)
+        for record in self.records:
+            logging.getLogger(record.name).handle(record)
 
 
 def _record(config: Config, runtime: Runtime) -> Reading:

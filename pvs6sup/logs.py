@@ -59,6 +59,12 @@ class _PrivateLogFile(logging.FileHandler):
                 os.replace(f"{base}.{number}", f"{base}.{number + 1}")
         os.replace(base, f"{base}.1")
 
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # a full disk refuses the last buffered lines: they were on stderr; no traceback for it
+            self.stream = None  # type: ignore[assignment]
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
         # A full disk must not print logging's own traceback into cron's mail; stderr still has the line.
         return

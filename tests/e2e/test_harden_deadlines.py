@@ -8,7 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, Harness
 from hostile import HostileServer
 
