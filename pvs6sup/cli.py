@@ -260,6 +260,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         status_json,
         status_text,
     )
+    from pvs6sup.core.values import printable
     from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
@@ -276,6 +277,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
+        text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 

@@ -22,8 +22,7 @@ from mqtt_broker import wait_for
 from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
-from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
-from pvs6sup.sinks import handoff
+from pvs6sup.sinks import handoff, influx, mqtt, prometheus, pvoutput
 from pvs6sup.sinks import queue as queue_module
 from pvs6sup.store import csvlog
 
