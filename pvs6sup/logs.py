@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from pvs6sup.core.secrets import scrub
 from pvs6sup.errors import StorageError
 from pvs6sup.store.files import PRIVATE_FILE, private_dir
 from pvs6sup.store.os_errors import storage_error
@@ -79,10 +80,8 @@ class _ConsoleFormatter(logging.Formatter):
 
 
 def masked(text: str, secrets: tuple[str, ...]) -> str:
-    """text with every secret value replaced by ***."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    """text with every secret value replaced by ***, and the start of one a cut quote left (core/secrets.py)."""
+    return scrub(text, secrets)
 
 
 class _Redactor(logging.Filter):
