@@ -35,7 +35,7 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
-from pvs6sup.store import archive, csvlog, retention
+from pvs6sup.store import archive, csvlog, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
     with data_dir_lock(config.data_dir):
         _one_reading_a_minute(config, runtime.now())
+        duty("temporary files", tempfiles.clean, config.data_dir)  # a killed run's, by name and dead process
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
