@@ -28,6 +28,7 @@ from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
+from pvs6sup.store.vanished import vanished
 
 Command = Callable[[argparse.Namespace, Runtime, logging.Logger], int]
 E = ExitStatus
@@ -235,7 +236,11 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
     values = {**file_values, **runtime.environ}
     redact(logger, provisional_secrets(values))
     if log_file:
-        open_log_file(logger, data_dir_setting(values, runtime.script_dir), runtime.script_dir / "logs")
+        data_dir = data_dir_setting(values, runtime.script_dir)
+        gone = vanished(data_dir, runtime.script_dir / "logs")  # before the log file makes it again
+        open_log_file(logger, data_dir, runtime.script_dir / "logs")
+        if gone:
+            logger.warning("%s", gone)
     if problem is not None:
         raise problem
     for warning in unknown_setting_warnings(file_values, env_file) + env_file_warnings(env_file):

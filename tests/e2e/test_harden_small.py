@@ -88,3 +88,14 @@ def test_a_capture_older_than_the_last_reading_is_set_aside_for_that_reason(harn
     assert result.code == 0
     assert "not between the last recorded reading and this one" in result.stderr, result.stderr
     assert "restarted" not in result.stderr
+
+
+def test_a_data_dir_that_vanished_since_the_last_run_is_one_warning(harness: Harness, simulated):
+    assert harness.run().code == 0
+    shutil.rmtree(harness.data_dir)
+    harness.clock.advance(minutes=5)
+    gone = harness.run()
+    assert gone.code == 0
+    assert gone.stderr.count("\n") == 1 and "is gone (an earlier run used it)" in gone.stderr, gone.stderr
+    harness.clock.advance(minutes=5)
+    assert harness.run().stderr == ""  # said once: the folder is there again
