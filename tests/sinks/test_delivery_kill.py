@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -149,7 +149,12 @@ def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery
     every sink's readings a subset of the CSV's, and every CSV reading in every sink once the runs go on."""
     zone = ZoneInfo("America/Los_Angeles")
     data_dir = tmp_path / "data"
-    fake = FakePVOutput(lambda: datetime(2026, 6, 22, 12, tzinfo=timezone.utc), zone, LAT, LON, donation=True).start()
+    def pvoutput_now() -> datetime:  # an hour after the newest reading: none "in the future", and hours go by
+        times = csv_times(data_dir)
+        newest = datetime.fromisoformat(times[-1]) if times else datetime(2026, 6, 21, 12, tzinfo=timezone.utc)
+        return newest.astimezone(timezone.utc) + timedelta(hours=1)
+
+    fake = FakePVOutput(pvoutput_now, zone, LAT, LON, donation=True).start()
     database = f"sigkill{os.getpid()}"
     delivery_influx.query(f"CREATE DATABASE {database}", method="POST")
     textfile = tmp_path / "pvs6.prom"
