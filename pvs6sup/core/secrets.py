@@ -76,12 +76,13 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in candidates:
         text = text.replace(secret, MASK)
     for secret in candidates:
+        floor = _floor(secret)
         head = secret[:MIN_PREFIX]
         start = text.find(head)
         while start != -1:
             length = _common_prefix(text, start, secret)
             end = start + length
-            if end == len(text) or not text[end].isalnum():
+            if length >= floor and (end == len(text) or not text[end].isalnum()):
                 text = text[:start] + MASK + text[end:]
             start = text.find(head, start + 1)
     return text
@@ -90,6 +91,16 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 def cut(text: str, secrets: Iterable[str], limit: int) -> str:
     """One line of at most `limit` characters, scrubbed before it is cut (so no cut leaves part of a secret)."""
     return " ".join(scrub(text, secrets).split())[:limit]
+
+
+def _floor(secret: str) -> int:
+    """How much of a secret's start must show to be masked: past a URL's scheme (a secret HEALTHCHECK_URL must not
+    mask every "https:" in the log), else MIN_PREFIX characters."""
+    for separator in ("://", "%3A%2F%2F"):  # a URL as is, or percent-encoded
+        scheme = secret.find(separator)
+        if 0 < scheme < 10:
+            return scheme + len(separator) + MIN_PREFIX
+    return MIN_PREFIX
 
 
 def _common_prefix(text: str, start: int, secret: str) -> int:
