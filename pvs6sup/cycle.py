@@ -15,6 +15,8 @@ naming its type) and the reading stays recorded.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +43,7 @@ from pvs6sup.store.lock import data_dir_lock
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 JUST_RECORDED = timedelta(minutes=1)  # a run finding a reading this recent exits 3: one reading per slot
+_IMPORTED_AT = time.time()
 T = TypeVar("T")
 
 
@@ -124,17 +127,33 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
 
 
 def _one_reading_a_minute(config: Config, now: datetime) -> None:
-    """LockHeldError (exit 3, the PVS not asked) when a reading was recorded less than a minute before `now`:
-    a run that took the lock just after another released it would record the same moment twice."""
+    """LockHeldError (exit 3, the PVS not asked) when a run started beside this one already recorded: the newest
+    reading is less than a minute old and readings.csv was written after this process started. A run that took
+    the lock just after another released it would otherwise record the same moment twice; a run started after
+    the last one ended (cron, a manual run) records."""
     try:
         newest = csvlog.newest_timestamp(config.data_dir)
-    except OSError:  # the record duty says what is wrong with the file
+        written = os.stat(config.data_dir / csvlog.READINGS_FILE).st_mtime
+    except OSError:  # no file yet, or the record duty will say what is wrong with it
         return
-    if newest is not None and timedelta(0) <= now - newest < JUST_RECORDED:
-        raise LockHeldError(
-            f"another run recorded a reading {(now - newest).total_seconds():.0f} s ago ({newest.isoformat()}); "
-            "one reading a minute at most, so this run asks the PVS nothing"
-        )
+    if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED or written < _process_started():
+        return
+    raise LockHeldError(
+        f"another run started at the same time recorded a reading {(now - newest).total_seconds():.0f} s ago "
+        f"({newest.isoformat()}); one reading a slot, so this run asks the PVS nothing"
+    )
+
+
+def _process_started() -> float:
+    """When this process started (time.time() scale), from /proc on Linux; else when this module was imported."""
+    try:
+        with open("/proc/self/stat", "rb") as handle:
+            ticks = int(handle.read().rpartition(b")")[2].split()[19])
+        with open("/proc/uptime", "rb") as handle:
+            uptime = float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _IMPORTED_AT
+    return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
