@@ -41,7 +41,7 @@ def test_ten_concurrent_starts_a_round_record_one_reading_and_ask_the_pvs_once(t
                 codes = sorted(code for code, _ in outcomes)
                 assert codes == [0] + [3] * 9, (round_, outcomes)
                 for code, stderr in outcomes:
-                    assert stderr == "" if code == 0 else stderr.count("\n") == 1 and "another run" in stderr
+                    assert stderr == "" if code == 0 else stderr.count("\n") == 1 and "another run" in stderr, stderr
                 assert pvs.device_list_requests == round_ + 1, f"round {round_}: the PVS was asked twice"
     finally:
         for busy in load:
