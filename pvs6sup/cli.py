@@ -30,6 +30,7 @@ from pvs6sup.runtime import Runtime
 from pvs6sup.sink_settings import TARGETS_TEXT
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
+from pvs6sup.store.vanished import vanished
 
 Command = Callable[[argparse.Namespace, Runtime, logging.Logger], int]
 E = ExitStatus
@@ -244,7 +245,11 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
     values = {**file_values, **runtime.environ}
     redact(logger, provisional_secrets(values))
     if log_file:
-        open_log_file(logger, data_dir_setting(values, runtime.script_dir), runtime.script_dir / "logs")
+        data_dir = data_dir_setting(values, runtime.script_dir)
+        gone = vanished(data_dir, runtime.script_dir / "logs")  # before the log file makes it again
+        open_log_file(logger, data_dir, runtime.script_dir / "logs")
+        if gone:
+            logger.warning("%s", gone)
     if problem is not None:
         raise problem
     for warning in unknown_setting_warnings(file_values, env_file) + env_file_warnings(env_file):
@@ -271,6 +276,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         status_json,
         status_text,
     )
+    from pvs6sup.core.values import printable
     from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
@@ -289,6 +295,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
         roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
         text += "".join(f"\n{line}" for line in roof.lines())
+        text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway
     runtime.stdout.write(text + "\n")
     return ExitStatus.OK
 

@@ -126,8 +126,11 @@ def _record_pending(config: Config, reading: Reading, newest: datetime | None) -
             then.uptime_s if then else None,
             then.pvs_time if then else None,
         )
-        if when is None or when >= reading.fetched_at or (newest is not None and when <= newest):
-            unplaced.append(path)
+        if when is None:
+            unplaced.append((path, "when it was taken cannot be told (the PVS restarted since)"))
+        elif when >= reading.fetched_at or (newest is not None and when <= newest):
+            unplaced.append((path, f"counted back, it was taken at {when:%Y-%m-%d %H:%M} UTC, not between the last "
+                             "recorded reading and this one"))
         else:
             placed.append((when, path, kept))
     placed.sort(key=lambda item: item[0])
@@ -139,8 +142,6 @@ def _record_pending(config: Config, reading: Reading, newest: datetime | None) -
             "recorded %d reading(s) kept while no clock was right, counted back on the PVS's uptime or clock",
             len(placed),
         )
-    for path in unplaced:
+    for path, reason in unplaced:
         aside = archive.set_aside(path, archive.CLOCK_SKEW)
-        log.warning(
-            "%s: when it was taken cannot be told (the PVS restarted since); kept as %s for `replay`", path.name, aside
-        )
+        log.warning("%s: %s; kept as %s for `replay`", path.name, reason, aside)

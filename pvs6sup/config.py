@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from pvs6sup.core import secrets
 from pvs6sup.core.sun import longitude_sign_problem, standard_offset_h
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings_table import BY_NAME, SECRET_NAMES, SETTINGS, Reader, Rows
@@ -200,8 +201,8 @@ def data_dir_setting(values: Mapping[str, str | None], script_dir: Path) -> Path
 def provisional_secrets(values: Mapping[str, str | None]) -> tuple[str, ...]:
     """The values of the table's secret settings, to mask even before they are validated."""
     found = [v.strip() for name in SECRET_NAMES if (v := values.get(name)) and v.strip()]
-    serial = (values.get("PVS_SERIAL") or "").strip()
-    return tuple([*found, serial[-5:]] if serial else found)  # a PVS serial's tail is its password
+    serial = (values.get("PVS_SERIAL") or "").strip()  # a PVS serial's tail is its password; every form sent:
+    return tuple(dict.fromkeys(secrets.every_form([*found, serial[-5:]] if serial else found, values)))
 
 
 def known_setting_names() -> frozenset[str]:

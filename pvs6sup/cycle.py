@@ -1,6 +1,6 @@
 """One cron cycle under the lock: independent duties, in order.
 
-record   fetch once, archive the raw answer, parse, add the weather, queue it for the sinks, append the CSV rows
+record   fetch once, archive the raw answer, parse, add the weather, append the CSV rows, then queue it for the sinks
 deliver  send each sink's queue (each its own duty), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
@@ -15,10 +15,12 @@ naming its type) and the reading stays recorded.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
@@ -27,7 +29,7 @@ from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
-from pvs6sup.errors import PVSError, StorageError, SupervisorError
+from pvs6sup.errors import LockHeldError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
 from pvs6sup.pvs import access as pvs_access
 from pvs6sup.pvs import firmware
@@ -35,11 +37,13 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
-from pvs6sup.store import archive, csvlog, retention
+from pvs6sup.store import archive, csvlog, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
+JUST_RECORDED = timedelta(minutes=1)  # a run finding a reading this recent exits 3: one reading per slot
+_IMPORTED_AT = time.time()
 T = TypeVar("T")
 
 
@@ -92,6 +96,8 @@ def _check_clock(config: Config, reading: Reading) -> Reading:
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
     with data_dir_lock(config.data_dir):
+        _one_reading_a_minute(config, runtime.now())
+        duty("temporary files", tempfiles.clean, config.data_dir)  # a killed run's, by name and dead process
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
@@ -99,8 +105,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
             if failed:
                 duty("daily rollup", reporting.rollup_failure, config, runtime.now())
+            held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
             duty("alert email deferred", alerting.send_queued, config)
+            if held is not None:
+                held.drop()
+                held.release()
             if failed:  # MQTT: the devices go unavailable, and the events go out
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
@@ -116,6 +126,36 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         return reading
 
 
+def _one_reading_a_minute(config: Config, now: datetime) -> None:
+    """LockHeldError (exit 3, the PVS not asked) when a run started beside this one already recorded: the newest
+    reading is less than a minute old and readings.csv was written after this process started. A run that took
+    the lock just after another released it would otherwise record the same moment twice; a run started after
+    the last one ended (cron, a manual run) records."""
+    try:
+        newest = csvlog.newest_timestamp(config.data_dir)
+        written = os.stat(config.data_dir / csvlog.READINGS_FILE).st_mtime
+    except OSError:  # no file yet, or the record duty will say what is wrong with it
+        return
+    if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED or written < _process_started():
+        return
+    raise LockHeldError(
+        f"another run started at the same time recorded a reading {(now - newest).total_seconds():.0f} s ago "
+        f"({newest.isoformat()}); one reading a slot, so this run asks the PVS nothing"
+    )
+
+
+def _process_started() -> float:
+    """When this process started (time.time() scale), from /proc on Linux; else when this module was imported."""
+    try:
+        with open("/proc/self/stat", "rb") as handle:
+            ticks = int(handle.read().rpartition(b")")[2].split()[19])
+        with open("/proc/uptime", "rb") as handle:
+            uptime = float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return _IMPORTED_AT
+    return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+
+
 def _report_duties(config: Config, runtime: Runtime) -> None:
     duty("report", reporting.report_if_due, config, runtime.now())
     duty("summary email", reporting.summary_if_due, config, runtime.now())
@@ -123,23 +163,62 @@ def _report_duties(config: Config, runtime: Runtime) -> None:
 
 def record(config: Config, runtime: Runtime) -> Reading:
     """Read the PVS once, check the clock, add the cloud cover, append the CSV rows. The one duty that must work."""
+    held = _HeldWarnings()  # a full disk is one line: the record's own error, not every file that failed first
     try:
         return _record(config, runtime)
     except OSError as err:  # wherever the disk said no, it is storage (exit 4), not a bug (exit 70)
+        held.drop()
         where = err.filename or config.data_dir
         raise StorageError(
             f"cannot record the reading: {where}: {err.strerror or err}; DATA_DIR and its files must be this "
             "user's, and files where files belong"
         ) from err
+    except StorageError:
+        held.drop()
+        raise
+    finally:
+        held.release()
+
+
+class _HeldWarnings(logging.Filter):
+    """Holds the package's warnings back until release(); drop() forgets them (the error that follows says it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+        self.handlers = list(logging.getLogger("pvs6sup").handlers)
+        for handler in self.handlers:
+            handler.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING:
+            return True
+        if not any(r is record for r in self.records):
+            self.records.append(record)
+        return False
+
+    def drop(self) -> None:
+        self.records.clear()
+
+    def release(self) -> None:
+        for handler in self.handlers:
+            handler.removeFilter(self)
+        for record in self.records:
+            logging.getLogger(record.name).handle(record)
 
 
 def _record(config: Config, runtime: Runtime) -> Reading:
+    duty("sinks' hand-off", recover_handoff, config)
     reading = read_pvs(config, runtime, keep_raw=True)
     reading = _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
     reading = replace(reading, cloud_cover_pct=cloud)
-    queue_for_sinks(config, reading, sheets=False)
+    staged = duty("sinks' hand-off", stage_for_sinks, config, reading)  # record first: the CSV, then the queues
     csvlog.append_reading(config.data_dir, reading, config.timezone)
+    if staged:
+        from pvs6sup.sinks import handoff
+
+        duty("sinks' hand-off", handoff.hand_over, config, staged)
     return reading
 
 
@@ -156,9 +235,27 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[st
     return sink_delivery.backlogs(config, runtime.now())
 
 
+def recover_handoff(config: Config) -> None:
+    """Finish (or drop, when its CSV row is missing) the sinks' hand-off a killed run left (sinks/handoff.py)."""
+    if config.any_sink and (config.data_dir / "outbox" / "handoff.json").exists():
+        from pvs6sup.sinks import handoff
+
+        handoff.recover(config)
+
+
+def stage_for_sinks(config: Config, reading: Reading) -> dict[str, Any] | None:
+    """Before the CSV rows, stage this reading for the sink modules (sinks/handoff.py); they queue it once its
+    rows are written, so no sink ever holds a reading the CSV lacks."""
+    if not config.any_sink:
+        return None
+    from pvs6sup.sinks import handoff
+
+    return handoff.stage(config, reading)
+
+
 def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
-    """Queue the reading for each sink module before its CSV row is written (a kill between the two then loses
-    nothing for them), and for Google Sheets after it (Sheets catches up from readings.csv)."""
+    """Queue the reading for Google Sheets, after its CSV row (Sheets catches up from readings.csv); the sink
+    modules get it through the hand-off (stage_for_sinks)."""
     if not config.any_sink:
         return
     from pvs6sup.sinks import deliver as sink_delivery

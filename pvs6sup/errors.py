@@ -19,7 +19,7 @@ class ExitStatus(enum.IntEnum):
     OK = 0, "success (run: a reading was recorded, even if a later step such as the weather was deferred)"
     NO_READING = 1, "no reading: the PVS was unreachable, refused, or answered unusably"
     CONFIG = 2, "configuration or usage error"
-    LOCKED = 3, "another run holds the lock (DATA_DIR/.lock)"
+    LOCKED = 3, "another run holds the lock (DATA_DIR/.lock), or started at the same time and recorded the reading"
     STORAGE = 4, "the data folder could not be written (disk full, permissions)"
     CLOCK = 5, "neither clock can be trusted (README, \"When the clock is wrong\"); the answer is kept for later"
     SERVICE_FAILED = 6, "check: a configured service failed its test (the ✗ lines say which and how to fix it)"

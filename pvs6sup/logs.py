@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
+from pvs6sup.core.secrets import scrub
 from pvs6sup.errors import StorageError
 from pvs6sup.store.files import PRIVATE_FILE, private_dir
 from pvs6sup.store.os_errors import storage_error
@@ -60,6 +61,12 @@ class _PrivateLogFile(logging.FileHandler):
                 os.replace(f"{base}.{number}", f"{base}.{number + 1}")
         os.replace(base, f"{base}.1")
 
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # a full disk refuses the last buffered lines: they were on stderr; no traceback for it
+            self.stream = None  # type: ignore[assignment]
+
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
         # A full disk must not print logging's own traceback into cron's mail; stderr still has the line.
         return
@@ -90,10 +97,8 @@ def stamp_in_zone(logger: logging.Logger, zone: tzinfo) -> None:
 
 
 def masked(text: str, secrets: tuple[str, ...]) -> str:
-    """text with every secret value replaced by ***."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    """text with every secret value replaced by ***, and the start of one a cut quote left (core/secrets.py)."""
+    return scrub(text, secrets)
 
 
 class _Redactor(logging.Filter):

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT
 
 from pvs6sup.config import load_config, unknown_setting_warnings
+from pvs6sup.core.secrets import every_form
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings_docs import README_END, README_START, example_env, readme_tables
 from pvs6sup.settings_table import BY_NAME, GROUPS, SECRET_NAMES, SETTINGS
@@ -179,7 +180,9 @@ def test_secret_values_come_from_the_table_and_none_is_in_repr():
     }
     config = load_config({**BASE, **secrets}, SCRIPT_DIR)
     expected = {secrets[name] for name in SECRET_NAMES} | {"X0042"}
-    assert set(config.secret_values()) == expected
+    assert expected <= set(config.secret_values())
+    # and each in every form the program sends it in (percent-encoded, base64, the basic-auth header)
+    assert set(config.secret_values()) == set(every_form(sorted(expected), {**BASE, **secrets}))
     assert set(SECRET_NAMES) >= {"HEALTHCHECK_URL", "PVOUTPUT_API_KEY", "INFLUX_TOKEN", "INFLUX_PASSWORD",
                                  "MQTT_PASSWORD", "SMTP_PASSWORD", "PVS_SERIAL", "PVS_PASSWORD",
                                  "OPENWEATHERMAP_API_KEY"}

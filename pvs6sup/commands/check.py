@@ -234,9 +234,16 @@ def settings_lines(config: Config) -> list[str]:
             shown = "off"
         else:
             settings = [s for s in SETTINGS if s.group == group.name and s.name in values]
-            shown = ", ".join(f"{s.name}={'(set)' if s.secret else values[s.name]}" for s in settings)
+            shown = ", ".join(f"{s.name}={'(set)' if s.secret else _shown(values[s.name])}" for s in settings)
         lines.append(f"    {group.name + ':':<25}{shown or '(defaults)'}")
     return lines
+
+
+def _shown(value: str) -> str:
+    """A setting's value as printed: a URL without the credentials inside it."""
+    from pvs6sup.core.secrets import shown_url
+
+    return shown_url(value) if "://" in value else value
 
 
 def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:

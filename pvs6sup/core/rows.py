@@ -78,14 +78,20 @@ def reading_row(reading: Reading, zone: tzinfo) -> dict[str, str]:
     return {name: cell(values[name]) for name in READING_COLUMNS}
 
 
+def text_cell(value: str | None) -> str:
+    """A text cell (serial, state): never one a spreadsheet takes for a formula (values.text did it already)."""
+    found = cell(value)
+    return "'" + found if found.startswith(("=", "+", "-", "@", "\t", "\r")) else found
+
+
 def inverter_rows(reading: Reading, zone: tzinfo) -> list[dict[str, str]]:
     """One inverters.csv row per inverter, in the PVS's order."""
     stamp = local_timestamp(reading.fetched_at, zone)
     return [
         {
             "timestamp": stamp,
-            "serial": inv.serial,
-            "state": cell(inv.state),
+            "serial": text_cell(inv.serial),
+            "state": text_cell(inv.state),
             "power_kw": cell(inv.power_kw),
             "lifetime_kwh": cell(inv.lifetime_kwh),
             "temperature_c": cell(inv.temperature_c),

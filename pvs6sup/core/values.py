@@ -70,11 +70,29 @@ def build_number(build: Any, swver: Any) -> int | None:
     return None
 
 
+FORMULA_START = ("=", "+", "-", "@")  # a spreadsheet takes a cell starting so for a formula
+
+
 def text(value: Any) -> str | None:
-    """A non-empty stripped string, or None."""
-    if isinstance(value, str):
-        return value.strip() or None
-    return None
+    """A non-empty stripped string, or None: every string the PVS sends (serial, model, state…) passes here.
+
+    Control and format characters (NUL, ESC, CR, U+202E…) are removed, and a string a spreadsheet would take for
+    a formula gets a leading apostrophe (as Google Sheets is sent it), so no CSV, sink, report or terminal ever
+    gets them. Numbers do not pass here (number(), integer()): "-1.2" stays a negative number.
+    """
+    if not isinstance(value, str):
+        return None
+    found = (value if value.isprintable() else "".join(c for c in value if c.isprintable())).strip()
+    if found.startswith(FORMULA_START):
+        return "'" + found
+    return found or None
+
+
+def printable(value: str) -> str:
+    """value for a terminal: control and format characters other than newline shown escaped (\\x1b, \\u202e)."""
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() or c == "\n" else ascii(c)[1:-1] for c in value)
 
 
 def mask_serial(serial: str | None) -> str:

@@ -111,7 +111,7 @@ def queue_reading(config: Config, sink: Sink, reading: Reading) -> None:
     else:
         payload = sink.module.payload(reading, config.site_name, config.timezone)
         queue_of(config.data_dir, sink).enqueue(reading.fetched_at, payload)
-    _trim(config.data_dir, sink, reading.fetched_at)
+    trim(config.data_dir, sink, reading.fetched_at)
 
 
 def queue_events(config: Config, sink: Sink, events: Sequence[Event], failed_at: datetime | None = None) -> None:
@@ -123,10 +123,11 @@ def queue_events(config: Config, sink: Sink, events: Sequence[Event], failed_at:
     for event in events:
         queue.enqueue(event.time, sink.module.alert_payload(event))
     if failed_at is not None:
-        _trim(config.data_dir, sink, failed_at)
+        trim(config.data_dir, sink, failed_at)
 
 
-def _trim(data_dir: Path, sink: Sink, now: datetime) -> None:
+def trim(data_dir: Path, sink: Sink, now: datetime) -> None:
+    """Drop the queue's entries past the sink's age limit (one warning)."""
     warning = queue_of(data_dir, sink).trim(now, MAX_AGE.get(sink.name, MAX_AGE[SHEETS]))
     if warning:
         log.warning("%s", warning)

@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.secrets import basic_auth, cut, forms, shown_url, url_secrets
 from pvs6sup.sinks.budget import Budget
 from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
@@ -169,11 +170,15 @@ def _message(settings: Settings, response: requests.Response) -> str:
         text = str(document.get("error") or document.get("message") or "") if isinstance(document, dict) else ""
     except ValueError:
         text = response.text
-    text = " ".join(text.split())[:200]
-    for secret in (settings.token, settings.password):
-        if secret:
-            text = text.replace(secret, "***")
-    return text
+    return cut(text, _secrets(settings), 200)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """What this sink sends that is secret, in every form it travels in (the basic-auth header included)."""
+    found = [form for secret in (settings.token, settings.password) if secret for form in forms(secret)]
+    if settings.username and settings.password:
+        found.append(basic_auth(settings.username, settings.password))
+    return found + url_secrets(settings.url)
 
 
 def _failure(settings: Settings, response: requests.Response) -> Exception | None:
@@ -240,14 +245,15 @@ def send(
         if timeout is None:
             break
         try:
-            response = session.post(
-                url, params=params, data=body.encode("utf-8"), headers=headers, auth=auth, timeout=timeout
+            response = budget.post(
+                session, url, params=params, data=body.encode("utf-8"), headers=headers, auth=auth, timeout=timeout
             )
         except requests.RequestException as err:
             if posted:  # what went is settled; the failure shows again next cycle if it lasts
                 break
             raise RetryLaterError(
-                f"InfluxDB: no answer from {settings.url} ({type(err).__name__}); the points wait for the next cycle"
+                f"InfluxDB: no answer from {shown_url(settings.url)} ({type(err).__name__}); the points wait for "
+                "the next cycle"
             ) from err
         if response.status_code not in (200, 204):
             failure = _failure(settings, response)
@@ -273,14 +279,16 @@ def send(
 
 def probe(settings: Settings, session: requests.Session, deadline_s: float) -> str | None:
     """None when InfluxDB takes a write with our credentials (an empty one: nothing is written), else the fix."""
-    timeout = Budget(deadline_s).timeout()
+    budget = Budget(deadline_s)
+    timeout = budget.timeout()
     if timeout is None:
         return "InfluxDB: no time left to check it"
     url, params, headers, auth = _request(settings)
     try:
-        response = session.post(url, params=params, data=b"", headers=headers, auth=auth, timeout=timeout)
+        response = budget.post(session, url, params=params, data=b"", headers=headers, auth=auth, timeout=timeout)
     except requests.RequestException as err:
-        return f"InfluxDB: no answer from {settings.url} ({type(err).__name__}); check INFLUX_URL and the network"
+        where = shown_url(settings.url)
+        return f"InfluxDB: no answer from {where} ({type(err).__name__}); check INFLUX_URL and the network"
     if response.status_code in (200, 204, 400):  # 400: "no points" – the credentials and the target were accepted
         return None
     failure = _failure(settings, response)

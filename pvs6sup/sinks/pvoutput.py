@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.secrets import cut, forms, shown_url, url_secrets
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sinks.budget import MIN_REQUEST_S, Budget
 from pvs6sup.sinks.lifetimes import LifetimeGuard, site_max_kw
@@ -218,8 +219,7 @@ def _headers(settings: Settings) -> dict[str, str]:
 
 def _text(settings: Settings, response: requests.Response) -> str:
     """PVOutput's error text, one short line, the key masked in case it was echoed."""
-    text = " ".join(response.text.split())[:200]
-    return text.replace(settings.api_key, "***") if settings.api_key else text
+    return cut(response.text, [*forms(settings.api_key), *url_secrets(settings.url)], 200)
 
 
 def _refusal(settings: Settings, response: requests.Response, rate: _Rate, now: datetime) -> Exception | str:
@@ -312,7 +312,8 @@ def send(
             if timeout is None:
                 break
             try:
-                response = session.post(
+                response = budget.post(
+                    session,
                     url,
                     data={"data": ";".join(s.data() for s in batch), "c1": "2"},
                     headers=_headers(settings),
@@ -322,8 +323,8 @@ def send(
                 if posted:
                     break  # what went is settled; the failure shows again next cycle if it lasts
                 raise RetryLaterError(
-                    f"PVOutput: no answer from {settings.url} ({type(err).__name__}); the statuses wait for the "
-                    "next cycle"
+                    f"PVOutput: no answer from {shown_url(settings.url)} ({type(err).__name__}); the statuses wait "
+                    "for the next cycle"
                 ) from err
             posted += 1
             requests_left -= 1
@@ -351,13 +352,16 @@ def send(
 
 def probe(settings: Settings, session: requests.Session, deadline_s: float) -> str | None:
     """None when PVOutput accepts the key and system id (getsystem.jsp), else one line with the fix."""
-    timeout = Budget(deadline_s).timeout()
+    budget = Budget(deadline_s)
+    timeout = budget.timeout()
     if timeout is None:
         return "PVOutput: no time left to check it"
     try:
-        response = session.post(settings.url.rstrip("/") + PROBE_PATH, headers=_headers(settings), timeout=timeout)
+        url = settings.url.rstrip("/") + PROBE_PATH
+        response = budget.post(session, url, headers=_headers(settings), timeout=timeout)
     except requests.RequestException as err:
-        return f"PVOutput: no answer from {settings.url} ({type(err).__name__}); check PVOUTPUT_URL and the network"
+        where = shown_url(settings.url)
+        return f"PVOutput: no answer from {where} ({type(err).__name__}); check PVOUTPUT_URL and the network"
     if response.status_code == 200:
         return None
     outcome = _refusal(settings, response, _Rate(None, None), datetime.now(timezone.utc))

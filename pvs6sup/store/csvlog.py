@@ -400,5 +400,11 @@ def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
         except (StorageError, OSError) as err:
             log.warning("%s: not split into monthly files yet (%s); tried again next cycle", INVERTERS_FILE, err)
     month = inverters_path(data_dir, month_of(reading.fetched_at, zone))
-    append_csv(month, INVERTER_COLUMNS, inverter_rows(reading, zone), reading.fetched_at)
+    rows = inverter_rows(reading, zone)
+    if rows:  # a killed run's inverter rows with this very timestamp and no site row: taken back, not doubled
+        tail = _tail(month, INVERTER_COLUMNS, 1 << 16)
+        orphans = [offset for offset, row in tail if row["timestamp"] == rows[0]["timestamp"]]
+        if orphans and newest_timestamp(data_dir) != reading.fetched_at.replace(microsecond=0):  # no site row
+            os.truncate(month, orphans[0])
+    append_csv(month, INVERTER_COLUMNS, rows, reading.fetched_at)
     append_csv(data_dir / READINGS_FILE, READING_COLUMNS, [reading_row(reading, zone)], reading.fetched_at)

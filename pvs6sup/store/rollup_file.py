@@ -20,6 +20,7 @@ from pvs6sup.core import rollup
 from pvs6sup.core.models import Reading
 from pvs6sup.core.rollup_records import DailyRow, DayState
 from pvs6sup.errors import StorageError
+from pvs6sup.store import statefile
 from pvs6sup.store.files import append_lines, atomic_write
 
 log = logging.getLogger(__name__)
@@ -63,20 +64,13 @@ def _finish(data_dir: Path, finished: list[DailyRow]) -> None:
 
 def load_state(data_dir: Path) -> DayState:
     """Today's accumulation, or a fresh one (a damaged file is set aside with a warning)."""
-    path = data_dir / STATE_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return DayState()
-    except OSError as err:
-        raise StorageError(f"cannot read {path}: {err.strerror or err}") from err
-    try:
-        return rollup.state_from_json(json.loads(data))
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        aside = path.with_name(STATE_FILE + ".damaged")
-        os.replace(path, aside)
-        log.warning("daily rollup state %s was unreadable (%s); kept as %s and started afresh", path, err, aside.name)
-        return DayState()
+    path = data_dir / STATE_FILE  # healed like every state file: damaged or another user's, set aside once
+    found = statefile.load_state(path, _decode, "daily rollup state", "the rollup started afresh", data_dir)
+    return found or DayState()
+
+
+def _decode(data: bytes) -> DayState:
+    return rollup.state_from_json(json.loads(data))
 
 
 def save_state(data_dir: Path, state: DayState) -> None:

@@ -71,6 +71,11 @@ def heal(path: Path, data_dir: Path, what: str, fresh: str, err: BaseException |
     try:
         aside = set_aside(path)
     except OSError as rename_err:
+        if rename_err.errno == errno.EROFS:  # no command of ours can write there: say what it is
+            raise StorageError(
+                f"{what} {path} {problem} and cannot be set aside: the file system is read-only; remount it "
+                "read-write (a failing SD card turns read-only; see dmesg)"
+            ) from (err or rename_err)
         fix = (
             chown_command(data_dir)
             if foreign or rename_err.errno in (errno.EACCES, errno.EPERM)

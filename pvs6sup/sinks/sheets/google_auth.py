@@ -20,6 +20,7 @@ import requests
 
 from pvs6sup.config import env_file_warnings
 from pvs6sup.errors import DeliveryError
+from pvs6sup.sinks.budget import within
 from pvs6sup.store.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,8 @@ class Tokens:
 
         def timed_request(*args: Any, **kwargs: Any) -> Any:
             kwargs["timeout"] = self.deadline.timeout()
-            return google_request(*args, **kwargs)
+            left_s = self.deadline.end - time.monotonic()
+            return within(left_s, lambda: google_request(*args, **kwargs), self.deadline.budget_s)
 
         # refresh() itself, not before_request(): no background iamcredentials call is started.
         credentials.refresh(timed_request)
@@ -158,8 +160,15 @@ class GoogleSession:
         kwargs.pop("timeout", None)
         for attempt in (1, 2):
             auth = {**(headers or {}), "Authorization": f"Bearer {self.tokens.token()}"}
-            response = self.session.request(method, url, headers=auth, timeout=self.deadline.timeout(), **kwargs)
+            response = self._request(method, url, auth, kwargs)
             if response.status_code != 401 or attempt == 2:
                 return response
             self.tokens.discard()
         raise AssertionError("unreachable")
+
+    def _request(self, method: str, url: str, headers: dict[str, str], kwargs: dict[str, Any]) -> Any:
+        """One request, its whole answer (a trickled one too) within what is left of the budget."""
+        timeout = self.deadline.timeout()
+        left_s = self.deadline.end - time.monotonic()
+        work = lambda: self.session.request(method, url, headers=headers, timeout=timeout, **kwargs)  # noqa: E731
+        return within(left_s, work, self.deadline.budget_s)
