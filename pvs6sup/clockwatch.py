@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -49,9 +50,14 @@ def _save_state(data_dir: Path, state: dict[str, str], before: dict[str, str]) -
         log.warning("%s", err)
 
 
-def stamp(config: Config, reading: Reading) -> Reading:
-    """The reading stamped by the clock the policy trusts (clock.py), after recording any answers that
-    waited for a right clock. Raises ClockError when no clock can be trusted (the answer is kept)."""
+def _csv_only(config: Config, reading: Reading) -> None:
+    csvlog.append_reading(config.data_dir, reading, config.timezone)
+
+
+def stamp(config: Config, reading: Reading, record: Callable[[Config, Reading], None] = _csv_only) -> Reading:
+    """The reading stamped by the clock the policy trusts (clock.py), after recording (with `record`: the cycle's
+    CSV rows, then the sinks' queues) any answers that waited for a right clock. Raises ClockError when no clock
+    can be trusted (the answer is kept)."""
     data_dir, zone = config.data_dir, config.timezone
     supervisor = reading.devices.supervisor
     pvs_time = supervisor.pvs_time if supervisor else None
@@ -79,7 +85,7 @@ def stamp(config: Config, reading: Reading) -> Reading:
     if when != reading.fetched_at:
         raw = archive.refile(data_dir, Path(reading.raw_path), when) if reading.raw_path else None
         reading = replace(reading, fetched_at=when, raw_path=str(raw) if raw else None)
-    _record_pending(config, reading, newest)
+    _record_pending(config, reading, newest, record)
     if verdict.offset is not None:
         state["usual_offset_s"] = str(round(verdict.offset.total_seconds() / 3600) * 3600)  # to the hour: few writes
     state["trusted_date"] = _trusted(state.get("trusted_date", ""), when.date(), verdict.confirmed)
@@ -103,7 +109,9 @@ def _trusted(previous: str, day: date, confirmed: bool) -> str:
     return (day if confirmed else min(day, last + timedelta(days=1))).isoformat()
 
 
-def _record_pending(config: Config, reading: Reading, newest: datetime | None) -> None:
+def _record_pending(
+    config: Config, reading: Reading, newest: datetime | None, record: Callable[[Config, Reading], None]
+) -> None:
     """Record the answers kept in raw/pending, in the order they were taken, before this reading."""
     waiting = []
     for path in archive.pending_captures(config.data_dir):
@@ -136,7 +144,7 @@ def _record_pending(config: Config, reading: Reading, newest: datetime | None) -
     placed.sort(key=lambda item: item[0])
     for when, path, kept in placed:
         raw = archive.refile(config.data_dir, path, when)
-        csvlog.append_reading(config.data_dir, replace(kept, fetched_at=when, raw_path=str(raw)), config.timezone)
+        record(config, replace(kept, fetched_at=when, raw_path=str(raw)))
     if placed:
         log.warning(
             "recorded %d reading(s) kept while no clock was right, counted back on the PVS's uptime or clock",

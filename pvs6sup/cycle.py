@@ -89,8 +89,9 @@ def _archive(data_dir: Path, fetched_at: datetime, body: bytes) -> Path | None:
 
 
 def _check_clock(config: Config, reading: Reading) -> Reading:
-    """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later."""
-    return clockwatch.stamp(config, reading)
+    """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later. Answers
+    kept earlier for want of a right clock are recorded first, each as this cycle records its own."""
+    return clockwatch.stamp(config, reading, record_reading)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
@@ -213,13 +214,18 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     reading = _check_clock(config, reading)
     cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
     reading = replace(reading, cloud_cover_pct=cloud)
-    staged = duty("sinks' hand-off", stage_for_sinks, config, reading)  # record first: the CSV, then the queues
+    record_reading(config, reading)
+    return reading
+
+
+def record_reading(config: Config, reading: Reading) -> None:
+    """Record first: the reading staged for the sinks, its CSV rows, then the sinks' queues (sinks/handoff.py)."""
+    staged = duty("sinks' hand-off", stage_for_sinks, config, reading)
     csvlog.append_reading(config.data_dir, reading, config.timezone)
     if staged:
         from pvs6sup.sinks import handoff
 
         duty("sinks' hand-off", handoff.hand_over, config, staged)
-    return reading
 
 
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[str, float]] | None:
