@@ -28,7 +28,7 @@ def rich_state() -> AlertState:
             wake_hour=6.123456789,
             missing_streak=1,
             day="2026-06-14",
-            siblings=["E00000000000000002", "E00000000000000003"],
+            siblings=["E00000000000000003", "E00000000000000002"],  # not the order its face gives: written
             alike=True,
             gauge=Gauge([-0.123456, 0.0, 0.1 + 0.2], 8.0000049, 0.5, T0 - timedelta(days=2), 1.0 / 3.0, 2.000004),
             today=["2026-06-14", 0.1 + 0.2, 0.0],

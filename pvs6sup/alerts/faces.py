@@ -5,8 +5,8 @@ Two inverters on one face keep a nearly constant ratio from morning to evening (
 plus a tree's shade for an hour); an east and a west panel swap places across the day. The distance
 between two inverters is the median, over the day's bins, of how far their log ratio strays from its own
 median: a tree that shades one panel for an hour or two moves it little. Faces are the groups linked by
-small distances; each inverter's siblings are the rest of its face (its 12 most alike on a large one), or
-its nearest inverters when its face is too small to judge by.
+small distances; each inverter's siblings are the rest of its face (12 of them on a large one), or its
+nearest inverters when its face is too small to judge by.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ SAME_FACE = 0.06  # median stray of the log ratio below which two inverters shar
 PROFILE_DAYS = 1  # clear days a bin needs to count in a profile
 MIN_BINS = 6  # bins two inverters must share to be compared (two hours)
 NEAREST = 4  # siblings taken by nearness for an inverter whose face has fewer than 3 members
-MOST_SIBLINGS = 12  # on a large face, the 12 most alike: as good a median, and a cycle stays O(inverters)
+MOST_SIBLINGS = 12  # on a large face, 12 of the others: as good a median, and a cycle stays O(inverters)
 
 
 class Face(FrozenRecord):
@@ -90,15 +90,21 @@ def find_faces(
 
     siblings: dict[str, list[str]] = {}
     for face in faces:
-        members = set(face.members)
-        for serial in face.members:
-            ranked = sorted(near[serial])
-            others = [other for _, other in ranked if other in members][:MOST_SIBLINGS]
+        for at, serial in enumerate(face.members):
+            others = face_siblings(face, at)
             if len(others) < 2:
-                others = [other for _, other in ranked[:NEAREST]]
+                others = [other for _, other in sorted(near[serial])[:NEAREST]]
             siblings[serial] = others
     by_likeness = {name: [other for _, other in sorted(near[name])] for name in names}
     return faces, siblings, by_likeness
+
+
+def face_siblings(face: Face, at: int) -> list[str]:
+    """The siblings of the face's member number `at`: the others, or on a large face the next MOST_SIBLINGS of
+    them in the face's order (all alike by construction; taken in order, the state file need not list them)."""
+    members = face.members
+    count = min(MOST_SIBLINGS, len(members) - 1)
+    return [members[(at + step) % len(members)] for step in range(1, count + 1)]
 
 
 def _peak_hour(tables: dict[int, BinTable], members: list[str], profiles: dict[str, dict[int, float]]) -> float | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pvs6sup.alerts.faces import Face
+from pvs6sup.alerts.faces import Face, face_siblings
 from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.alerts.normal import Gauge
@@ -69,9 +69,10 @@ def _gauge(gauge: Gauge) -> dict[str, Any]:
     return out
 
 
-def _track(track: InverterTrack, place: dict[str, int]) -> dict[str, Any]:
+def _track(track: InverterTrack, place: dict[str, int], derived: list[str]) -> dict[str, Any]:
     """One inverter's memory without the fields at their defaults: the file is rewritten every cycle. Siblings
-    are written as their place among the faces' members (a number, not a 20-character serial, 12 times over)."""
+    are left out when they are those its face gives (faces.face_siblings), else written as their place among
+    the faces' members (a number, not a 20-character serial, 12 times over)."""
     out: dict[str, Any] = {}
     for name in InverterTrack.__slots__:
         if name == "gauge":
@@ -80,15 +81,16 @@ def _track(track: InverterTrack, place: dict[str, int]) -> dict[str, Any]:
                 out[name] = gauge
             continue
         value = getattr(track, name)
-        if value == TRACK_DEFAULTS[name]:
+        if value == TRACK_DEFAULTS[name] or (name == "siblings" and value == derived):
             continue
         out[name] = [place.get(s, s) for s in value] if name == "siblings" else _leaf(value)
     return out
 
 
-def _read_track(t: dict[str, Any], members: list[str]) -> InverterTrack:
+def _read_track(t: dict[str, Any], members: list[str], derived: list[str]) -> InverterTrack:
     known = {name: t[name] for name in TRACK_DEFAULTS if name in t}  # older versions' fields are dropped
-    known["siblings"] = [members[s] if isinstance(s, int) else str(s) for s in t.get("siblings", [])]
+    written = t.get("siblings")
+    known["siblings"] = derived if written is None else [members[s] if isinstance(s, int) else str(s) for s in written]
     known["last_seen"], known["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
     g = t.get("gauge") or {}
     gauge = Gauge(
@@ -100,6 +102,11 @@ def _read_track(t: dict[str, Any], members: list[str]) -> InverterTrack:
         float(g.get("expected_kwh", 0.0)),
     )
     return InverterTrack(**known, gauge=gauge)
+
+
+def _derived(faces: list[Face]) -> dict[str, list[str]]:
+    """The siblings each inverter's face gives it (faces.face_siblings); inverters on no face are absent."""
+    return {serial: face_siblings(face, at) for face in faces for at, serial in enumerate(face.members)}
 
 
 def _incident(incident: Incident) -> dict[str, Any]:
@@ -119,6 +126,7 @@ def to_json(state: AlertState) -> bytes:
     inverters); tests/test_alert_state_encoding.py holds it to the bytes the asdict encoder wrote."""
     d = state.detector
     place = {serial: index for index, serial in enumerate(s for f in d.faces for s in f.members)}
+    derived = _derived(d.faces)
     detector = {
         "last_reading_at": _leaf(d.last_reading_at),
         "failed_cycles": d.failed_cycles,
@@ -128,7 +136,7 @@ def to_json(state: AlertState) -> bytes:
         "faces_day": d.faces_day,
         "faces": [{"members": list(f.members), "peak_hour": _leaf(f.peak_hour)} for f in d.faces],
         "closed": [[_leaf(v) for v in entry] for entry in d.closed],
-        "inverters": {serial: _track(t, place) for serial, t in d.inverters.items()},
+        "inverters": {serial: _track(t, place, derived.get(serial, [])) for serial, t in d.inverters.items()},
     }
     incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
     document = {"version": VERSION, "detector": detector, "incidents": incidents}
@@ -145,7 +153,8 @@ def from_json(data: bytes) -> AlertState:
     d = document["detector"]
     faces = [Face(tuple(f["members"]), f["peak_hour"]) for f in d.get("faces", [])]
     members = [serial for face in faces for serial in face.members]
-    inverters = {serial: _read_track(t, members) for serial, t in d["inverters"].items()}
+    derived = _derived(faces)
+    inverters = {serial: _read_track(t, members, derived.get(serial, [])) for serial, t in d["inverters"].items()}
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
         failed_cycles=int(d["failed_cycles"]),

@@ -61,3 +61,15 @@ def test_an_empty_state_is_the_smallest_document() -> None:
         b'{"version":3,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
         b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"closed":[],"inverters":{}},"incidents":{}}'
     )
+
+
+def test_siblings_that_the_face_gives_are_left_out_and_read_back() -> None:
+    state = rich_state()
+    track = state.detector.inverters["E00000000000000002"]
+    track.siblings = ["E00000000000000003", "E00000000000000001"]  # its face's order, from its place on
+    document = json.loads(alertstate.to_json(state))
+    assert "siblings" not in document["detector"]["inverters"]["E00000000000000002"]
+    assert document["detector"]["inverters"]["E00000000000000001"]["siblings"] == [2, 1]
+    again = alertstate.from_json(alertstate.to_json(state))
+    assert again.detector.inverters["E00000000000000002"].siblings == track.siblings
+    assert again.detector.inverters["E00000000000000001"].siblings == ["E00000000000000003", "E00000000000000002"]
