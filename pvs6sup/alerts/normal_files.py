@@ -22,28 +22,40 @@ SHARES_FILE = "alerts-shares.json"
 KEEP_DAYS = 35  # daily shares kept per inverter: the report shows 30
 
 
-def _bin_from_json(data: bytes) -> BinTable:
-    document = json.loads(data)
+def bin_from_doc(document: dict[str, Any]) -> BinTable:
+    """A bin's table from its JSON document; ValueError, KeyError or TypeError when it is not one."""
     cells = {str(serial): [float(v) for v in cell] for serial, cell in document["cells"].items()}
     if any(len(cell) != CELL_SIZE for cell in cells.values()):
         raise ValueError(f"a cell without its {CELL_SIZE} numbers")
     return BinTable(float(document["envelope_kw"]), str(document["day"]), cells)
 
 
+def bin_to_doc(table: BinTable) -> dict[str, Any]:
+    cells = {serial: [round(v, 4) for v in cell] for serial, cell in table.cells.items()}
+    return {"envelope_kw": round(table.envelope_kw, 4), "day": table.day, "cells": cells}
+
+
+def _bin_from_json(data: bytes) -> BinTable:
+    return bin_from_doc(json.loads(data))
+
+
 class FileBook:
     """The learned normal on disk (a NormalBook): DATA_DIR/alerts-normal/NNN.json, one per 20-minute bin of
-    solar time, read when first needed and written back by save(). A cycle touches one bin, so it reads and
-    writes one small file; a damaged one is set aside and that bin is learned afresh."""
+    solar time, read when first needed. The bin in use travels in the alert state (`carried`), which is
+    rewritten every cycle anyway, so a cycle writes a bin's file only when it moves on to the next bin (every
+    20 minutes) or once a day when the faces are found. A damaged file is set aside and that bin learned afresh."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, carried: dict[int, BinTable] | None = None) -> None:
         self.data_dir = data_dir
         self.folder = data_dir / NORMAL_DIR
-        self.tables: dict[int, BinTable] = {}
+        self.tables: dict[int, BinTable] = dict(carried or {})
+        self.in_use: int | None = None
 
     def _path(self, key: int) -> Path:
         return self.folder / f"{key:03d}.json"
 
     def table(self, key: int) -> BinTable:
+        self.in_use = key
         table = self.tables.get(key)
         if table is None:
             path, fresh = self._path(key), "that bin is learned afresh"
@@ -54,14 +66,19 @@ class FileBook:
     def every_table(self) -> dict[int, BinTable]:
         if self.folder.is_dir():
             for path in self.folder.glob("[0-9][0-9][0-9].json"):
-                self.table(int(path.stem))
+                key = int(path.stem)
+                if key not in self.tables:
+                    path_fresh = "that bin is learned afresh"
+                    loaded = load_state(path, _bin_from_json, "learned normal", path_fresh, self.data_dir)
+                    self.tables[key] = loaded or BinTable()
         return self.tables
 
-    def save(self) -> None:
+    def save(self) -> dict[int, BinTable]:
+        """Write every table read but the one in use, which is returned for the alert state to carry."""
         for key, table in self.tables.items():
-            cells = {serial: [round(v, 4) for v in cell] for serial, cell in table.cells.items()}
-            document = {"envelope_kw": round(table.envelope_kw, 4), "day": table.day, "cells": cells}
-            atomic_write(self._path(key), json.dumps(document, separators=(",", ":")).encode("utf-8"))
+            if key != self.in_use:
+                atomic_write(self._path(key), json.dumps(bin_to_doc(table), separators=(",", ":")).encode("utf-8"))
+        return {self.in_use: self.tables[self.in_use]} if self.in_use is not None else {}
 
 
 def _shares_from_json(data: bytes) -> dict[str, list[list[Any]]]:

@@ -52,8 +52,9 @@ class RoofView(FrozenRecord):
 
 
 def load_roof_view(data_dir: Path, latitude: float | None, longitude: float | None = 0.0) -> RoofView:
-    state = alertstate.load(data_dir).detector
-    counts = underperf.learning(state, normal_files.FileBook(data_dir), TUNING)
+    saved = alertstate.load(data_dir)
+    state = saved.detector
+    counts = underperf.learning(state, normal_files.FileBook(data_dir, saved.carried), TUNING)
     best = max(counts.values(), default=0)
     learning = tuple(sorted(s for s, n in counts.items() if best == 0 or n < LEARNED_SHARE * best))
     face_of = {

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pvs6sup.alerts.faces import Face, face_siblings
 from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
-from pvs6sup.alerts.normal import Gauge
+from pvs6sup.alerts.normal import BinTable, Gauge
+from pvs6sup.alerts.normal_files import bin_from_doc, bin_to_doc
 from pvs6sup.core.records import Record, as_dict
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
@@ -35,14 +36,21 @@ MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the old
 
 
 class AlertState(Record):
-    __slots__ = ("detector", "incidents")
+    __slots__ = ("detector", "incidents", "carried")
 
     detector: DetectorState
     incidents: dict[str, Incident]
+    carried: dict[int, BinTable]  # the learned normal's bin in use (normal_files.FileBook)
 
-    def __init__(self, detector: DetectorState | None = None, incidents: dict[str, Incident] | None = None) -> None:
+    def __init__(
+        self,
+        detector: DetectorState | None = None,
+        incidents: dict[str, Incident] | None = None,
+        carried: dict[int, BinTable] | None = None,
+    ) -> None:
         self.detector = DetectorState() if detector is None else detector
         self.incidents = dict() if incidents is None else incidents
+        self.carried = dict() if carried is None else carried
 
 
 def _leaf(value: Any) -> Any:
@@ -139,7 +147,8 @@ def to_json(state: AlertState) -> bytes:
         "inverters": {serial: _track(t, place, derived.get(serial, [])) for serial, t in d.inverters.items()},
     }
     incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
-    document = {"version": VERSION, "detector": detector, "incidents": incidents}
+    carried = {str(key): bin_to_doc(table) for key, table in state.carried.items()}
+    document = {"version": VERSION, "detector": detector, "incidents": incidents, "carried": carried}
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
@@ -171,7 +180,8 @@ def from_json(data: bytes) -> AlertState:
         i = dict(i)
         i["raised_at"], i["notified_at"] = _time(i["raised_at"]), _time(i["notified_at"])
         incidents[key] = Incident(**i)
-    return AlertState(detector, incidents)
+    carried = {int(key): bin_from_doc(table) for key, table in document.get("carried", {}).items()}
+    return AlertState(detector, incidents, carried)
 
 
 def load(data_dir: Path) -> AlertState:

@@ -57,7 +57,7 @@ def after_reading(
     """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
     for what changed."""
     state = alertstate.load(config.data_dir)
-    book = normal_files.FileBook(config.data_dir)
+    book = normal_files.FileBook(config.data_dir, state.carried)
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book
     )
@@ -66,9 +66,8 @@ def after_reading(
         normal_files.file_finished_days(config.data_dir, state.detector)
     except (SupervisorError, OSError) as err:
         log.warning("daily shares of the learned normal: %s", err)
-    events = _conclude(config, state, judgements, reading.fetched_at, reading)
-    book.save()  # after the state: the learned normal is a cache that a lost write only delays
-    return events
+    state.carried = book.save()  # the bin in use goes with the state, the others to their files
+    return _conclude(config, state, judgements, reading.fetched_at, reading)
 
 
 def after_failure(config: Config, now: datetime) -> list[alerts.Event]:

@@ -59,7 +59,7 @@ def test_what_is_read_back_is_written_back_the_same(tmp_path: Path) -> None:
 def test_an_empty_state_is_the_smallest_document() -> None:
     assert alertstate.to_json(alertstate.AlertState()) == (
         b'{"version":3,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
-        b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"closed":[],"inverters":{}},"incidents":{}}'
+        b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"closed":[],"inverters":{}},"incidents":{},"carried":{}}'
     )
 
 

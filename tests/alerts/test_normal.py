@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pvs6sup.alerts import detectors, faces, normal, normal_files, underperf
+from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, observe_reading
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
@@ -201,11 +202,21 @@ def test_the_learned_normal_lives_in_one_small_file_a_bin_and_a_damaged_one_is_l
     book = normal_files.FileBook(tmp_path)
     book.table(40).cells["E00X1"] = [0.5] * normal.CELL_SIZE
     book.table(40).envelope_kw = 3.25
-    book.save()
-    again = normal_files.FileBook(tmp_path)
+    book.table(41)  # the cycle moved on to the next 20 minutes: 40 goes to its file, 41 travels with the state
+    carried = book.save()
+    assert set(carried) == {41}
+    assert [p.name for p in (tmp_path / normal_files.NORMAL_DIR).iterdir()] == ["040.json"]
+    again = normal_files.FileBook(tmp_path, carried)
     assert again.table(40).cells == {"E00X1": [0.5] * normal.CELL_SIZE}
-    assert set(again.every_table()) == {40}
+    assert set(again.every_table()) == {40, 41}
     (tmp_path / normal_files.NORMAL_DIR / "040.json").write_text('{"envelope_kw": 1, "cells": {"E": [1')
     healed = normal_files.FileBook(tmp_path)
     assert healed.table(40).cells == {}
     assert (tmp_path / normal_files.NORMAL_DIR / "040.json.damaged").exists()
+
+
+def test_the_bin_in_use_travels_in_the_alert_state(tmp_path: Path):
+    state = alertstate.AlertState()
+    state.carried = {36: normal.BinTable(2.5, "2026-06-21", {"E00X1": [0.25] * normal.CELL_SIZE})}
+    alertstate.save(tmp_path, state)
+    assert alertstate.load(tmp_path).carried == state.carried
