@@ -19,7 +19,7 @@ loss held for hours.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -254,22 +254,12 @@ def close_day(table: BinTable, day: str, t: Tuning = TUNING) -> None:
     table.day = day
 
 
-def expected_kw(
-    own: list[float] | None,
-    siblings: Sequence[tuple[float, list[float] | None]],
-    beam: float,
-    t: Tuning = TUNING,
-    alike: bool = False,
-) -> float | None:
-    """The median over siblings of (their output × own ratio / theirs); None with fewer than two learned."""
-    mine = learned_ratio(own, beam, t, alike)
+def expected_kw(mine: float | None, siblings: Iterable[tuple[float, float | None]]) -> float | None:
+    """What an inverter whose learned ln ratio is `mine` should make now: the median over its siblings of their
+    output × exp(mine − theirs), from (output, their ln ratio) pairs; None with fewer than two learned."""
     if mine is None:
         return None
-    guesses = []
-    for power_kw, cell in siblings:
-        theirs = learned_ratio(cell, beam, t, alike)
-        if theirs is not None:
-            guesses.append(power_kw * math.exp(mine - theirs))
+    guesses = [power_kw * math.exp(mine - theirs) for power_kw, theirs in siblings if theirs is not None]
     return median(guesses) if len(guesses) >= 2 else None
 
 

@@ -54,15 +54,14 @@ def judge(
     tracks = state.inverters
 
     suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
+    ratios = {serial: _ratios(table.cells.get(serial), beam, t) for serial in powers_kw}  # once each, not 13 times
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
-        siblings = [
-            (powers_kw[other], table.cells.get(other))
-            for other in track.siblings
-            if other in powers_kw and other not in suspects
-        ]
-        expected = normal.expected_kw(table.cells.get(serial), siblings, beam, t, track.alike) if siblings else None
+        pick = 1 if track.alike else 0
+        judged = (other for other in track.siblings if other in powers_kw and other not in suspects)
+        siblings = ((powers_kw[other], ratios[other][pick]) for other in judged)
+        expected = normal.expected_kw(ratios[serial][pick], siblings)
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
@@ -93,6 +92,12 @@ def judge(
             normal.add_sample(cell, normal.DIFFUSE, math.log(power_kw / site_median))
     table.envelope_kw = max(site_kw, table.envelope_kw * (1 - t.envelope_decay))
     return results
+
+
+def _ratios(cell: list[float] | None, beam: float, t: normal.Tuning) -> tuple[float | None, float | None]:
+    """An inverter's learned ln ratio now: as learned, and with its clear normal standing in for an unlearned
+    diffuse one (used when its siblings share its face)."""
+    return normal.learned_ratio(cell, beam, t), normal.learned_ratio(cell, beam, t, alike=True)
 
 
 def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_given: bool) -> None:
