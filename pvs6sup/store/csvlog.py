@@ -401,7 +401,9 @@ def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
             log.warning("%s: not split into monthly files yet (%s); tried again next cycle", INVERTERS_FILE, err)
     month = inverters_path(data_dir, month_of(reading.fetched_at, zone))
     rows = inverter_rows(reading, zone)
-    if rows:  # a killed run's inverter rows with this very timestamp and no site row: taken back, not doubled
+    last = _tail(month, INVERTER_COLUMNS, 1024) if rows else []  # the last row says whether to look further
+    if last and last[-1][1]["timestamp"] == rows[0]["timestamp"]:
+        # a killed run's inverter rows with this very timestamp and no site row: taken back, not doubled
         tail = _tail(month, INVERTER_COLUMNS, 1 << 16)
         orphans = [offset for offset, row in tail if row["timestamp"] == rows[0]["timestamp"]]
         if orphans and newest_timestamp(data_dir) != reading.fetched_at.replace(microsecond=0):  # no site row
