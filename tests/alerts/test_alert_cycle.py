@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Harness
-from sim.month import DEAD, Fault, Scenario, write_archive
-from smtp_server import Inbox, free_port, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
+from tests.support.harness import Harness
+from tests.support.sim.month import DEAD, Fault, Scenario, write_archive
+from tests.support.smtp_server import Inbox, free_port, mail_env, start_server
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import measure
-from conftest import Harness
-from smtp_server import mail_env, start_server
+
+from tests.support.browser import measure
+from tests.support.harness import Harness
+from tests.support.smtp_server import mail_env, start_server
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 

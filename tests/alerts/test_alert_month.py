@@ -8,10 +8,10 @@ fault kind, small enough for the suite, held to the same targets. The detectors 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sim.month import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
 
 from pvs6sup.commands.replay import Replayer
 from pvs6sup.sim.legacy_pvs import SiteModel
+from tests.support.sim.month import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
 
 START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # midnight in California
 

@@ -8,12 +8,11 @@ import gzip
 import json
 from pathlib import Path
 
-from alert_state_rich import rich_state
-
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.normal import Gauge
+from tests.support.alert_state_rich import rich_state
 
 GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
 GOLDEN_V2 = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"

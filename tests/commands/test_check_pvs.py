@@ -10,9 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, SITE_ENV, Harness
-
 from pvs6sup.errors import ExitStatus
+from tests.support.harness import ROOT, SITE_ENV, Harness
 
 
 def test_a_pvs_that_never_answers_is_told_before_the_wait_with_the_time_it_took(tmp_path: Path) -> None:

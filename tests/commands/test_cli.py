@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import Harness, fixture_bytes
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import Face
@@ -18,6 +17,7 @@ from pvs6sup.alerts.memory import InverterTrack
 from pvs6sup.report.render import NO_DATA
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from pvs6sup.store.lock import data_dir_lock
+from tests.support.harness import Harness, fixture_bytes
 
 
 def rows(path):

@@ -21,9 +21,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Harness, fixture_bytes
-from hostile import HostileServer, http_answer, reply
-from smtp_server import Inbox, free_port
 
 from pvs6sup import cycle
 from pvs6sup.alerts import smtp as mailer
@@ -31,6 +28,9 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts import step as alerting
 from pvs6sup.net import healthcheck
 from pvs6sup.store.lock import data_dir_lock
+from tests.support.harness import Harness, fixture_bytes
+from tests.support.hostile import HostileServer, http_answer, reply
+from tests.support.smtp_server import Inbox, free_port
 
 GOOD = http_answer(200, fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
 OWNER, STRANGER = "owner@example.invalid", "gone@example.invalid"

@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pytest
 import responses
-from conftest import SITE_ENV, Harness, Result
-from google_fake import SHEET_ID, Failure, FakeGoogle, write_key
-from selfsigned import make_certificate
-from sim.varserver_pvs import SimulatedNewFirmwarePVS
-from smtp_server import Inbox, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from pvs6sup.sinks.sheets.delivery import sheets_queue
+from tests.support.google_fake import SHEET_ID, Failure, FakeGoogle, write_key
+from tests.support.harness import SITE_ENV, Harness, Result
+from tests.support.selfsigned import make_certificate
+from tests.support.sim.varserver_pvs import SimulatedNewFirmwarePVS
+from tests.support.smtp_server import Inbox, mail_env, start_server
 
 SERIAL = "ZT000000000000000X0999"  # made up
 TAB = "Readings 2026"

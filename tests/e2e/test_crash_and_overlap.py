@@ -14,14 +14,13 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, fixture_bytes
-from hostile import HostileServer, http_answer
-
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.support.harness import ROOT, fixture_bytes
+from tests.support.hostile import HostileServer, http_answer
 
-DRIVER = ROOT / "tests" / "cycle_driver.py"
+DRIVER = ROOT / "tests/support/cycle_driver.py"
 
 
 def write_env(tmp_path: Path, **values: str) -> Path:

@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
-
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.support.harness import ROOT
 
 # Needed only by some cycles (the report when due, a sink when on, new firmware, a typo, a TIMEZONE), or
 # by none (dataclasses compiles each class at import and pulls in inspect and ast).

@@ -8,10 +8,9 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, Harness
-from hostile import HostileServer
-
 from pvs6sup.sinks import deliver
+from tests.support.harness import ROOT, Harness
+from tests.support.hostile import HostileServer
 
 BUDGET_S = 2.0  # the test's sink budget; README's 20 s is checked below, and the same code bounds both
 

@@ -11,7 +11,8 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from conftest import ROOT, Harness
+
+from tests.support.harness import ROOT, Harness
 
 
 @pytest.fixture
@@ -80,8 +81,8 @@ def test_a_full_disk_is_exit_4_and_one_line_on_every_run_and_recording_resumes(h
 def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_path, tiny_disk):
     from datetime import timedelta
 
-    from conftest import fixture_bytes
-    from hostile import HostileServer, http_answer
+    from tests.support.harness import fixture_bytes
+    from tests.support.hostile import HostileServer, http_answer
 
     body = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
     moment = datetime(2026, 6, 21, 19, 5, 30, tzinfo=timezone.utc)
@@ -95,7 +96,9 @@ def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_pa
         def run():
             nonlocal moment
             moment += timedelta(minutes=5)
-            command = [sys.executable, str(ROOT / "tests" / "run_at.py"), moment.isoformat(), "--env-file", str(env)]
+            command = [
+                sys.executable, str(ROOT / "tests/support/run_at.py"), moment.isoformat(), "--env-file", str(env)
+            ]
             return subprocess.run([*command, "run"], capture_output=True, text=True, timeout=60, check=False)
 
         first = run()

@@ -8,12 +8,11 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
-from conftest import ROOT
-from test_crash_and_overlap import child_env, write_env
-
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.e2e.test_crash_and_overlap import child_env, write_env
+from tests.support.harness import ROOT
 
-RUN_AT = ROOT / "tests" / "run_at.py"
+RUN_AT = ROOT / "tests/support/run_at.py"
 ROUNDS = 5
 BUSY = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end: pass\n"
 

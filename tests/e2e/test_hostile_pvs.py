@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import Harness, fixture_bytes
-from hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
 
 from pvs6sup.pvs.http import MAX_ANSWER_BYTES
+from tests.support.harness import Harness, fixture_bytes
+from tests.support.hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
 
 GOOD = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
 

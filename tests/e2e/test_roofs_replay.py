@@ -11,11 +11,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import Harness
-from sim.roofs import RoofScenario, captures, evaluate, scenarios
 
 from pvs6sup.alerts.roof_view import load_roof_view
 from pvs6sup.store.archive import raw_path
+from tests.support.harness import Harness
+from tests.support.sim.roofs import RoofScenario, captures, evaluate, scenarios
 
 
 def write_archive(scenario: RoofScenario, folder: Path) -> None:

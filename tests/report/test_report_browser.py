@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from page_check import bands, read_png
-from report_sim import DEAD_INDEX, ZONE, site_with_history
 
 from pvs6sup.report import load, schedule
 from pvs6sup.report.render import SCALE
+from tests.support.page_check import bands, read_png
+from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)
 LAYOUT = (("00001", "00002", "00003", "00004"), ("00005", "00006", "00007", "00008"), ("00009", "00010", "00011"))

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from browser import measure
-from report_sim import ZONE, site_with_history
 
 from pvs6sup.core.texts import short_serial
 from pvs6sup.report import load, schedule
+from tests.support.browser import measure
+from tests.support.report_sim import ZONE, site_with_history
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)
 

@@ -8,10 +8,10 @@ from collections import defaultdict
 from datetime import date, datetime
 
 import pytest
-from report_sim import ZONE, Plan, local, simulate
 
 from pvs6sup.core import rollup
 from pvs6sup.store import csvlog, rollup_file
+from tests.support.report_sim import ZONE, Plan, local, simulate
 
 
 def serial(index: int) -> str:

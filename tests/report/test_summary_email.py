@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from report_sim import DEAD_INDEX, ZONE, site_with_history
-from smtp_server import start_server
 
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import state as alertstate
@@ -15,6 +13,8 @@ from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
 from pvs6sup.store import rollup_file
+from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
+from tests.support.smtp_server import start_server
 
 NOW = datetime(2026, 6, 22, 14, 5, tzinfo=timezone.utc)  # Monday 07:05 in California
 

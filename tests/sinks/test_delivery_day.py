@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
-from mqtt_broker import retained, wait_for
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+from tests.support.delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
+from tests.support.mqtt_broker import retained, wait_for
+
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
 
 def stderr_of(results):

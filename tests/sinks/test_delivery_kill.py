@@ -15,20 +15,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from delivery_site import LAT, LON, PREFIX, local_slot, run_cycles
-from influx_server import PASSWORD as INFLUX_PASSWORD
-from influx_server import USER as INFLUX_USER
-from mqtt_broker import wait_for
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
 from pvs6sup.sinks import handoff, influx, mqtt, prometheus, pvoutput
 from pvs6sup.sinks import queue as queue_module
 from pvs6sup.store import csvlog
+from tests.support.delivery_site import LAT, LON, PREFIX, local_slot, run_cycles
+from tests.support.influx_server import PASSWORD as INFLUX_PASSWORD
+from tests.support.influx_server import USER as INFLUX_USER
+from tests.support.mqtt_broker import wait_for
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
-DRIVER = Path(__file__).with_name("sink_cycle_driver.py")
+DRIVER = Path(__file__).resolve().parents[1] / "support" / "sink_cycle_driver.py"
 MODULES = (pvoutput, influx, prometheus, mqtt)
 
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
-from mqtt_broker import retained, wait_for
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sinks import deliver
+from tests.support.delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
+from tests.support.mqtt_broker import retained, wait_for
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
 
 def queue_lines(harness, name):

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from influx_server import PASSWORD, USER, Influx, start_influx
-from sink_driver import STEP, CountingSession, Driver, readings
 
 from pvs6sup.core import records
 from pvs6sup.sinks import influx
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
+from tests.support.influx_server import PASSWORD, USER, Influx, start_influx
+from tests.support.sink_driver import STEP, CountingSession, Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 START = datetime(2026, 6, 21, 7, 0, 30, tzinfo=timezone.utc)

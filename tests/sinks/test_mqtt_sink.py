@@ -15,14 +15,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
-from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.sinks import ha_discovery, mqtt
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
+from tests.support.mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
+from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
@@ -199,9 +199,9 @@ def test_tls_with_a_test_ca(tmp_path):
 CHILD = textwrap.dedent(
     """
     import json, sys, time
-    sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests", sys.argv[1] + "/tests/sinks"]
+    sys.path.insert(0, sys.argv[1])
     import paho.mqtt.client as paho
-    from mqtt_reading import NOON, reading_at, site
+    from tests.support.mqtt_reading import NOON, reading_at, site
     from pvs6sup.sinks.queue import Entry
     from pvs6sup.sinks import mqtt
     from datetime import timezone

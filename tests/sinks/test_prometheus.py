@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sink_driver import Driver, readings
 
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.sinks import prometheus
 from pvs6sup.sinks.outcome import FixConfigError
 from pvs6sup.sinks.queue import Entry
+from tests.support.sink_driver import Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 NOON = datetime(2026, 6, 21, 19, 0, 30, tzinfo=timezone.utc)

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
-from sink_driver import STEP, Driver, readings
 
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sinks import pvoutput
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
+from tests.support.sink_driver import STEP, Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 LAT, LON = 37.42, -122.08

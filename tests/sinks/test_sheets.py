@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from conftest import ROOT, Harness
-from google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 
 from pvs6sup.config import load_config
 from pvs6sup.core.records import replace
@@ -23,6 +21,8 @@ from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.sheets import cells as sheetcells
 from pvs6sup.sinks.sheets import delivery as sheets
 from pvs6sup.sinks.sheets import google_auth as googleauth
+from tests.support.google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
+from tests.support.harness import ROOT, Harness
 
 TAB = "Readings 2026"
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -119,7 +119,7 @@ def test_a_tab_deleted_by_hand_is_made_again_and_nothing_is_lost(harness, google
 
 
 def test_a_spreadsheet_near_its_cell_limit_draws_a_warning_when_a_tab_is_made(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs["Readings 2025"] = Tab(5, "Readings 2025", row_count=340_000, column_count=25)  # 8.5 M cells
     result = harness.run()
@@ -130,7 +130,7 @@ def test_a_spreadsheet_near_its_cell_limit_draws_a_warning_when_a_tab_is_made(ha
 
 
 def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs[TAB] = Tab(77, TAB)
     cycles(harness, 1)
@@ -139,7 +139,7 @@ def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, goog
 
 
 def test_a_tab_with_other_columns_is_left_alone_with_one_clear_line(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs[TAB] = Tab(77, TAB, [["date", "notes"]])
     result = harness.run()

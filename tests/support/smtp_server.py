@@ -12,7 +12,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from selfsigned import self_signed
+
+from tests.support.selfsigned import self_signed
 
 USER, PASSWORD = "alerts@example.invalid", "app-password-X000"
 
