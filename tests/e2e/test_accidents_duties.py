@@ -162,6 +162,32 @@ def trickling_mail_server(world: World) -> None:
     world.harness.env["SMTP_PORT"] = str(trickling_greeting())
 
 
+def queued_for_a_trickling_mail_server(world: World) -> None:
+    world.queue("[PVS6] waiting")
+    trickling_mail_server(world)
+
+
+def mail_answers(answer: str, subject: str) -> Callable[[World], None]:
+    """The mail server answers DATA with this, and an email with this subject is queued."""
+
+    def arrange(world: World) -> None:
+        world.inbox.data_answer = answer
+        world.queue(subject)
+
+    return arrange
+
+
+def watchdog_hangs(world: World) -> None:
+    world.watchdog.mode = "hang"
+    world.monkeypatch.setattr(healthcheck, "TIMEOUT_S", 1.0)
+
+
+def watchdog_back(world: World) -> None:
+    world.watchdog.mode = "ok"
+    world.watchdog.release.set()
+    world.monkeypatch.undo()
+
+
 def trickling_greeting() -> int:
     """Start a mail server whose greeting comes a byte every 0.1 s; its port."""
     server = socket.socket()
@@ -216,7 +242,7 @@ class Case:
     code: int
     stderr: str  # a fragment of the one line on stderr ("" for a silent run)
     ping: str  # what the watchdog heard: "up", "fail" or "" (nothing)
-    check: Callable[[World], None] = lambda world: None
+    check: Callable[[World], object] = lambda world: None  # False fails the case
     repair: Callable[[World], object] = lambda world: None
     max_s: float = 30.0
 
@@ -265,7 +291,7 @@ CASES = [
     ),
     Case(
         "mail server trickles its greeting: the run ends within SMTP_TIMEOUT",
-        lambda w: (w.queue("[PVS6] waiting"), trickling_mail_server(w)),
+        queued_for_a_trickling_mail_server,
         0,
         "did not finish within 2 s (SMTP_TIMEOUT)",
         "up",
@@ -291,7 +317,7 @@ CASES = [
     ),
     Case(
         "mail server refuses the content for good (554 on DATA)",
-        lambda w: (setattr(w.inbox, "data_answer", "554 5.7.1 looks like spam"), w.queue("[PVS6] spammy")),
+        mail_answers("554 5.7.1 looks like spam", "[PVS6] spammy"),
         0,
         "554 5.7.1 looks like spam",
         "up",
@@ -300,7 +326,7 @@ CASES = [
     ),
     Case(
         "mail server says try later (451): the email stays queued",
-        lambda w: (setattr(w.inbox, "data_answer", "451 4.3.0 try later"), w.queue("[PVS6] later")),
+        mail_answers("451 4.3.0 try later", "[PVS6] later"),
         0,
         "kept to retry next cycle",
         "up",
@@ -343,11 +369,11 @@ CASES = [
     ),
     Case(
         "watchdog hangs: the run goes on after its own short deadline",
-        lambda w: (setattr(w.watchdog, "mode", "hang"), w.monkeypatch.setattr(healthcheck, "TIMEOUT_S", 1.0)),
+        watchdog_hangs,
         0,
         "HEALTHCHECK_URL did not answer within 1 s",
         "up",
-        repair=lambda w: (setattr(w.watchdog, "mode", "ok"), w.watchdog.release.set(), w.monkeypatch.undo()),
+        repair=watchdog_back,
         max_s=1 + 4,
     ),
 ]

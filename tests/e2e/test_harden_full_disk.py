@@ -53,7 +53,7 @@ def test_a_full_disk_is_exit_4_and_one_line_on_every_run_and_recording_resumes(h
     harness.env.update({"DATA_DIR": str(tiny_disk / "data"), "PROMETHEUS_TEXTFILE": str(tiny_disk / "pvs6.prom")})
     assert harness.run().code == 0
     fill(tiny_disk)
-    codes = []
+    codes: list[int] = []
     while 4 not in codes:  # a row may still fit in the slack of a file's last block
         assert len(codes) < 20, codes
         harness.clock.advance(minutes=5)

@@ -15,7 +15,17 @@ import pytest
 
 from pvs6sup.pvs.http import MAX_ANSWER_BYTES
 from tests.support.harness import Harness, fixture_bytes
-from tests.support.hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
+from tests.support.hostile import (
+    Behaviour,
+    HostileServer,
+    close_silently,
+    cut_short,
+    hang,
+    http_answer,
+    reply,
+    reset,
+    trickle,
+)
 
 GOOD = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
 
@@ -47,7 +57,7 @@ def numbers_as_numbers(document):
 @dataclass
 class Case:
     name: str
-    behaviour: object
+    behaviour: Behaviour | str  # or what the server does: "hang", "trickle", "refused" (no server)
     exit_code: int
     stderr: str  # a fragment of the one line on stderr ("" for a silent success)
     raw_kept: bool
@@ -200,7 +210,7 @@ def test_hostile_answer(case: Case, harness: Harness):
             server.behaviour = hang(server.release)
         elif case.behaviour == "trickle":
             server.behaviour = trickle(server.release)
-        else:
+        elif not isinstance(case.behaviour, str):
             server.behaviour = case.behaviour
         url = "http://127.0.0.1:9" if case.behaviour == "refused" else server.base_url
         harness.env.update({"PVS_HOST": url, "PVS_TIMEOUT": "1", "WEATHER_PROVIDER": "none"})

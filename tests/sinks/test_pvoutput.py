@@ -114,7 +114,9 @@ def test_the_latest_reading_of_a_slot_is_sent(fake: FakePVOutput, clock: Clock) 
     sent = driver.cycle(clock.now)
     assert sent is not None and sent.through_seq == 3  # the open 12:15 slot waits
     assert fake.arrivals == [("20260621", "12:00")]
-    assert fake.statuses[("20260621", "12:00")]["v2"] == round(queued[2].site.production_kw * 1000)
+    production_kw = queued[2].site.production_kw
+    assert production_kw is not None
+    assert fake.statuses[("20260621", "12:00")]["v2"] == round(production_kw * 1000)
 
 
 def test_a_three_day_outage_is_delivered_in_order_within_the_limits(fake: FakePVOutput, clock: Clock) -> None:
