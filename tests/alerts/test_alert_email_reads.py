@@ -33,6 +33,7 @@ def first_alert(harness: Harness, inbox) -> tuple[str, str, str]:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_the_alert_email_reads_like_a_person_wrote_it(harness: Harness, simulated, inbox, tmp_path: Path) -> None:
     subject, text, html = first_alert(harness, inbox)
     assert subject.startswith("[PVS6] Roof: Inverter E00…0007 down")  # two sites, one inbox

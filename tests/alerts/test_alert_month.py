@@ -50,6 +50,7 @@ def latency(outcome, kind):
     return [o.latency_min for o in faults if o.fault.kind == kind]
 
 
+@pytest.mark.slow
 def test_a_dead_inverter_is_caught_within_15_minutes_of_daylight(outcome):
     assert all(m is not None and m <= 15 for m in latency(outcome, DEAD))
 

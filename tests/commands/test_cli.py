@@ -199,6 +199,7 @@ def test_traceback_flag_shows_the_traceback(harness: Harness):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow
 def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Harness, tmp_path):
     folder = tmp_path / "demo"
     result = harness.run("demo", "--data-dir", str(folder))
@@ -224,6 +225,7 @@ def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Har
     assert harness.run("demo", "--data-dir", str(folder), "--days", "1").code == 0  # a demo folder may be reused
 
 
+@pytest.mark.slow
 def test_the_demo_says_asleep_after_sunset(harness: Harness, tmp_path, monkeypatch):
     from pvs6sup.commands import demo
 

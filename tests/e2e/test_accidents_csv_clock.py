@@ -257,6 +257,7 @@ def place():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.slow
 def test_an_accident_heals_or_is_heard_and_no_reading_is_lost(case: Case, place: Path):
     if case.as_nobody and os.geteuid() != 0:
         pytest.skip("needs root, to leave a root-owned file and run the cycle as another user")

@@ -380,6 +380,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.slow
 def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: World, case: Case):
     harness = world.harness
     assert harness.run().code == 0  # a first, normal cycle: the folders exist, the watchdog heard it
@@ -435,6 +436,7 @@ def test_a_watchdog_nobody_listens_on_is_one_warning_without_the_url(world: Worl
     assert "0000-secret-uuid" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_mail_server_that_trickles_its_greeting_releases_the_lock_in_time(world: World):
     """The run ends within SMTP_TIMEOUT, so the next cron run finds the lock free rather than exit 3."""
     world.queue("[PVS6] waiting")
@@ -456,6 +458,7 @@ def test_healthcheck_url_must_be_http_and_is_a_secret(world: World):
     assert world.watchdog.url in config.secret_values() and world.watchdog.url not in repr(config)
 
 
+@pytest.mark.slow
 def test_a_login_check_against_a_trickling_greeting_fails_at_the_deadline():
     """Even with nothing to send (`check`), a greeting cut off at SMTP_TIMEOUT is a failure, not a success."""
     settings = mailer.SmtpSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)

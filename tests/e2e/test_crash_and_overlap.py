@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
@@ -47,6 +49,7 @@ def wait_for_more_rows(readings: Path, before: int, child: subprocess.Popen, bou
         time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_path):
     data_dir = tmp_path / "data"
     rng = random.Random(20261121)
@@ -95,6 +98,7 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
     assert not [p for p in data_dir.iterdir() if p.name.endswith(".damaged")]
 
 
+@pytest.mark.slow
 def test_ten_simultaneous_runs_one_works_the_rest_exit_3_without_waiting(tmp_path):
     release = threading.Event()
 

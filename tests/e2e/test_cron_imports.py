@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
 from tests.support.harness import ROOT
 
@@ -56,6 +58,7 @@ def wait_for_the_next_second(after: float) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_steady_cycle_leaves_the_report_the_sinks_and_dataclasses_unimported(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with SimulatedPVS() as pvs:

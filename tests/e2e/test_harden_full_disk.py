@@ -78,6 +78,7 @@ def test_a_full_disk_is_exit_4_and_one_line_on_every_run_and_recording_resumes(h
     assert {datetime.fromisoformat(json.loads(line)["fetched_at"]) for line in queued} <= stamps
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_path, tiny_disk):
     from datetime import timedelta
 

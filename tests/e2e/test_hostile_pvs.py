@@ -204,6 +204,7 @@ def raw_bodies(harness: Harness) -> list[bytes]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.slow
 def test_hostile_answer(case: Case, harness: Harness):
     with HostileServer() as server:
         if case.behaviour == "hang":

@@ -57,6 +57,7 @@ def console_lines(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.slow
 def test_the_console_check_sees_an_error_when_there_is_one(tmp_path):
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><html><body><script>notDefined()</script></body></html>")
@@ -65,6 +66,7 @@ def test_the_console_check_sees_an_error_when_there_is_one(tmp_path):
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_chromium_renders_the_report_and_the_dead_inverter_stands_out(tmp_path):
     data_dir = tmp_path / "data"
     serials = site_with_history(data_dir, NOW)

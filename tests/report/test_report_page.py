@@ -25,6 +25,7 @@ def site(tmp_path_factory):
     return data_dir, serials, data, render_report(data)
 
 
+@pytest.mark.slow
 def test_the_page_is_well_formed_and_self_contained(site):
     _, _, _, html = site
     assert check_balanced(html) == []

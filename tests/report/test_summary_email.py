@@ -52,6 +52,7 @@ def compose(data_dir, first, last, sinks=()):
     )
 
 
+@pytest.mark.slow
 def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
     data_dir, serials = site
     first, last = period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir))

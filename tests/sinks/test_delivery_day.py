@@ -18,6 +18,7 @@ def stderr_of(results):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
     zone = peers.pvoutput.zone
     times = []
@@ -57,6 +58,7 @@ def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
     assert scan_for_secrets(harness.data_dir, [stderr_of(results)]) == []
 
 
+@pytest.mark.slow
 def test_mqtt_availability_follows_the_pvs_and_its_alerts_arrive(harness, peers, simulated):
     from pvs6sup.sim.legacy_pvs import ForcedAnswer
 

@@ -49,6 +49,7 @@ def fresh_run(harness, peers, tmp_path, number):
     peers.recorder.clear()
 
 
+@pytest.mark.slow
 def test_a_kill_at_each_step_of_the_delivery_step_loses_nothing(harness, peers, monkeypatch, tmp_path):
     zone = peers.pvoutput.zone
     step, kill_at, where = 0, 0, ""
@@ -144,6 +145,7 @@ KILLS = int(os.environ.get("PVS6_KILLS", "40"))  # PVS6_KILLS=300 for the long r
 
 
 @pytest.mark.timeout(max(120, KILLS * 3))
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery_influx, delivery_broker):
     """Random SIGKILLs with every sink on (a file, and real peers on loopback): no torn file, no duplicate row,
     every sink's readings a subset of the CSV's, and every CSV reading in every sink once the runs go on."""

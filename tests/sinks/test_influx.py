@@ -76,6 +76,7 @@ def test_unknown_values_are_left_out() -> None:
 # --- InfluxDB 1.x, for real -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_day_is_written_and_reads_back(server: Influx, database: str) -> None:
     driver = Driver(influx.send, v1_settings(server, database))
     calls = queue_and_send(driver, START, 288)
@@ -96,6 +97,7 @@ def test_a_day_is_written_and_reads_back(server: Influx, database: str) -> None:
     assert gateway[0]["count"] == 288
 
 
+@pytest.mark.slow
 def test_a_three_day_outage_is_written_once_in_order(server: Influx, database: str) -> None:
     good = v1_settings(server, database)
     driver = Driver(influx.send, good)

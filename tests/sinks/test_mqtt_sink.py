@@ -89,6 +89,7 @@ def test_one_cycle_gives_valid_discovery_state_and_no_pvs_serial(broker, recorde
     assert set(kept) == set(configs) | {f"{PREFIX}/availability"}
 
 
+@pytest.mark.slow
 def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(broker, recorder):
     simulated = site(12)
     start = datetime(2026, 6, 21, 7, 0, tzinfo=timezone.utc)  # midnight in California
@@ -147,6 +148,7 @@ def test_a_broker_that_is_down_costs_little_and_gives_one_line(tmp_path):
     assert mqtt.probe(down, None, 5) is not None
 
 
+@pytest.mark.slow
 def test_a_broker_that_never_answers_costs_the_deadline_and_no_more():
     with socket.socket() as silent:  # accepts the TCP connection, then says nothing
         silent.bind(("127.0.0.1", 0))

@@ -80,6 +80,7 @@ def assert_clean(fake: FakePVOutput) -> None:
 
 
 @pytest.mark.parametrize("interval_min", [5, 15])
+@pytest.mark.slow
 def test_a_day_is_delivered(fake: FakePVOutput, clock: Clock, interval_min: int) -> None:
     fake.interval_min = interval_min
     driver = Driver(pvoutput.send, settings(fake, interval_min=interval_min))
@@ -119,6 +120,7 @@ def test_the_latest_reading_of_a_slot_is_sent(fake: FakePVOutput, clock: Clock) 
     assert fake.statuses[("20260621", "12:00")]["v2"] == round(production_kw * 1000)
 
 
+@pytest.mark.slow
 def test_a_three_day_outage_is_delivered_in_order_within_the_limits(fake: FakePVOutput, clock: Clock) -> None:
     driver = Driver(pvoutput.send, settings(fake))
     site_readings = readings(MIDNIGHT, 12 * 24 * 4 + 60)

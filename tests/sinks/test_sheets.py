@@ -151,6 +151,7 @@ def test_a_tab_with_other_columns_is_left_alone_with_one_clear_line(harness, goo
 # --- leanness ---
 
 
+@pytest.mark.slow
 def test_a_steady_cycle_makes_one_call_and_never_more_than_two_with_the_hourly_token(harness, google):
     cycles(harness, 1)  # first contact: token, metadata, make the tab, append
     per_cycle = []
@@ -187,6 +188,7 @@ def test_the_token_is_cached_privately_and_never_logged(harness, google):
 # --- outages and doubt ---
 
 
+@pytest.mark.slow
 def test_an_outage_of_many_cycles_then_recovery_sends_every_row_in_order_in_one_append(harness, google):
     cycles(harness, 1)
     google.outage = True
@@ -314,6 +316,7 @@ class Killed(BaseException):
     """Stands in for kill -9: nothing after it runs (BaseException passes every except clause)."""
 
 
+@pytest.mark.slow
 def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(harness, google, monkeypatch, tmp_path):
     real_write, real_serve = outbox.atomic_write, google._serve
     step, killed_at = 0, None
@@ -367,6 +370,7 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
 # --- the issue's "done when": three days of failure, then one cycle delivers it all ---
 
 
+@pytest.mark.slow
 def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(harness, google, tmp_path):
     site = SimulatedSite(SiteModel())
     config = load_config(dict(harness.env), harness.tmp_path)
