@@ -1,8 +1,8 @@
 """Replay simulated weeks of 5-minute captures through the alert detectors: latency per fault, false alarms.
 
-Two suites. `roofs` (tests/sim/roof_catalogue.py): real-looking roofs, each replayed through a fresh Replayer
+Two suites. `roofs` (tests/support/sim/roof_catalogue.py): real-looking roofs, each replayed through a fresh Replayer
 with the groups learned (no INVERTER_GROUPS) and given (the true faces), scored against the issue's targets in
-daylight minutes. `month` (tests/sim/month.py): the original flat-array month.
+daylight minutes. `month` (tests/support/sim/month.py): the original flat-array month.
 
 Run: python bench/alerts_eval.py [--suite roofs|month|all] [--scenario NAME ...] [--days N]
 [--groups learned|given|both] [--jobs N] [--inverters N --start DATE --seed N (month)]. Prints Markdown.
@@ -21,14 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # tests/sim: the simulated month
-
-from sim import roofs
-from sim.month import captures, evaluate, month_scenario
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # pvs6sup, and tests.support.sim: the simulated month
 
 from pvs6sup.commands.replay import Replayer
 from pvs6sup.sim.legacy_pvs import SiteModel
+from tests.support.sim import roofs
+from tests.support.sim.month import captures, evaluate, month_scenario
 
 
 @dataclass

@@ -16,13 +16,12 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "sinks")]
-
-from mqtt_broker import start_broker  # noqa: E402
-from mqtt_reading import NOON, reading_at, site  # noqa: E402
+sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the broker
 
 from pvs6sup.sinks import ha_discovery, mqtt  # noqa: E402
 from pvs6sup.sinks.queue import Entry  # noqa: E402
+from tests.support.mqtt_broker import start_broker  # noqa: E402
+from tests.support.mqtt_reading import NOON, reading_at, site  # noqa: E402
 
 
 def measure(inverters: int, cycles: int, port: int) -> tuple[int, int, float, int, float, float]:

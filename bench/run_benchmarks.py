@@ -28,18 +28,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(ROOT / "tests"))  # the test-only simulators (tests/sim) and fakes
+sys.path.insert(0, str(ROOT))  # pvs6sup, bench, and tests.support: the test-only simulators and fakes
 
 import requests  # noqa: E402
 import responses  # noqa: E402
-from alerts_eval import evaluate_month, evaluate_roofs, roofs_markdown  # noqa: E402
-from alerts_eval import markdown as alerts_markdown  # noqa: E402
-from google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
-from sim.month import captures, month_scenario  # noqa: E402
-from sim.varserver_pvs import SimulatedNewFirmwarePVS  # noqa: E402
 
+from bench.alerts_eval import evaluate_month, evaluate_roofs, roofs_markdown  # noqa: E402
+from bench.alerts_eval import markdown as alerts_markdown  # noqa: E402
 from pvs6sup.commands.replay import Replayer  # noqa: E402
 from pvs6sup.config import load_config  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
@@ -47,6 +42,9 @@ from pvs6sup.logs import add_log_file, configured_logging  # noqa: E402
 from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
+from tests.support.google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
+from tests.support.sim.month import captures, month_scenario  # noqa: E402
+from tests.support.sim.varserver_pvs import SimulatedNewFirmwarePVS  # noqa: E402
 
 START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)
 STEP = timedelta(minutes=5)
@@ -294,7 +292,7 @@ def one_day(firmware: str = "legacy", sheets: bool = False, expire_sessions: boo
 
     firmware "legacy" serves DeviceList; "varserver" a build-61845 PVS6 behind login and /vars
     (expire_sessions: the PVS forgets the session before every cycle, the worst case). sheets: deliver
-    every row to a stand-in for Google (tests/google_fake.py) and count the HTTPS calls it sees.
+    every row to a stand-in for Google (tests/support/google_fake.py) and count the HTTPS calls it sees.
     """
     moment = START.replace(hour=0)
     clock = lambda: moment  # noqa: E731
@@ -514,7 +512,7 @@ def section_alerts(opts: argparse.Namespace) -> str:
 
 def section_roofs(opts: argparse.Namespace) -> str:
     logging.getLogger("pvs6sup").setLevel(logging.ERROR)
-    from sim.roofs import scenarios
+    from tests.support.sim.roofs import scenarios
 
     names = list(scenarios())
     if opts.quick:

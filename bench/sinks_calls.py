@@ -1,7 +1,7 @@
 """HTTP calls and send() time per steady cycle for each sink: python bench/sinks_calls.py [--cycles 288].
 
 A simulated day of 5-minute readings is queued and sent one cycle at a time, as cron would:
-- PVOutput against the fake PVOutput of the tests (tests/pvoutput_fake.py: the documented API rules);
+- PVOutput against the fake PVOutput of the tests (tests/support/pvoutput_fake.py: the documented API rules);
 - InfluxDB against Debian's influxd 1.x started on loopback when installed, else a loopback server
   answering 204 (the count is the same: one POST a cycle);
 - Prometheus writing its textfile in a temporary folder.
@@ -26,14 +26,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests" / "sinks"))
-
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput  # noqa: E402
-from sink_driver import Driver, readings  # noqa: E402
+sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the fakes
 
 from pvs6sup.sinks import influx, prometheus, pvoutput  # noqa: E402
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput  # noqa: E402
+from tests.support.sink_driver import Driver, readings  # noqa: E402
 
 ZONE = ZoneInfo("America/Los_Angeles")
 LAT, LON = 37.42, -122.08
@@ -63,7 +60,7 @@ def day(driver: Driver, payload: Callable[..., dict[str, Any]], cycles: int, clo
 
 @contextlib.contextmanager
 def influx_url(folder: Path) -> Iterator[tuple[str, influx.Settings]]:
-    from influx_server import INFLUXD, PASSWORD, USER, start_influx
+    from tests.support.influx_server import INFLUXD, PASSWORD, USER, start_influx
 
     if shutil.which(INFLUXD):
         servers = start_influx(folder)

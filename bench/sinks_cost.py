@@ -5,7 +5,7 @@ one with every sink off, one with PVOutput (the tests' fake), InfluxDB (Debian's
 textfile) and MQTT (Debian's mosquitto) on, all on 127.0.0.1. Prints the median extra time per cycle (the
 median of the pairs' differences, after a few warm-up cycles) and, per steady cycle, the HTTP calls to each
 peer and the MQTT messages (QoS 1: a PUBLISH and a PUBACK each, plus CONNECT/CONNACK and DISCONNECT).
-Sink settings are pointed at the loopback peers with tests/sinks/delivery_site.with_sinks.
+Sink settings are pointed at the loopback peers with tests/support/delivery_site.with_sinks.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "sinks")]
+sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the fakes
 
 import requests  # noqa: E402
-from delivery_site import with_sinks  # noqa: E402
-from influx_server import PASSWORD, USER, start_influx  # noqa: E402
-from mqtt_broker import start_broker  # noqa: E402
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput  # noqa: E402
 
 from pvs6sup import cli  # noqa: E402
 from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput  # noqa: E402
+from tests.support.delivery_site import with_sinks  # noqa: E402
+from tests.support.influx_server import PASSWORD, USER, start_influx  # noqa: E402
+from tests.support.mqtt_broker import start_broker  # noqa: E402
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput  # noqa: E402
 
 ZONE = ZoneInfo("America/Los_Angeles")
 LAT, LON = 37.42, -122.08

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
+from io import TextIOWrapper
 from pathlib import Path
 from typing import TextIO
 
@@ -35,7 +36,7 @@ class _PrivateLogFile(logging.FileHandler):
     it): 2 ms of every cron run.
     """
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
         return os.fdopen(fd, "a", encoding=self.encoding or "utf-8")
 
@@ -65,7 +66,7 @@ class _PrivateLogFile(logging.FileHandler):
         try:
             super().close()
         except OSError:  # a full disk refuses the last buffered lines: they were on stderr; no traceback for it
-            self.stream = None  # type: ignore[assignment]
+            self.stream = None
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (the stdlib's name)
         # A full disk must not print logging's own traceback into cron's mail; stderr still has the line.

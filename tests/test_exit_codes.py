@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT
 
 from pvs6sup import cli
 from pvs6sup.errors import ExitStatus
+from tests.support.harness import ROOT
 
 
 def help_text(capsys, *argv: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from tests.support.harness import ROOT
 
 
 def test_readme_shows_exactly_what_the_screenshot_script_makes_from_the_demo():

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from pvs6sup.config import load_config, unknown_setting_warnings
 from pvs6sup.core.secrets import every_form
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings_docs import README_END, README_START, example_env, readme_tables
 from pvs6sup.settings_table import BY_NAME, GROUPS, SECRET_NAMES, SETTINGS
+from tests.support.harness import ROOT
 
 SCRIPT_DIR = Path("/opt/pvs6")
 BASE = {"WEATHER_PROVIDER": "none"}

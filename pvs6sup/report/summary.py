@@ -11,7 +11,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 
-from pvs6sup.core.rollup import SITE, DailyRow
+from pvs6sup.core.rollup import SITE
+from pvs6sup.core.rollup_records import DailyRow
 from pvs6sup.report.data import AlertItem, SinkFreshness, median, total
 
 MODES = ("off", "daily", "weekly")

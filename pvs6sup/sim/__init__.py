@@ -1,1 +1,4 @@
-"""The simulated legacy PVS (a real HTTP server on 127.0.0.1) that the demo runs. Test-only simulators: tests/sim."""
+"""The simulated legacy PVS (a real HTTP server on 127.0.0.1) that the demo runs.
+
+Test-only simulators: tests/support/sim.
+"""

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from pvs6sup.core.sun import sun_elevation_deg
@@ -81,7 +81,7 @@ class SimulatedSite:
             return 0.0
         # Clouds cross the array: each panel sees the sky a few seconds apart.
         cover = self.cloud_cover_pct(when + timedelta(seconds=20 * index)) / 100
-        transmission = 1 - 0.75 * cover**3.4
+        transmission: float = 1 - 0.75 * cover**3.4  # float ** float is Any to mypy (it could be complex)
         output = self.model.panel_ac_kw * self.sun_factor(when) * transmission * self._panel_factor[index]
         return round(output * self.overrides.get(index, 1.0), 4)
 
@@ -273,6 +273,9 @@ class ForcedAnswer:
     delay_s: float = 0.0
 
 
+_Simulator = TypeVar("_Simulator", bound="SimulatedPVS")  # start() and `with` give the subclass back
+
+
 @dataclass
 class SimulatedPVS:
     """A real HTTP server on 127.0.0.1 serving the site: DeviceList and an Open-Meteo look-alike."""
@@ -294,7 +297,7 @@ class SimulatedPVS:
     def device_list_requests(self) -> int:
         return sum(1 for path in self.requests if "Command=DeviceList" in path)
 
-    def start(self) -> SimulatedPVS:
+    def start(self: _Simulator) -> _Simulator:
         simulator = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -327,7 +330,7 @@ class SimulatedPVS:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> SimulatedPVS:
+    def __enter__(self: _Simulator) -> _Simulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

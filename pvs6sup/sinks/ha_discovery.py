@@ -332,7 +332,9 @@ def _guard_energy(
     return None
 
 
-def _state(payload: Mapping[str, Any], memo_energy: dict[str, Any], warnings: list[str]) -> tuple[dict, dict]:
+def _state(
+    payload: Mapping[str, Any], memo_energy: dict[str, Any], warnings: list[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The site state and the inverters' states of one reading, lifetime energies through the glitch guard."""
     at = datetime.fromisoformat(payload["fetched_at"])
     inverters = payload.get("inverters", [])

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pvs6sup.core import rollup
 from pvs6sup.core.models import Reading
-from pvs6sup.core.rollup_records import DailyRow, DayState
+from pvs6sup.core.rollup_records import DailyRow, DayState, Observation
 from pvs6sup.errors import StorageError
 from pvs6sup.store import statefile
 from pvs6sup.store.files import append_lines, atomic_write
@@ -36,7 +36,7 @@ def record(data_dir: Path, reading: Reading, zone: tzinfo, inverter_max_kw: floa
 
 
 def observe(
-    data_dir: Path, obs: rollup.Observation, zone: tzinfo, inverter_max_kw: float = rollup.INVERTER_MAX_KW
+    data_dir: Path, obs: Observation, zone: tzinfo, inverter_max_kw: float = rollup.INVERTER_MAX_KW
 ) -> None:
     state = load_state(data_dir)
     _finish(data_dir, rollup.observe(state, obs, zone, inverter_max_kw))

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Harness
-from sim.month import DEAD, Fault, Scenario, write_archive
-from smtp_server import Inbox, free_port, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
+from tests.support.harness import Harness
+from tests.support.sim.month import DEAD, Fault, Scenario, write_archive
+from tests.support.smtp_server import Inbox, free_port, mail_env, start_server
 
 
 @pytest.fixture
@@ -157,6 +157,7 @@ def test_half_configured_email_is_a_configuration_error_naming_the_variable(harn
     assert "ALERT_EMAIL_TO: required for email alerts" in result.stderr
 
 
+@pytest.mark.slow
 def test_replay_of_an_archive_prints_the_raised_and_resolved_events_and_writes_csvs(harness: Harness, tmp_path):
     site = SiteModel()  # the default site's serials: E00X000007000NN
     begin = datetime(2026, 6, 21, 7, 0, tzinfo=timezone.utc)
@@ -196,6 +197,7 @@ def test_replay_of_a_path_that_does_not_exist_is_a_usage_error_naming_it(harness
 
 
 @pytest.mark.parametrize("mended_by", ["creating the folder", "turning the sink off"])
+@pytest.mark.slow
 def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_once_it_delivers(
     harness: Harness, healthy, smtp, tmp_path, mended_by
 ):

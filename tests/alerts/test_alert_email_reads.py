@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import measure
-from conftest import Harness
-from smtp_server import mail_env, start_server
+
+from tests.support.browser import measure
+from tests.support.harness import Harness
+from tests.support.smtp_server import mail_env, start_server
 
 ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 
@@ -32,6 +33,7 @@ def first_alert(harness: Harness, inbox) -> tuple[str, str, str]:
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_the_alert_email_reads_like_a_person_wrote_it(harness: Harness, simulated, inbox, tmp_path: Path) -> None:
     subject, text, html = first_alert(harness, inbox)
     assert subject.startswith("[PVS6] Roof: Inverter E00…0007 down")  # two sites, one inbox

@@ -8,10 +8,10 @@ fault kind, small enough for the suite, held to the same targets. The detectors 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sim.month import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
 
 from pvs6sup.commands.replay import Replayer
 from pvs6sup.sim.legacy_pvs import SiteModel
+from tests.support.sim.month import DEAD, DEGRADED, MISSING, NOT_REPORTING, Fault, Scenario, captures, evaluate
 
 START = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # midnight in California
 
@@ -50,6 +50,7 @@ def latency(outcome, kind):
     return [o.latency_min for o in faults if o.fault.kind == kind]
 
 
+@pytest.mark.slow
 def test_a_dead_inverter_is_caught_within_15_minutes_of_daylight(outcome):
     assert all(m is not None and m <= 15 for m in latency(outcome, DEAD))
 

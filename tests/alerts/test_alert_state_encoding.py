@@ -7,19 +7,19 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-
-from alert_state_rich import rich_state
+from typing import Any
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, InverterTrack
 from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.normal import Gauge
+from tests.support.alert_state_rich import rich_state
 
 GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
 GOLDEN_V2 = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
 
 
-def _field_names(record: object) -> list[str]:
+def _field_names(record: Any) -> list[str]:  # a dataclass or a __slots__ record
     return list(record.__dataclass_fields__) if hasattr(record, "__dataclass_fields__") else list(record.__slots__)
 
 

@@ -5,13 +5,13 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from smtp_server import PASSWORD, USER, make_certificate, start_server
 
 from pvs6sup.alerts import compose as alertmail
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
+from tests.support.smtp_server import PASSWORD, USER, make_certificate, start_server
 
 WHEN = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 ZONE = ZoneInfo("America/Los_Angeles")

@@ -10,11 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, SITE_ENV, Harness
+import pytest
 
 from pvs6sup.errors import ExitStatus
+from tests.support.harness import ROOT, SITE_ENV, Harness
 
 
+@pytest.mark.slow
 def test_a_pvs_that_never_answers_is_told_before_the_wait_with_the_time_it_took(tmp_path: Path) -> None:
     silent = socket.create_server(("127.0.0.1", 0))  # takes connections (the kernel's backlog), never answers
     try:

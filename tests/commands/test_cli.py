@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import Harness, fixture_bytes
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import Face
@@ -18,6 +17,7 @@ from pvs6sup.alerts.memory import InverterTrack
 from pvs6sup.report.render import NO_DATA
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from pvs6sup.store.lock import data_dir_lock
+from tests.support.harness import Harness, fixture_bytes
 
 
 def rows(path):
@@ -199,6 +199,7 @@ def test_traceback_flag_shows_the_traceback(harness: Harness):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow
 def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Harness, tmp_path):
     folder = tmp_path / "demo"
     result = harness.run("demo", "--data-dir", str(folder))
@@ -224,6 +225,7 @@ def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Har
     assert harness.run("demo", "--data-dir", str(folder), "--days", "1").code == 0  # a demo folder may be reused
 
 
+@pytest.mark.slow
 def test_the_demo_says_asleep_after_sunset(harness: Harness, tmp_path, monkeypatch):
     from pvs6sup.commands import demo
 

@@ -1,9 +1,9 @@
 import pytest
-from conftest import fixture_bytes
 
 from pvs6sup.core.models import DeviceList, MeterReading
 from pvs6sup.core.site import consumption_mode, derive_site
 from pvs6sup.pvs.devicelist import parse_devicelist
+from tests.support.harness import fixture_bytes
 
 
 def site_of(name: str, mode: str = "auto"):

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import SITE_ENV, Harness, Result
 
 from pvs6sup.cli import main
 from pvs6sup.runtime import Runtime
 from pvs6sup.store.lock import data_dir_lock
+from tests.support.harness import SITE_ENV, Harness, Result
 
 LOG = Path("logs") / "pvs6-supervisor.log"
 IS_ROOT = os.geteuid() == 0
@@ -322,7 +322,7 @@ def test_check_prints_the_effective_settings_with_secrets_masked(harness: Harnes
 
 
 def test_the_schedulers_keep_the_output_and_name_no_user():
-    from conftest import ROOT
+    from tests.support.harness import ROOT
 
     crontab = (ROOT / "crontab.example").read_text()
     [line] = [line for line in crontab.splitlines() if line and not line.startswith("#")]

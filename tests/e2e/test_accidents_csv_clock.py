@@ -20,7 +20,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import SITE_ENV, Harness, Result
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
@@ -28,6 +27,7 @@ from pvs6sup.core.rows import parse_timestamp
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS, SimulatedSite, SiteModel
 from pvs6sup.store.csvlog import recent_power
+from tests.support.harness import SITE_ENV, Harness, Result
 
 ZONE = ZoneInfo("America/Los_Angeles")
 NOBODY = 65534
@@ -257,6 +257,7 @@ def place():
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.slow
 def test_an_accident_heals_or_is_heard_and_no_reading_is_lost(case: Case, place: Path):
     if case.as_nobody and os.geteuid() != 0:
         pytest.skip("needs root, to leave a root-owned file and run the cycle as another user")

@@ -21,9 +21,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import Harness, fixture_bytes
-from hostile import HostileServer, http_answer, reply
-from smtp_server import Inbox, free_port
 
 from pvs6sup import cycle
 from pvs6sup.alerts import smtp as mailer
@@ -31,6 +28,9 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts import step as alerting
 from pvs6sup.net import healthcheck
 from pvs6sup.store.lock import data_dir_lock
+from tests.support.harness import Harness, fixture_bytes
+from tests.support.hostile import HostileServer, http_answer, reply
+from tests.support.smtp_server import Inbox, free_port
 
 GOOD = http_answer(200, fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))
 OWNER, STRANGER = "owner@example.invalid", "gone@example.invalid"
@@ -162,6 +162,32 @@ def trickling_mail_server(world: World) -> None:
     world.harness.env["SMTP_PORT"] = str(trickling_greeting())
 
 
+def queued_for_a_trickling_mail_server(world: World) -> None:
+    world.queue("[PVS6] waiting")
+    trickling_mail_server(world)
+
+
+def mail_answers(answer: str, subject: str) -> Callable[[World], None]:
+    """The mail server answers DATA with this, and an email with this subject is queued."""
+
+    def arrange(world: World) -> None:
+        world.inbox.data_answer = answer
+        world.queue(subject)
+
+    return arrange
+
+
+def watchdog_hangs(world: World) -> None:
+    world.watchdog.mode = "hang"
+    world.monkeypatch.setattr(healthcheck, "TIMEOUT_S", 1.0)
+
+
+def watchdog_back(world: World) -> None:
+    world.watchdog.mode = "ok"
+    world.watchdog.release.set()
+    world.monkeypatch.undo()
+
+
 def trickling_greeting() -> int:
     """Start a mail server whose greeting comes a byte every 0.1 s; its port."""
     server = socket.socket()
@@ -216,7 +242,7 @@ class Case:
     code: int
     stderr: str  # a fragment of the one line on stderr ("" for a silent run)
     ping: str  # what the watchdog heard: "up", "fail" or "" (nothing)
-    check: Callable[[World], None] = lambda world: None
+    check: Callable[[World], object] = lambda world: None  # False fails the case
     repair: Callable[[World], object] = lambda world: None
     max_s: float = 30.0
 
@@ -265,7 +291,7 @@ CASES = [
     ),
     Case(
         "mail server trickles its greeting: the run ends within SMTP_TIMEOUT",
-        lambda w: (w.queue("[PVS6] waiting"), trickling_mail_server(w)),
+        queued_for_a_trickling_mail_server,
         0,
         "did not finish within 2 s (SMTP_TIMEOUT)",
         "up",
@@ -291,7 +317,7 @@ CASES = [
     ),
     Case(
         "mail server refuses the content for good (554 on DATA)",
-        lambda w: (setattr(w.inbox, "data_answer", "554 5.7.1 looks like spam"), w.queue("[PVS6] spammy")),
+        mail_answers("554 5.7.1 looks like spam", "[PVS6] spammy"),
         0,
         "554 5.7.1 looks like spam",
         "up",
@@ -300,7 +326,7 @@ CASES = [
     ),
     Case(
         "mail server says try later (451): the email stays queued",
-        lambda w: (setattr(w.inbox, "data_answer", "451 4.3.0 try later"), w.queue("[PVS6] later")),
+        mail_answers("451 4.3.0 try later", "[PVS6] later"),
         0,
         "kept to retry next cycle",
         "up",
@@ -343,17 +369,18 @@ CASES = [
     ),
     Case(
         "watchdog hangs: the run goes on after its own short deadline",
-        lambda w: (setattr(w.watchdog, "mode", "hang"), w.monkeypatch.setattr(healthcheck, "TIMEOUT_S", 1.0)),
+        watchdog_hangs,
         0,
         "HEALTHCHECK_URL did not answer within 1 s",
         "up",
-        repair=lambda w: (setattr(w.watchdog, "mode", "ok"), w.watchdog.release.set(), w.monkeypatch.undo()),
+        repair=watchdog_back,
         max_s=1 + 4,
     ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.slow
 def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: World, case: Case):
     harness = world.harness
     assert harness.run().code == 0  # a first, normal cycle: the folders exist, the watchdog heard it
@@ -409,6 +436,7 @@ def test_a_watchdog_nobody_listens_on_is_one_warning_without_the_url(world: Worl
     assert "0000-secret-uuid" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_mail_server_that_trickles_its_greeting_releases_the_lock_in_time(world: World):
     """The run ends within SMTP_TIMEOUT, so the next cron run finds the lock free rather than exit 3."""
     world.queue("[PVS6] waiting")
@@ -430,6 +458,7 @@ def test_healthcheck_url_must_be_http_and_is_a_secret(world: World):
     assert world.watchdog.url in config.secret_values() and world.watchdog.url not in repr(config)
 
 
+@pytest.mark.slow
 def test_a_login_check_against_a_trickling_greeting_fails_at_the_deadline():
     """Even with nothing to send (`check`), a greeting cut off at SMTP_TIMEOUT is a failure, not a success."""
     settings = mailer.SmtpSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)

@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pytest
 import responses
-from conftest import SITE_ENV, Harness, Result
-from google_fake import SHEET_ID, Failure, FakeGoogle, write_key
-from selfsigned import make_certificate
-from sim.varserver_pvs import SimulatedNewFirmwarePVS
-from smtp_server import Inbox, mail_env, start_server
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from pvs6sup.sinks.sheets.delivery import sheets_queue
+from tests.support.google_fake import SHEET_ID, Failure, FakeGoogle, write_key
+from tests.support.harness import SITE_ENV, Harness, Result
+from tests.support.selfsigned import make_certificate
+from tests.support.sim.varserver_pvs import SimulatedNewFirmwarePVS
+from tests.support.smtp_server import Inbox, mail_env, start_server
 
 SERIAL = "ZT000000000000000X0999"  # made up
 TAB = "Readings 2026"
@@ -246,6 +246,7 @@ def check_healed(site: Site, result: Result, before: int, path: Path, what: str)
 
 
 @pytest.mark.parametrize(("file_key", "damage"), CASES, ids=[f"{f}-{d.__name__}" for f, d in CASES])
+@pytest.mark.slow
 def test_a_damaged_state_file_is_set_aside_and_the_next_cycle_records(site: Site, file_key: str, damage) -> None:
     state_file = FILES[file_key]
     warm_up(site)
@@ -269,6 +270,7 @@ def test_a_damaged_state_file_is_set_aside_and_the_next_cycle_records(site: Site
         assert [m["Subject"] for m in site.inbox.messages] == ["queued behind"]
 
 
+@pytest.mark.slow
 def test_rows_recorded_but_never_queued_are_all_requeued_from_the_whole_csv_in_one_line(site: Site) -> None:
     """Three days of rows reached the CSVs but not the queue (far more than the 64 KiB tail once read)."""
     from datetime import datetime
@@ -359,6 +361,7 @@ def give_to_nobody(folder: Path) -> None:
         (".lock", 0o600),
     ],
 )
+@pytest.mark.slow
 def test_a_file_left_by_sudo_run_heals_and_names_the_chown_command(shared_site: Site, name: str, mode: int) -> None:
     site = shared_site
     warm_up(site)

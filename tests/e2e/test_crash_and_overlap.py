@@ -14,14 +14,15 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, fixture_bytes
-from hostile import HostileServer, http_answer
+import pytest
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.support.harness import ROOT, fixture_bytes
+from tests.support.hostile import HostileServer, http_answer
 
-DRIVER = ROOT / "tests" / "cycle_driver.py"
+DRIVER = ROOT / "tests/support/cycle_driver.py"
 
 
 def write_env(tmp_path: Path, **values: str) -> Path:
@@ -48,6 +49,7 @@ def wait_for_more_rows(readings: Path, before: int, child: subprocess.Popen, bou
         time.sleep(0.005)
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_path):
     data_dir = tmp_path / "data"
     rng = random.Random(20261121)
@@ -96,6 +98,7 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
     assert not [p for p in data_dir.iterdir() if p.name.endswith(".damaged")]
 
 
+@pytest.mark.slow
 def test_ten_simultaneous_runs_one_works_the_rest_exit_3_without_waiting(tmp_path):
     release = threading.Event()
 

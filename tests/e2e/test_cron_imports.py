@@ -14,9 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
+import pytest
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.support.harness import ROOT
 
 # Needed only by some cycles (the report when due, a sink when on, new firmware, a typo, a TIMEZONE), or
 # by none (dataclasses compiles each class at import and pulls in inspect and ast).
@@ -57,6 +58,7 @@ def wait_for_the_next_second(after: float) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_steady_cycle_leaves_the_report_the_sinks_and_dataclasses_unimported(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     with SimulatedPVS() as pvs:

@@ -8,10 +8,11 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import ROOT, Harness
-from hostile import HostileServer
+import pytest
 
 from pvs6sup.sinks import deliver
+from tests.support.harness import ROOT, Harness
+from tests.support.hostile import HostileServer
 
 BUDGET_S = 2.0  # the test's sink budget; README's 20 s is checked below, and the same code bounds both
 
@@ -44,6 +45,7 @@ def test_the_documented_sink_budgets_are_the_ones_in_force():
     assert deliver.DEFAULT_DEADLINE_S == 20.0 and deliver.DEADLINE_S["mqtt"] == 10.0
 
 
+@pytest.mark.slow
 def test_sinks_that_trickle_headers_and_body_cost_their_budget_and_the_reading_is_recorded(
     harness: Harness, simulated, monkeypatch, tmp_path: Path
 ):

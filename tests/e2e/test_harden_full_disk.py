@@ -11,7 +11,8 @@ import sys
 from datetime import datetime, timezone
 
 import pytest
-from conftest import ROOT, Harness
+
+from tests.support.harness import ROOT, Harness
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_a_full_disk_is_exit_4_and_one_line_on_every_run_and_recording_resumes(h
     harness.env.update({"DATA_DIR": str(tiny_disk / "data"), "PROMETHEUS_TEXTFILE": str(tiny_disk / "pvs6.prom")})
     assert harness.run().code == 0
     fill(tiny_disk)
-    codes = []
+    codes: list[int] = []
     while 4 not in codes:  # a row may still fit in the slack of a file's last block
         assert len(codes) < 20, codes
         harness.clock.advance(minutes=5)
@@ -77,11 +78,12 @@ def test_a_full_disk_is_exit_4_and_one_line_on_every_run_and_recording_resumes(h
     assert {datetime.fromisoformat(json.loads(line)["fetched_at"]) for line in queued} <= stamps
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_path, tiny_disk):
     from datetime import timedelta
 
-    from conftest import fixture_bytes
-    from hostile import HostileServer, http_answer
+    from tests.support.harness import fixture_bytes
+    from tests.support.hostile import HostileServer, http_answer
 
     body = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
     moment = datetime(2026, 6, 21, 19, 5, 30, tzinfo=timezone.utc)
@@ -95,7 +97,9 @@ def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_pa
         def run():
             nonlocal moment
             moment += timedelta(minutes=5)
-            command = [sys.executable, str(ROOT / "tests" / "run_at.py"), moment.isoformat(), "--env-file", str(env)]
+            command = [
+                sys.executable, str(ROOT / "tests/support/run_at.py"), moment.isoformat(), "--env-file", str(env)
+            ]
             return subprocess.run([*command, "run"], capture_output=True, text=True, timeout=60, check=False)
 
         first = run()

@@ -8,10 +8,9 @@ import json
 import re
 import unicodedata
 
-from conftest import Harness, fixture_bytes
-from hostile import HostileServer, http_answer
-
 from pvs6sup.core.values import printable, text
+from tests.support.harness import Harness, fixture_bytes
+from tests.support.hostile import HostileServer, http_answer
 
 HOSTILE = {
     "E00X00000000001": "=HYPERLINK(\"http://evil\",\"x\")",

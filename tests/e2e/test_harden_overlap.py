@@ -8,16 +8,18 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
-from conftest import ROOT
-from test_crash_and_overlap import child_env, write_env
+import pytest
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from tests.e2e.test_crash_and_overlap import child_env, write_env
+from tests.support.harness import ROOT
 
-RUN_AT = ROOT / "tests" / "run_at.py"
+RUN_AT = ROOT / "tests/support/run_at.py"
 ROUNDS = 5
 BUSY = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end: pass\n"
 
 
+@pytest.mark.slow
 def test_ten_concurrent_starts_a_round_record_one_reading_and_ask_the_pvs_once(tmp_path):
     start = datetime(2026, 6, 21, 19, 5, 30, tzinfo=timezone.utc)
     load = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(3)]  # two cores, both busy

@@ -9,10 +9,9 @@ import json
 import re
 import socket
 
-from conftest import Harness
-from hostile import HostileServer, http_answer
-
 from pvs6sup.core.secrets import basic_auth, scrub, shown_url
+from tests.support.harness import Harness
+from tests.support.hostile import HostileServer, http_answer
 
 URL_PASSWORD = "Zq9UrlPassw0rdQ"
 INFLUX_PASSWORD = "Xk7InfluxPassw0rdW"

@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Harness
+
+from tests.support.harness import Harness
 
 
 def dead_pid() -> int:

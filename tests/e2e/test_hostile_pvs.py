@@ -12,10 +12,20 @@ import json
 from dataclasses import dataclass, field
 
 import pytest
-from conftest import Harness, fixture_bytes
-from hostile import HostileServer, close_silently, cut_short, hang, http_answer, reply, reset, trickle
 
 from pvs6sup.pvs.http import MAX_ANSWER_BYTES
+from tests.support.harness import Harness, fixture_bytes
+from tests.support.hostile import (
+    Behaviour,
+    HostileServer,
+    close_silently,
+    cut_short,
+    hang,
+    http_answer,
+    reply,
+    reset,
+    trickle,
+)
 
 GOOD = fixture_bytes("legacy_build61839_net_loadside/devicelist.json")
 
@@ -47,7 +57,7 @@ def numbers_as_numbers(document):
 @dataclass
 class Case:
     name: str
-    behaviour: object
+    behaviour: Behaviour | str  # or what the server does: "hang", "trickle", "refused" (no server)
     exit_code: int
     stderr: str  # a fragment of the one line on stderr ("" for a silent success)
     raw_kept: bool
@@ -194,13 +204,14 @@ def raw_bodies(harness: Harness) -> list[bytes]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.slow
 def test_hostile_answer(case: Case, harness: Harness):
     with HostileServer() as server:
         if case.behaviour == "hang":
             server.behaviour = hang(server.release)
         elif case.behaviour == "trickle":
             server.behaviour = trickle(server.release)
-        else:
+        elif not isinstance(case.behaviour, str):
             server.behaviour = case.behaviour
         url = "http://127.0.0.1:9" if case.behaviour == "refused" else server.base_url
         harness.env.update({"PVS_HOST": url, "PVS_TIMEOUT": "1", "WEATHER_PROVIDER": "none"})

@@ -5,12 +5,12 @@ import gzip
 from collections.abc import Iterator
 
 import pytest
-from conftest import SITE_ENV, Harness
-from selfsigned import make_certificate
-from sim.varserver_pvs import WIFI_KEY, SimulatedNewFirmwarePVS
 
 from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
+from tests.support.harness import SITE_ENV, Harness
+from tests.support.selfsigned import make_certificate
+from tests.support.sim.varserver_pvs import WIFI_KEY, SimulatedNewFirmwarePVS
 
 SERIAL = "ZT000000000000000X0777"  # made up; X0777 is the password
 

@@ -11,12 +11,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SITE_ENV, Harness
 
 from pvs6sup import system_zone
 from pvs6sup.core.sun import longitude_sign_problem, standard_offset_h
 from pvs6sup.errors import ExitStatus
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS
+from tests.support.harness import ROOT, SITE_ENV, Harness
 
 NIGHT_UTC = datetime(2026, 6, 21, 9, 0, 30, tzinfo=timezone.utc)  # 02:00 in California: nothing is produced
 

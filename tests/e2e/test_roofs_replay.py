@@ -11,11 +11,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import Harness
-from sim.roofs import RoofScenario, captures, evaluate, scenarios
 
 from pvs6sup.alerts.roof_view import load_roof_view
 from pvs6sup.store.archive import raw_path
+from tests.support.harness import Harness
+from tests.support.sim.roofs import RoofScenario, captures, evaluate, scenarios
 
 
 def write_archive(scenario: RoofScenario, folder: Path) -> None:
@@ -44,6 +44,7 @@ def replayed_events(harness: Harness, scenario: RoofScenario, *extra: str) -> li
     ("name", "days"),
     [("ca-winter-three-faces", 13), ("melbourne-winter-north-west", 12), ("sydney-summer-east-west", 13)],
 )
+@pytest.mark.slow
 def test_a_multi_face_roof_with_nothing_configured_raises_each_fault_in_time_and_nothing_else(
     harness: Harness, name: str, days: int
 ):
@@ -54,6 +55,7 @@ def test_a_multi_face_roof_with_nothing_configured_raises_each_fault_in_time_and
     assert outcomes and all(o.passed for o in outcomes), [(o.fault.kind, o.latency_min, o.target_min) for o in outcomes]
 
 
+@pytest.mark.slow
 def test_replay_learn_keeps_the_roof_so_the_cycle_starts_judged(harness: Harness):
     scenario = scenarios()["ca-winter-quiet"].shortened(10)
     replayed_events(harness, scenario, "--learn")

@@ -6,10 +6,10 @@ import gzip
 from pathlib import Path
 
 import responses
-from conftest import Harness
 
 from pvs6sup.net.weather import OPENWEATHERMAP_URL
 from pvs6sup.sim.legacy_pvs import PVS_SERIAL, ForcedAnswer
+from tests.support.harness import Harness
 
 OWM_KEY = "owmKEY-9f8e7d6c5b4a"
 

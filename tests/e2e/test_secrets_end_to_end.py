@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 import responses
-from conftest import SITE_ENV, Harness
-from google_fake import SHEET_ID, FakeGoogle, private_key_pem, write_key
-from sim.varserver_pvs import SimulatedNewFirmwarePVS
-from smtp_server import PASSWORD, USER, make_certificate, start_server
 
 from pvs6sup.net.weather import OPENWEATHERMAP_URL
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
+from tests.support.google_fake import SHEET_ID, FakeGoogle, private_key_pem, write_key
+from tests.support.harness import SITE_ENV, Harness
+from tests.support.sim.varserver_pvs import SimulatedNewFirmwarePVS
+from tests.support.smtp_server import PASSWORD, USER, make_certificate, start_server
 
 PVS_SERIAL = "ZT000000000000000XQ7K2M"  # made up; its last five characters are the PVS password
 OWM_KEY = "owm-9f8e7d6c5b4a3f2e1d0c"

@@ -70,13 +70,13 @@ def test_the_api_key_never_appears_in_an_error():
     assert "k3y" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_weather_service_that_trickles_is_cut_at_weather_timeout():
     """requests' timeout bounds each read: bytes arriving every 50 ms would never trip it."""
     import time
 
-    from hostile import HostileServer, trickle
-
     from pvs6sup.net.weather import WeatherURLs
+    from tests.support.hostile import HostileServer, trickle
 
     with HostileServer() as server:
         server.behaviour = trickle(server.release)

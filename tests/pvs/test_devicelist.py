@@ -1,10 +1,10 @@
 import json
 
 import pytest
-from conftest import fixture_bytes
 
 from pvs6sup.errors import PVSAnswerError
 from pvs6sup.pvs.devicelist import parse_devicelist
+from tests.support.harness import fixture_bytes
 
 
 def test_net_loadside_fixture_parses_every_device_with_string_numbers():

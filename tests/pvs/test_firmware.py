@@ -4,10 +4,10 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from conftest import SHARED_CAPTURES
 
 from pvs6sup.pvs import firmware
 from pvs6sup.pvs.firmware import LEGACY, VARSERVER, FirmwareInfo, choose_path, parse_supervisor_info
+from tests.support.harness import SHARED_CAPTURES
 
 
 def info_body(**supervisor):

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, SHARED_CAPTURES
 
 from pvs6sup.core.site import derive_site
 from pvs6sup.errors import PVSAnswerError
 from pvs6sup.pvs.firmware import choose_path, parse_supervisor_info
 from pvs6sup.pvs.parse import parse_capture
+from tests.support.harness import FIXTURES, SHARED_CAPTURES
 
 FOLDERS = sorted(path for path in FIXTURES.iterdir() if path.is_dir())
 ANSWERS = ("devicelist.json", "devicelist.txt", "vars.json", "archive.json", "supervisor_info.json")

@@ -58,6 +58,7 @@ def test_an_oversized_answer_is_cut_and_refused(monkeypatch):
         gateway.require_ok(answer)
 
 
+@pytest.mark.slow
 def test_a_trickling_answer_counts_against_the_total_timeout():
     """A real socket sends a byte every 0.1 s: each read is quick, the whole is not."""
     server = socket.socket()

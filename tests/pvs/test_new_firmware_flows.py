@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 import responses
-from conftest import Harness, fixture_bytes
+
+from tests.support.harness import Harness, fixture_bytes
 
 BASE = "http://pvs.test"
 SERIAL = "ZT0000000000000X0042"  # made up; its last five characters, X0042, are the password

@@ -15,9 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, SITE_ENV
-
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
+from tests.support.harness import ROOT, SITE_ENV
 
 
 class RecordingPVS(SimulatedPVS):

@@ -3,10 +3,10 @@
 import json
 
 import pytest
-from conftest import SHARED_CAPTURES
 
 from pvs6sup.core.site import derive_site
 from pvs6sup.pvs.devicelist import parse_devicelist
+from tests.support.harness import SHARED_CAPTURES
 
 CAPTURES = sorted(SHARED_CAPTURES.glob("devicelist_*.json")) if SHARED_CAPTURES.is_dir() else []
 pytestmark = pytest.mark.skipif(not CAPTURES, reason="../shared/pvs-captures is not beside the project")

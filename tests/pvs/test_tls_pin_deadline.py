@@ -12,6 +12,7 @@ from pvs6sup.errors import PVSUnreachableError
 from pvs6sup.pvs.login import certificate_fingerprint
 
 
+@pytest.mark.slow
 def test_a_tls_handshake_that_trickles_is_cut_at_the_timeout():
     """A TLS record header promising 16 KB, then one byte every 50 ms: each read is quick, the whole is not."""
     release = threading.Event()

@@ -4,12 +4,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import SHARED_CAPTURES
 
 from pvs6sup.core.site import derive_site
 from pvs6sup.errors import PVSAnswerError
 from pvs6sup.pvs import varserver
 from pvs6sup.pvs.parse import parse_capture, reading_from_capture
+from tests.support.harness import SHARED_CAPTURES
 
 NOW = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 
@@ -224,7 +224,7 @@ def test_an_unusable_archive_is_a_clear_answer_error(document, message):
 
 
 def test_parse_capture_still_reads_a_legacy_device_list():
-    from conftest import fixture_bytes
+    from tests.support.harness import fixture_bytes
 
     assert len(parse_capture(fixture_bytes("legacy_build61839_net_loadside/devicelist.json")).inverters) == 4
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from pvs6sup.core.records import replace
 from pvs6sup.core.rows import INVERTER_COLUMNS, local_timestamp
 from pvs6sup.pvs.parse import reading_from_capture
@@ -189,6 +191,7 @@ legacy.migrate(Path({folder!r}), ZoneInfo("America/Los_Angeles"), datetime(2026,
 """
 
 
+@pytest.mark.slow
 def test_a_real_kill_during_the_split(tmp_path):
     reference, folder = tmp_path / "reference", tmp_path / "killed"
     reference.mkdir()

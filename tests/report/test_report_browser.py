@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from page_check import bands, read_png
-from report_sim import DEAD_INDEX, ZONE, site_with_history
 
 from pvs6sup.report import load, schedule
 from pvs6sup.report.render import SCALE
+from tests.support.page_check import bands, read_png
+from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)
 LAYOUT = (("00001", "00002", "00003", "00004"), ("00005", "00006", "00007", "00008"), ("00009", "00010", "00011"))
@@ -57,6 +57,7 @@ def console_lines(log: str) -> list[str]:
     return [line for line in log.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.slow
 def test_the_console_check_sees_an_error_when_there_is_one(tmp_path):
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><html><body><script>notDefined()</script></body></html>")
@@ -65,6 +66,7 @@ def test_the_console_check_sees_an_error_when_there_is_one(tmp_path):
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_chromium_renders_the_report_and_the_dead_inverter_stands_out(tmp_path):
     data_dir = tmp_path / "data"
     serials = site_with_history(data_dir, NOW)

@@ -9,8 +9,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from page_check import check_balanced, svg_parts
-from smtp_server import start_server
+
+from tests.support.page_check import check_balanced, svg_parts
+from tests.support.smtp_server import start_server
 
 ZONE = ZoneInfo("America/Los_Angeles")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Harness
+from tests.support.harness import Harness
 
 
 def freshness(html: str) -> dict[str, tuple[str, str]]:

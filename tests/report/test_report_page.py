@@ -6,12 +6,12 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from page_check import check_balanced, svg_parts
-from report_sim import DEAD_INDEX, ZONE, site_with_history
 
 from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, InverterNow, ReportData, arrange, ratios
 from pvs6sup.report.render import NO_DATA, colour, heatmap_days, render_report
+from tests.support.page_check import check_balanced, svg_parts
+from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)  # 14:00 in California
 LAYOUT = (("00001", "00002", "00003", "00004"), ("00005", "00006", "00007", "00008"), ("00009", "00010", "00011"))
@@ -25,6 +25,7 @@ def site(tmp_path_factory):
     return data_dir, serials, data, render_report(data)
 
 
+@pytest.mark.slow
 def test_the_page_is_well_formed_and_self_contained(site):
     _, _, _, html = site
     assert check_balanced(html) == []

@@ -8,11 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from browser import measure
-from report_sim import ZONE, site_with_history
 
 from pvs6sup.core.texts import short_serial
 from pvs6sup.report import load, schedule
+from tests.support.browser import measure
+from tests.support.report_sim import ZONE, site_with_history
 
 NOW = datetime(2026, 6, 21, 21, 0, tzinfo=timezone.utc)
 
@@ -25,6 +25,7 @@ def page(tmp_path_factory) -> tuple[Path, list[str]]:
     return load.write_report(data, schedule.report_path(data_dir)), serials
 
 
+@pytest.mark.slow
 def test_one_short_form_of_each_serial_and_the_full_one_only_where_it_must_be_exact(page) -> None:
     path, serials = page
     html = path.read_text()
@@ -37,6 +38,7 @@ def test_one_short_form_of_each_serial_and_the_full_one_only_where_it_must_be_ex
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("width", [400, 1280])
+@pytest.mark.slow
 def test_labels_and_the_telling_column_stay_in_view(page, width: int, tmp_path: Path) -> None:
     path, serials = page
     seen = measure(path, width, ["svg.labels text", ".heat .scroll", "table th"], tmp_path, height=2400)

@@ -8,10 +8,10 @@ from collections import defaultdict
 from datetime import date, datetime
 
 import pytest
-from report_sim import ZONE, Plan, local, simulate
 
 from pvs6sup.core import rollup
 from pvs6sup.store import csvlog, rollup_file
+from tests.support.report_sim import ZONE, Plan, local, simulate
 
 
 def serial(index: int) -> str:
@@ -59,6 +59,7 @@ def daily_rows(path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_energy_equals_the_lifetime_deltas_through_glitches_and_a_gap(tmp_path):
     plan = glitchy_plan()
     truth = run_live(tmp_path, plan)
@@ -131,6 +132,7 @@ def test_a_torn_append_is_completed_not_duplicated(tmp_path):
     assert path.read_bytes() == whole
 
 
+@pytest.mark.slow
 def test_rebuild_from_the_csvs_gives_the_rows_the_cycle_wrote(tmp_path):
     live, rebuilt = tmp_path / "live", tmp_path / "rebuilt"
     run_live(live, glitchy_plan(), write_csv=True)
@@ -208,6 +210,7 @@ GLITCHY_STATE = (
 )
 
 
+@pytest.mark.slow
 def test_the_live_state_file_holds_the_bytes_the_former_encoder_wrote(tmp_path):
     run_live(tmp_path, glitchy_plan())
     assert (tmp_path / "rollup-state.json").read_bytes() == GLITCHY_STATE

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from report_sim import DEAD_INDEX, ZONE, site_with_history
-from smtp_server import start_server
 
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import state as alertstate
@@ -15,6 +13,8 @@ from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
 from pvs6sup.store import rollup_file
+from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
+from tests.support.smtp_server import start_server
 
 NOW = datetime(2026, 6, 22, 14, 5, tzinfo=timezone.utc)  # Monday 07:05 in California
 
@@ -52,6 +52,7 @@ def compose(data_dir, first, last, sinks=()):
     )
 
 
+@pytest.mark.slow
 def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
     data_dir, serials = site
     first, last = period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir))

@@ -1,1 +1,1 @@
-"""Test-only simulators (the 2025 firmware PVS, a simulated month of captures); the demo's lives in pvs6sup.sim."""
+"""Tests of the simulators: pvs6sup/sim/ (the demo's roofs) and tests/support/sim/ (the test-only ones)."""

@@ -6,15 +6,14 @@ counts as a false alarm, and latency in daylight minutes.
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
+from bench.alerts_eval import evaluate_roof, roofs_markdown
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel
-from sim.roofs import (
+from tests.support.sim.roofs import (
     BROKEN,
     CLEAR,
     CREEPING,
@@ -29,9 +28,6 @@ from sim.roofs import (
     solar_midnight,
     target_min,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from alerts_eval import evaluate_roof, roofs_markdown
 
 LAT, LON = 37.42, -122.08
 START = solar_midnight(date(2026, 12, 1), LON)

@@ -10,7 +10,7 @@ import pytest
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
-from sim.roofs import (
+from tests.support.sim.roofs import (
     CLEAR,
     CREEPING,
     DEAD,

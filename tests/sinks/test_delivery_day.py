@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
-from mqtt_broker import retained, wait_for
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+from tests.support.delivery_site import PREFIX, SITE_NAME, local_slot, run_cycles, scan_for_secrets
+from tests.support.mqtt_broker import retained, wait_for
+
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
 
 def stderr_of(results):
@@ -17,6 +18,7 @@ def stderr_of(results):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.slow
 def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
     zone = peers.pvoutput.zone
     times = []
@@ -56,6 +58,7 @@ def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
     assert scan_for_secrets(harness.data_dir, [stderr_of(results)]) == []
 
 
+@pytest.mark.slow
 def test_mqtt_availability_follows_the_pvs_and_its_alerts_arrive(harness, peers, simulated):
     from pvs6sup.sim.legacy_pvs import ForcedAnswer
 

@@ -15,20 +15,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from delivery_site import LAT, LON, PREFIX, local_slot, run_cycles
-from influx_server import PASSWORD as INFLUX_PASSWORD
-from influx_server import USER as INFLUX_USER
-from mqtt_broker import wait_for
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
 from pvs6sup.sinks import handoff, influx, mqtt, prometheus, pvoutput
 from pvs6sup.sinks import queue as queue_module
 from pvs6sup.store import csvlog
+from tests.support.delivery_site import LAT, LON, PREFIX, local_slot, run_cycles
+from tests.support.influx_server import PASSWORD as INFLUX_PASSWORD
+from tests.support.influx_server import USER as INFLUX_USER
+from tests.support.mqtt_broker import wait_for
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
-DRIVER = Path(__file__).with_name("sink_cycle_driver.py")
+DRIVER = Path(__file__).resolve().parents[1] / "support" / "sink_cycle_driver.py"
 MODULES = (pvoutput, influx, prometheus, mqtt)
 
 
@@ -49,6 +49,7 @@ def fresh_run(harness, peers, tmp_path, number):
     peers.recorder.clear()
 
 
+@pytest.mark.slow
 def test_a_kill_at_each_step_of_the_delivery_step_loses_nothing(harness, peers, monkeypatch, tmp_path):
     zone = peers.pvoutput.zone
     step, kill_at, where = 0, 0, ""
@@ -144,6 +145,7 @@ KILLS = int(os.environ.get("PVS6_KILLS", "40"))  # PVS6_KILLS=300 for the long r
 
 
 @pytest.mark.timeout(max(120, KILLS * 3))
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery_influx, delivery_broker):
     """Random SIGKILLs with every sink on (a file, and real peers on loopback): no torn file, no duplicate row,
     every sink's readings a subset of the CSV's, and every CSV reading in every sink once the runs go on."""

@@ -9,13 +9,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
-from mqtt_broker import retained, wait_for
 
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.sinks import deliver
+from tests.support.delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
+from tests.support.mqtt_broker import retained, wait_for
 
-pytest_plugins = ["delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
+pytest_plugins = ["tests.support.delivery_site"]  # its fixtures: a conftest.py here would shadow tests/conftest.py
 
 
 def queue_lines(harness, name):
@@ -24,6 +24,7 @@ def queue_lines(harness, name):
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_a_three_day_outage_of_every_sink_then_the_restore_delivers_everything_in_order_once(harness, peers):
     zone = peers.pvoutput.zone
     times = [harness.clock.now]
@@ -91,6 +92,7 @@ def test_an_answer_lost_after_the_peer_applied_the_write_gives_no_duplicate(harn
     assert v1 == sorted(v1)
 
 
+@pytest.mark.slow
 def test_a_hanging_sink_costs_its_deadline_and_delays_no_other_sink_the_csv_or_the_alerts(
     harness, peers, monkeypatch
 ):
@@ -134,6 +136,7 @@ def test_a_sink_that_breaks_is_one_error_line_and_the_others_go_on(harness, peer
     assert peers.influx_count() == 3  # nothing was lost while it was broken
 
 
+@pytest.mark.slow
 def test_a_setting_only_the_owner_can_fix_is_said_once_a_day(harness, peers):
     peers.sinks["pvoutput"] = replace(peers.sinks["pvoutput"], api_key="wrong0000000000000000000000000000000000")
     results = run_cycles(harness, 6)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Harness
-from mqtt_broker import retained, start_broker
 
 from pvs6sup.sim.legacy_pvs import ForcedAnswer
 from pvs6sup.sinks.ha_discovery import OFFLINE_AFTER_FAILURES
+from tests.support.harness import Harness
+from tests.support.mqtt_broker import retained, start_broker
 
 PREFIX = "pvs6/home"
 

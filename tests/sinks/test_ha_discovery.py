@@ -6,12 +6,11 @@ import json
 import re
 from datetime import timedelta, timezone
 
-from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
-
 from pvs6sup.alerts.detectors import OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.sinks import ha_discovery as ha
 from pvs6sup.sinks import mqtt
+from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 TOPICS = ha.Topics("pvs6/home", "homeassistant")
 ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from influx_server import PASSWORD, USER, Influx, start_influx
-from sink_driver import STEP, CountingSession, Driver, readings
 
 from pvs6sup.core import records
 from pvs6sup.sinks import influx
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
+from tests.support.influx_server import PASSWORD, USER, Influx, start_influx
+from tests.support.sink_driver import STEP, CountingSession, Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 START = datetime(2026, 6, 21, 7, 0, 30, tzinfo=timezone.utc)
@@ -76,6 +76,7 @@ def test_unknown_values_are_left_out() -> None:
 # --- InfluxDB 1.x, for real -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_day_is_written_and_reads_back(server: Influx, database: str) -> None:
     driver = Driver(influx.send, v1_settings(server, database))
     calls = queue_and_send(driver, START, 288)
@@ -96,6 +97,7 @@ def test_a_day_is_written_and_reads_back(server: Influx, database: str) -> None:
     assert gateway[0]["count"] == 288
 
 
+@pytest.mark.slow
 def test_a_three_day_outage_is_written_once_in_order(server: Influx, database: str) -> None:
     good = v1_settings(server, database)
     driver = Driver(influx.send, good)
@@ -196,6 +198,7 @@ def test_the_v2_request_is_exact() -> None:
     assert call.url == "https://influx.example.invalid:8086/api/v2/write?org=my+org&bucket=solar&precision=s"
     assert call.headers["Authorization"] == "Token tok-X0000"
     assert call.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert isinstance(call.body, bytes)
     lines = call.body.decode().split("\n")
     stamp = int(reading.fetched_at.timestamp())
     site = reading.site
@@ -244,7 +247,7 @@ def test_a_big_backlog_goes_in_batches_of_5000_lines() -> None:
     entries = [Entry(i + 1, r.fetched_at, influx.payload(r, "home", ZONE)) for i, r in enumerate(readings(START, 1000))]
     sent = influx.send(V2, CountingSession(), entries, {}, START + timedelta(days=4), 30)
     assert sent.through_seq == 1000
-    sizes = [len(c.request.body.decode().split("\n")) for c in responses.calls]
+    sizes = [len(c.request.body.decode().split("\n")) for c in responses.calls if isinstance(c.request.body, bytes)]
     assert sizes == [4998, 1002] and sum(sizes) == 1000 * 6
 
 

@@ -15,14 +15,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
-from mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.sinks import ha_discovery, mqtt
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
+from tests.support.mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
+from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
@@ -89,6 +89,7 @@ def test_one_cycle_gives_valid_discovery_state_and_no_pvs_serial(broker, recorde
     assert set(kept) == set(configs) | {f"{PREFIX}/availability"}
 
 
+@pytest.mark.slow
 def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(broker, recorder):
     simulated = site(12)
     start = datetime(2026, 6, 21, 7, 0, tzinfo=timezone.utc)  # midnight in California
@@ -147,6 +148,7 @@ def test_a_broker_that_is_down_costs_little_and_gives_one_line(tmp_path):
     assert mqtt.probe(down, None, 5) is not None
 
 
+@pytest.mark.slow
 def test_a_broker_that_never_answers_costs_the_deadline_and_no_more():
     with socket.socket() as silent:  # accepts the TCP connection, then says nothing
         silent.bind(("127.0.0.1", 0))
@@ -199,9 +201,9 @@ def test_tls_with_a_test_ca(tmp_path):
 CHILD = textwrap.dedent(
     """
     import json, sys, time
-    sys.path[:0] = [sys.argv[1], sys.argv[1] + "/tests", sys.argv[1] + "/tests/sinks"]
+    sys.path.insert(0, sys.argv[1])
     import paho.mqtt.client as paho
-    from mqtt_reading import NOON, reading_at, site
+    from tests.support.mqtt_reading import NOON, reading_at, site
     from pvs6sup.sinks.queue import Entry
     from pvs6sup.sinks import mqtt
     from datetime import timezone

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sink_driver import Driver, readings
 
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.sinks import prometheus
 from pvs6sup.sinks.outcome import FixConfigError
 from pvs6sup.sinks.queue import Entry
+from tests.support.sink_driver import Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 NOON = datetime(2026, 6, 21, 19, 0, 30, tzinfo=timezone.utc)
@@ -49,12 +49,15 @@ def test_a_day_of_cycles_keeps_the_newest_reading(tmp_path: Path) -> None:
 
     found = samples(path)
     site = last.site
+    assert site.production_kw is not None and site.production_lifetime_kwh is not None
+    assert last.cloud_cover_pct is not None
     assert found[("pvs6_last_reading_timestamp_seconds", None)] == last.fetched_at.timestamp()
     assert found[("pvs6_site_production_watts", None)] == pytest.approx(site.production_kw * 1000)
     assert found[("pvs6_site_production_joules_total", None)] == pytest.approx(site.production_lifetime_kwh * 3.6e6)
     assert found[("pvs6_site_cloud_cover_ratio", None)] == pytest.approx(last.cloud_cover_pct / 100)
     assert found[("pvs6_inverters", None)] == 4
     for inverter in last.devices.inverters:
+        assert inverter.power_kw is not None and inverter.lifetime_kwh is not None
         assert found[("pvs6_inverter_power_watts", inverter.serial)] == pytest.approx(inverter.power_kw * 1000)
         assert found[("pvs6_inverter_energy_joules_total", inverter.serial)] == pytest.approx(
             inverter.lifetime_kwh * 3.6e6

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
-from sink_driver import STEP, Driver, readings
 
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sinks import pvoutput
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
+from tests.support.sink_driver import STEP, Driver, readings
 
 ZONE = ZoneInfo("America/Los_Angeles")
 LAT, LON = 37.42, -122.08
@@ -80,6 +80,7 @@ def assert_clean(fake: FakePVOutput) -> None:
 
 
 @pytest.mark.parametrize("interval_min", [5, 15])
+@pytest.mark.slow
 def test_a_day_is_delivered(fake: FakePVOutput, clock: Clock, interval_min: int) -> None:
     fake.interval_min = interval_min
     driver = Driver(pvoutput.send, settings(fake, interval_min=interval_min))
@@ -114,9 +115,12 @@ def test_the_latest_reading_of_a_slot_is_sent(fake: FakePVOutput, clock: Clock) 
     sent = driver.cycle(clock.now)
     assert sent is not None and sent.through_seq == 3  # the open 12:15 slot waits
     assert fake.arrivals == [("20260621", "12:00")]
-    assert fake.statuses[("20260621", "12:00")]["v2"] == round(queued[2].site.production_kw * 1000)
+    production_kw = queued[2].site.production_kw
+    assert production_kw is not None
+    assert fake.statuses[("20260621", "12:00")]["v2"] == round(production_kw * 1000)
 
 
+@pytest.mark.slow
 def test_a_three_day_outage_is_delivered_in_order_within_the_limits(fake: FakePVOutput, clock: Clock) -> None:
     driver = Driver(pvoutput.send, settings(fake))
     site_readings = readings(MIDNIGHT, 12 * 24 * 4 + 60)

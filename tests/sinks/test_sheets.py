@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import responses
-from conftest import ROOT, Harness
-from google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 
 from pvs6sup.config import load_config
 from pvs6sup.core.records import replace
@@ -23,6 +21,8 @@ from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.sheets import cells as sheetcells
 from pvs6sup.sinks.sheets import delivery as sheets
 from pvs6sup.sinks.sheets import google_auth as googleauth
+from tests.support.google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
+from tests.support.harness import ROOT, Harness
 
 TAB = "Readings 2026"
 ZONE = ZoneInfo("America/Los_Angeles")
@@ -119,7 +119,7 @@ def test_a_tab_deleted_by_hand_is_made_again_and_nothing_is_lost(harness, google
 
 
 def test_a_spreadsheet_near_its_cell_limit_draws_a_warning_when_a_tab_is_made(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs["Readings 2025"] = Tab(5, "Readings 2025", row_count=340_000, column_count=25)  # 8.5 M cells
     result = harness.run()
@@ -130,7 +130,7 @@ def test_a_spreadsheet_near_its_cell_limit_draws_a_warning_when_a_tab_is_made(ha
 
 
 def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs[TAB] = Tab(77, TAB)
     cycles(harness, 1)
@@ -139,7 +139,7 @@ def test_an_empty_tab_of_that_name_is_adopted_and_given_the_header(harness, goog
 
 
 def test_a_tab_with_other_columns_is_left_alone_with_one_clear_line(harness, google):
-    from google_fake import Tab
+    from tests.support.google_fake import Tab
 
     google.tabs[TAB] = Tab(77, TAB, [["date", "notes"]])
     result = harness.run()
@@ -151,6 +151,7 @@ def test_a_tab_with_other_columns_is_left_alone_with_one_clear_line(harness, goo
 # --- leanness ---
 
 
+@pytest.mark.slow
 def test_a_steady_cycle_makes_one_call_and_never_more_than_two_with_the_hourly_token(harness, google):
     cycles(harness, 1)  # first contact: token, metadata, make the tab, append
     per_cycle = []
@@ -187,6 +188,7 @@ def test_the_token_is_cached_privately_and_never_logged(harness, google):
 # --- outages and doubt ---
 
 
+@pytest.mark.slow
 def test_an_outage_of_many_cycles_then_recovery_sends_every_row_in_order_in_one_append(harness, google):
     cycles(harness, 1)
     google.outage = True
@@ -314,6 +316,7 @@ class Killed(BaseException):
     """Stands in for kill -9: nothing after it runs (BaseException passes every except clause)."""
 
 
+@pytest.mark.slow
 def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(harness, google, monkeypatch, tmp_path):
     real_write, real_serve = outbox.atomic_write, google._serve
     step, killed_at = 0, None
@@ -367,6 +370,7 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
 # --- the issue's "done when": three days of failure, then one cycle delivers it all ---
 
 
+@pytest.mark.slow
 def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(harness, google, tmp_path):
     site = SimulatedSite(SiteModel())
     config = load_config(dict(harness.env), harness.tmp_path)

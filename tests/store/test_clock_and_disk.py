@@ -8,10 +8,10 @@ import subprocess
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from conftest import Harness
 
 from pvs6sup.core.clock_check import PENDING, PVS, SYSTEM, judge_clocks, pending_stamp
 from pvs6sup.store.retention import prune_raw
+from tests.support.harness import Harness
 
 T = datetime(2026, 6, 21, 19, 5, tzinfo=timezone.utc)
 TEN_MIN = timedelta(minutes=10)

@@ -3,13 +3,13 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import fixture_bytes
 
 from pvs6sup.core.models import Reading
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, cell, reading_row
 from pvs6sup.core.site import derive_site
 from pvs6sup.pvs.devicelist import parse_devicelist
 from pvs6sup.store.csvlog import append_reading
+from tests.support.harness import fixture_bytes
 
 ZONE = ZoneInfo("America/New_York")
 WHEN = datetime(2026, 6, 21, 16, 5, 0, tzinfo=timezone.utc)

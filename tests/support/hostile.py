@@ -22,7 +22,10 @@ def reply(data: bytes) -> Behaviour:
 
 
 def hang(release: threading.Event) -> Behaviour:
-    return lambda conn: release.wait(10)
+    def behave(conn: socket.socket) -> None:
+        release.wait(10)
+
+    return behave
 
 
 def trickle(release: threading.Event) -> Behaviour:

@@ -19,8 +19,8 @@ from typing import Any
 
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sim.roof import RoofModel, RoofSite
-from sim import month
-from sim.month import with_faults
+from tests.support.sim import month
+from tests.support.sim.month import with_faults
 
 STEP = timedelta(minutes=5)
 DAY = timedelta(days=1)
@@ -268,6 +268,6 @@ def evaluate(scenario: RoofScenario, events: list[Any]) -> tuple[list[Outcome], 
 
 def scenarios() -> dict[str, RoofScenario]:
     """The named scenarios, by name (sim/roof_catalogue.py)."""
-    from sim.roof_catalogue import SCENARIOS
+    from tests.support.sim.roof_catalogue import SCENARIOS
 
     return {scenario.name: scenario for scenario in SCENARIOS}

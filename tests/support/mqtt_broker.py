@@ -19,7 +19,8 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from selfsigned import self_signed
+
+from tests.support.selfsigned import self_signed
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 USER, PASSWORD = "pvs6", "broker-secret-X000"

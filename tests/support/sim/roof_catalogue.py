@@ -11,7 +11,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel
-from sim.roofs import (
+from tests.support.sim.roofs import (
     BROKEN,
     CLEAR,
     CREEPING,

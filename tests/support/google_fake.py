@@ -131,6 +131,7 @@ class FakeGoogle:
         self.calls.append(("POST", "token"))
         if self.outage:
             raise requests.ConnectionError("no route to host")
+        assert request.body is not None
         body = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())
         assert body["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
         if self.token_error:
@@ -148,6 +149,7 @@ class FakeGoogle:
         return status, headers or {}, json.dumps({"error": {"code": status, "message": message}})
 
     def _sheets(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        assert request.url is not None and request.method is not None
         parts = urlsplit(request.url)
         path = unquote(parts.path)[len(urlsplit(SHEETS).path) :]
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}

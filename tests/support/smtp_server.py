@@ -9,10 +9,12 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from selfsigned import self_signed
+
+from tests.support.selfsigned import self_signed
 
 USER, PASSWORD = "alerts@example.invalid", "app-password-X000"
 
@@ -54,7 +56,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 def start_server(mode: str, cert: tuple[Path, Path] | None = None, auth: bool = False) -> tuple[Controller, Inbox]:
     """mode: 'none' (plain), 'starttls' or 'ssl' (implicit TLS). Stop the controller when done."""
     inbox = Inbox()
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}  # Controller's keyword arguments, each of its own type
     server_context = None
     if cert is not None:
         server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -7,14 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent.parent)]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project: pvs6sup and tests.support
 
-from cycle_driver import drive  # noqa: E402
-from delivery_site import with_sinks  # noqa: E402
-
-from pvs6sup import cli  # noqa: E402
-from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput  # noqa: E402
+from pvs6sup import cli
+from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
+from tests.support.cycle_driver import drive
+from tests.support.delivery_site import with_sinks
 
 
 def sinks_from(document: dict) -> dict:

@@ -17,16 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from flaky_proxy import FlakyProxy
-from influx_server import PASSWORD as INFLUX_PASSWORD
-from influx_server import USER as INFLUX_USER
-from influx_server import Influx, start_influx
-from mqtt_broker import Broker, Recorder, start_broker
-from pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 from pvs6sup import cli
 from pvs6sup.config import Config
 from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
+from tests.support.flaky_proxy import FlakyProxy
+from tests.support.influx_server import PASSWORD as INFLUX_PASSWORD
+from tests.support.influx_server import USER as INFLUX_USER
+from tests.support.influx_server import Influx, start_influx
+from tests.support.mqtt_broker import Broker, Recorder, start_broker
+from tests.support.pvoutput_fake import API_KEY, SYSTEM_ID, FakePVOutput
 
 SITE_NAME = "Test Site"
 PREFIX = "pvs6/test"

@@ -1,0 +1,1 @@
+"""Tests of pvs6sup/alerts/."""
