@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import Harness
-
 from pvs6sup.core.rows import parse_timestamp
 from pvs6sup.sinks.queue import Queue
 from pvs6sup.store import csvlog
+from tests.support.harness import Harness
 
 
 def test_readings_kept_for_a_wrong_clock_reach_the_sinks_queues_once_recorded(harness: Harness, simulated, tmp_path):
