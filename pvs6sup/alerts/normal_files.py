@@ -24,14 +24,22 @@ KEEP_DAYS = 35  # daily shares kept per inverter: the report shows 30
 
 def bin_from_doc(document: dict[str, Any]) -> BinTable:
     """A bin's table from its JSON document; ValueError, KeyError or TypeError when it is not one."""
-    cells = {str(serial): [float(v) for v in cell] for serial, cell in document["cells"].items()}
-    if any(len(cell) != CELL_SIZE for cell in cells.values()):
-        raise ValueError(f"a cell without its {CELL_SIZE} numbers")
+    cells = {}
+    for serial, cell in document["cells"].items():
+        if len(cell) > CELL_SIZE:
+            raise ValueError(f"a cell of over {CELL_SIZE} numbers")
+        cells[str(serial)] = [float(v) for v in cell] + [0.0] * (CELL_SIZE - len(cell))
     return BinTable(float(document["envelope_kw"]), str(document["day"]), cells)
 
 
 def bin_to_doc(table: BinTable) -> dict[str, Any]:
-    cells = {serial: [round(v, 4) for v in cell] for serial, cell in table.cells.items()}
+    """The document: each cell's numbers to 4 decimals, its trailing zeros left out (light not seen yet)."""
+    cells = {}
+    for serial, cell in table.cells.items():
+        numbers = [round(v, 4) for v in cell]
+        while numbers and numbers[-1] == 0:
+            numbers.pop()
+        cells[serial] = numbers
     return {"envelope_kw": round(table.envelope_kw, 4), "day": table.day, "cells": cells}
 
 
