@@ -19,7 +19,7 @@ loss held for hours.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -254,13 +254,12 @@ def close_day(table: BinTable, day: str, t: Tuning = TUNING) -> None:
     table.day = day
 
 
-def expected_kw(mine: float | None, siblings: Iterable[tuple[float, float | None]]) -> float | None:
+def expected_kw(mine: float, siblings: Sequence[tuple[float, float]]) -> float | None:
     """What an inverter whose learned ln ratio is `mine` should make now: the median over its siblings of their
-    output × exp(mine − theirs), from (output, their ln ratio) pairs; None with fewer than two learned."""
-    if mine is None:
+    output × exp(mine − theirs), from (output, their learned ln ratio) pairs; None with fewer than two."""
+    if len(siblings) < 2:
         return None
-    guesses = [power_kw * math.exp(mine - theirs) for power_kw, theirs in siblings if theirs is not None]
-    return median(guesses) if len(guesses) >= 2 else None
+    return median([power_kw * math.exp(mine - theirs) for power_kw, theirs in siblings])
 
 
 def step_gauge(gauge: Gauge, gap: float, light: float, now: datetime, t: Tuning = TUNING) -> float | None:
@@ -290,8 +289,10 @@ def firing(gauge: Gauge, t: Tuning = TUNING) -> bool:
     return gauge.slow >= t.limit or gauge.fast >= t.fast_limit
 
 
-def suspect(gauge: Gauge, t: Tuning = TUNING) -> bool:
-    """Too low to teach its own normal."""
+def suspect(gauge: Gauge, t: Tuning = TUNING, smooth: float | None = None) -> bool:
+    """Too low to teach its own normal. `smooth`: the smoothed gap step_gauge just gave, if known."""
     if gauge.slow >= t.limit / 4 or gauge.fast >= t.fast_limit / 4:
         return True
-    return len(gauge.gaps) >= t.min_window and upper_quartile(gauge.gaps) < t.suspect_gap
+    if len(gauge.gaps) < t.min_window:
+        return False
+    return (upper_quartile(gauge.gaps) if smooth is None else smooth) < t.suspect_gap

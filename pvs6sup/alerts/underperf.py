@@ -54,14 +54,21 @@ def judge(
     tracks = state.inverters
 
     suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
+    suspects_after = set(suspects)
     ratios = {serial: _ratios(table.cells.get(serial), beam, t) for serial in powers_kw}  # once each, not 13 times
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
         pick = 1 if track.alike else 0
-        judged = (other for other in track.siblings if other in powers_kw and other not in suspects)
-        siblings = ((powers_kw[other], ratios[other][pick]) for other in judged)
-        expected = normal.expected_kw(ratios[serial][pick], siblings)
+        mine = ratios[serial][pick]
+        if mine is None:
+            continue
+        siblings = [
+            (powers_kw[other], theirs)
+            for other in track.siblings
+            if other in powers_kw and other not in suspects and (theirs := ratios[other][pick]) is not None
+        ]
+        expected = normal.expected_kw(mine, siblings)
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
@@ -74,14 +81,19 @@ def judge(
         today = _today(state, serial, track, day)
         today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
         today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
+        now_suspect = normal.suspect(gauge, t, smooth)
+        if now_suspect:
+            suspects_after.add(serial)  # it teaches nothing this reading either
+        else:
+            suspects_after.discard(serial)
         if normal.firing(gauge, t):
             results.append(_verdict(state, serial, track, now, latitude, groups_given, solar_time))
-        elif smooth is not None and not normal.suspect(gauge, t):
+        elif smooth is not None and not now_suspect:
             results.append(Judgement(UNDERPERFORMING, serial, False))
 
     site_median = normal.median(list(powers_kw.values()))
     for serial, power_kw in powers_kw.items():
-        if power_kw <= 0 or normal.suspect(tracks[serial].gauge, t):  # suspicion as it stands after this reading
+        if power_kw <= 0 or serial in suspects_after:  # suspicion as it stands after this reading
             continue
         cell = table.cells.get(serial)
         if cell is None:
