@@ -240,3 +240,9 @@ def test_suspect_from_a_quarter_of_a_limit_or_a_gap_under_eight_percent():
     assert normal.suspect(normal.Gauge(gaps=[-0.08 - TINY] * 9))
     assert not normal.suspect(normal.Gauge(gaps=[-0.08] * 9))
     assert not normal.suspect(normal.Gauge(gaps=[-0.3] * 8))  # too few to tell
+
+
+def test_expected_does_not_stand_clear_for_diffuse_light_unless_told_the_siblings_are_alike():
+    own, a, b = cell(0.2, 3), cell(0.0, 3), cell(0.1, 3)
+    assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0) is None
+    assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0, alike=True) is not None
