@@ -42,7 +42,7 @@ def test_six_shared_bins_are_needed_to_compare():
 
 def test_one_face_below_a_stray_of_006_two_at_it():
     a, b = _apart_by(0.06)
-    found, siblings, ranked = faces.find_faces(_tables({"A": a, "B": b}), ["A", "B"])
+    found, _, ranked = faces.find_faces(_tables({"A": a, "B": b}), ["A", "B"])
     assert sorted(face.members for face in found) == [("A",), ("B",)]
     assert ranked == {"A": ["B"], "B": ["A"]}
     a, b = _apart_by(0.06 - TINY)
