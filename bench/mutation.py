@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # module -> the test files that exercise it
 MODULES: dict[str, list[str]] = {
     "pvs6sup/alerts/normal.py": ["tests/alerts/test_normal.py", "tests/alerts/test_normal_boundaries.py"],
-    "pvs6sup/alerts/faces.py": ["tests/alerts/test_normal.py", "tests/alerts/test_normal_boundaries.py"],
-    "pvs6sup/alerts/underperf.py": ["tests/alerts/test_normal.py", "tests/alerts/test_normal_boundaries.py"],
+    "pvs6sup/alerts/faces.py": ["tests/alerts/test_normal.py", "tests/alerts/test_faces_boundaries.py"],
+    "pvs6sup/alerts/underperf.py": ["tests/alerts/test_normal.py", "tests/alerts/test_underperf_boundaries.py"],
     "pvs6sup/alerts/detectors.py": [
         "tests/alerts/test_detectors.py",
         "tests/alerts/test_alerts.py",
@@ -43,13 +43,14 @@ MODULES: dict[str, list[str]] = {
     "pvs6sup/alerts/incidents.py": [
         "tests/alerts/test_detectors.py",
         "tests/alerts/test_alerts.py",
-        "tests/alerts/test_detectors_boundaries.py",
+        "tests/alerts/test_incidents_boundaries.py",
     ],
     "pvs6sup/alerts/judgement.py": ["tests/alerts/test_detectors.py", "tests/alerts/test_alerts.py"],
     "pvs6sup/alerts/memory.py": [
         "tests/alerts/test_alerts.py",
         "tests/alerts/test_alert_state_encoding.py",
         "tests/alerts/test_detectors.py",
+        "tests/alerts/test_incidents_boundaries.py",
     ],
     "pvs6sup/core/energy_guard.py": [
         "tests/core/test_energy_guard.py",
