@@ -62,9 +62,16 @@ MODULES: dict[str, list[str]] = {
         "tests/report/test_rollup.py",
     ],
     "pvs6sup/sinks/queue.py": ["tests/sinks/test_outbox.py", "tests/sinks/test_queue_boundaries.py"],
-    "pvs6sup/store/files.py": ["tests/store/test_files.py"],
+    "pvs6sup/store/files.py": ["tests/store/test_files.py", "tests/store/test_store_boundaries.py"],
+    "pvs6sup/store/statefile.py": [
+        "tests/store/test_files.py",
+        "tests/sinks/test_outbox.py",
+        "tests/store/test_store_boundaries.py",
+    ],
+    "pvs6sup/store/archive.py": ["tests/store/test_files.py", "tests/store/test_store_boundaries.py"],
+    "pvs6sup/store/retention.py": ["tests/store/test_clock_and_disk.py", "tests/store/test_store_boundaries.py"],
+    "pvs6sup/store/rollup_file.py": ["tests/core/test_rollup_state.py", "tests/report/test_rollup.py"],
     "pvs6sup/store/csvlog.py": ["tests/store/test_csvlog.py", "tests/store/test_clock_and_disk.py"],
-    "pvs6sup/store/statefile.py": ["tests/store/test_files.py", "tests/store/test_clock_and_disk.py"],
 }
 
 # (module, mutant id): why the mutant cannot be told apart from the original

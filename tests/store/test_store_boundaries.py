@@ -1,0 +1,123 @@
+"""The store's edges (mutation testing: bench/mutation.py): the retention cutoff, the archive's names and
+the pending captures it lists, a damaged state file's new name."""
+
+import gzip
+import logging
+from datetime import date, datetime, timedelta, timezone
+
+from pvs6sup.store import archive, retention, statefile
+
+T0 = datetime(2026, 6, 21, 20, 0, 5, tzinfo=timezone.utc)
+
+
+def _days(root, *days):
+    for day in days:
+        (root / "raw" / day).mkdir(parents=True)
+
+
+def _left(root):
+    return sorted(p.relative_to(root / "raw").as_posix() for p in (root / "raw").glob("*/*/*"))
+
+
+def test_the_cutoff_counts_from_the_earlier_of_today_and_the_trusted_date():
+    today = date(2026, 6, 21)
+    assert retention.prune_cutoff(today, None, 10) == date(2026, 6, 11)
+    assert retention.prune_cutoff(today, date(2026, 6, 1), 10) == date(2026, 5, 22)
+    assert retention.prune_cutoff(today, date(2027, 6, 1), 10) == date(2026, 6, 11)  # a clock a year ahead
+
+
+def test_one_day_kept_is_the_day_a_day_old_and_today(tmp_path):
+    _days(tmp_path, "2026/06/19", "2026/06/20", "2026/06/21")
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 1) == 1
+    assert _left(tmp_path) == ["2026/06/20", "2026/06/21"]
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), -1) == 0
+
+
+def test_later_months_and_years_are_not_looked_into_and_odd_names_are_left(tmp_path):
+    _days(tmp_path, "2026/05/31", "2026/06/01", "2026/06/30", "2026/07/01", "2027/01/01", "2026/02/30", "2026/06/xx")
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 2  # cutoff 2026-06-11
+    assert _left(tmp_path) == ["2026/02/30", "2026/06/30", "2026/06/xx", "2026/07/01", "2027/01/01"]
+    assert not (tmp_path / "raw" / "2026" / "05").exists()
+
+
+def test_an_emptied_year_goes_and_a_year_with_a_month_left_stays(tmp_path):
+    _days(tmp_path, "2025/12/31", "2026/01/01", "2026/06/20")
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 2
+    assert not (tmp_path / "raw" / "2025").exists()
+    assert (tmp_path / "raw" / "2026").exists() and not (tmp_path / "raw" / "2026" / "01").exists()
+
+
+def test_the_raw_path_is_the_utc_second(tmp_path):
+    local = T0.astimezone(timezone(timedelta(hours=-7)))
+    assert archive.raw_path(tmp_path, local).relative_to(tmp_path).as_posix() == (
+        "raw/2026/06/21/20260621T200005Z.json.gz"
+    )
+    assert archive.raw_path(tmp_path, T0, "-2").name == "20260621T200005Z-2.json.gz"
+
+
+def test_twins_are_numbered_from_one(tmp_path):
+    names = [archive.store_raw(tmp_path, T0, b"x").name for _ in range(3)]
+    assert names == ["20260621T200005Z.json.gz", "20260621T200005Z-1.json.gz", "20260621T200005Z-2.json.gz"]
+
+
+def test_pending_captures_leave_out_set_aside_hidden_and_other_files(tmp_path):
+    assert archive.pending_captures(tmp_path) == []
+    folder = tmp_path / "raw" / "pending"
+    folder.mkdir(parents=True)
+    for name in ("b.json.gz", "a.json.gz", ".c.json.gz", "d.clock-skew.json.gz", "e.json", "f.txt"):
+        (folder / name).write_bytes(b"")
+    assert [p.name for p in archive.pending_captures(tmp_path)] == ["a.json.gz", "b.json.gz"]
+
+
+def test_set_aside_names_the_reason_once_and_read_raw_reads_both_forms(tmp_path):
+    path = tmp_path / "x.json.json.gz"
+    path.write_bytes(gzip.compress(b"body"))
+    aside = archive.set_aside(path, "clock-skew")
+    assert aside.name == "x.clock-skew.json.json.gz"
+    assert archive.read_raw(aside) == b"body"
+    plain = tmp_path / "y.json"
+    plain.write_bytes(b"plain")
+    assert archive.read_raw(plain) == b"plain"
+
+
+def test_a_pending_capture_is_moved_and_refiled_under_its_time(tmp_path):
+    stored = archive.store_raw(tmp_path, T0, b"answer")
+    pending = archive.keep_pending(tmp_path, stored)
+    assert pending.parent == tmp_path / "raw" / "pending" and not stored.exists()
+    refiled = archive.refile(tmp_path, pending, T0 + timedelta(days=1))
+    assert refiled.name == "20260622T200005Z.json.gz" and not pending.exists()
+    assert archive.read_raw(refiled) == b"answer"
+
+
+def test_damaged_files_are_kept_as_damaged_then_damaged_2_and_3(tmp_path):
+    names = []
+    for _ in range(3):
+        path = tmp_path / "state.json"
+        path.write_bytes(b"{")
+        names.append(statefile.set_aside(path).name)
+    assert names == ["state.json.damaged", "state.json.damaged-2", "state.json.damaged-3"]
+
+
+def test_load_state_missing_good_and_damaged(tmp_path, caplog):
+    path = tmp_path / "s.json"
+    assert statefile.load_state(path, bytes.decode, "test state", "fresh", tmp_path) is None
+    path.write_bytes(b"ok")
+    assert statefile.load_state(path, bytes.decode, "test state", "fresh", tmp_path) == "ok"
+
+    def decode(data):
+        raise ValueError("x" * 100)
+
+    with caplog.at_level(logging.WARNING):
+        assert statefile.load_state(path, decode, "test state", "it starts afresh", tmp_path) is None
+    assert f"test state {path} is damaged (ValueError: {'x' * 80}); kept as s.json.damaged and it starts afresh" in (
+        caplog.text
+    )
+    assert not path.exists()
+
+
+def test_a_folder_where_a_state_file_should_be_is_set_aside(tmp_path, caplog):
+    path = tmp_path / "s.json"
+    path.mkdir()
+    with caplog.at_level(logging.WARNING):
+        assert statefile.load_state(path, bytes.decode, "test state", "fresh", tmp_path) is None
+    assert "is a folder, not a file; kept as s.json.damaged" in caplog.text
