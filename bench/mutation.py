@@ -77,6 +77,12 @@ MODULES: dict[str, list[str]] = {
 # (module, mutant id): why the mutant cannot be told apart from the original
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/core/energy_guard.py", "47:56:cmp1:Lt->LtE"): "held_kwh: at new == last, last and new are the same",
+    ("pvs6sup/alerts/detectors.py", "135:68:const:1->2"): (
+        "the first wait holds ' h to ' once: sink titles are fixed names (Google Sheets, PVOutput, ...)"
+    ),
+    ("pvs6sup/alerts/detectors.py", "158:78:const:0.0->0.1"): (
+        "elapsed_s without a previous reading: after_gap is then True and hours is 5/60 whatever it is"
+    ),
 }
 
 CMP_SWAP = {

@@ -379,7 +379,7 @@ def _spy(monkeypatch):
 
 @pytest.mark.parametrize(
     ("apart_s", "hours"),
-    [(300, 300 / 3600), (600, 600 / 3600), (601, 5 / 60), (0, 5 / 60), (-60, 5 / 60), (1800, 5 / 60)],
+    [(1, 1 / 3600), (300, 300 / 3600), (600, 600 / 3600), (601, 5 / 60), (0, 5 / 60), (-60, 5 / 60), (1800, 5 / 60)],
 )
 def test_a_reading_stands_for_the_time_since_the_last_up_to_ten_minutes(monkeypatch, apart_s, hours):
     calls = _spy(monkeypatch)
