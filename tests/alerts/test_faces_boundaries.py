@@ -142,3 +142,31 @@ def test_describe_and_clock():
         "2 inverters peak at 08:30 solar time (east face)",
     ]
     assert faces.describe(found[:1], 37.0, None) == ["1 inverter peak at 12:30 UTC (set LONGITUDE to name the face)"]
+
+
+def test_an_inverter_with_exactly_six_bins_is_compared():
+    seven = dict.fromkeys(range(30, 37), 0.0)
+    six = dict.fromkeys(range(30, 36), 0.0)
+    found, _, _ = faces.find_faces(_tables({"A": seven, "B": six}), ["A", "B"])
+    assert [face.members for face in found] == [("A", "B")]
+
+
+def test_a_face_of_three_compares_each_with_the_other_two_only():
+    profiles = {f"S{i}": dict.fromkeys(range(30, 37), 0.0) for i in range(3)}
+    profiles["L"], _ = _apart_by(0.5)
+    _, siblings, _ = faces.find_faces(_tables(profiles), list(profiles))
+    assert siblings["S0"] == ["S1", "S2"]
+
+
+def test_a_bin_without_output_adds_nothing_to_its_neighbours():
+    profile = dict.fromkeys([30, 31, 40, 50, 51, 52], 0.0)
+    envelope = {30: 1.0, 31: 1.0, 40: 1.95}
+    found, _, _ = faces.find_faces(_tables({"A": profile}, envelope=envelope), ["A"])
+    assert found[0].peak_hour == (30 + 0.5) / 3  # 1 + 1 beats 1.95 alone
+
+
+def test_faces_are_sorted_by_their_peak_not_their_names():
+    early = dict.fromkeys(range(30, 37), 0.0)
+    late = dict.fromkeys(range(60, 67), 0.0)
+    found, _, _ = faces.find_faces(_tables({"A": late, "B": early}), ["A", "B"])
+    assert [face.members for face in found] == [("B",), ("A",)]
