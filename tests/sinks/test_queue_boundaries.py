@@ -1,8 +1,11 @@
 """The queue cursor and the age limit at their boundaries (mutation testing: bench/mutation.py): the oldest
 entry exactly at the limit, a tenth more dropped, one warning an outage, the in-flight range cut at the cursor."""
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.queue import Queue, Sending, State
@@ -144,3 +147,40 @@ def test_abandon_sending_forgets_the_range_only_when_there_is_one(tmp_path):
     _q(tmp_path).mark_sending(1, 1, "tab")
     _q(tmp_path).abandon_sending()
     assert _q(tmp_path).read_state().sending is None
+
+
+def test_the_records_are_frozen_and_hashable():
+    for record in (outbox.Entry(1, T0, {}), Sending(1, 2), State(), outbox.Backlog(0, None)):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            record.__setattr__(dataclasses.fields(record)[0].name, 5)
+    assert len({Sending(1, 2), Sending(1, 2)}) == 1
+
+
+def test_migrating_nothing_does_nothing_and_a_current_file_is_never_overwritten(tmp_path):
+    outbox.migrate_legacy(tmp_path)
+    assert not (tmp_path / "outbox").exists()
+    new = tmp_path / "outbox" / "sheets"
+    new.mkdir(parents=True)
+    (new / "outbox.jsonl").write_bytes(b"old\n")
+    (new / "queue.jsonl").write_bytes(b"new\n")
+    outbox.migrate_legacy(tmp_path)
+    assert (new / "queue.jsonl").read_bytes() == b"new\n" and (new / "outbox.jsonl").exists()
+    (new / "queue.jsonl").unlink()
+    outbox.migrate_legacy(tmp_path)
+    assert (new / "queue.jsonl").read_bytes() == b"old\n" and not (new / "outbox.jsonl").exists()
+
+
+def test_a_damaged_state_of_a_queue_never_confirmed_doubts_from_the_first(tmp_path):
+    _fill(tmp_path, [T0, T0 + SECOND, T0 + 2 * SECOND])
+    (tmp_path / "outbox" / "test" / "state.json").write_bytes(b"{damaged")
+    state = _q(tmp_path).read_state()
+    assert (state.cursor, state.sending) == (0, Sending(1, 3, ""))
+    _q(tmp_path).confirm(1)
+    assert _q(tmp_path).read_state().delivered_at == T0
+
+
+def test_when_only_damage_fills_the_end_the_whole_file_is_read_for_the_last_entry(tmp_path):
+    _fill(tmp_path, [T0, T0 + SECOND, T0 + 2 * SECOND])
+    with (tmp_path / "outbox" / "test" / "queue.jsonl").open("ab") as handle:
+        handle.write(b"x" * 70000 + b"\n")
+    assert _q(tmp_path)._last_seq() == 3
