@@ -80,6 +80,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/alerts/detectors.py", "135:68:const:1->2"): (
         "the first wait holds ' h to ' once: sink titles are fixed names (Google Sheets, PVOutput, ...)"
     ),
+    ("pvs6sup/sinks/queue.py", "245:35:const:0->1"): (
+        "a size one byte past the end only moves the window's start by a byte; its first line is dropped anyway"
+    ),
     ("pvs6sup/sinks/queue.py", "255:42:cmp0:Lt->LtE"): (
         "a file of exactly 64 KiB: its first line skipped sends the search to the full read, same last entry"
     ),

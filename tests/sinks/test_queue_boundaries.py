@@ -184,3 +184,18 @@ def test_when_only_damage_fills_the_end_the_whole_file_is_read_for_the_last_entr
     with (tmp_path / "outbox" / "test" / "queue.jsonl").open("ab") as handle:
         handle.write(b"x" * 70000 + b"\n")
     assert _q(tmp_path)._last_seq() == 3
+
+
+def test_the_last_entry_is_read_from_the_end_without_reading_the_whole_file(tmp_path, monkeypatch):
+    big = "x" * 30000
+    for n in range(4):
+        _q(tmp_path).enqueue(T0 + SECOND * n, {"n": n, "pad": big})
+
+    def read_all(self, after=0):
+        raise AssertionError("the whole queue was read")
+
+    monkeypatch.setattr(Queue, "_entries", read_all)
+    assert _q(tmp_path)._last_seq() == 4
+    small = tmp_path / "small"
+    _fill(small, [T0, T0 + SECOND])
+    assert _q(small)._last_seq() == 2
