@@ -199,3 +199,12 @@ def test_the_last_entry_is_read_from_the_end_without_reading_the_whole_file(tmp_
     small = tmp_path / "small"
     _fill(small, [T0, T0 + SECOND])
     assert _q(small)._last_seq() == 2
+
+
+def test_a_state_without_a_cursor_starts_at_zero_and_text_is_kept_readable(tmp_path):
+    assert outbox.decode_state(b"{}").cursor == 0
+    _q(tmp_path).enqueue(T0, {"site": "Zürich"})
+    _q(tmp_path).update_state(memo={"tab": "Juni–Juli"})
+    folder = tmp_path / "outbox" / "test"
+    assert "Zürich".encode() in (folder / "queue.jsonl").read_bytes()
+    assert "Juni–Juli".encode() in (folder / "state.json").read_bytes()
