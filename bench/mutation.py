@@ -83,6 +83,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/sinks/queue.py", "245:35:const:0->1"): (
         "a size one byte past the end only moves the window's start by a byte; its first line is dropped anyway"
     ),
+    ("pvs6sup/sinks/queue.py", "246:35:const:1->2"): "a 128 KiB window instead of 64 only reads more, same entry",
+    ("pvs6sup/sinks/queue.py", "246:40:const:16->17"): "a 128 KiB window instead of 64 only reads more, same entry",
     ("pvs6sup/sinks/queue.py", "255:42:cmp0:Lt->LtE"): (
         "a file of exactly 64 KiB: its first line skipped sends the search to the full read, same last entry"
     ),

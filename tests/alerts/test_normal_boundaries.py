@@ -246,3 +246,10 @@ def test_expected_does_not_stand_clear_for_diffuse_light_unless_told_the_sibling
     own, a, b = cell(0.2, 3), cell(0.0, 3), cell(0.1, 3)
     assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0) is None
     assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0, alike=True) is not None
+
+
+def test_at_exactly_07_or_03_one_light_learned_is_enough():
+    assert normal.learned_ratio(cell(0.2, 3), 0.7) == 0.2
+    assert normal.learned_ratio(cell(0.2, 3), 0.7 - TINY) is None
+    assert normal.learned_ratio(cell(diffuse=-0.2, diffuse_days=3), 0.3) == -0.2
+    assert normal.learned_ratio(cell(diffuse=-0.2, diffuse_days=3), 0.3 + TINY) is None

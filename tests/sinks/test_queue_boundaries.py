@@ -187,7 +187,7 @@ def test_when_only_damage_fills_the_end_the_whole_file_is_read_for_the_last_entr
 
 
 def test_the_last_entry_is_read_from_the_end_without_reading_the_whole_file(tmp_path, monkeypatch):
-    big = "x" * 30000
+    big = "x" * 40000  # the 64 KiB window holds the last line whole and a cut one before it
     for n in range(4):
         _q(tmp_path).enqueue(T0 + SECOND * n, {"n": n, "pad": big})
 
@@ -208,3 +208,12 @@ def test_a_state_without_a_cursor_starts_at_zero_and_text_is_kept_readable(tmp_p
     folder = tmp_path / "outbox" / "test"
     assert "Zürich".encode() in (folder / "queue.jsonl").read_bytes()
     assert "Juni–Juli".encode() in (folder / "state.json").read_bytes()
+
+
+def test_a_damaged_line_is_named_by_its_number(tmp_path, caplog):
+    _fill(tmp_path, [T0])
+    with (tmp_path / "outbox" / "test" / "queue.jsonl").open("ab") as handle:
+        handle.write(b"not json\n")
+    with caplog.at_level(logging.WARNING):
+        _q(tmp_path).pending()
+    assert "line 2:" in caplog.text
