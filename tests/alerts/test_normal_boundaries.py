@@ -253,3 +253,16 @@ def test_at_exactly_07_or_03_one_light_learned_is_enough():
     assert normal.learned_ratio(cell(0.2, 3), 0.7 - TINY) is None
     assert normal.learned_ratio(cell(diffuse=-0.2, diffuse_days=3), 0.3) == -0.2
     assert normal.learned_ratio(cell(diffuse=-0.2, diffuse_days=3), 0.3 + TINY) is None
+
+
+def test_new_records_start_empty():
+    table = normal.BinTable()
+    assert (table.envelope_kw, table.day, table.cells) == (0.0, "", {})
+    assert normal.clearness(0.01, table) == 1.0  # no envelope yet: taken as clear
+    g = normal.Gauge()
+    assert (g.gaps, g.slow, g.fast, g.since, g.made_kwh, g.expected_kwh) == ([], 0.0, 0.0, None, 0.0, 0.0)
+
+
+def test_clearness_against_a_small_envelope():
+    assert normal.clearness(0.45, normal.BinTable(envelope_kw=1.0)) == pytest.approx(0.0, abs=1e-12)
+    assert normal.clearness(0.1, normal.BinTable(envelope_kw=0.5)) == 0.0
