@@ -102,10 +102,10 @@ def test_close_day_first_day_second_day_then_the_median_of_three(offset):
     c = table.cells["E"] = cell()
     _fold(table, c, offset, [0.3])
     assert c[offset : offset + 2] == [0.3, 1]
-    _fold(table, c, offset, [0.1], first_day=3)
-    assert c[offset : offset + 2] == [0.3, 2] and c[offset + 4] == 0.1
-    _fold(table, c, offset, [0.2], first_day=4)
-    assert c[offset : offset + 2] == [0.2, 3]
+    _fold(table, c, offset, [0.2], first_day=3)
+    assert c[offset : offset + 2] == [0.3, 2] and c[offset + 4] == 0.2
+    _fold(table, c, offset, [0.1], first_day=4)
+    assert c[offset : offset + 2] == [0.2, 3]  # the median of 0.3, 0.2 and 0.1
     assert c[offset + 2 : offset + 4] == [0.0, 0.0]  # today's sums start afresh
     other = 5 - offset
     assert c[other : other + 5] == [0.0, 0, 0.0, 0.0, 0.0]

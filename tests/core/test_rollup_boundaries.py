@@ -172,3 +172,10 @@ def test_a_daily_line_parses_back_and_a_short_one_does_not():
     assert rollup.parse_row(lines[0].split(",")[:-1]) is None
     assert rollup.parse_row([*lines[0].split(","), "x"]) is None
     assert rollup.parse_row(rollup.header().decode().strip().split(",")) is None
+
+
+def test_a_rebuild_leaves_the_open_day_with_no_failures_and_its_rows_with_unknown():
+    observations = [_obs(T0, 1.0), _obs(T0 + timedelta(days=1), 1.5)]
+    finished, state = rollup.rebuild(observations, UTC)
+    assert state.pvs_failures == 0
+    assert [(r.serial, r.pvs_failures, r.readings) for r in finished] == [(rollup.SITE, None, 1)]
