@@ -179,3 +179,20 @@ def test_a_rebuild_leaves_the_open_day_with_no_failures_and_its_rows_with_unknow
     finished, state = rollup.rebuild(observations, UTC)
     assert state.pvs_failures == 0
     assert [(r.serial, r.pvs_failures, r.readings) for r in finished] == [(rollup.SITE, None, 1)]
+
+
+def test_a_register_reset_under_one_kilowatt_hour_is_trusted_too():
+    state = DayState()
+    rollup.observe(state, _obs(T0, 500.0), UTC)
+    rollup.observe(state, _obs(T0 + 5 * MIN, 0.5), UTC)
+    rollup.observe(state, _obs(T0 + 10 * MIN, 0.55), UTC)
+    assert state.tallies[rollup.SITE].last_kwh == 0.55
+
+
+def test_a_new_register_value_that_then_jumps_is_not_trusted():
+    state = DayState()
+    rollup.observe(state, _obs(T0, 500.0), UTC)
+    rollup.observe(state, _obs(T0 + 5 * MIN, 2.0), UTC)
+    rollup.observe(state, _obs(T0 + 10 * MIN, 50.0), UTC)  # 48 kWh in 5 minutes from the candidate: no
+    tally = state.tallies[rollup.SITE]
+    assert tally.last_kwh == 500.0 and tally.candidate_kwh == 50.0
