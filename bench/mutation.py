@@ -80,6 +80,8 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/alerts/detectors.py", "135:68:const:1->2"): (
         "the first wait holds ' h to ' once: sink titles are fixed names (Google Sheets, PVOutput, ...)"
     ),
+    ("pvs6sup/core/rollup.py", "86:14:bool:And->Or"): "an exhausted iterator only gives None again: the loop breaks",
+    ("pvs6sup/core/rollup.py", "89:28:const:True->False"): "`exhausted` only saves calls to an exhausted iterator",
     ("pvs6sup/core/rollup.py", "187:11:bool:And->Or"): "last_kwh and last_at are set together",
     ("pvs6sup/core/rollup.py", "35:66:const:0->1"): "rows.cell() of a float is never empty: the `or 0` is never taken",
     ("pvs6sup/core/rollup.py", "200:7:bool:And->Or"): "candidate_kwh and candidate_at are set and cleared together",

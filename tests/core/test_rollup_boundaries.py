@@ -196,3 +196,29 @@ def test_a_new_register_value_that_then_jumps_is_not_trusted():
     rollup.observe(state, _obs(T0 + 10 * MIN, 50.0), UTC)  # 48 kWh in 5 minutes from the candidate: no
     tally = state.tallies[rollup.SITE]
     assert tally.last_kwh == 500.0 and tally.candidate_kwh == 50.0
+
+
+def test_one_problem_past_the_notes_is_one_more():
+    tally = Tally()
+    for n, why in enumerate(["reads 0", "went down from 2 to 1 kWh", "unknown", "jumped 9 kWh"]):
+        rollup._exclude(tally, T0.timestamp() + 60 * n, UTC, why)
+    assert rollup._why(tally).endswith("; 12:02 unknown; +1 more")
+
+
+def test_a_daily_line_keeps_its_failures_apart_from_its_exclusions():
+    row = rollup.parse_row(["2026-06-21", "site", "1.5", "0.9", "288", "3", "7", "2", "12:00 reads 0"])
+    assert row is not None
+    assert (row.readings, row.no_data, row.pvs_failures, row.excluded) == (288, 3, 7, 2)
+    assert rollup.parse_row(["2026-06-21", "A", "", "", "1", "0", "", "0", ""]).pvs_failures is None
+
+
+def test_a_reading_in_the_csvs_twice_takes_its_inverter_rows_once():
+    readings = [{"timestamp": T0.isoformat(), "production_kw": "1"}] * 2
+    readings.append({"timestamp": (T0 + 5 * MIN).isoformat(), "production_kw": "1"})
+    inverters = [
+        {"timestamp": T0.isoformat(), "serial": "A", "power_kw": "0.1"},
+        {"timestamp": (T0 + 5 * MIN).isoformat(), "serial": "A", "power_kw": "0.2"},
+    ]
+    found = list(rollup.observations_from_csv(readings, inverters))
+    assert [len(o.inverters) for o in found] == [1, 0, 1]
+    assert found[2].inverters[0].power_kw == 0.2
