@@ -238,3 +238,28 @@ def test_given_groups_name_the_siblings_and_they_are_alike():
     assert state.inverters["S14"].siblings == [] and not state.inverters["S14"].alike
     underperf._find_faces(state, normal.MemoryBook(), DAY, False)
     assert state.inverters["S00"].siblings == [] and not state.inverters["S00"].alike
+
+
+def test_no_output_at_all_is_too_dim_and_touches_nothing():
+    powers = {"A": 0.0, "B": 0.0, "C": 0.0}
+    state, book, table = _setup(powers, envelope=1.0)
+    state.faces_day = "2026-06-20"
+    assert _judge(state, book, powers) == []
+    assert state.faces_day == "2026-06-20" and table.envelope_kw == 1.0
+
+
+@pytest.mark.parametrize(("beam", "offset"), [(0.7, normal.CLEAR), (0.3, normal.DIFFUSE)])
+def test_a_reading_at_exactly_07_or_03_of_clear_light_teaches_that_light(monkeypatch, beam, offset):
+    monkeypatch.setattr(underperf.normal, "clearness", lambda *_: beam)
+    powers = {"A": 0.1, "B": 0.2, "C": 0.4}
+    state, book, table = _setup(powers)
+    _judge(state, book, powers)
+    assert table.cells["A"][offset + 3] == 1
+
+
+def test_by_default_the_hours_are_solar_and_the_face_is_named():
+    powers = {"A": 0.1, "B": 0.2, "C": 0.2}
+    state, book, _ = _setup(powers, gaps=(-0.5,) * 8, slow=8.0, since=NOW - timedelta(hours=3))
+    state.faces = [Face(("A", "B", "C"), 12.0)]
+    [fired, *_] = underperf.judge(state, powers, book, NOW, DAY, HOUR, HOURS, 37.0, False)
+    assert "beside its 2 siblings on the south face" in fired.message
