@@ -93,6 +93,7 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/sinks/queue.py", "255:42:cmp0:Lt->LtE"): (
         "a file of exactly 64 KiB: its first line skipped sends the search to the full read, same last entry"
     ),
+    ("pvs6sup/alerts/underperf.py", "69:65:const:1e-06->1.1e-06"): "a dead one's gap is clipped to -0.5 either way",
     ("pvs6sup/alerts/underperf.py", "142:70:const:0.0->0.1"): "no start known: 0 or 0.1 s both read '1 minute'",
     ("pvs6sup/alerts/faces.py", "135:82:const:0.0->0.1"): "describe() only asks whether longitude is None",
     ("pvs6sup/alerts/faces.py", "126:21:cmp0:Lt->LtE"): "facing: an offset of 0 has returned before (|offset| < 0.75)",

@@ -172,6 +172,7 @@ def test_learning_counts_the_bins_learned_for_three_days_in_clear_light():
 
 def test_daily_shares():
     assert underperf.daily_shares([["d1", 1.0, 2.0], ["d2", 1.0, 0.0]]) == (("d1", 0.5), ("d2", None))
+    assert underperf.daily_shares([["d3", 0.25, 0.5]]) == (("d3", 0.5),)
 
 
 @pytest.mark.parametrize(("envelope_share", "offset"), [(1.0, normal.CLEAR), (0.45, normal.DIFFUSE), (0.6, None)])
@@ -263,3 +264,37 @@ def test_by_default_the_hours_are_solar_and_the_face_is_named():
     state.faces = [Face(("A", "B", "C"), 12.0)]
     [fired, *_] = underperf.judge(state, powers, book, NOW, DAY, HOUR, HOURS, 37.0, False)
     assert "beside its 2 siblings on the south face" in fired.message
+
+
+def test_nothing_expected_is_not_judged():
+    powers = {"A": 0.2, "B": 0.0, "C": 0.0, "D": 0.2, "E": 0.2}
+    state, book, _ = _setup(powers)
+    state.inverters["A"].siblings = ["B", "C"]
+    assert "A" not in [j.serial for j in _judge(state, book, powers)]
+    assert state.inverters["A"].today == []
+
+
+def test_nothing_is_said_while_the_window_fills():
+    powers = {"A": 0.2, "B": 0.2, "C": 0.2}
+    state, book, _ = _setup(powers, gaps=())
+    assert _judge(state, book, powers) == []
+
+
+def test_a_day_with_anything_expected_is_filed():
+    powers = {"A": 0.2, "B": 0.2, "C": 0.2}
+    state, book, _ = _setup(powers)
+    state.inverters["C"].today = ["2026-06-20", 0.1, 0.5]
+    _judge(state, book, powers)
+    assert state.closed == [["C", "2026-06-20", 0.1, 0.5]]
+
+
+@pytest.mark.parametrize(("size", "alike"), [(2, False), (3, True)])
+def test_siblings_are_alike_on_a_face_of_three_or_more(size, alike):
+    state = DetectorState()
+    book = normal.MemoryBook()
+    for n in range(size):
+        state.inverters[f"S{n}"] = InverterTrack()
+        for key in range(30, 37):
+            book.table(key).cells[f"S{n}"] = _learned()
+    underperf._find_faces(state, book, DAY, False)
+    assert len(state.faces) == 1 and state.inverters["S0"].alike is alike
