@@ -1,11 +1,17 @@
 """The store's edges (mutation testing: bench/mutation.py): the retention cutoff, the archive's names and
 the pending captures it lists, a damaged state file's new name."""
 
+import errno
 import gzip
 import logging
+import os
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
-from pvs6sup.store import archive, retention, statefile
+import pytest
+
+from pvs6sup.errors import StorageError
+from pvs6sup.store import archive, files, retention, statefile
 
 T0 = datetime(2026, 6, 21, 20, 0, 5, tzinfo=timezone.utc)
 
@@ -121,3 +127,91 @@ def test_a_folder_where_a_state_file_should_be_is_set_aside(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         assert statefile.load_state(path, bytes.decode, "test state", "fresh", tmp_path) is None
     assert "is a folder, not a file; kept as s.json.damaged" in caplog.text
+
+
+def test_pruning_leaves_the_pending_folder_and_stray_files(tmp_path):
+    _days(tmp_path, "2026/01/01")
+    (tmp_path / "raw" / "pending").mkdir()
+    (tmp_path / "raw" / "2025").write_bytes(b"a file named like a year")
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 1
+    assert (tmp_path / "raw" / "pending").is_dir() and (tmp_path / "raw" / "2025").is_file()
+
+
+def test_the_archive_is_the_same_bytes_for_the_same_answer(tmp_path):
+    first = archive.store_raw(tmp_path, T0, b"answer").read_bytes()
+    assert first[4:8] == b"\0\0\0\0"  # no time in the gzip header
+    assert archive.store_raw(tmp_path, T0, b"answer").read_bytes() == first
+
+
+def test_atomic_write_syncs_and_sets_the_mode_asked_for(tmp_path, monkeypatch):
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    files.atomic_write(tmp_path / "shared.prom", b"x", mode=0o644)
+    assert (tmp_path / "shared.prom").stat().st_mode & 0o777 == 0o644
+    assert synced
+    files.atomic_write(tmp_path / "private", b"x")
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_storage_error_says_the_reason():
+    assert str(files._storage_error("write", Path("/d/f"), OSError(errno.ENOSPC, "No space"))) == (
+        "cannot write /d/f: the disk is full"
+    )
+    assert str(files._storage_error("write", Path("/d/f"), OSError(errno.EACCES, "Permission denied"))) == (
+        "cannot write /d/f: Permission denied"
+    )
+    assert str(files._storage_error("write", Path("/d/f"), OSError("odd"))) == "cannot write /d/f: odd"
+
+
+def test_a_torn_last_line_is_trimmed_before_the_next_append(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_bytes(b"h\na\nb")  # the last line torn after its first byte
+    files.append_lines(path, b"h\n", b"c\n")
+    assert path.read_bytes() == b"h\na\nc\n"
+    path.write_bytes(b"h\na\n")
+    files.append_lines(path, b"h\n", b"d\n")
+    assert path.read_bytes() == b"h\na\nd\n"
+
+
+def test_a_file_of_another_user_is_told_with_the_fix(tmp_path, caplog):
+    path = tmp_path / "s.json"
+    path.write_bytes(b"{")
+    os.chown(path, 4321, 4321)
+    assert statefile._foreign_owner(path) == 4321
+    assert statefile._problem(path, PermissionError(13, "denied")) == (
+        "belongs to another user (uid 4321) and cannot be read"
+    )
+    with caplog.at_level(logging.WARNING):
+        statefile.heal(path, tmp_path, "test state", "fresh", ValueError("bad"))
+    assert "; to stop this after a `sudo … run`: sudo chown -R" in caplog.text
+    mine = tmp_path / "m.json"
+    mine.write_bytes(b"{")
+    assert statefile._foreign_owner(mine) is None
+    assert statefile._problem(mine, PermissionError(13, "denied")) == "cannot be read"
+    assert statefile._problem(mine, OSError(5, "I/O error")) == "cannot be read (I/O error)"
+    assert statefile._problem(mine, None) == "is not a folder"
+    assert statefile._foreign_owner(tmp_path / "none") is None
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        statefile.heal(mine, tmp_path, "test state", "fresh", ValueError("bad"))
+    assert "sudo chown" not in caplog.text
+
+
+def test_a_file_that_cannot_be_set_aside_is_a_storage_error_with_the_fix(tmp_path, monkeypatch):
+    path = tmp_path / "s.json"
+    path.write_bytes(b"{")
+    for code, fix in (
+        (errno.EROFS, "the file system is read-only"),
+        (errno.EACCES, "run: sudo chown -R"),
+        (errno.EPERM, "run: sudo chown -R"),
+        (errno.EBUSY, f"run: sudo mv {path} {path}.damaged"),
+    ):
+
+        def refuse(p, code=code):
+            raise OSError(code, os.strerror(code))
+
+        monkeypatch.setattr(statefile, "set_aside", refuse)
+        with pytest.raises(StorageError) as raised:
+            statefile.heal(path, tmp_path, "test state", "fresh", ValueError("bad"))
+        assert fix in str(raised.value)
