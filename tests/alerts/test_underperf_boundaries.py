@@ -249,13 +249,14 @@ def test_no_output_at_all_is_too_dim_and_touches_nothing():
     assert state.faces_day == "2026-06-20" and table.envelope_kw == 1.0
 
 
-@pytest.mark.parametrize(("beam", "offset"), [(0.7, normal.CLEAR), (0.3, normal.DIFFUSE)])
+@pytest.mark.parametrize(("beam", "offset"), [(0.7, normal.CLEAR), (0.69, None), (0.31, None), (0.3, normal.DIFFUSE)])
 def test_a_reading_at_exactly_07_or_03_of_clear_light_teaches_that_light(monkeypatch, beam, offset):
     monkeypatch.setattr(underperf.normal, "clearness", lambda *_: beam)
     powers = {"A": 0.1, "B": 0.2, "C": 0.4}
     state, book, table = _setup(powers)
     _judge(state, book, powers)
-    assert table.cells["A"][offset + 3] == 1
+    counts = (table.cells["A"][normal.CLEAR + 3], table.cells["A"][normal.DIFFUSE + 3])
+    assert counts == ((1, 0) if offset == normal.CLEAR else (0, 1) if offset == normal.DIFFUSE else (0, 0))
 
 
 def test_by_default_the_hours_are_solar_and_the_face_is_named():
