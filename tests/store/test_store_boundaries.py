@@ -212,6 +212,11 @@ def test_a_file_that_cannot_be_set_aside_is_a_storage_error_with_the_fix(tmp_pat
             raise OSError(code, os.strerror(code))
 
         monkeypatch.setattr(statefile, "set_aside", refuse)
+        damage = ValueError("bad")
         with pytest.raises(StorageError) as raised:
-            statefile.heal(path, tmp_path, "test state", "fresh", ValueError("bad"))
+            statefile.heal(path, tmp_path, "test state", "fresh", damage)
         assert fix in str(raised.value)
+        assert raised.value.__cause__ is damage  # the damage, not the failed rename, is the cause
+        with pytest.raises(StorageError) as raised:
+            statefile.heal(path, tmp_path, "test state", "fresh", None)
+        assert isinstance(raised.value.__cause__, OSError) and raised.value.__cause__.errno == code
