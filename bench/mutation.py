@@ -45,7 +45,6 @@ MODULES: dict[str, list[str]] = {
         "tests/alerts/test_alerts.py",
         "tests/alerts/test_incidents_boundaries.py",
     ],
-    "pvs6sup/alerts/judgement.py": ["tests/alerts/test_detectors.py", "tests/alerts/test_alerts.py"],
     "pvs6sup/alerts/memory.py": [
         "tests/alerts/test_alerts.py",
         "tests/alerts/test_alert_state_encoding.py",
@@ -70,9 +69,10 @@ MODULES: dict[str, list[str]] = {
     ],
     "pvs6sup/store/archive.py": ["tests/store/test_files.py", "tests/store/test_store_boundaries.py"],
     "pvs6sup/store/retention.py": ["tests/store/test_clock_and_disk.py", "tests/store/test_store_boundaries.py"],
-    "pvs6sup/store/rollup_file.py": ["tests/core/test_rollup_state.py", "tests/report/test_rollup.py"],
-    "pvs6sup/store/csvlog.py": ["tests/store/test_csvlog.py", "tests/store/test_clock_and_disk.py"],
 }
+# Not measured yet (run them with --module once they are added above): store/csvlog.py (140 mutants; tests in
+# tests/store/test_csvlog.py and test_clock_and_disk.py), store/rollup_file.py (tests/core/test_rollup_state.py,
+# tests/report/test_rollup.py), store/alert_log.py, legacy.py, lock.py, tempfiles.py, vanished.py, os_errors.py.
 
 # (module, mutant id): why the mutant cannot be told apart from the original
 EQUIVALENT: dict[tuple[str, str], str] = {
