@@ -1,6 +1,7 @@
 """The learned normal's rules at their thresholds (mutation testing: bench/mutation.py). A cell is written
 out by position: [clear ln ratio, days, today's sum, today's count, 2nd day, then the same for diffuse]."""
 
+import math
 from datetime import datetime, timezone
 
 import pytest
@@ -148,12 +149,9 @@ def test_days_learned_stop_counting_at_999():
 
 
 def test_expected_is_the_median_over_at_least_two_learned_siblings():
-    own = cell(0.2, 3)
-    a, b, unlearned = cell(0.0, 3), cell(0.2, 3), cell(0.0, 2)
-    assert normal.expected_kw(own, [(1.0, a), (2.0, unlearned)], 1.0) is None
-    assert normal.expected_kw(own, [(1.0, a), (2.0, b)], 1.0) == pytest.approx((1.0 * 2.718281828459045**0.2 + 2.0) / 2)
-    assert normal.expected_kw(cell(0.2, 2), [(1.0, a), (2.0, b)], 1.0) is None
-    assert normal.expected_kw(own, [(1.0, a), (2.0, b), (3.0, b)], 1.0) == pytest.approx(2.0)
+    assert normal.expected_kw(0.2, [(1.0, 0.0)]) is None
+    assert normal.expected_kw(0.2, [(1.0, 0.0), (2.0, 0.2)]) == pytest.approx((1.0 * math.exp(0.2) + 2.0) / 2)
+    assert normal.expected_kw(0.2, [(1.0, 0.0), (2.0, 0.2), (3.0, 0.2)]) == pytest.approx(2.0)
 
 
 def _gauge_with(gaps, slow=0.0, fast=0.0):
@@ -242,10 +240,11 @@ def test_suspect_from_a_quarter_of_a_limit_or_a_gap_under_eight_percent():
     assert not normal.suspect(normal.Gauge(gaps=[-0.3] * 8))  # too few to tell
 
 
-def test_expected_does_not_stand_clear_for_diffuse_light_unless_told_the_siblings_are_alike():
-    own, a, b = cell(0.2, 3), cell(0.0, 3), cell(0.1, 3)
-    assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0) is None
-    assert normal.expected_kw(own, [(1.0, a), (1.0, b)], 0.0, alike=True) is not None
+def test_the_clear_normal_stands_in_for_diffuse_light_only_when_told_the_siblings_are_alike():
+    own = cell(0.2, 3)  # clear light learned, diffuse not
+    assert normal.learned_ratio(own, 0.0) is None
+    assert normal.learned_ratio(own, 0.0, alike=True) == 0.2
+    assert normal.learned_ratio(cell(0.2, 2), 0.0, alike=True) is None  # nor when clear is not learned either
 
 
 def test_at_exactly_07_or_03_one_light_learned_is_enough():
