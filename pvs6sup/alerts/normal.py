@@ -122,7 +122,7 @@ class NormalBook(Protocol):
         ...
 
     def every_table(self) -> dict[int, BinTable]:
-        """Every bin's table (read once a day to find the roof faces)."""
+        """Every bin's table (read when the roof faces are found: weekly, or daily in the first days)."""
         ...
 
 

@@ -51,7 +51,7 @@ class FileBook:
     """The learned normal on disk (a NormalBook): DATA_DIR/alerts-normal/NNN.json, one per 20-minute bin of
     solar time, read when first needed. The bin in use travels in the alert state (`carried`), which is
     rewritten every cycle anyway, so a cycle writes a bin's file only when it moves on to the next bin (every
-    20 minutes) or once a day when the faces are found. A damaged file is set aside and that bin learned afresh."""
+    20 minutes) or when the faces are found (weekly). A damaged file is set aside and that bin learned afresh."""
 
     def __init__(self, data_dir: Path, carried: dict[int, BinTable] | None = None) -> None:
         self.data_dir = data_dir

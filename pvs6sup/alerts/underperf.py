@@ -1,5 +1,6 @@
 """The underperformance detector: each working inverter against what it usually makes beside its siblings on
-the same roof face (alerts/normal.py), with the faces found once a day (alerts/faces.py). Pure.
+the same roof face (alerts/normal.py), with the faces found weekly, or daily until every inverter has its
+siblings (alerts/faces.py). Pure.
 
 Nothing is configured: the normal, the faces and the shade are learned from the readings. INVERTER_GROUPS,
 when set, names the siblings instead of the learned faces. An inverter is judged only where its normal and
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from pvs6sup.alerts import normal
 from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces
@@ -19,6 +20,7 @@ from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.values import mask_serial
 
+FACES_EVERY_DAYS = 7
 PEAK_DECAY = 0.9998  # per reading: the site's best output sinks about 6 % a day unless seen again
 
 
@@ -46,7 +48,7 @@ def judge(
     if share < t.min_light:
         return []
     light = min(1.0, share / t.full_light)  # dawn and dusk count less; an overcast noon counts fully
-    if state.faces_day != day:
+    if state.faces_day != day and _faces_due(state, powers_kw, day):
         _find_faces(state, book, day, groups_given)
     table = book.table(normal.bin_of(solar_hour))
     normal.close_day(table, day, t)
@@ -106,6 +108,14 @@ def judge(
     return results
 
 
+def _faces_due(state: DetectorState, powers_kw: dict[str, float], day: str) -> bool:
+    """The faces are found again weekly (a roof does not move; it costs O(inverters²)), or the first day an
+    inverter working now has no siblings yet (the first days after install, a replacement)."""
+    if not state.faces_day or any(not state.inverters[serial].siblings for serial in powers_kw):
+        return True
+    return (date.fromisoformat(day) - date.fromisoformat(state.faces_day)).days >= FACES_EVERY_DAYS
+
+
 def _ratios(cell: list[float] | None, beam: float, t: normal.Tuning) -> tuple[float | None, float | None]:
     """An inverter's learned ln ratio now: as learned, and with its clear normal standing in for an unlearned
     diffuse one (used when its siblings share its face)."""
@@ -113,7 +123,7 @@ def _ratios(cell: list[float] | None, beam: float, t: normal.Tuning) -> tuple[fl
 
 
 def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_given: bool) -> None:
-    """Once a day: the faces from the learned normal, each inverter's siblings, and the end of the cells of
+    """The faces from the learned normal, each inverter's siblings, and the end of the cells of
     inverters that are gone (replaced ones learn afresh under their new serial)."""
     tables = book.every_table()
     known = state.inverters

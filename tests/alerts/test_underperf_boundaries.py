@@ -219,13 +219,27 @@ def test_an_inverter_without_a_learned_sibling_is_not_judged():
     assert [j.serial for j in _judge(state, book, powers)] == ["B", "C"]
 
 
-def test_faces_are_found_once_a_day_and_gone_inverters_forgotten():
+def test_faces_are_found_again_weekly_and_gone_inverters_forgotten():
     powers = {"A": 0.2, "B": 0.2, "C": 0.2}
     state, book, table = _setup(powers)
-    state.faces_day = "2026-06-20"
     table.cells["gone"] = _learned()
+    state.faces_day = "2026-06-15"  # six days ago, and every working inverter has its siblings: not yet
+    _judge(state, book, powers)
+    assert state.faces_day == "2026-06-15" and "gone" in table.cells
+    state.faces_day = "2026-06-14"  # a week ago
     _judge(state, book, powers)
     assert state.faces_day == DAY and "gone" not in table.cells
+
+
+def test_faces_are_found_again_the_next_day_when_a_working_inverter_has_no_siblings():
+    powers = {"A": 0.2, "B": 0.2, "C": 0.2}
+    state, book, _ = _setup(powers)
+    state.faces_day = "2026-06-20"
+    _judge(state, book, powers)
+    assert state.faces_day == "2026-06-20"
+    state.inverters["C"].siblings = []  # a replacement, say
+    _judge(state, book, powers)
+    assert state.faces_day == DAY
 
 
 def test_given_groups_name_the_siblings_and_they_are_alike():
