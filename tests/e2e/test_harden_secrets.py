@@ -11,7 +11,7 @@ import socket
 
 from pvs6sup.core.secrets import basic_auth, scrub, shown_url
 from tests.support.harness import Harness
-from tests.support.hostile import HostileServer, http_answer
+from tests.support.hostile import HostileServer, http_answer, read_request
 
 URL_PASSWORD = "Zq9UrlPassw0rdQ"
 INFLUX_PASSWORD = "Xk7InfluxPassw0rdW"
@@ -24,13 +24,9 @@ class Echo(HostileServer):
 
     def _handle(self, conn: socket.socket) -> None:  # type: ignore[override]
         try:
-            conn.settimeout(5)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                request += chunk
+            request = read_request(conn)
+            if request is None:
+                return
             found = re.search(rb"Authorization: Basic (\S+)", request)
             encoded = found.group(1).decode() if found else ""
             plain = base64.b64decode(encoded).decode() if encoded else ""

@@ -88,16 +88,22 @@ class HostileServer:
 
     def _handle(self, conn: socket.socket) -> None:
         try:
-            conn.settimeout(5)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                request += chunk
-            self.behaviour(conn)
+            if read_request(conn) is not None:
+                self.behaviour(conn)
         except OSError:
             pass
         finally:
             time.sleep(0.01)
             conn.close()
+
+
+def read_request(conn: socket.socket) -> bytes | None:
+    """A request's line and headers (5 s at most between chunks), or None if the client hung up first."""
+    conn.settimeout(5)
+    request = b""
+    while b"\r\n\r\n" not in request:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        request += chunk
+    return request
