@@ -10,6 +10,7 @@ import pytest
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
+from tests.support.sim.roof_catalogue import CALIFORNIA, MELBOURNE
 from tests.support.sim.roofs import (
     CLEAR,
     CREEPING,
@@ -26,8 +27,6 @@ from tests.support.sim.roofs import (
     solar_midnight,
 )
 
-CALIFORNIA = (37.42, -122.08)
-MELBOURNE = (-37.81, 144.96)
 FACES = (Face("south", 22, 180, 1), Face("east", 30, 90, 1), Face("west", 30, 270, 1), Face("north", 22, 0, 1))
 SOUTH, EAST, WEST, NORTH = range(4)
 
