@@ -58,6 +58,12 @@ def judge(
     suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
     suspects_after = set(suspects)
     ratios = {serial: _ratios(table.cells.get(serial), beam, t) for serial in powers_kw}  # once each, not 13 times
+    at_par: tuple[dict[str, float], dict[str, float]] = ({}, {})  # as a sibling, by pick: once each, not 13 times
+    for serial, both in ratios.items():
+        if serial not in suspects:
+            for pick, ratio in enumerate(both):
+                if ratio is not None:
+                    at_par[pick][serial] = normal.at_par(powers_kw[serial], ratio)
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
@@ -65,12 +71,8 @@ def judge(
         mine = ratios[serial][pick]
         if mine is None:
             continue
-        siblings = [
-            (powers_kw[other], theirs)
-            for other in track.siblings
-            if other in powers_kw and other not in suspects and (theirs := ratios[other][pick]) is not None
-        ]
-        expected = normal.expected_kw(mine, siblings)
+        pool = at_par[pick]
+        expected = normal.expected_kw(mine, [pool[other] for other in track.siblings if other in pool])
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
@@ -81,8 +83,8 @@ def judge(
             gauge.made_kwh += power_kw * hours
             gauge.expected_kwh += expected * hours
         today = _today(state, serial, track, day)
-        today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
-        today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
+        today[1] += power_kw * hours  # type: ignore[operator]  # rounded when the state is written
+        today[2] += expected * hours  # type: ignore[operator]
         now_suspect = normal.suspect(gauge, t, smooth)
         if now_suspect:
             suspects_after.add(serial)  # it teaches nothing this reading either

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pvs6sup.core.models import DeviceList, InverterReading, MeterReading, SupervisorStatus
-from pvs6sup.core.values import build_number, integer, mask_serial, number, parse_pvs_time, text
+from pvs6sup.core.values import MEMO_LIMIT, build_number, integer, mask_serial, number, parse_pvs_time, text
 from pvs6sup.errors import PVSAnswerError
 
 # Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
@@ -119,7 +119,24 @@ def json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+_kinds: dict[tuple[str, str], str | None] = {}  # (DEVICE_TYPE, TYPE) as sent -> kind: a few pairs per site
+
+
 def _kind(device: dict[str, Any]) -> str | None:
+    device_type, type_ = device.get("DEVICE_TYPE"), device.get("TYPE")
+    if isinstance(device_type, str) and isinstance(type_, str):
+        pair = (device_type, type_)
+        try:
+            return _kinds[pair]
+        except KeyError:
+            if len(_kinds) >= MEMO_LIMIT:
+                _kinds.clear()
+            found = _kinds[pair] = _kind_of(device)
+            return found
+    return _kind_of(device)
+
+
+def _kind_of(device: dict[str, Any]) -> str | None:
     device_type = (text(device.get("DEVICE_TYPE")) or "").lower()
     type_ = (text(device.get("TYPE")) or "").upper()
     if device_type == "pvs":
