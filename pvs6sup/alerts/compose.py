@@ -141,7 +141,7 @@ def _trend(history: Sequence[Trend], zone: tzinfo) -> tuple[str, str]:
 
 def findings(event: Event, price: float | None = None) -> list[str]:
     """The likely cause with its figures, and the energy lost (in money too with a price per kWh): a line each."""
-    lines = [f"Likely cause: {event.evidence}"] if event.evidence else []
+    lines = [event.evidence] if event.evidence else []  # its sentences say "most likely", or that it is unknown
     if event.lost_kwh is not None:
         since = event.raised_at or event.time
         lines.append(energy_text(event.lost_kwh, (event.time - since).total_seconds() / 86400, price))

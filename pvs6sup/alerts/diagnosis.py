@@ -103,6 +103,15 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
     best_kw = state.site_peak_kw / count  # one inverter's share of the site's best lately
     for serial, track in state.inverters.items():
         working = [inverters[s] for s in track.siblings if s in inverters and (inverters[s].power_kw or 0) > 0]
+        if len(working) < 2:  # its siblings not found yet (the first days): the others of its group, as offline
+            working = [
+                inv
+                for s, inv in inverters.items()
+                if s != serial
+                and (inv.power_kw or 0) > 0
+                and s in state.inverters
+                and state.inverters[s].group == track.group
+            ]
         if len(working) < 2:
             continue
         median_kw = _median([inv.power_kw or 0.0 for inv in working])

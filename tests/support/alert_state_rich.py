@@ -61,7 +61,8 @@ def rich_state() -> AlertState:
             notified_at=T0,
             clean_streak=1,
             cause="microinverter",
-            evidence="Its panel still gives 54 V (its siblings' 54 V) but it makes nothing: most likely the microinverter.",
+            evidence="Its panel still gives 54 V (its siblings' 54 V) but it makes nothing: most likely the "
+            "microinverter.",
             lost_kwh=1.0 / 3.0,
         ),
         "pvs_unreachable": Incident(
