@@ -32,9 +32,9 @@ PANEL, INVERTER, SHADE, BRANCH, FROZEN, UNKNOWN = (
     "frozen report",
     "unknown",
 )
-V_OWN, V_SIBS, V_N, EFF_OWN, EFF_SIBS, EFF_N, OWED, LOW_SINCE, LAST_LOW = range(9)
+V_OWN, V_SIBS, V_N, EFF_OWN, EFF_SIBS, EFF_N, OWED, LOW_SINCE, LAST_LOW, DOWN_OWED = range(10)
 BINS, FIRST_HOUR, BIN_HOURS = 6, 6.0, 2.0  # solar time 06:00-18:00 in 2-hour bins: [gap, last update] each
-BIN_AT = 9
+BIN_AT = 10
 CLUES = BIN_AT + 2 * BINS
 FOLLOW = 0.2  # each good reading moves the voltage and efficiency figures this share of the way
 BIN_FOLLOW = 0.3  # ...and its bin's gap (a bin sees 24 readings a day)
@@ -101,26 +101,25 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
     inverters = {inv.serial: inv for inv in reading.devices.inverters}
     count = max(1, len(state.inverters))
     best_kw = state.site_peak_kw / count  # one inverter's share of the site's best lately
+    by_group: dict[int, list[InverterReading]] = {}
+    for reported in reading.devices.inverters:
+        if (reported.power_kw or 0) > 0 and reported.serial in state.inverters:
+            by_group.setdefault(state.inverters[reported.serial].group, []).append(reported)
     for serial, track in state.inverters.items():
         working = [inverters[s] for s in track.siblings if s in inverters and (inverters[s].power_kw or 0) > 0]
         if len(working) < 2:  # its siblings not found yet (the first days): the others of its group, as offline
-            working = [
-                inv
-                for s, inv in inverters.items()
-                if s != serial
-                and (inv.power_kw or 0) > 0
-                and s in state.inverters
-                and state.inverters[s].group == track.group
-            ]
+            working = [other for other in by_group.get(track.group, []) if other.serial != serial]
+        inv = inverters.get(serial)
+        down = track.missing_streak > 0 if inv is None else track.offline_streak > 0
+        if not down and track.clues and track.clues[DOWN_OWED]:
+            track.clues[DOWN_OWED] = 0.0  # working again: what it lost while down was told, or was a late start
         if len(working) < 2:
             continue
         median_kw = _median([inv.power_kw or 0.0 for inv in working])
-        inv = inverters.get(serial)
-        down = track.missing_streak > 0 if inv is None else track.offline_streak > 0
         if down:
             own_kw = 0.0 if inv is None else max(0.0, inv.power_kw or 0.0)
             clues = clues_of(track)
-            clues[OWED] = round(clues[OWED] + max(0.0, median_kw - own_kw) * hours, 5)
+            clues[DOWN_OWED] = round(clues[DOWN_OWED] + max(0.0, median_kw - own_kw) * hours, 5)
             continue
         if inv is None or not inv.power_kw or inv.power_kw <= 0 or median_kw < GOOD_LIGHT * best_kw:
             continue
@@ -163,11 +162,11 @@ def explain(state: DetectorState, reading: Reading, judgements: list[Judgement])
             )
         else:
             cause, why = diagnose(judgement, clues, _hours(reading.fetched_at), _volts_now(serial, track, inverters))
-        lost = clues[OWED]
-        clues[OWED] = 0.0
-        out.append(
-            Judgement(judgement.kind, serial, True, judgement.message, judgement.detail, cause, why, round(lost, 4))
-        )
+        lost: float | None = round(clues[OWED] + clues[DOWN_OWED], 4)
+        clues[OWED] = clues[DOWN_OWED] = 0.0
+        if cause == FROZEN:
+            lost = None  # it may well be working: what it made is not known, so neither is what it lost
+        out.append(Judgement(judgement.kind, serial, True, judgement.message, judgement.detail, cause, why, lost))
     return out
 
 
@@ -226,7 +225,7 @@ def diagnose(
             )
         return UNKNOWN, (
             "The cause is unknown: it makes nothing and reports no panel voltage, which a failed microinverter "
-            "and a panel's cable come loose both do (a panel seldom fails whole)."
+            "and a loose panel cable both do (a panel seldom fails whole)."
         )
     if judgement.kind != UNDERPERFORMING:
         return UNKNOWN, ""

@@ -134,11 +134,14 @@ def _told(incident: Incident, now: datetime, event: str, raised_at: datetime | N
 
 
 def _learn(incident: Incident, judgement: Judgement) -> None:
-    """Add a firing judgement's energy lost and its cause (a known cause is not replaced by 'unknown')."""
+    """Add a firing judgement's energy lost, and its cause while the incident's is not known yet. A known cause
+    stays: after a repair the charts fall over some readings, and a panel low until noon and fine after it would
+    read as shade."""
     if judgement.lost_kwh is not None:
         incident.lost_kwh = (incident.lost_kwh or 0.0) + judgement.lost_kwh
-    if judgement.cause and (judgement.cause != UNKNOWN or not incident.cause or incident.cause == UNKNOWN):
-        incident.cause, incident.evidence = judgement.cause, judgement.evidence
+    if not judgement.cause or incident.cause not in ("", UNKNOWN, judgement.cause):
+        return
+    incident.cause, incident.evidence = judgement.cause, judgement.evidence
 
 
 def incident_key(judgement: Judgement) -> str:

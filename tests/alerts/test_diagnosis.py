@@ -11,6 +11,7 @@ from pvs6sup.alerts import diagnosis
 from pvs6sup.alerts.diagnosis import (
     BIN_AT,
     CLUES,
+    DOWN_OWED,
     EFF_N,
     EFF_OWN,
     EFF_SIBS,
@@ -157,6 +158,16 @@ def test_a_dead_inverters_loss_is_its_siblings_median_counted_once_into_its_inci
     assert incidents["inverter:A"].lost_kwh == pytest.approx(3 * 0.3 * 5 / 60)
 
 
+def test_what_an_inverter_lost_while_starting_late_is_forgotten_once_it_works():
+    state = _state(["A", "B", "C"])
+    state.inverters["A"].offline_streak = 1  # deep morning shade: down, not yet alerted
+    observe(state, _reading({"A": 0.0, "B": 0.3, "C": 0.3}), 5 / 60)
+    assert state.inverters["A"].clues[DOWN_OWED] == pytest.approx(0.025)
+    state.inverters["A"].offline_streak = 0
+    observe(state, _reading({"A": 0.29, "B": 0.3, "C": 0.3}), 5 / 60)
+    assert state.inverters["A"].clues[DOWN_OWED] == 0.0  # a later alert does not inherit it
+
+
 def test_voltage_and_efficiency_are_followed_in_good_light_only():
     serials = ["A", "B", "C"]
     state = _state(serials)
@@ -180,7 +191,7 @@ def test_the_energy_owed_counts_from_the_first_low_reading_and_a_passing_shadow_
     assert track.clues[LOW_SINCE] == pytest.approx((NOW + timedelta(minutes=5)).timestamp() / 3600, abs=1e-3)
 
 
-def test_an_incident_keeps_a_known_cause_when_a_later_judgement_does_not_know():
+def test_an_incident_keeps_a_known_cause_when_a_later_judgement_does_not_know_or_says_another():
     incidents: dict = {}
     known = Judgement(UNDERPERFORMING, "A", True, "low", "", diagnosis.PANEL, "36 V", 0.5)
     unsure = Judgement(UNDERPERFORMING, "A", True, "low", "", diagnosis.UNKNOWN, "not known", 0.25)
@@ -188,6 +199,17 @@ def test_an_incident_keeps_a_known_cause_when_a_later_judgement_does_not_know():
     update(incidents, [unsure], NOW + timedelta(minutes=5))
     incident = incidents["inverter:A"]
     assert (incident.cause, incident.evidence, incident.lost_kwh) == (diagnosis.PANEL, "36 V", 0.75)
+    repaired = Judgement(UNDERPERFORMING, "A", True, "low", "", diagnosis.SHADE, "low until noon, fine after", 0.1)
+    update(incidents, [repaired], NOW + timedelta(minutes=10))  # the charts falling after a repair: not shade
+    assert (incident.cause, incident.evidence) == (diagnosis.PANEL, "36 V")
+
+
+def test_an_incident_learns_its_cause_once_it_is_known():
+    incidents: dict = {}
+    update(incidents, [Judgement(UNDERPERFORMING, "A", True, "low", "", diagnosis.UNKNOWN, "not known", 0.1)], NOW)
+    later = Judgement(UNDERPERFORMING, "A", True, "low", "", diagnosis.SHADE, "16:00 to 18:00", 0.1)
+    update(incidents, [later], NOW + timedelta(days=1, minutes=5))
+    assert incidents["inverter:A"].cause == diagnosis.SHADE
 
 
 def test_energy_lost_in_words_per_day_and_in_money_with_a_price():

@@ -84,6 +84,8 @@ def test_the_cli_names_a_diode_and_an_inverter_fault_never_calls_shade_a_fault_a
     assert "36 V while its siblings' is 54 V" in raised[serial(2)].evidence
     assert raised[serial(5)].cause == diagnosis.INVERTER
     assert "voltage is normal" in raised[serial(5)].evidence
+    for index, cause in ((2, diagnosis.PANEL), (5, diagnosis.INVERTER)):  # reminders and the resolution too
+        assert {e.cause for e in events if e.serial == serial(index)} == {cause}
     shaded = [e for e in events if e.serial == serial(7)]
     assert {e.cause for e in shaded} <= {diagnosis.SHADE, diagnosis.UNKNOWN}
     assert diagnosis.SHADE in {e.cause for e in shaded}  # once it has been seen at other hours too
@@ -108,8 +110,9 @@ def test_replay_names_a_branch_trip_and_a_frozen_report_and_counts_their_energy(
         (resolved,) = [e for e in events if e.serial == serial(index) and e.event == "resolved"]
         assert resolved.lost_kwh is not None
         assert _close(resolved.lost_kwh, energy_lost_kwh(BRANCH, index, at(6, 11.0), at(6, 15.0))), truth
-    frozen = [e for e in events if e.serial == serial(9) and e.event == "raised"]
-    assert [e.cause for e in frozen] == [diagnosis.FROZEN]
+    frozen = [e for e in events if e.serial == serial(9)]
+    assert [(e.event, e.cause) for e in frozen] == [("raised", diagnosis.FROZEN), ("resolved", diagnosis.FROZEN)]
+    assert {e.lost_kwh for e in frozen} == {None}  # it may have worked all along: what it lost is not known
     # The plain loss: unknown at first (normal voltage and efficiency, a few hours seen), the microinverter once
     # it is low at every sun position; its open incident has counted the loss so far.
     lossy = [e for e in events if e.serial == serial(10)]
