@@ -76,7 +76,13 @@ def note_judged(
     slack: float,
 ) -> None:
     """One judged reading of a working inverter: its gap ln(made/expected), the gap smoothed over 90 minutes
-    (None while its window fills) and the energy it fell short by; `shortfall`: its gauge is counting one."""
+    (None while its window fills) and the energy it fell short by; `shortfall`: its gauge is counting one.
+
+    An inverter keeps its clues only while it falls short, and for RUN_GAP_H after (shade comes back the next
+    sunny day): most inverters, most of the time, cost nothing here and nothing in the state file."""
+    low = smooth is not None and smooth < LOW_GAP  # smoothed: one cloud's shadow does not start a shortfall
+    if not track.clues and not (shortfall or low or gap < -slack):
+        return
     clues = clues_of(track)
     hour = _hours(now)
     index = min(BINS - 1, max(0, int((solar_hour - FIRST_HOUR) // BIN_HOURS)))
@@ -85,7 +91,7 @@ def note_judged(
     gap = min(0.5, max(-0.5, gap))  # a cloud's shadow moves a bin little
     clues[at] = round(clues[at] + BIN_FOLLOW * (gap - clues[at]) if fresh else gap, 4)
     clues[at + 1] = round(hour, 3)
-    if smooth is not None and smooth < LOW_GAP:  # smoothed: one cloud's shadow does not start a shortfall
+    if low:
         if clues[LOW_SINCE] == 0 or hour - clues[LAST_LOW] > RUN_GAP_H:
             clues[LOW_SINCE] = round(hour, 3)
         clues[LAST_LOW] = round(hour, 3)
@@ -93,48 +99,61 @@ def note_judged(
         clues[OWED] = round(clues[OWED] + lost_kwh, 5)
     else:
         clues[OWED] = 0.0
+        if not clues[DOWN_OWED] and hour - clues[LAST_LOW] > RUN_GAP_H:
+            track.clues = []  # fine again for long enough: nothing to remember
 
 
 def observe(state: DetectorState, reading: Reading, hours: float) -> None:
     """Each inverter's voltage and efficiency beside its siblings' in good light, and the energy an inverter
     that makes nothing (or is missing) loses against its siblings' median."""
-    inverters = {inv.serial: inv for inv in reading.devices.inverters}
     count = max(1, len(state.inverters))
-    best_kw = state.site_peak_kw / count  # one inverter's share of the site's best lately
-    by_group: dict[int, list[InverterReading]] = {}
-    for reported in reading.devices.inverters:
-        if (reported.power_kw or 0) > 0 and reported.serial in state.inverters:
-            by_group.setdefault(state.inverters[reported.serial].group, []).append(reported)
+    good_kw = GOOD_LIGHT * state.site_peak_kw / count  # a share of one inverter's best lately
+    # (power, voltage or None, efficiency or None) of each working inverter, once: O(inverters × siblings) after
+    figures: dict[str, tuple[float, float | None, float | None]] = {}
+    by_group: dict[int, list[str]] = {}
+    inverters = {inv.serial: inv for inv in reading.devices.inverters}
+    for serial, reported in inverters.items():
+        power_kw = reported.power_kw
+        if power_kw and power_kw > 0 and serial in state.inverters:
+            eff = power_kw / reported.dc_power_kw if reported.dc_power_kw else None
+            figures[serial] = (power_kw, reported.dc_voltage_v or None, eff)
+            by_group.setdefault(state.inverters[serial].group, []).append(serial)
     for serial, track in state.inverters.items():
-        working = [inverters[s] for s in track.siblings if s in inverters and (inverters[s].power_kw or 0) > 0]
-        if len(working) < 2:  # its siblings not found yet (the first days): the others of its group, as offline
-            working = [other for other in by_group.get(track.group, []) if other.serial != serial]
         inv = inverters.get(serial)
         down = track.missing_streak > 0 if inv is None else track.offline_streak > 0
-        if not down and track.clues and track.clues[DOWN_OWED]:
-            track.clues[DOWN_OWED] = 0.0  # working again: what it lost while down was told, or was a late start
+        if not down and (serial not in figures or (not track.clues and track.gauge.since is None)):
+            continue  # working as usual: its figures are not needed
+        working = [figures[s] for s in track.siblings if s in figures]
+        if len(working) < 2:  # its siblings not found yet (the first days): the others of its group, as offline
+            working = [figures[s] for s in by_group.get(track.group, ()) if s != serial]
+        clues = track.clues
+        if not down and clues and clues[DOWN_OWED]:
+            clues[DOWN_OWED] = 0.0  # working again: what it lost while down was told, or was a late start
         if len(working) < 2:
             continue
-        median_kw = _median([inv.power_kw or 0.0 for inv in working])
+        median_kw = _median([power for power, _, _ in working])
         if down:
             own_kw = 0.0 if inv is None else max(0.0, inv.power_kw or 0.0)
             clues = clues_of(track)
             clues[DOWN_OWED] = round(clues[DOWN_OWED] + max(0.0, median_kw - own_kw) * hours, 5)
             continue
-        if inv is None or not inv.power_kw or inv.power_kw <= 0 or median_kw < GOOD_LIGHT * best_kw:
+        if median_kw < good_kw:
             continue
-        volts = [s.dc_voltage_v for s in working if s.dc_voltage_v]
-        if inv.dc_voltage_v and len(volts) >= 2:
-            clues = clues_of(track)
-            _follow(clues, V_OWN, inv.dc_voltage_v, V_N)
-            _follow(clues, V_SIBS, _median(volts), V_N)
-            clues[V_N] = min(clues[V_N] + 1, 999)
-        effs = [(s.power_kw or 0.0) / s.dc_power_kw for s in working if s.dc_power_kw]
-        if inv.dc_power_kw and len(effs) >= 2:
-            clues = clues_of(track)
-            _follow(clues, EFF_OWN, inv.power_kw / inv.dc_power_kw, EFF_N)
-            _follow(clues, EFF_SIBS, _median(effs), EFF_N)
-            clues[EFF_N] = min(clues[EFF_N] + 1, 999)
+        _, own_volts, own_eff = figures[serial]
+        if own_volts:
+            volts = [v for _, v, _ in working if v]
+            if len(volts) >= 2:
+                clues = clues_of(track)
+                _follow(clues, V_OWN, own_volts, V_N)
+                _follow(clues, V_SIBS, _median(volts), V_N)
+                clues[V_N] = min(clues[V_N] + 1, 999)
+        if own_eff:
+            effs = [e for _, _, e in working if e]
+            if len(effs) >= 2:
+                clues = clues_of(track)
+                _follow(clues, EFF_OWN, own_eff, EFF_N)
+                _follow(clues, EFF_SIBS, _median(effs), EFF_N)
+                clues[EFF_N] = min(clues[EFF_N] + 1, 999)
 
 
 def explain(state: DetectorState, reading: Reading, judgements: list[Judgement]) -> list[Judgement]:

@@ -168,13 +168,15 @@ def test_what_an_inverter_lost_while_starting_late_is_forgotten_once_it_works():
     assert state.inverters["A"].clues[DOWN_OWED] == 0.0  # a later alert does not inherit it
 
 
-def test_voltage_and_efficiency_are_followed_in_good_light_only():
+def test_voltage_and_efficiency_are_followed_in_good_light_while_it_falls_short_only():
     serials = ["A", "B", "C"]
     state = _state(serials)
+    state.inverters["A"].gauge.since = NOW - timedelta(hours=1)  # its gauge counts a shortfall
     observe(state, _reading({"A": 0.2, "B": 0.3, "C": 0.3}, {"A": 36.0, "B": 54.0, "C": 54.4}), 5 / 60)
     mine = state.inverters["A"].clues
     assert (mine[V_OWN], mine[V_SIBS], mine[V_N]) == (36.0, 54.2, 1)
     assert mine[EFF_OWN] == pytest.approx(0.96) and mine[EFF_N] == 1
+    assert state.inverters["B"].clues == []  # working as usual: nothing kept, nothing written each cycle
     observe(state, _reading({"A": 0.005, "B": 0.01, "C": 0.01}, {"A": 20.0, "B": 30.0, "C": 30.0}), 5 / 60)
     assert state.inverters["A"].clues[V_N] == 1  # dawn: its voltage says nothing
 
@@ -183,8 +185,8 @@ def test_the_energy_owed_counts_from_the_first_low_reading_and_a_passing_shadow_
     track = InverterTrack()
     note_judged(track, NOW, 12.0, -0.4, None, 0.01, False, 0.05)  # a cloud's shadow: the smoothed gap is not low
     assert track.clues[OWED] == 0.01 and track.clues[LOW_SINCE] == 0
-    note_judged(track, NOW, 12.0, 0.0, 0.0, -0.001, False, 0.05)  # back to normal: the owed loss goes
-    assert track.clues[OWED] == 0.0
+    note_judged(track, NOW, 12.0, 0.0, 0.0, -0.001, False, 0.05)  # back to normal: nothing is kept
+    assert track.clues == []
     for step in range(3):
         note_judged(track, NOW + timedelta(minutes=5 * step), 12.0, -0.4, -0.4 if step else None, 0.02, False, 0.05)
     assert track.clues[OWED] == pytest.approx(0.06)
