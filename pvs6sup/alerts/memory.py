@@ -29,6 +29,7 @@ class InverterTrack(Record):
         "alike",
         "gauge",
         "today",
+        "clues",
     )
 
     group: int
@@ -45,6 +46,7 @@ class InverterTrack(Record):
     alike: bool  # ...or, when its face is too small, its nearest ones (then False)
     gauge: Gauge  # the running test of its gap from its learned normal
     today: list[object]  # [solar day, made kWh, expected kWh] over today's judged readings ([] before any)
+    clues: list[float]  # what its alert's cause is told from (alerts/diagnosis.py; [] before any)
 
     def __init__(
         self,
@@ -62,6 +64,7 @@ class InverterTrack(Record):
         alike: bool = False,
         gauge: Gauge | None = None,
         today: list[object] | None = None,
+        clues: list[float] | None = None,
     ) -> None:
         self.group = group
         self.last_seen = last_seen
@@ -77,6 +80,7 @@ class InverterTrack(Record):
         self.alike = alike
         self.gauge = Gauge() if gauge is None else gauge
         self.today = [] if today is None else today
+        self.clues = [] if clues is None else clues
 
 
 class DetectorState(Record):

@@ -161,6 +161,8 @@ def _incident(incident: Incident) -> dict[str, Any]:
         "raised_at": _leaf(incident.raised_at),
         "notified_at": _leaf(incident.notified_at),
         "clean_streak": incident.clean_streak,
+        **({"cause": incident.cause, "evidence": incident.evidence} if incident.cause else {}),
+        **({"lost_kwh": _leaf(incident.lost_kwh)} if incident.lost_kwh is not None else {}),
     }
 
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pvs6sup.alerts import normal
+from pvs6sup.alerts import diagnosis, normal
 from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces
 from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
@@ -76,7 +76,10 @@ def judge(
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
-        smooth = normal.step_gauge(gauge, math.log(max(power_kw, 1e-6) / expected), light, now, t)
+        gap = math.log(max(power_kw, 1e-6) / expected)
+        smooth = normal.step_gauge(gauge, gap, light, now, t)
+        lost_kwh = (expected - power_kw) * hours
+        diagnosis.note_judged(track, now, solar_hour, gap, smooth, lost_kwh, gauge.since is not None, t.slack)
         gauge.slow = min(gauge.slow, 3 * t.limit)  # bounded, so that a repair resolves within hours
         gauge.fast = min(gauge.fast, 3 * t.fast_limit)
         if gauge.since is not None:

@@ -105,7 +105,17 @@ class MeterReading(FrozenRecord):
 class InverterReading(FrozenRecord):
     """One microinverter as the PVS last heard it."""
 
-    __slots__ = ("serial", "state", "model", "power_kw", "dc_power_kw", "lifetime_kwh", "temperature_c", "measured_at")
+    __slots__ = (
+        "serial",
+        "state",
+        "model",
+        "power_kw",
+        "dc_power_kw",
+        "lifetime_kwh",
+        "temperature_c",
+        "measured_at",
+        "dc_voltage_v",
+    )
 
     serial: str
     state: str | None  # "working" | "error" | None when the PVS said nothing
@@ -115,6 +125,7 @@ class InverterReading(FrozenRecord):
     lifetime_kwh: float | None
     temperature_c: float | None
     measured_at: datetime | None  # DATATIME: when the PVS last heard from it, UTC
+    dc_voltage_v: float | None  # its panel's MPPT voltage (a failed bypass diode takes a third of it)
 
     def __init__(
         self,
@@ -126,6 +137,7 @@ class InverterReading(FrozenRecord):
         lifetime_kwh: float | None,
         temperature_c: float | None,
         measured_at: datetime | None,
+        dc_voltage_v: float | None = None,
     ) -> None:
         set_field(self, "serial", serial)
         set_field(self, "state", state)
@@ -135,6 +147,7 @@ class InverterReading(FrozenRecord):
         set_field(self, "lifetime_kwh", lifetime_kwh)
         set_field(self, "temperature_c", temperature_c)
         set_field(self, "measured_at", measured_at)
+        set_field(self, "dc_voltage_v", dc_voltage_v)
 
 
 class DeviceList(FrozenRecord):

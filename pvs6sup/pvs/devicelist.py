@@ -15,6 +15,7 @@ INVERTER_KW = (-0.05, 2.0)  # a microinverter draws a few watts at night at most
 METER_KW = (-500.0, 500.0)
 LIFETIME_KWH = (-1e8, 1e8)
 TEMPERATURE_C = (-60.0, 150.0)
+DC_VOLTAGE_V = (0.0, 120.0)  # a 60- to 104-cell panel's MPPT voltage
 
 _HEADER_LINE = re.compile(rb"^(HTTP/\d|[A-Za-z][A-Za-z0-9-]*:\s|\s*$)")
 
@@ -209,4 +210,5 @@ def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
         lifetime_kwh=number(device.get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
         temperature_c=number(device.get("t_htsnk_degc"), *TEMPERATURE_C),
         measured_at=parse_pvs_time(device.get("DATATIME")),
+        dc_voltage_v=number(device.get("v_mppt1_v"), *DC_VOLTAGE_V),
     )

@@ -38,6 +38,7 @@ class AlertItem:
     message: str
     raised_at: datetime
     resolved_at: datetime | None = None
+    note: str = ""  # an inverter's likely cause and the energy its incident lost (alerts/diagnosis.py)
 
 
 @dataclass(frozen=True, slots=True)
