@@ -12,11 +12,13 @@ reading is O(inverters); nothing re-reads history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from pvs6sup.alerts import normal, underperf
+from pvs6sup.alerts import normal, stalled, underperf
 from pvs6sup.alerts.judgement import (
     DELIVERY_BACKLOG,
+    INVERTERS_STALLED,
+    METERS_STALLED,
     NO_PRODUCTION,
     OFFLINE,
     PVS_UNREACHABLE,
@@ -32,6 +34,8 @@ from pvs6sup.core.values import mask_serial
 
 __all__ = [  # the records and kinds live in their own modules; callers may take them from here
     "DELIVERY_BACKLOG",
+    "INVERTERS_STALLED",
+    "METERS_STALLED",
     "NO_PRODUCTION",
     "OFFLINE",
     "PVS_UNREACHABLE",
@@ -147,10 +151,12 @@ def observe_reading(
     thresholds: Thresholds = THRESHOLDS,
     book: normal.NormalBook | None = None,
     tuning: normal.Tuning = normal.TUNING,
+    zone: tzinfo | None = None,
 ) -> list[Judgement]:
     """Update the state with a reading and judge every condition that can be judged now.
 
-    `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged."""
+    `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged. `zone` is the
+    site's, for the clock times a stalled stream's message gives (None: UTC)."""
     now = reading.fetched_at
     previous = state.last_reading_at
     resumed = previous is not None and (now - previous).total_seconds() > GAP_S
@@ -161,6 +167,9 @@ def observe_reading(
     judgements = [Judgement(PVS_UNREACHABLE, None, False)]
     state.failed_cycles = 0
     day = solar_day(now, longitude)
+    elevation = sun_elevation_deg(latitude, longitude, now) if latitude is not None and longitude is not None else None
+    streams = stalled.observe(state, reading, elevation, zone)  # before the tracks take this reading's report times
+    judgements += streams.judgements
 
     by_group: dict[int, list[InverterReading]] = {}
     for inv in reading.devices.inverters:
@@ -172,15 +181,18 @@ def observe_reading(
 
     working: dict[str, float] = {}
     for members in by_group.values():
-        judgements += _judge_group(state, members, now, day, longitude, after_gap, thresholds, working)
+        judgements += _judge_group(
+            state, members, now, day, longitude, after_gap, thresholds, working, streams.inverters_stalled
+        )
     if book is not None:
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
             state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None
         )
-    sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
+    sun_up = elevation is not None and elevation >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
-    judgements += _judge_no_production(state, reading, latitude, longitude, after_gap, thresholds)
+    if not (streams.meters_still and streams.inverters_stalled):  # both frozen: what is made is not known
+        judgements += _judge_no_production(state, reading, elevation, after_gap, thresholds, streams.meters_still)
     return judgements
 
 
@@ -193,12 +205,14 @@ def _judge_group(
     after_gap: bool,
     t: Thresholds,
     working: dict[str, float],
+    stale_stream: bool = False,
 ) -> list[Judgement]:
     """Offline (in error, producing nothing, or not reporting) against the group's median; the inverters
-    that work, fresh, go into `working` for the underperformance judge."""
+    that work, fresh, go into `working` for the underperformance judge. Nothing is judged from a stalled
+    stream's stale figures (`stale_stream`, alerts/stalled.py)."""
     powers = [inv.power_kw for inv in members if inv.power_kw is not None]
     median_kw = _median(powers)
-    judged = median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
+    judged = not stale_stream and median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
     reported = [inv.measured_at.timestamp() for inv in members if inv.measured_at is not None]
     newest_report = _median(reported)
 
@@ -309,21 +323,22 @@ def _judge_missing(
 def _judge_no_production(
     state: DetectorState,
     reading: Reading,
-    latitude: float | None,
-    longitude: float | None,
+    elevation: float | None,
     after_gap: bool,
     t: Thresholds,
+    meters_still: bool = False,
 ) -> list[Judgement]:
-    production = reading.site.production_kw
+    """The site's output (the production meter's, or the inverters' sum when it has none or it stands still)
+    against its best, with the sun `elevation` degrees up (None: where the site is, is not known)."""
+    production = None if meters_still else reading.site.production_kw
     if production is None:
         powers = [inv.power_kw for inv in reading.devices.inverters if inv.power_kw is not None]
         production = sum(powers) if powers else None
     if production is None:
         return []
     state.peak_production_kw = learned_peak_kw(state.peak_production_kw, production, reading.inverters_total)
-    if latitude is None or longitude is None or state.peak_production_kw <= 0:
+    if elevation is None or state.peak_production_kw <= 0:
         return []
-    elevation = sun_elevation_deg(latitude, longitude, reading.fetched_at)
     cloud = reading.cloud_cover_pct
     if elevation < t.no_production_elevation_deg or (cloud is not None and cloud >= t.overcast_pct):
         return []
