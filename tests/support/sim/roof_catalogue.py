@@ -17,10 +17,13 @@ from tests.support.sim.roofs import (
     CREEPING,
     DEAD,
     HAZY,
+    INVERTERS_STALLED,
     LOSS,
+    METERS_STALLED,
     MISSING,
     NOT_REPORTING,
     OVERCAST,
+    SITE,
     Fault,
     RoofScenario,
     solar_midnight,
@@ -304,6 +307,25 @@ def _catalogue() -> list[RoofScenario]:
             weather(33, 24, 0.35, 0.2, 0.25, 0.2),
             spread_pct=2.5,
             seed=43,
+        ),
+        # Added for issue #22 part 4, after the twelve above: the PVS answers while a stream stands still.
+        roof(
+            "ca-summer-stalled",
+            "California, June; south 8 + west 6; the inverters' reports stand still for 4 hours at midday, the "
+            "meters' for 3 hours, and the inverters' again from 2:00 until 10:00",
+            CALIFORNIA,
+            date(2026, 6, 1),
+            14,
+            (Face("south", 20, 180, 8), Face("west", 25, 270, 6)),
+            [
+                (INVERTERS_STALLED, SITE, (5, 11.0), (5, 15.0), 0.0, 0.0),
+                (METERS_STALLED, SITE, (7, 10.0), (7, 13.0), 0.0, 0.0),
+                (INVERTERS_STALLED, SITE, (9, 2.0), (9, 10.0), 0.0, 0.0),
+                (DEAD, 3, (11, 9.0), (11, 16.0), 0.0, 0.0),  # the per-inverter detectors still see one
+            ],
+            weather(34, 14, 0.5, 0.2, 0.2, 0.1),
+            spread_pct=3.0,
+            seed=44,
         ),
     ]
 

@@ -28,6 +28,11 @@ DAYLIGHT_DEG = 10.0  # "daylight" for latency: the sun at least this high
 CROSSING_S = 45.0  # a cloud's shadow edge crosses the whole roof in this time
 DEAD, MISSING, NOT_REPORTING = month.DEAD, month.MISSING, month.NOT_REPORTING  # what with_faults acts on
 LOSS, CREEPING = "sudden loss", "creeping loss"
+# A stalled stream (the whole site's, so `index` is SITE): the PVS answers, but the inverters' reports, or the
+# meters', stand still; the alert is the site's, of the same name (alerts/judgement.py).
+INVERTERS_STALLED, METERS_STALLED = "inverters_stalled", "meters_stalled"
+STREAMS = {INVERTERS_STALLED: "inverters", METERS_STALLED: "meters"}
+SITE = -1
 CLEAR, HAZY, BROKEN, OVERCAST = "clear", "hazy", "broken clouds", "overcast"
 NOT_REPORTING_TARGET_MIN = 60  # as bench/alerts_eval.py's month: a 30-minute stale report is its definition
 
@@ -168,6 +173,7 @@ class ScenarioSite(RoofSite):
         return round(super().inverter_kw(index, when) * factor, 4)
 
     def device_list(self, when: datetime) -> dict[str, Any]:
+        self.stalled = frozenset(STREAMS[f.kind] for f in self._faults.get(SITE, ()) if f.active(when))
         return with_faults(super().device_list(when), when, lambda k, i, w: self._faults_now(i, w, k), self._frozen)
 
 
@@ -211,10 +217,10 @@ def day_length_min(scenario: RoofScenario, moment: datetime) -> int:
 
 def target_min(scenario: RoofScenario, fault: Fault) -> int | None:
     """The issue's target in daylight minutes: dead or missing 15; 30 % loss 4 h; 20-25 % a day; 15 % 2 days;
-    10 % a week (a day = day_length_min at the fault's date). Not reporting: NOT_REPORTING_TARGET_MIN."""
+    10 % a week (a day = day_length_min at the fault's date). Not reporting, a stalled stream: 60 (the issue's)."""
     if fault.kind in (DEAD, MISSING):
         return 15
-    if fault.kind == NOT_REPORTING:
+    if fault.kind in (NOT_REPORTING, *STREAMS):
         return NOT_REPORTING_TARGET_MIN
     loss = round(fault.loss, 3)
     day = day_length_min(scenario, fault.full_at)
@@ -251,9 +257,9 @@ def evaluate(scenario: RoofScenario, events: list[Any]) -> tuple[list[Outcome], 
     claimed: set[int] = set()
     outcomes = []
     for fault in scenario.faults:
-        serial = scenario.serial(fault.index)
+        serial = "site" if fault.index == SITE else scenario.serial(fault.index)
         window_end = (fault.end or scenario.end) + DAY
-        mine = [i for i, e in enumerate(raised) if e.serial == serial and fault.start <= e.time < window_end]
+        mine = [i for i, e in enumerate(raised) if _names(e, fault, serial) and fault.start <= e.time < window_end]
         claimed.update(mine)
         target = target_min(scenario, fault)
         if not mine:
@@ -264,6 +270,11 @@ def evaluate(scenario: RoofScenario, events: list[Any]) -> tuple[list[Outcome], 
         outcomes.append(Outcome(fault, serial, event.time, event.kind, latency, target, len(mine)))
     false_alarms = [e for i, e in enumerate(raised) if i not in claimed]
     return outcomes, false_alarms
+
+
+def _names(event: Any, fault: Fault, serial: str) -> bool:
+    """Whether a raised event is about this fault's inverter (a site's stalled stream: its own alert)."""
+    return event.kind == fault.kind and event.serial is None if fault.index == SITE else event.serial == serial
 
 
 def scenarios() -> dict[str, RoofScenario]:
