@@ -315,7 +315,7 @@ def _catalogue() -> list[RoofScenario]:
             "meters' for 3 hours, and the inverters' again from 2:00 until 10:00",
             CALIFORNIA,
             date(2026, 6, 1),
-            14,
+            21,
             (Face("south", 20, 180, 8), Face("west", 25, 270, 6)),
             [
                 (INVERTERS_STALLED, SITE, (5, 11.0), (5, 15.0), 0.0, 0.0),
@@ -323,7 +323,7 @@ def _catalogue() -> list[RoofScenario]:
                 (INVERTERS_STALLED, SITE, (9, 2.0), (9, 10.0), 0.0, 0.0),
                 (DEAD, 3, (11, 9.0), (11, 16.0), 0.0, 0.0),  # the per-inverter detectors still see one
             ],
-            weather(34, 14, 0.5, 0.2, 0.2, 0.1),
+            weather(34, 21, 0.5, 0.2, 0.2, 0.1),
             spread_pct=3.0,
             seed=44,
         ),
