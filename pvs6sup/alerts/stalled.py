@@ -104,7 +104,7 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
                 f"The PVS is answering and hears its inverters, but its meters have not changed {when}: "
                 "the site's production, consumption and grid figures are stale. Restart the PVS."
             )
-            judgements.append(Judgement(METERS_STALLED, None, True, message, f"meters frozen {when}"))
+            judgements.append(Judgement(METERS_STALLED, None, True, message, f"unchanged {when}"))
     stalled = inverters_still and state.inverters_still_since is not None
     return Streams(stalled, meters_still, tuple(judgements))
 
@@ -136,4 +136,4 @@ def _inverters_verdict(
         beyond = "" if len(frozen) == total else " more than the others report"
         meter = f", while the production meter counts {watts_text(counted_kw)}{beyond}"
     message = f"The PVS is answering but has not heard from {whom} {when}{meter}: restart the PVS."
-    return Judgement(INVERTERS_STALLED, None, True, message, f"no inverter report {when}")
+    return Judgement(INVERTERS_STALLED, None, True, message, f"no report {when}")

@@ -84,7 +84,7 @@ def test_every_inverter_frozen_while_the_meter_counts_is_told_after_thirty_minut
         "The PVS is answering but has not heard from the inverters since 13:59, "
         "while the production meter counts 2.00 kW: restart the PVS."
     )
-    assert verdict.detail == "no inverter report since 13:59"
+    assert verdict.detail == "no report since 13:59"
     assert book.tables == learned  # the learned normal took nothing from the frozen figures
     resumed = observe_reading(state, _reading(start + 13 * STEP), book=book, **PLACE)  # type: ignore[arg-type]
     assert detectors.INVERTERS_STALLED in _kinds(resumed, False) and state.inverters_still_since is None
