@@ -5,7 +5,8 @@ returns Judgements: for each incident key, whether its condition fires now, is j
 could not be judged (night, dawn, heavy overcast, too few siblings). Persistence is built in: a
 condition fires only after it held for several readings, so a passing cloud, a tree's morning shadow or
 the PVS's normal "error" at night never fire. Here: offline, missing, PVS unreachable, no production and
-the delivery backlog; underperformance against the learned normal is alerts/underperf.py's. Cost per
+the delivery backlog; underperformance against the learned normal is alerts/underperf.py's, a stalled stream
+(most reports standing still together) alerts/stalled.py's. Cost per
 reading is O(inverters); nothing re-reads history.
 """
 

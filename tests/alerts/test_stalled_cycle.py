@@ -53,7 +53,9 @@ def test_a_stream_standing_still_at_noon_is_one_email_within_the_hour_and_one_re
             waited += 1
         assert [m["Subject"] for m in smtp.messages] == [SUBJECTS[stream]]
         assert waited * 5 <= 60
-        text = smtp.messages[0].get_body(("plain",)).get_content()
+        body = smtp.messages[0].get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
         assert "Restart the PVS: switch off the breaker that feeds it" in text
         for _ in range(12):  # another hour stalled: no reminder, no alarm on any inverter, no "no production"
             _cycle(harness)

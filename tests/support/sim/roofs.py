@@ -2,7 +2,8 @@
 
 A RoofScenario is a pvs6sup.sim.roof.RoofModel (faces, obstructions, panel spread) plus the weather of each
 day (clear, hazy, broken clouds whose km-wide shadows cross the whole roof within a minute, overcast), gaps
-(the Pi off), garbage answers and injected faults (dead, missing, not reporting, sudden or creeping loss).
+(the Pi off), garbage answers and injected faults (dead, missing, not reporting, sudden or creeping loss; and the
+site's stalled streams: the inverters' or the meters' reports standing still while the PVS answers).
 `captures` yields its documents; `evaluate` scores a detector's raised events against the faults, with
 latency counted in daylight minutes (sun >= 10°). The named scenarios are in sim/roof_catalogue.py.
 """
