@@ -1,9 +1,9 @@
 """The named roof scenarios the alert evaluation runs: places, seasons, faces, shade, weather and faults.
 
-Every fault starts on day 5 or later (the detector learns the roof first). The last three were added after the
-detector was tuned on the first nine, as a check on roofs it had not seen; `ca-summer-stalled`, added last, has the
-site's stalled streams (issue #22 part 4). Times are local solar time
-(`at(day, hour)`); inverter indexes run face by face. Scenario `ca-winter-quiet` has no fault at all.
+Every fault starts on day 5 or later (the detector learns the roof first). The three after the first nine were added
+after the detector was tuned on those nine, as a check on roofs it had not seen; `ca-summer-stalled`, added last,
+has the site's stalled streams (issue #22 part 4). Times are local solar time (`at(day, hour)`); inverter indexes
+run face by face. Scenario `ca-winter-quiet` has no fault at all.
 """
 
 from __future__ import annotations
