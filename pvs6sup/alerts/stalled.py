@@ -25,7 +25,6 @@ from pvs6sup.alerts.judgement import INVERTERS_STALLED, METERS_STALLED, Judgemen
 from pvs6sup.alerts.memory import DetectorState
 from pvs6sup.core.models import InverterReading, Reading
 from pvs6sup.core.records import FrozenRecord, set_field
-from pvs6sup.core.texts import clock_text, duration_text, watts_text
 
 STILL_S = 10 * 60  # a report this old stands still (inverters report every ~15 s, varserver's at every 5 minutes)
 STALL_S = 30 * 60  # how long a stream stands still before it is told (with STILL_S: 40 minutes after it froze)
@@ -54,6 +53,8 @@ def _age_s(measured_at: datetime | None, reference: datetime) -> float:
 
 
 def _since_text(moment: datetime, zone: tzinfo | None) -> str:
+    from pvs6sup.core.texts import clock_text  # only when a stall is told: the cycle pays for what it imports
+
     if zone is None:
         return f"since {clock_text(moment, timezone.utc)} UTC"
     return f"since {clock_text(moment, zone)}"
@@ -126,6 +127,8 @@ def _inverters_verdict(
     now: datetime,
     zone: tzinfo | None,
 ) -> Judgement:
+    from pvs6sup.core.texts import duration_text, watts_text
+
     heard_at = [inv.measured_at for inv in frozen if inv.measured_at is not None]
     heard = max(heard_at) if heard_at else None
     whom = "the inverters" if len(frozen) == total else f"{len(frozen)} of its {total} inverters"
