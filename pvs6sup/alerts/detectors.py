@@ -182,9 +182,7 @@ def observe_reading(
 
     working: dict[str, float] = {}
     for members in by_group.values():
-        judgements += _judge_group(
-            state, members, now, day, longitude, after_gap, thresholds, working, streams.inverters_stalled
-        )
+        judgements += _judge_group(state, members, now, day, longitude, after_gap, thresholds, working, streams)
     if book is not None:
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
@@ -206,14 +204,16 @@ def _judge_group(
     after_gap: bool,
     t: Thresholds,
     working: dict[str, float],
-    stale_stream: bool = False,
+    streams: stalled.Streams | None = None,
 ) -> list[Judgement]:
     """Offline (in error, producing nothing, or not reporting) against the group's median; the inverters
     that work, fresh, go into `working` for the underperformance judge. Nothing is judged from a stalled
-    stream's stale figures (`stale_stream`, alerts/stalled.py)."""
+    stream's stale figures, and no frozen report goes into `working` (`streams`, alerts/stalled.py)."""
+    frozen = streams.frozen if streams is not None else frozenset()
     powers = [inv.power_kw for inv in members if inv.power_kw is not None]
     median_kw = _median(powers)
-    judged = not stale_stream and median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
+    stalled_now = streams is not None and streams.inverters_stalled
+    judged = not stalled_now and median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
     reported = [inv.measured_at.timestamp() for inv in members if inv.measured_at is not None]
     newest_report = _median(reported)
 
@@ -245,7 +245,7 @@ def _judge_group(
             track.offline_streak = 0
             if not woke:
                 _learn_wake(track, solar_hour, t)
-            if inv.power_kw is not None:
+            if inv.power_kw is not None and inv.serial not in frozen:
                 working[inv.serial] = inv.power_kw
 
         name = mask_serial(inv.serial)

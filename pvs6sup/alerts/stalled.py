@@ -36,20 +36,25 @@ class Streams(FrozenRecord):
     """What one reading says about the streams: whether the inverters' figures are stalled (not to be judged),
     whether the meters stand still (production not to be taken from them), and the judgements."""
 
-    __slots__ = ("inverters_stalled", "meters_still", "judgements")
+    __slots__ = ("inverters_stalled", "meters_still", "frozen", "judgements")
 
     inverters_stalled: bool
     meters_still: bool
+    frozen: frozenset[str]  # the inverters whose own report stands still: the learned normal takes nothing from them
     judgements: tuple[Judgement, ...]
 
-    def __init__(self, inverters_stalled: bool, meters_still: bool, judgements: tuple[Judgement, ...]) -> None:
+    def __init__(
+        self, inverters_stalled: bool, meters_still: bool, frozen: frozenset[str], judgements: tuple[Judgement, ...]
+    ) -> None:
         set_field(self, "inverters_stalled", inverters_stalled)
         set_field(self, "meters_still", meters_still)
+        set_field(self, "frozen", frozen)
         set_field(self, "judgements", judgements)
 
 
-def _age_s(measured_at: datetime | None, reference: datetime) -> float:
-    return float("inf") if measured_at is None else (reference - measured_at).total_seconds()
+def _still(measured_at: datetime | None, reference: datetime) -> bool:
+    """Whether a report stands still: STILL_S old. One without a time is taken at its word (unknown is not still)."""
+    return measured_at is not None and (reference - measured_at).total_seconds() >= STILL_S
 
 
 def _since_text(moment: datetime, zone: tzinfo | None) -> str:
@@ -67,11 +72,11 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
     supervisor = reading.devices.supervisor
     reference = supervisor.pvs_time if supervisor is not None and supervisor.pvs_time is not None else now
     inverters = reading.devices.inverters
-    frozen = [inv for inv in inverters if _age_s(inv.measured_at, reference) >= STILL_S]
-    fresh = [inv for inv in inverters if _age_s(inv.measured_at, reference) < STILL_S]
+    frozen = [inv for inv in inverters if _still(inv.measured_at, reference)]
+    moving = [inv for inv in inverters if not _still(inv.measured_at, reference)]
     inverters_still = len(frozen) * 2 > len(inverters)
     timed = [m for m in reading.devices.meters if m.measured_at is not None]
-    meters_still = bool(timed) and all(_age_s(m.measured_at, reference) >= STILL_S for m in timed)
+    meters_still = bool(timed) and all(_still(m.measured_at, reference) for m in timed)
 
     judgements: list[Judgement] = []
     if not inverters or not inverters_still:
@@ -79,7 +84,7 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
         if inverters:
             judgements.append(Judgement(INVERTERS_STALLED, None, False))
     else:
-        counted = _unexplained_kw(reading, fresh, reference)
+        counted = _unexplained_kw(reading, moving, reference)
         if counted is None:  # no production meter that reports: the sun, and the frozen reports' own claim
             claimed = sum(inv.power_kw or 0.0 for inv in frozen)
             peak = state.peak_production_kw
@@ -107,16 +112,16 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
             )
             judgements.append(Judgement(METERS_STALLED, None, True, message, f"unchanged {when}"))
     stalled = inverters_still and state.inverters_still_since is not None
-    return Streams(stalled, meters_still, tuple(judgements))
+    return Streams(stalled, meters_still, frozenset(inv.serial for inv in frozen), tuple(judgements))
 
 
-def _unexplained_kw(reading: Reading, fresh: list[InverterReading], reference: datetime) -> float | None:
+def _unexplained_kw(reading: Reading, moving: list[InverterReading], reference: datetime) -> float | None:
     """What the production meter counts beyond the inverters whose reports move; None with no production meter
     that reports (none, no figure, or its own report standing still)."""
     meter = next((m for m in reading.devices.meters if m.role == "production"), None)
-    if meter is None or meter.power_kw is None or _age_s(meter.measured_at, reference) >= STILL_S:
+    if meter is None or meter.power_kw is None or _still(meter.measured_at, reference):
         return None
-    return meter.power_kw - sum(inv.power_kw or 0.0 for inv in fresh)
+    return meter.power_kw - sum(inv.power_kw or 0.0 for inv in moving)
 
 
 def _inverters_verdict(

@@ -184,3 +184,17 @@ def test_frozen_reports_in_error_with_no_meter_in_daylight_are_no_production_not
         assert detectors.INVERTERS_STALLED not in _kinds(judgements, True)
     assert state.inverters_still_since is None
     assert _kinds(judgements, True) == {detectors.NO_PRODUCTION}
+
+
+def test_reports_without_a_time_are_taken_at_their_word_and_still_teach_the_normal() -> None:
+    state, book = DetectorState(), normal.MemoryBook()
+    when = T0
+    for _ in range(24):  # a firmware that gives no DATATIME: nothing stands still, the meter counts 2 kW
+        plain = _reading(when)
+        untimed = tuple(_inverter(inv.serial, 0.25, None) for inv in plain.devices.inverters)
+        reading = Reading(when, DeviceList(None, plain.devices.meters, untimed), plain.site, cloud_cover_pct=10.0)
+        judgements = observe_reading(state, reading, book=book, **PLACE)  # type: ignore[arg-type]
+        assert detectors.INVERTERS_STALLED in _kinds(judgements, False)
+        when += STEP
+    assert state.inverters_still_since is None
+    assert any(SERIALS[0] in table.cells for table in book.tables.values())
