@@ -29,7 +29,8 @@ from pvs6sup.core.records import FrozenRecord, set_field
 STILL_S = 10 * 60  # a report this old stands still (inverters report every ~15 s, varserver's at every 5 minutes)
 STALL_S = 30 * 60  # how long a stream stands still before it is told (with STILL_S: 40 minutes after it froze)
 EVIDENCE_SHARE = 0.05  # unexplained production (or claimed by frozen reports) of at least this share of the best
-DAYLIGHT_DEG = 20.0  # without a production meter that reports: the sun this high (as no_production's)
+DAYLIGHT_DEG = 20.0  # without a production meter that reports: the sun this high (as no_production's)...
+RISEN_DEG = 10.0  # ...or this high with the meters standing still too (meters report day and night: no doubt then)
 
 
 class Streams(FrozenRecord):
@@ -88,8 +89,9 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
         if counted is None:  # no production meter that reports: the sun, and the frozen reports' own claim
             claimed = sum(inv.power_kw or 0.0 for inv in frozen)
             peak = state.peak_production_kw
-            daylight = elevation_deg is not None and elevation_deg >= DAYLIGHT_DEG
-            evidence = daylight and (meters_still or (peak > 0 and claimed >= EVIDENCE_SHARE * peak))
+            sun = elevation_deg if elevation_deg is not None else -90.0
+            claims = peak > 0 and claimed >= EVIDENCE_SHARE * peak
+            evidence = (meters_still and sun >= RISEN_DEG) or (claims and sun >= DAYLIGHT_DEG)
         else:
             evidence = state.peak_production_kw > 0 and counted >= EVIDENCE_SHARE * state.peak_production_kw
         if evidence:

@@ -198,3 +198,24 @@ def test_reports_without_a_time_are_taken_at_their_word_and_still_teach_the_norm
         when += STEP
     assert state.inverters_still_since is None
     assert any(SERIALS[0] in table.cells for table in book.tables.values())
+
+
+def test_every_report_frozen_since_the_night_is_told_within_the_hour_after_sunrise_and_not_as_no_production() -> None:
+    from pvs6sup.core.sun import sun_elevation_deg
+
+    state = DetectorState(peak_production_kw=2.0)
+    night = datetime(2026, 6, 21, 2, 0, tzinfo=timezone.utc)
+    asleep = {i: (0.0, night) for i in range(len(SERIALS))}
+    when, told = night, None
+    while told is None and when < night + timedelta(hours=8):
+        reading = _reading(when, 0.0, asleep, meter_kw=0.0, meter_heard=night)  # the PVS's figures all stand still
+        judgements = observe_reading(state, reading, **PLACE)  # type: ignore[arg-type]
+        assert detectors.NO_PRODUCTION not in {j.kind for j in judgements}  # what is made is not known
+        told = next((j for j in judgements if j.firing), None)
+        when += STEP
+    risen = night
+    while sun_elevation_deg(45.0, 0.0, risen) < 10:
+        risen += STEP
+    assert told is not None and told.kind == detectors.INVERTERS_STALLED
+    assert when - STEP - risen <= timedelta(minutes=35)
+    assert told.message == "The PVS is answering but has not heard from the inverters since 04:00: restart the PVS."
