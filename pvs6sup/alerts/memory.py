@@ -96,6 +96,8 @@ class DetectorState(Record):
         "faces",
         "closed",
         "inverters",
+        "inverters_still_since",
+        "meters_still_since",
     )
 
     last_reading_at: datetime | None
@@ -107,6 +109,8 @@ class DetectorState(Record):
     faces: list[Face]
     closed: list[list[Any]]  # [serial, day, made kWh, expected kWh] of finished days, until they are filed
     inverters: dict[str, InverterTrack]
+    inverters_still_since: datetime | None  # the stalled streams (alerts/stalled.py): since when each has stood
+    meters_still_since: datetime | None  # still while it should have moved; None while it moves
 
     def __init__(
         self,
@@ -119,6 +123,8 @@ class DetectorState(Record):
         faces: list[Face] | None = None,
         closed: list[list[Any]] | None = None,
         inverters: dict[str, InverterTrack] | None = None,
+        inverters_still_since: datetime | None = None,
+        meters_still_since: datetime | None = None,
     ) -> None:
         self.last_reading_at = last_reading_at
         self.failed_cycles = failed_cycles
@@ -129,3 +135,5 @@ class DetectorState(Record):
         self.faces = [] if faces is None else faces
         self.closed = [] if closed is None else closed
         self.inverters = dict() if inverters is None else inverters
+        self.inverters_still_since = inverters_still_since
+        self.meters_still_since = meters_still_since
