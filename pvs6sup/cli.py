@@ -101,6 +101,9 @@ def _flush_options(parser: argparse.ArgumentParser) -> None:
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
+    parser.add_argument(
+        "--send-test-notification", action="store_true", help="also send a test message to each of NOTIFY_URLS"
+    )
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
@@ -324,7 +327,7 @@ def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
     from pvs6sup.commands.check import run_check  # only this command tries every service
 
     config = load(args, runtime, logger)
-    ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
+    ok = run_check(config, runtime, args.send_test_email, runtime.stdout, args.send_test_notification)
     return ExitStatus.OK if ok else ExitStatus.SERVICE_FAILED
 
 

@@ -7,6 +7,7 @@ earlier request of the same object delays the next (Apprise waits 5.5 s between 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from pvs6sup.core.secrets import scrub
@@ -23,6 +24,7 @@ def send(url: str, title: str, body: str, deadline_s: float, secrets: Sequence[s
             import apprise
         except ImportError:
             return MISSING
+        logging.getLogger("apprise").propagate = False  # its lines may hold the URL: only its result is used
         notifier = apprise.Apprise()
         if not notifier.add(url):
             return "Apprise does not accept this URL: check its scheme and form against the Apprise wiki"

@@ -9,7 +9,6 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from pvs6sup.core.records import FrozenRecord, set_field
-from pvs6sup.core.secrets import MASK
 
 # Apprise URLs are split by spaces, or by commas followed by another scheme (a query may hold commas: mailto's to=).
 _SPLIT = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -58,19 +57,19 @@ def channel_name(url: str) -> str:
 
 
 def label(url: str) -> str:
-    """The channel as it may be shown: 'ntfy://ntfy.sh/***', 'tgram://***'."""
+    """The channel as it may be shown: 'ntfy at ntfy.sh', 'json at 127.0.0.1:8080', 'tgram 3f9a1c' (a token
+    where the host would be: the channel's digest instead). Never the URL's own start, which the log filter masks
+    as the start of a secret."""
+    scheme = url.partition("://")[0] if "://" in url else "?"
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        return f"{url.partition('://')[0]}://{MASK}" if "://" in url else MASK
-    scheme = parts.scheme or "?"
-    shown = host if (_HOST.fullmatch(host) or _IP.fullmatch(host) or host == "localhost") else ""
-    if not shown:
-        return f"{scheme}://{MASK}"
-    rest = "/" + MASK if (parts.path.strip("/") or parts.query or parts.username) else ""
-    return f"{scheme}://{shown}{port}{rest}"
+        host = port = ""
+    if _HOST.fullmatch(host) or _IP.fullmatch(host) or host == "localhost":
+        return f"{scheme} at {host}{port}"
+    return f"{scheme} {channel_name(url)[-6:]}"
 
 
 def url_secrets(url: str) -> list[str]:
