@@ -280,6 +280,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         status_text,
     )
     from pvs6sup.core.values import printable
+    from pvs6sup.notify.health import summary_lines
     from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
@@ -296,6 +297,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
+        alerting = summary_lines(config.data_dir, config.notify, config.email_alerts, runtime.now())
+        text += "".join(f"\n{line}" for line in alerting)
         roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
         text += "".join(f"\n{line}" for line in roof.lines())
         text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway

@@ -128,3 +128,13 @@ def channel_lines(state: Mapping[str, Any], channels: Mapping[str, str], now: da
         else:
             lines.append(f"{shown}: nothing sent yet")
     return lines
+
+
+def summary_lines(data_dir: Path, notify: NotifySettings | None, email: bool, now: datetime) -> list[str]:
+    """What `status` and the report say: '✗ alerts not getting through: …' lines first, then each channel."""
+    found = channels(notify, email)
+    if not found:
+        return []
+    state = load(data_dir)
+    problems = ["✗ alerts not getting through: " + line for line in verdict(state, found, now)]
+    return problems + ["Alerts via " + line for line in channel_lines(state, found, now)]

@@ -40,6 +40,7 @@ def load(
     layout: tuple[tuple[str, ...], ...] = (),
     groups: tuple[tuple[str, ...], ...] = (),
     sinks: Sequence[SinkFreshness] = (),
+    alert_delivery: Sequence[str] = (),
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> ReportData:
@@ -89,6 +90,7 @@ def load(
         alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS)),
         last_reading_at=csvlog.newest_timestamp(data_dir),
         sinks=tuple(sinks),
+        alert_delivery=tuple(alert_delivery),
         faces=roof.faces,
         face_of=roof.face_of,
         shares=roof.shares,
