@@ -120,7 +120,7 @@ def test_apprise_urls_split_by_spaces_or_commas_before_a_scheme_and_their_tokens
     assert split_urls(text) == (
         "ntfy://ntfy.sh/my-topic-42", "mailto://u:p@host?to=a@x.invalid,b@x.invalid", "tgram://123456:ABCDEF/987654"
     )
-    assert [label(url) for url in split_urls(text)][0] == "ntfy at ntfy.sh"
+    assert label(split_urls(text)[0]) == "ntfy at ntfy.sh"
     assert label("tgram://123456:ABCDEF/987654").startswith("tgram ") and "123456" not in label("tgram://1:A/9")
     assert {"my-topic-42"} <= set(url_secrets("ntfy://ntfy.sh/my-topic-42"))
     assert "987654" in url_secrets("tgram://123456:ABCDEF/987654")
