@@ -191,21 +191,22 @@ def send_email(config: Config, now: datetime) -> None:
     """Send the queued alert emails; when some waited, note how the email channel fared (notify/health.py)."""
     from pvs6sup.alerts import state as alertstate
 
-    if not config.email_alerts or not alertstate.queued_emails(config.data_dir):
-        return
-    from pvs6sup.notify import health
-    from pvs6sup.notify.settings import EMAIL
-
-    error = None
+    waited = config.email_alerts and bool(alertstate.queued_emails(config.data_dir))
+    error: str | None = "internal error (a bug)"  # unless the sending ends below
     try:
-        alerting.send_queued(config)
+        alerting.send_queued(config)  # returns at once when nothing waits
+        error = None
     except SupervisorError as err:
         error = str(err)
         raise
     finally:
-        left = alertstate.queued_emails(config.data_dir)
-        through = alertstate.queued_at(left[0]) - timedelta(microseconds=1) if left else now
-        health.record(config.data_dir, EMAIL, "email", now, error, through)
+        if waited:
+            from pvs6sup.notify import health
+            from pvs6sup.notify.settings import EMAIL
+
+            left = alertstate.queued_emails(config.data_dir)
+            through = alertstate.queued_at(left[0]) - timedelta(microseconds=1) if left else now
+            health.record(config.data_dir, EMAIL, "email", now, error, through)
 
 
 def watch(config: Config, runtime: Runtime, reading: Reading, backlogs: list[tuple[str, float]] | None) -> None:
