@@ -74,6 +74,8 @@ def test_one_outage_is_one_raised_and_one_resolved_push_even_when_the_first_try_
     assert raised["message"].startswith("0 W vs ") and "Check the inverter's breaker" in raised["message"]
     assert resolved["message"].startswith("Back after ")
     assert all(hit.path == "/hook/pvs6-secret-path" for hit in phone.hits)
+    for kept in ("logs/pvs6-supervisor.log", "notify-state.json"):  # the URL's token is nowhere on disk but .env
+        assert "pvs6-secret-path" not in (harness.data_dir / kept).read_text()
 
 
 def test_with_email_down_and_a_push_channel_up_the_owner_hears_within_the_cycle(
