@@ -253,6 +253,13 @@ def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: i
     return path
 
 
+def queued_at(path: Path) -> datetime:
+    """When a queued email was queued, from its name (to the second, UTC)."""
+    from datetime import timezone
+
+    return datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+
+
 def queued_emails(data_dir: Path) -> list[Path]:
     folder = data_dir / OUTBOX_DIR
     if os.path.lexists(folder) and not folder.is_dir():  # a file where the folder should be
