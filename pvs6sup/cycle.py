@@ -19,24 +19,20 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
 from pvs6sup.alerts.incidents import Event
-from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.errors import LockHeldError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import healthcheck, weather
-from pvs6sup.pvs import access as pvs_access
-from pvs6sup.pvs import firmware
-from pvs6sup.pvs import http as gateway
-from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.pvs import read as pvs_read
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import Config
 from pvs6sup.store import archive, csvlog, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
@@ -48,81 +44,57 @@ T = TypeVar("T")
 
 
 def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
-    """Fetch the device list (one request), archive it if asked, and parse it into a Reading.
-
-    The raw bytes are archived before they are judged, so an unusable answer can still be diagnosed.
-    """
-    fetched_at = runtime.now()
-    access = pvs_access.choose_access(config, runtime)  # supervisor/info at most once a day
-    if access.path == firmware.VARSERVER:
-        answer = pvs_access.fetch_varserver(config, runtime, access, fetched_at)
-    else:
-        answer = pvs_access.fetch_legacy(config, runtime)  # one request, as ever
-    raw_path = _archive(config.data_dir, fetched_at, answer.body) if keep_raw else None
-    gateway.require_ok(answer)
-    reading = reading_from_capture(
-        answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
-    )
-    reading = replace(reading, access=access.description)
-    if access.path == firmware.VARSERVER and keep_raw:
-        duty("known inverters", pvs_access.remember_inverters, config.data_dir, reading.devices, fetched_at)
-    for warning in reading.devices.warnings:
-        log.warning("device list: %s", warning)
-    has_consumption_meter = any(m.role == "consumption" for m in reading.devices.meters)
-    if has_consumption_meter and reading.site.consumption_mode is None:
-        log.info(
-            "consumption unknown: the consumption meter's subtype does not say how its CTs are installed "
-            "(set CONSUMPTION_METER_MODE=net or gross)"
-        )
-    return reading
-
-
-def _archive(data_dir: Path, fetched_at: datetime, body: bytes) -> Path | None:
-    """Keep the raw answer; when it cannot be kept (disk full, permissions), the reading is still recorded."""
-    try:
-        path = archive.store_raw(data_dir, fetched_at, body)
-    except StorageError as err:
-        log.warning("raw archive: %s; the reading is recorded without its raw answer", err)
-        return None
-    log.debug("archived %d bytes as %s", len(body), path)
-    return path
+    """One reading from the PVS (pvs/read.py), archived if keep_raw."""
+    return pvs_read.read(config.pvs, runtime.session, config.data_dir, runtime.now(), keep_raw=keep_raw)
 
 
 def _check_clock(config: Config, reading: Reading) -> Reading:
     """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later. Answers
     kept earlier for want of a right clock are recorded first, each as this cycle records its own."""
-    return clockwatch.stamp(config, reading, record_reading)
+    return clockwatch.stamp(
+        reading,
+        lambda kept: record_reading(config, kept),
+        data_dir=config.data_dir,
+        zone=config.timezone,
+        max_clock_skew_s=config.max_clock_skew_s,
+        meter_mode=config.pvs.consumption_meter_mode,
+    )
+
+
+def _mailing(config: Config) -> alerting.Mailing:
+    return alerting.Mailing(config.email, config.site_name, config.timezone)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
-    with data_dir_lock(config.data_dir):
+    data_dir, zone, mailing = config.data_dir, config.timezone, _mailing(config)
+    with data_dir_lock(data_dir):
         _one_reading_a_minute(config, runtime.now())
         duty("temporary files", tempfiles.clean, config.data_dir)  # a killed run's, by name and dead process
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
             failed = isinstance(err, PVSError)  # counts towards pvs_unreachable; never hides the PVS's own error
-            events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
+            events = duty("alerts", alerting.after_failure, data_dir, mailing, runtime.now()) if failed else None
             if failed:
-                duty("daily rollup", reporting.rollup_failure, config, runtime.now())
+                duty("daily rollup", reporting.rollup_failure, data_dir, zone, runtime.now())
             held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
-            duty("alert email deferred", alerting.send_queued, config)
+            duty("alert email deferred", alerting.send_queued, config.email, data_dir)
             if held is not None:
                 held.drop()
                 held.release()
             if failed:  # MQTT: the devices go unavailable, and the events go out
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
-        duty("daily rollup", reporting.rollup_reading, config, reading)
+        duty("daily rollup", reporting.rollup_reading, data_dir, zone, reading)
         backlogs = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
-        events = duty("alerts", alerting.after_reading, config, reading, backlogs)
+        events = duty("alerts", alerting.after_reading, data_dir, config.alerts, mailing, reading, backlogs)
         _report_duties(config, runtime)
-        duty("alert email deferred", alerting.send_queued, config)
+        duty("alert email deferred", alerting.send_queued, config.email, data_dir)
         deliver_alerts(config, runtime, events or [])
-        duty("watchdog", healthcheck.ping, config, runtime)
+        duty("watchdog", healthcheck.ping, config.healthcheck, runtime.session, config.secret_values())
         _log_recorded(reading)
         return reading
 
@@ -158,8 +130,10 @@ def _process_started() -> float:
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
-    duty("report", reporting.report_if_due, config, runtime.now())
-    duty("summary email", reporting.summary_if_due, config, runtime.now())
+    report, sinks, data_dir, zone = config.report, config.sinks, config.data_dir, config.timezone
+    site = config.site_name
+    duty("report", reporting.report_if_due, report, sinks, runtime.now(), data_dir=data_dir, zone=zone, site_name=site)
+    duty("summary email", reporting.summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
 
 
 def record(config: Config, runtime: Runtime) -> Reading:
@@ -212,7 +186,9 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     duty("sinks' hand-off", recover_handoff, config)
     reading = read_pvs(config, runtime, keep_raw=True)
     reading = _check_clock(config, reading)
-    cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
+    cloud = duty(
+        "cloud cover left blank", weather.cloud_cover_pct, runtime.session, config.weather, runtime.weather_urls
+    )
     reading = replace(reading, cloud_cover_pct=cloud)
     record_reading(config, reading)
     return reading
@@ -225,70 +201,84 @@ def record_reading(config: Config, reading: Reading) -> None:
     if staged:
         from pvs6sup.sinks import handoff
 
-        duty("sinks' hand-off", handoff.hand_over, config, staged)
+        duty("sinks' hand-off", handoff.hand_over, config.sinks, config.data_dir, staged)
 
 
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[str, float]] | None:
     """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
     alerts wait for deliver_alerts); for the alerts, each sink still waiting: (title, oldest entry's age in s)."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return []  # nothing waits: a backlog incident from before the sinks were turned off resolves
     from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
 
-    queue_for_sinks(config, reading, sheets=True)
-    for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
-        duty(sink.title, sink_delivery.send, config, runtime, sink)
-    return sink_delivery.backlogs(config, runtime.now())
+    queue_for_sinks(config, reading)
+    for sink in (s for s in sink_delivery.configured_sinks(config.sinks) if not s.after_alerts):
+        duty(sink.title, sink_delivery.send, sink, runtime.session, config.data_dir, runtime.now(), config.timezone)
+    return sink_delivery.backlogs(config.sinks, config.data_dir, runtime.now())
 
 
 def recover_handoff(config: Config) -> None:
     """Finish (or drop, when its CSV row is missing) the sinks' hand-off a killed run left (sinks/handoff.py)."""
-    if config.any_sink and (config.data_dir / "outbox" / "handoff.json").exists():
+    if config.sinks.any and (config.data_dir / "outbox" / "handoff.json").exists():
         from pvs6sup.sinks import handoff
 
-        handoff.recover(config)
+        handoff.recover(config.sinks, config.data_dir)
 
 
 def stage_for_sinks(config: Config, reading: Reading) -> dict[str, Any] | None:
     """Before the CSV rows, stage this reading for the sink modules (sinks/handoff.py); they queue it once its
     rows are written, so no sink ever holds a reading the CSV lacks."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return None
     from pvs6sup.sinks import handoff
 
-    return handoff.stage(config, reading)
+    return handoff.stage(
+        config.sinks, reading, data_dir=config.data_dir, site_name=config.site_name, zone=config.timezone
+    )
 
 
-def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
-    """Queue the reading for Google Sheets, after its CSV row (Sheets catches up from readings.csv); the sink
-    modules get it through the hand-off (stage_for_sinks)."""
-    if not config.any_sink:
+def queue_for_sinks(config: Config, reading: Reading) -> None:
+    """Queue the reading for the sinks that keep their own queue (Google Sheets, after its CSV row: it catches up
+    from readings.csv); the sink modules get it through the hand-off (stage_for_sinks)."""
+    if not config.sinks.any:
         return
     from pvs6sup.sinks import deliver as sink_delivery
 
-    for sink in sink_delivery.configured_sinks(config):
-        if (sink.name == sink_delivery.SHEETS) == sheets:
-            duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
+    for sink in sink_delivery.configured_sinks(config.sinks):
+        if not sink.staged:
+            duty(
+                f"{sink.title} queue",
+                sink_delivery.queue_reading,
+                sink,
+                reading,
+                data_dir=config.data_dir,
+                site_name=config.site_name,
+                zone=config.timezone,
+            )
 
 
 def deliver_alerts(
     config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None
 ) -> None:
     """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return
     from pvs6sup.sinks import deliver as sink_delivery
+    from pvs6sup.sinks.table import ModuleSink
 
-    for sink in (s for s in sink_delivery.configured_sinks(config) if s.after_alerts):
-        duty(f"{sink.title} queue", sink_delivery.queue_events, config, sink, events, failed_at)
-        duty(sink.title, sink_delivery.send, config, runtime, sink)
+    data_dir, zone = config.data_dir, config.timezone
+    for sink in sink_delivery.configured_sinks(config.sinks):
+        if isinstance(sink, ModuleSink) and sink.after_alerts:
+            duty(f"{sink.title} queue", sink_delivery.queue_events, sink, data_dir, events, failed_at)
+            duty(sink.title, sink_delivery.send, sink, runtime.session, data_dir, runtime.now(), zone)
 
 
 def prune(config: Config, reading: Reading) -> int:
     """Remove raw-archive day folders older than RAW_RETENTION_DAYS."""
     if not (config.data_dir / archive.RAW_DIR).is_dir():  # not a folder: the archive's own warning said so
         return 0
-    return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
+    trusted = clockwatch.trusted_date(config.data_dir)
+    return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days, trusted=trusted)
 
 
 def duty(what: str, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.config import Config
 from pvs6sup.core.rollup import SITE
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
+from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.store import alert_log, csvlog, rollup_file
 from pvs6sup.store.files import atomic_write
 
@@ -106,7 +106,7 @@ def alerts(data_dir: Path, since: datetime) -> tuple[AlertItem, ...]:
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     """The Google Sheets queue's freshness, or None if it was never used."""
-    from pvs6sup.sinks.sheets.delivery import sheets_queue
+    from pvs6sup.sinks.queue import sheets_queue
 
     queue = sheets_queue(data_dir)
     if not queue.exists():
@@ -114,17 +114,17 @@ def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
 
 
-def sinks_freshness(config: Config) -> list[SinkFreshness]:
+def sinks_freshness(sinks: SinkSettings, data_dir: Path) -> list[SinkFreshness]:
     """Every configured delivery target's last delivery and queue (what `status` shows), in sending order;
     a Google Sheets queue left from before Sheets was turned off is shown too."""
-    if not config.any_sink:  # nothing delivered: the delivery code stays unimported
-        legacy = sheets_freshness(config.data_dir)
+    if not sinks.any:  # nothing delivered: the delivery code stays unimported
+        legacy = sheets_freshness(data_dir)
         return [legacy] if legacy else []
-    from pvs6sup.sinks import deliver
+    from pvs6sup.sinks import table
 
     found = []
-    for sink in deliver.configured_sinks(config):
-        queue = deliver.queue_of(config.data_dir, sink)
+    for sink in table.configured(sinks):
+        queue = sink.queue(data_dir)
         known = queue.exists()
         found.append(
             SinkFreshness(sink.title, queue.read_state().delivered_at if known else None, queue.pending_count())

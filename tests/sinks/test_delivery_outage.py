@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from pvs6sup.alerts import state as alertstate
+from pvs6sup.core.records import replace
 from pvs6sup.sinks import deliver
 from tests.support.delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
 from tests.support.mqtt_broker import retained, wait_for

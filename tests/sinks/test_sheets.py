@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from pvs6sup.config import load_config
 from pvs6sup.core.records import replace
 from pvs6sup.core.rows import READING_COLUMNS, reading_row
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.load import load_config
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.sheets import cells as sheetcells
@@ -439,9 +439,10 @@ def test_sheet_url_or_id_both_work_and_half_a_setup_names_the_missing_setting(tm
     base = {"WEATHER_PROVIDER": "none"}
     url = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0"
     config = load_config({**base, "GOOGLE_SHEET_ID": url, "GOOGLE_SERVICE_ACCOUNT_FILE": "key.json"}, tmp_path)
-    assert config.google_sheet_id == SHEET_ID and config.google_service_account_file == tmp_path / "key.json"
-    assert config.google_worksheet == "Readings" and config.sheets_enabled
-    assert not load_config(base, tmp_path).sheets_enabled
+    sheets = config.sinks.sheets
+    assert sheets is not None and sheets.sheet_id == SHEET_ID and sheets.service_account_file == tmp_path / "key.json"
+    assert sheets.worksheet == "Readings"
+    assert load_config(base, tmp_path).sinks.sheets is None
     with pytest.raises(Exception) as caught:
         load_config({**base, "GOOGLE_SHEET_ID": "not a sheet"}, tmp_path)
     assert [p.split(":")[0] for p in caught.value.problems] == ["GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_SHEET_ID"]

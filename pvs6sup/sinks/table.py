@@ -1,0 +1,255 @@
+"""The delivery targets as one table: each sink's name, title, settings, how its code is loaded (only when the
+sink is on: imports are most of a cycle's cost) and whether it carries the alerts.
+
+A sink module (pvoutput, influx, prometheus, mqtt) has the shape SinkModule states; one that carries alerts
+(MQTT) is an AlertCarrier. The loaders return each module as its protocol, so mypy checks every module against
+it. Google Sheets, which keeps its own exactly-once delivery, is a member like the others (SheetsSink).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+import requests
+
+from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.settings.sinks import (
+    SHEETS,
+    SHEETS_TITLE,
+    InfluxSettings,
+    MqttSettings,
+    PrometheusSettings,
+    PvoutputSettings,
+    SheetsSettings,
+    SinkSettings,
+)
+from pvs6sup.sinks.outcome import Sent
+from pvs6sup.sinks.queue import Entry, Queue, sheets_queue
+
+if TYPE_CHECKING:
+    from pvs6sup.alerts.incidents import Event
+
+log = logging.getLogger(__name__)
+S = TypeVar("S", contravariant=True)
+
+DEADLINE_S = {"mqtt": 10.0}  # seconds for one sink's whole send; MQTT's broker is on the LAN
+DEFAULT_DEADLINE_S = 20.0
+
+
+class SinkModule(Protocol[S]):
+    """A sink module: the payload queued for a reading, one send of queued entries, and the check's probe."""
+
+    def payload(self, reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]: ...
+
+    def send(
+        self,
+        settings: S,
+        session: requests.Session,
+        entries: Sequence[Entry],
+        memo: Mapping[str, Any],
+        now: datetime,
+        deadline_s: float,
+    ) -> Sent: ...
+
+    def probe(self, settings: S, session: requests.Session, deadline_s: float) -> str | None: ...
+
+
+class AlertCarrier(SinkModule[S], Protocol[S]):
+    """A sink module that also carries the alert events and a PVS failure (sent after the alerts are judged)."""
+
+    def alert_payload(self, event: Event) -> dict[str, Any]: ...
+
+    def failure_payload(self, failed_at: datetime) -> dict[str, Any]: ...
+
+
+class Result(FrozenRecord):
+    """One send: entries that were pending, entries settled, and the one-line problem when some had to stay."""
+
+    __slots__ = ("pending", "sent", "problem")
+
+    pending: int
+    sent: int
+    problem: str | None
+
+    def __init__(self, pending: int, sent: int, problem: str | None = None) -> None:
+        set_field(self, "pending", pending)
+        set_field(self, "sent", sent)
+        set_field(self, "problem", problem)
+
+
+class Sink:
+    """One configured sink: its name, title and settings, its queue, and how a reading is queued and sent."""
+
+    __slots__ = ("name", "title", "settings")
+
+    def __init__(self, name: str, title: str, settings: Any) -> None:
+        self.name, self.title, self.settings = name, title, settings
+
+    @property
+    def after_alerts(self) -> bool:
+        """Sent after the alerts are judged, so that the cycle's alert events go with its reading."""
+        return False
+
+    @property
+    def staged(self) -> bool:
+        """Whether its payload goes through the hand-off (sinks/handoff.py) before the CSV rows are written."""
+        return False
+
+    def payload(self, reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:
+        raise NotImplementedError(self.name)
+
+    def queue(self, data_dir: Path) -> Queue:
+        return Queue(data_dir, self.name, self.title)
+
+    def queue_reading(self, data_dir: Path, reading: Reading, site_name: str, zone: tzinfo) -> None:
+        self.queue(data_dir).enqueue(reading.fetched_at, self.payload(reading, site_name, zone))
+
+    def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
+        raise NotImplementedError(self.name)
+
+    def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
+        """None when it is reachable and takes the settings, else the problem."""
+        raise NotImplementedError(self.name)
+
+
+class ModuleSink(Sink):
+    """A sink module's sink: payloads through the hand-off, sent from its queue by the common send."""
+
+    __slots__ = ("module", "carrier")
+
+    def __init__(
+        self, name: str, title: str, settings: Any, module: SinkModule[Any], carrier: AlertCarrier[Any] | None
+    ) -> None:
+        super().__init__(name, title, settings)
+        self.module, self.carrier = module, carrier
+
+    @property
+    def after_alerts(self) -> bool:
+        return self.carrier is not None
+
+    @property
+    def staged(self) -> bool:
+        return True
+
+    @property
+    def deadline_s(self) -> float:
+        return DEADLINE_S.get(self.name, DEFAULT_DEADLINE_S)
+
+    def payload(self, reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:
+        return self.module.payload(reading, site_name, zone)
+
+    def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
+        from pvs6sup.sinks.deliver import send_queue
+
+        return send_queue(self, session, data_dir, now, force)
+
+    def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
+        return self.module.probe(self.settings, session, self.deadline_s)
+
+
+class SheetsSink(Sink):
+    """Google Sheets: it queues its rows from readings.csv (catching up on any the queue missed) and keeps its
+    own exactly-once delivery (sinks/sheets/delivery.py)."""
+
+    __slots__ = ()
+
+    def __init__(self, settings: SheetsSettings) -> None:
+        super().__init__(SHEETS, SHEETS_TITLE, settings)
+
+    def queue(self, data_dir: Path) -> Queue:
+        return sheets_queue(data_dir)
+
+    def queue_reading(self, data_dir: Path, reading: Reading, site_name: str, zone: tzinfo) -> None:
+        from pvs6sup.sinks.sheets import delivery as sheets
+
+        sheets.queue_reading(data_dir, reading, zone)
+
+    def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
+        from pvs6sup.errors import DeliveryError
+        from pvs6sup.sinks.sheets import delivery as sheets
+
+        queue = sheets_queue(data_dir)
+        pending = queue.pending_count()
+        try:
+            result = sheets.deliver(self.settings, session, data_dir, now, zone, force=force)
+        except DeliveryError as err:  # the rows stay queued
+            log.warning("%s", err)
+            return Result(pending, pending - queue.pending_count(), str(err))
+        return Result(result.pending, result.sent, "waiting as Google asked" if result.not_before else None)
+
+    def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
+        from pvs6sup.sinks.sheets import delivery as sheets
+
+        return sheets.probe(self.settings, session, data_dir, now)
+
+
+def _pvoutput() -> SinkModule[PvoutputSettings]:
+    from pvs6sup.sinks import pvoutput
+
+    return pvoutput
+
+
+def _influx() -> SinkModule[InfluxSettings]:
+    from pvs6sup.sinks import influx
+
+    return influx
+
+
+def _prometheus() -> SinkModule[PrometheusSettings]:
+    from pvs6sup.sinks import prometheus
+
+    return prometheus
+
+
+def _mqtt() -> AlertCarrier[MqttSettings]:
+    from pvs6sup.sinks import mqtt
+
+    return mqtt
+
+
+def _module_sink(name: str, title: str, load: Callable[[], SinkModule[Any]]) -> Callable[[Any], Sink]:
+    return lambda settings: ModuleSink(name, title, settings, load(), None)
+
+
+def _carrier_sink(name: str, title: str, load: Callable[[], AlertCarrier[Any]]) -> Callable[[Any], Sink]:
+    def build(settings: Any) -> Sink:
+        module = load()
+        return ModuleSink(name, title, settings, module, module)
+
+    return build
+
+
+# (name, its settings among SINK settings, how it is built when on): the order they are sent in; MQTT last,
+# after the alerts. Each module is imported by its builder, so only when its sink is on.
+TABLE: tuple[tuple[str, Callable[[SinkSettings], Any], Callable[[Any], Sink]], ...] = (
+    (SHEETS, lambda s: s.sheets, SheetsSink),
+    ("pvoutput", lambda s: s.pvoutput, _module_sink("pvoutput", "PVOutput", _pvoutput)),
+    ("influx", lambda s: s.influx, _module_sink("influx", "InfluxDB", _influx)),
+    ("prometheus", lambda s: s.prometheus, _module_sink("prometheus", "Prometheus", _prometheus)),
+    ("mqtt", lambda s: s.mqtt, _carrier_sink("mqtt", "MQTT", _mqtt)),
+)
+SINK_NAMES = tuple(name for name, _, _ in TABLE)
+
+# How far back a queue keeps entries: what the receiver still accepts or is worth sending after an outage.
+MAX_AGE = {
+    SHEETS: timedelta(days=366),
+    "pvoutput": timedelta(days=90),  # PVOutput's backfill limit with donation (14 days without: it drops those)
+    "influx": timedelta(days=30),
+    "prometheus": timedelta(days=1),  # only the newest reading is written
+    "mqtt": timedelta(days=7),  # only the newest state is shown; older alert events are still told
+}
+
+
+def configured(sinks: SinkSettings) -> list[Sink]:
+    """Every sink the settings turn on, in the order they are sent. A sink module is imported only when on."""
+    found = []
+    for _, settings_of, build in TABLE:
+        settings = settings_of(sinks)
+        if settings is not None:
+            found.append(build(settings))
+    return found
