@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
     except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
         return int(exit_.code or 0) and ExitStatus.CONFIG
     except BrokenPipeError:  # `--help | head`
-        return quiet_after_closed_pipe(runtime)
+        return quiet_after_closed_pipe(runtime.stdout)
     command = COMMANDS[args.command or "run"]
     with configured_logging(runtime.stderr, args.verbose) as logger:
         try:
@@ -399,7 +399,7 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
             logger.error("interrupted")
             return int(ExitStatus.INTERRUPTED)
         except BrokenPipeError:  # `check | head`: the reader has all it wanted
-            return quiet_after_closed_pipe(runtime)
+            return quiet_after_closed_pipe(runtime.stdout)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise

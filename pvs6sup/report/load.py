@@ -100,8 +100,30 @@ def alerts(data_dir: Path, since: datetime) -> tuple[AlertItem, ...]:
     """The active alerts (the alert state), then those resolved since `since` (the alert history)."""
     incidents = alertstate.load(data_dir).incidents.values()
     active = [AlertItem(i.kind, i.serial, i.message, i.raised_at) for i in incidents]
-    recent = [a for a in alert_log.recent(data_dir, since) if a.resolved_at is not None]
+    recent = [a for a in recent_alerts(data_dir, since) if a.resolved_at is not None]
     return (*active, *recent)
+
+
+def recent_alerts(data_dir: Path, since: datetime) -> list[AlertItem]:
+    """Alerts raised or resolved since `since` (the alert history), each raised one paired with its resolution."""
+    open_: dict[str, AlertItem] = {}
+    found: list[AlertItem] = []
+    for e in alert_log.read_events(data_dir):
+        try:
+            at = datetime.fromisoformat(e["time"])
+            key = f"inverter:{e['serial']}" if e.get("serial") else e["kind"]
+            item = AlertItem(e["kind"], e.get("serial"), e["message"], at)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if e.get("event") == "raised":
+            open_[key] = item
+        elif e.get("event") == "resolved":
+            raised = open_.pop(key, None)
+            start = raised.raised_at if raised else at
+            message = raised.message if raised else item.message
+            found.append(AlertItem(item.kind, item.serial, message, start, at))
+    found += open_.values()  # raised and not resolved: the alert state says whether still active
+    return sorted((a for a in found if (a.resolved_at or a.raised_at) >= since), key=lambda a: a.raised_at)
 
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:

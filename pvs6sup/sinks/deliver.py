@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -31,14 +30,12 @@ from pvs6sup.core.models import Reading
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings.sinks import SHEETS, SinkSettings
-from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
+from pvs6sup.sinks.outcome import Result
 from pvs6sup.sinks.queue import Queue
-from pvs6sup.sinks.table import MAX_AGE, ModuleSink, Result, Sink, configured
+from pvs6sup.sinks.table import MAX_AGE, ModuleSink, Sink, configured
 
 log = logging.getLogger(__name__)
 
-BATCH = 2000  # entries handed to one send (a week of 5-minute readings): bounds what a cycle reads
-CONFIG_WARNING_EVERY = timedelta(days=1)
 
 
 def configured_sinks(sinks: SinkSettings) -> list[Sink]:
@@ -79,64 +76,6 @@ def send(
 ) -> Result:
     """Send what waits in the sink's queue; `force` (flush) ignores a wait the receiver asked for."""
     return sink.send(session, data_dir, now, zone, force)
-
-
-def send_queue(sink: ModuleSink, session: requests.Session, data_dir: Path, now: datetime, force: bool) -> Result:
-    """A sink module's send: the entries waiting in its queue, within its deadline, the cursor moved after."""
-    queue = sink.queue(data_dir)
-    state = queue.read_state()
-    pending = queue.pending_count()
-    if not pending:
-        return Result(0, 0)
-    if state.retry_after is not None and now < state.retry_after and not force:
-        log.info("%s: waiting until %s as asked; %s queued", sink.title, state.retry_after, _entries_text(pending))
-        return Result(pending, 0, f"{sink.title}: waiting until {state.retry_after:%H:%M} UTC as asked")
-    entries = queue.pending(BATCH)
-    if state.sending is not None:
-        log.info("%s: entries %d-%d had no answer last time; sent again", sink.title, *_span(state.sending))
-    queue.mark_sending(entries[0].seq, entries[-1].seq, sink.name)
-    try:
-        sent = sink.module.send(sink.settings, session, entries, state.memo, now, sink.deadline_s)
-    except RetryLaterError as err:
-        queue.update_state(retry_after=err.until)
-        problem = _titled(sink, str(err))
-        log.warning("%s; %s kept", problem, _entries_text(pending))
-        return Result(pending, 0, problem)
-    except FixConfigError as err:
-        problem = _titled(sink, str(err))
-        _warn_daily(queue, problem, now)
-        return Result(pending, 0, problem)
-    through = min(max(state.cursor, sent.through_seq), entries[-1].seq)  # never past what it was given
-    queue.confirm(through, dict(sent.memo))
-    if state.warned:  # it works again: a config problem coming back is said at once
-        queue.update_state(warned="", warned_at=None)
-    for warning in sent.warnings:
-        log.warning("%s", _titled(sink, warning))
-    settled = through - state.cursor
-    log.log(logging.INFO if settled > 1 else logging.DEBUG, "%s: %d entries settled", sink.title, settled)
-    return Result(pending, settled)
-
-
-def _entries_text(count: int) -> str:
-    return f"{count} entr{'y' if count == 1 else 'ies'}"
-
-
-def _span(sending: Any) -> tuple[int, int]:
-    return sending.first, sending.last
-
-
-def _titled(sink: Sink, text: str) -> str:
-    return text if text.startswith(sink.title) else f"{sink.title}: {text}"
-
-
-def _warn_daily(queue: Queue, problem: str, now: datetime) -> None:
-    """A problem only the owner can fix: one warning, and again only after a day (or when it changes)."""
-    state = queue.read_state()
-    if state.warned == problem and state.warned_at is not None and now - state.warned_at < CONFIG_WARNING_EVERY:
-        log.info("%s (said at %s)", problem, state.warned_at)
-        return
-    log.warning("%s; the entries stay queued until then", problem)
-    queue.update_state(warned=problem, warned_at=now)
 
 
 def backlogs(sinks: SinkSettings, data_dir: Path, now: datetime) -> list[tuple[str, float]]:

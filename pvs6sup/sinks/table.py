@@ -2,22 +2,22 @@
 sink is on: imports are most of a cycle's cost) and whether it carries the alerts.
 
 A sink module (pvoutput, influx, prometheus, mqtt) has the shape SinkModule states; one that carries alerts
-(MQTT) is an AlertCarrier. The loaders return each module as its protocol, so mypy checks every module against
-it. Google Sheets, which keeps its own exactly-once delivery, is a member like the others (SheetsSink).
+(MQTT) is an AlertCarrier (sinks/protocols.py). The loaders return each module as its protocol, so mypy checks
+every module against it. Google Sheets, which keeps its own exactly-once delivery, is a member like the others
+(SheetsSink).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.settings.sinks import (
     SHEETS,
     SHEETS_TITLE,
@@ -28,58 +28,18 @@ from pvs6sup.settings.sinks import (
     SheetsSettings,
     SinkSettings,
 )
-from pvs6sup.sinks.outcome import Sent
-from pvs6sup.sinks.queue import Entry, Queue, sheets_queue
+from pvs6sup.sinks.outcome import Result
+from pvs6sup.sinks.protocols import AlertCarrier, SinkModule
+from pvs6sup.sinks.queue import Queue, sheets_queue
+from pvs6sup.sinks.send import send_queue
 
 if TYPE_CHECKING:
-    from pvs6sup.alerts.incidents import Event
+    pass
 
 log = logging.getLogger(__name__)
-S = TypeVar("S", contravariant=True)
 
 DEADLINE_S = {"mqtt": 10.0}  # seconds for one sink's whole send; MQTT's broker is on the LAN
 DEFAULT_DEADLINE_S = 20.0
-
-
-class SinkModule(Protocol[S]):
-    """A sink module: the payload queued for a reading, one send of queued entries, and the check's probe."""
-
-    def payload(self, reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]: ...
-
-    def send(
-        self,
-        settings: S,
-        session: requests.Session,
-        entries: Sequence[Entry],
-        memo: Mapping[str, Any],
-        now: datetime,
-        deadline_s: float,
-    ) -> Sent: ...
-
-    def probe(self, settings: S, session: requests.Session, deadline_s: float) -> str | None: ...
-
-
-class AlertCarrier(SinkModule[S], Protocol[S]):
-    """A sink module that also carries the alert events and a PVS failure (sent after the alerts are judged)."""
-
-    def alert_payload(self, event: Event) -> dict[str, Any]: ...
-
-    def failure_payload(self, failed_at: datetime) -> dict[str, Any]: ...
-
-
-class Result(FrozenRecord):
-    """One send: entries that were pending, entries settled, and the one-line problem when some had to stay."""
-
-    __slots__ = ("pending", "sent", "problem")
-
-    pending: int
-    sent: int
-    problem: str | None
-
-    def __init__(self, pending: int, sent: int, problem: str | None = None) -> None:
-        set_field(self, "pending", pending)
-        set_field(self, "sent", sent)
-        set_field(self, "problem", problem)
 
 
 class Sink:
@@ -144,9 +104,7 @@ class ModuleSink(Sink):
         return self.module.payload(reading, site_name, zone)
 
     def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
-        from pvs6sup.sinks.deliver import send_queue
-
-        return send_queue(self, session, data_dir, now, force)
+        return send_queue(self, self.module, self.queue(data_dir), session, now, force)
 
     def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
         return self.module.probe(self.settings, session, self.deadline_s)
