@@ -39,8 +39,8 @@ from pvs6sup.commands.replay import Replayer  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
 from pvs6sup.logs import add_log_file, configured_logging  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.settings.config import WeatherURLs  # noqa: E402
 from pvs6sup.settings.load import load_config  # noqa: E402
-from pvs6sup.settings.sections import WeatherURLs  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from tests.support.google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
 from tests.support.sim.month import captures, month_scenario  # noqa: E402

@@ -19,8 +19,13 @@ from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import Config, provisional_secrets
-from pvs6sup.settings.envfile import data_dir_setting, env_file_warnings, read_env_file, unknown_setting_warnings
-from pvs6sup.settings.load import load_config
+from pvs6sup.settings.load import (
+    data_dir_setting,
+    env_file_warnings,
+    load_config,
+    read_env_file,
+    unknown_setting_warnings,
+)
 from pvs6sup.settings.sinks import TARGETS_TEXT
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error

@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pvs6sup.errors import ConfigError
-from pvs6sup.settings.envfile import env_file_warnings, read_settings
-from pvs6sup.settings.load import load_config, pvs_base_url
+from pvs6sup.settings.load import env_file_warnings, load_config, pvs_base_url, read_settings
 
 SCRIPT_DIR = Path("/opt/pvs6")
 

@@ -12,8 +12,7 @@ import pytest
 from pvs6sup.core.secrets import every_form
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings.docs import README_END, README_START, example_env, readme_tables
-from pvs6sup.settings.envfile import unknown_setting_warnings
-from pvs6sup.settings.load import load_config
+from pvs6sup.settings.load import load_config, unknown_setting_warnings
 from pvs6sup.settings.table import BY_NAME, GROUPS, SECRET_NAMES, SETTINGS
 from tests.support.harness import ROOT
 

@@ -11,7 +11,7 @@ import threading
 from email.message import EmailMessage
 
 from pvs6sup.errors import DeliveryError
-from pvs6sup.settings.sections import EmailSettings
+from pvs6sup.settings.config import EmailSettings
 
 
 class MailError(DeliveryError):

@@ -22,7 +22,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import SupervisorError
-from pvs6sup.settings.sections import AlertSettings, EmailSettings
+from pvs6sup.settings.config import AlertSettings, EmailSettings
 from pvs6sup.store import alert_log, csvlog
 from pvs6sup.store.files import private_dir
 

@@ -23,8 +23,7 @@ from pvs6sup.core.texts import fixed_text, short_serial, when_text
 from pvs6sup.cycle import run_cycle
 from pvs6sup.errors import ConfigError, PVSError, SupervisorError
 from pvs6sup.runtime import Runtime
-from pvs6sup.settings.config import Config
-from pvs6sup.settings.sections import AlertSettings, PvsSettings, ReportSettings, WeatherSettings, WeatherURLs
+from pvs6sup.settings.config import AlertSettings, Config, PvsSettings, ReportSettings, WeatherSettings, WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
 from pvs6sup.store import csvlog, files, rollup_file

@@ -23,7 +23,7 @@ import requests
 from pvs6sup.errors import LockHeldError
 from pvs6sup.logs import masked
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
-from pvs6sup.settings.sections import HealthcheckSettings
+from pvs6sup.settings.config import HealthcheckSettings
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import requests
 
 from pvs6sup.errors import DeliveryError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
-from pvs6sup.settings.sections import DEFAULT_URLS, WeatherSettings, WeatherURLs
+from pvs6sup.settings.config import DEFAULT_URLS, WeatherSettings, WeatherURLs
 
 USER_AGENT = "pvs6-supervisor (home solar monitor)"
 

@@ -26,7 +26,7 @@ from pvs6sup.pvs import firmware
 from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.pvs.login import VarsClient, pin, raise_if_certificate_changed
-from pvs6sup.settings.sections import PvsSettings
+from pvs6sup.settings.config import PvsSettings
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 

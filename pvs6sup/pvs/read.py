@@ -19,7 +19,7 @@ from pvs6sup.errors import StorageError, SupervisorError
 from pvs6sup.pvs import access as pvs_access
 from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
-from pvs6sup.settings.sections import PvsSettings
+from pvs6sup.settings.config import PvsSettings
 from pvs6sup.store import archive
 
 log = logging.getLogger(__name__)

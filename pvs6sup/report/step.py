@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pvs6sup.core.models import Reading
 from pvs6sup.report import schedule
-from pvs6sup.settings.sections import ReportSettings
+from pvs6sup.settings.config import ReportSettings
 from pvs6sup.settings.sinks import SinkSettings
 
 log = logging.getLogger(__name__)

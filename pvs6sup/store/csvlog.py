@@ -30,7 +30,7 @@ from pvs6sup.core.rows import (
     reading_row,
 )
 from pvs6sup.errors import StorageError
-from pvs6sup.settings.envfile import user_name
+from pvs6sup.settings.load import user_name
 from pvs6sup.store.files import append_lines, atomic_write
 
 log = logging.getLogger(__name__)

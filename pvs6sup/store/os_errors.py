@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from pvs6sup.errors import StorageError
-from pvs6sup.settings.envfile import user_name
+from pvs6sup.settings.load import user_name
 
 LOW_SPACE_BYTES = 100_000_000  # under this free, a month of raw answers and logs no longer fits
 

@@ -11,7 +11,7 @@ from pvs6sup.alerts import detectors
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
-from pvs6sup.settings.sections import EmailSettings
+from pvs6sup.settings.config import EmailSettings
 from tests.support.smtp_server import PASSWORD, USER, make_certificate, start_server
 
 WHEN = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)

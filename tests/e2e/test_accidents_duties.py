@@ -27,7 +27,7 @@ from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts import step as alerting
 from pvs6sup.net import healthcheck
-from pvs6sup.settings.sections import EmailSettings
+from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store.lock import data_dir_lock
 from tests.support.harness import Harness, fixture_bytes
 from tests.support.hostile import HostileServer, http_answer, reply

@@ -12,7 +12,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
-from pvs6sup.settings.sections import EmailSettings
+from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store import rollup_file
 from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 from tests.support.smtp_server import start_server

@@ -11,7 +11,7 @@ import requests
 
 from pvs6sup.cli import main
 from pvs6sup.runtime import Runtime
-from pvs6sup.settings.sections import WeatherURLs
+from pvs6sup.settings.config import WeatherURLs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
