@@ -1,11 +1,10 @@
 """Delivery to every configured sink: each reading queued in each sink's own queue, then each queue sent.
 
-For a sink module (pvoutput, influx, prometheus, mqtt: payload/send/probe, see sinks/outcome.py):
+The sinks are those sinks/table.py turns on. For a sink module (pvoutput, influx, prometheus, mqtt:
+payload/send/probe, see sinks/protocols.py):
 1. queue `payload(reading, SITE_NAME, TIMEZONE)`; a queue past its age limit drops its oldest (one warning);
-2. unless its retry-after time has not come: mark the entries sending, call `send` with the memo and a total
-   deadline, then move the cursor to max(cursor, through_seq) and save the new memo in one write, and log its
-   warnings. RetryLaterError keeps the entries (and the time to wait for), one warning; FixConfigError keeps
-   them too, with one warning naming the setting, said again at most once a day.
+2. send what waits (sinks/send.py): unless its retry-after time has not come, mark the entries sending, call
+   `send` with the memo and a total deadline, then move the cursor and save the new memo in one write.
 The receivers overwrite by time (a PVOutput status by date and time, an InfluxDB point by its timestamp, the
 Prometheus file, MQTT's retained topics), so entries whose send had no answer are simply sent again; only an
 MQTT alert event may then arrive twice (QoS 1 is at-least-once).
@@ -22,6 +21,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -50,7 +50,7 @@ def queue_reading(sink: Sink, reading: Reading, *, data_dir: Path, site_name: st
 
 
 def queue_events(
-    sink: ModuleSink, data_dir: Path, events: Sequence[Event], failed_at: datetime | None = None
+    sink: ModuleSink[Any], data_dir: Path, events: Sequence[Event], failed_at: datetime | None = None
 ) -> None:
     """For a sink that carries alerts (MQTT): a PVS failure first (the devices go unavailable), then each event."""
     carrier = sink.carrier

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 
@@ -21,51 +21,44 @@ if TYPE_CHECKING:
     from pvs6sup.sinks.protocols import SinkModule
 
 log = logging.getLogger(__name__)
+S = TypeVar("S")
 
 BATCH = 2000  # entries handed to one send (a week of 5-minute readings): bounds what a cycle reads
 CONFIG_WARNING_EVERY = timedelta(days=1)
 
 
-class Named(Protocol):
-    """What the send needs of its sink besides the module and the queue."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def settings(self) -> Any: ...
-
-    @property
-    def deadline_s(self) -> float: ...
-
-
 def send_queue(
-    sink: Named, module: SinkModule[Any], queue: Queue, session: requests.Session, now: datetime, force: bool
+    sink: tuple[str, str, float],
+    settings: S,
+    module: SinkModule[S],
+    queue: Queue,
+    session: requests.Session,
+    now: datetime,
+    force: bool,
 ) -> Result:
-    """A sink module's send: the entries waiting in its queue, within its deadline, the cursor moved after."""
+    """A sink module's send: the entries waiting in its queue, within its deadline, the cursor moved after.
+    sink: its name, its title and its deadline in seconds."""
+    name, title, deadline_s = sink
     state = queue.read_state()
     pending = queue.pending_count()
     if not pending:
         return Result(0, 0)
     if state.retry_after is not None and now < state.retry_after and not force:
-        log.info("%s: waiting until %s as asked; %s queued", sink.title, state.retry_after, _entries_text(pending))
-        return Result(pending, 0, f"{sink.title}: waiting until {state.retry_after:%H:%M} UTC as asked")
+        log.info("%s: waiting until %s as asked; %s queued", title, state.retry_after, _entries_text(pending))
+        return Result(pending, 0, f"{title}: waiting until {state.retry_after:%H:%M} UTC as asked")
     entries = queue.pending(BATCH)
     if state.sending is not None:
-        log.info("%s: entries %d-%d had no answer last time; sent again", sink.title, *_span(state.sending))
-    queue.mark_sending(entries[0].seq, entries[-1].seq, sink.name)
+        log.info("%s: entries %d-%d had no answer last time; sent again", title, *_span(state.sending))
+    queue.mark_sending(entries[0].seq, entries[-1].seq, name)
     try:
-        sent = module.send(sink.settings, session, entries, state.memo, now, sink.deadline_s)
+        sent = module.send(settings, session, entries, state.memo, now, deadline_s)
     except RetryLaterError as err:
         queue.update_state(retry_after=err.until)
-        problem = _titled(sink, str(err))
+        problem = _titled(title, str(err))
         log.warning("%s; %s kept", problem, _entries_text(pending))
         return Result(pending, 0, problem)
     except FixConfigError as err:
-        problem = _titled(sink, str(err))
+        problem = _titled(title, str(err))
         _warn_daily(queue, problem, now)
         return Result(pending, 0, problem)
     through = min(max(state.cursor, sent.through_seq), entries[-1].seq)  # never past what it was given
@@ -73,9 +66,9 @@ def send_queue(
     if state.warned:  # it works again: a config problem coming back is said at once
         queue.update_state(warned="", warned_at=None)
     for warning in sent.warnings:
-        log.warning("%s", _titled(sink, warning))
+        log.warning("%s", _titled(title, warning))
     settled = through - state.cursor
-    log.log(logging.INFO if settled > 1 else logging.DEBUG, "%s: %d entries settled", sink.title, settled)
+    log.log(logging.INFO if settled > 1 else logging.DEBUG, "%s: %d entries settled", title, settled)
     return Result(pending, settled)
 
 
@@ -87,8 +80,8 @@ def _span(sending: Any) -> tuple[int, int]:
     return sending.first, sending.last
 
 
-def _titled(sink: Named, text: str) -> str:
-    return text if text.startswith(sink.title) else f"{sink.title}: {text}"
+def _titled(title: str, text: str) -> str:
+    return text if text.startswith(title) else f"{title}: {text}"
 
 
 def _warn_daily(queue: Queue, problem: str, now: datetime) -> None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 import requests
 
@@ -33,22 +33,20 @@ from pvs6sup.sinks.protocols import AlertCarrier, SinkModule
 from pvs6sup.sinks.queue import Queue, sheets_queue
 from pvs6sup.sinks.send import send_queue
 
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger(__name__)
+S = TypeVar("S")
 
 DEADLINE_S = {"mqtt": 10.0}  # seconds for one sink's whole send; MQTT's broker is on the LAN
 DEFAULT_DEADLINE_S = 20.0
 
 
 class Sink:
-    """One configured sink: its name, title and settings, its queue, and how a reading is queued and sent."""
+    """One configured sink: its name and title, its queue, and how a reading is queued and sent."""
 
-    __slots__ = ("name", "title", "settings")
+    __slots__ = ("name", "title")
 
-    def __init__(self, name: str, title: str, settings: Any) -> None:
-        self.name, self.title, self.settings = name, title, settings
+    def __init__(self, name: str, title: str) -> None:
+        self.name, self.title = name, title
 
     @property
     def after_alerts(self) -> bool:
@@ -77,16 +75,17 @@ class Sink:
         raise NotImplementedError(self.name)
 
 
-class ModuleSink(Sink):
-    """A sink module's sink: payloads through the hand-off, sent from its queue by the common send."""
+class ModuleSink(Sink, Generic[S]):
+    """A sink module's sink, its settings typed by its module: payloads through the hand-off, sent from its queue
+    by the common send (sinks/send.py)."""
 
-    __slots__ = ("module", "carrier")
+    __slots__ = ("settings", "module", "carrier")
 
     def __init__(
-        self, name: str, title: str, settings: Any, module: SinkModule[Any], carrier: AlertCarrier[Any] | None
+        self, name: str, title: str, settings: S, module: SinkModule[S], carrier: AlertCarrier[S] | None = None
     ) -> None:
-        super().__init__(name, title, settings)
-        self.module, self.carrier = module, carrier
+        super().__init__(name, title)
+        self.settings, self.module, self.carrier = settings, module, carrier
 
     @property
     def after_alerts(self) -> bool:
@@ -104,7 +103,8 @@ class ModuleSink(Sink):
         return self.module.payload(reading, site_name, zone)
 
     def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
-        return send_queue(self, self.module, self.queue(data_dir), session, now, force)
+        where = (self.name, self.title, self.deadline_s)
+        return send_queue(where, self.settings, self.module, self.queue(data_dir), session, now, force)
 
     def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
         return self.module.probe(self.settings, session, self.deadline_s)
@@ -114,10 +114,11 @@ class SheetsSink(Sink):
     """Google Sheets: it queues its rows from readings.csv (catching up on any the queue missed) and keeps its
     own exactly-once delivery (sinks/sheets/delivery.py)."""
 
-    __slots__ = ()
+    __slots__ = ("settings",)
 
     def __init__(self, settings: SheetsSettings) -> None:
-        super().__init__(SHEETS, SHEETS_TITLE, settings)
+        super().__init__(SHEETS, SHEETS_TITLE)
+        self.settings = settings
 
     def queue(self, data_dir: Path) -> Queue:
         return sheets_queue(data_dir)
@@ -170,28 +171,41 @@ def _mqtt() -> AlertCarrier[MqttSettings]:
     return mqtt
 
 
-def _module_sink(name: str, title: str, load: Callable[[], SinkModule[Any]]) -> Callable[[Any], Sink]:
-    return lambda settings: ModuleSink(name, title, settings, load(), None)
+class Row(Generic[S]):
+    """A row of the table: a sink's name, its settings among all the sinks' (None when off), and how it is built
+    from them (importing its module: only a sink that is on costs its import)."""
+
+    __slots__ = ("name", "settings_of", "build")
+
+    def __init__(self, name: str, settings_of: Callable[[SinkSettings], S | None], build: Callable[[S], Sink]) -> None:
+        self.name, self.settings_of, self.build = name, settings_of, build
+
+    def configured(self, sinks: SinkSettings) -> Sink | None:
+        settings = self.settings_of(sinks)
+        return None if settings is None else self.build(settings)
 
 
-def _carrier_sink(name: str, title: str, load: Callable[[], AlertCarrier[Any]]) -> Callable[[Any], Sink]:
-    def build(settings: Any) -> Sink:
+def _module_sink(name: str, title: str, load: Callable[[], SinkModule[S]]) -> Callable[[S], Sink]:
+    return lambda settings: ModuleSink(name, title, settings, load())
+
+
+def _carrier_sink(name: str, title: str, load: Callable[[], AlertCarrier[S]]) -> Callable[[S], Sink]:
+    def build(settings: S) -> Sink:
         module = load()
         return ModuleSink(name, title, settings, module, module)
 
     return build
 
 
-# (name, its settings among SINK settings, how it is built when on): the order they are sent in; MQTT last,
-# after the alerts. Each module is imported by its builder, so only when its sink is on.
-TABLE: tuple[tuple[str, Callable[[SinkSettings], Any], Callable[[Any], Sink]], ...] = (
-    (SHEETS, lambda s: s.sheets, SheetsSink),
-    ("pvoutput", lambda s: s.pvoutput, _module_sink("pvoutput", "PVOutput", _pvoutput)),
-    ("influx", lambda s: s.influx, _module_sink("influx", "InfluxDB", _influx)),
-    ("prometheus", lambda s: s.prometheus, _module_sink("prometheus", "Prometheus", _prometheus)),
-    ("mqtt", lambda s: s.mqtt, _carrier_sink("mqtt", "MQTT", _mqtt)),
+# The order they are sent in; MQTT last, after the alerts.
+TABLE: tuple[Row[Any], ...] = (
+    Row(SHEETS, lambda s: s.sheets, SheetsSink),
+    Row("pvoutput", lambda s: s.pvoutput, _module_sink("pvoutput", "PVOutput", _pvoutput)),
+    Row("influx", lambda s: s.influx, _module_sink("influx", "InfluxDB", _influx)),
+    Row("prometheus", lambda s: s.prometheus, _module_sink("prometheus", "Prometheus", _prometheus)),
+    Row("mqtt", lambda s: s.mqtt, _carrier_sink("mqtt", "MQTT", _mqtt)),
 )
-SINK_NAMES = tuple(name for name, _, _ in TABLE)
+SINK_NAMES = tuple(row.name for row in TABLE)
 
 # How far back a queue keeps entries: what the receiver still accepts or is worth sending after an outage.
 MAX_AGE = {
@@ -205,9 +219,4 @@ MAX_AGE = {
 
 def configured(sinks: SinkSettings) -> list[Sink]:
     """Every sink the settings turn on, in the order they are sent. A sink module is imported only when on."""
-    found = []
-    for _, settings_of, build in TABLE:
-        settings = settings_of(sinks)
-        if settings is not None:
-            found.append(build(settings))
-    return found
+    return [sink for row in TABLE if (sink := row.configured(sinks)) is not None]

@@ -29,7 +29,7 @@ def config_with_sinks(tmp_path: Path):
 
 
 def queue(config, name: str) -> Queue:
-    [sink] = [s for s in deliver.configured_sinks(config.sinks) if s.name == name] or [Sink(name, name, None)]
+    [sink] = [s for s in deliver.configured_sinks(config.sinks) if s.name == name] or [Sink(name, name)]
     return sink.queue(config.data_dir)
 
 
