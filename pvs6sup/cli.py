@@ -261,7 +261,7 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
 
 def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
     config = load(args, runtime, logger, log_file=True)
-    watchdog = (config.healthcheck, runtime.session, config.secret_values())
+    watchdog = (config.healthcheck, runtime.session, config.secret_values() if config.healthcheck.url else ())
     with healthcheck.failure_reported(*watchdog):  # HEALTHCHECK_URL/fail when nothing was recorded
         run_cycle(config, runtime)
     return ExitStatus.OK

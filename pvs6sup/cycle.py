@@ -94,7 +94,8 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         _report_duties(config, runtime)
         duty("alert email deferred", alerting.send_queued, config.email, data_dir)
         deliver_alerts(config, runtime, events or [])
-        duty("watchdog", healthcheck.ping, config.healthcheck, runtime.session, config.secret_values())
+        if config.healthcheck.url:  # the secrets (to mask in what is sent) are gathered only for a ping
+            duty("watchdog", healthcheck.ping, config.healthcheck, runtime.session, config.secret_values())
         _log_recorded(reading)
         return reading
 
