@@ -28,6 +28,11 @@ TAB = "Readings 2026"
 ZONE = ZoneInfo("America/Los_Angeles")
 
 
+def deliver_now(config, runtime):
+    """One Sheets delivery as the cycle makes it (its settings, the session, the data folder, the clock)."""
+    return sheets.deliver(config.sinks.sheets, runtime.session, config.data_dir, runtime.now(), config.timezone)
+
+
 @pytest.fixture
 def google(harness: Harness, simulated, tmp_path):
     key = write_key(tmp_path / "key.json")
@@ -356,12 +361,12 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
         runtime = Runtime(now=harness.clock, session=harness.session, environ={})
         step, killed_at = 0, kill
         try:
-            sheets.deliver(config, runtime)
+            deliver_now(config, runtime)
             killed_somewhere = False  # every step has had its kill
         except Killed:
             pass
         killed_at = None
-        sheets.deliver(config, runtime)  # the next cycle
+        deliver_now(config, runtime)  # the next cycle
         assert sheet_times(google) == wall(csv_timestamps(harness)), f"killed at step {kill}"
         assert pending(harness) == 0, f"killed at step {kill}"
     assert kill >= 8  # tail read, append, cursor, queue, cache: each killed before and after
@@ -383,17 +388,17 @@ def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(har
         sheets.queue_reading(config.data_dir, reading, ZONE)
         expected.append(moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S"))
         if cycle < 0:
-            sheets.deliver(config, runtime)
+            deliver_now(config, runtime)
         else:
             failure = ways_to_fail[cycle % len(ways_to_fail)]
             google.outage, google.failures = failure is None, [failure] if failure else []
             with pytest.raises(sheets.SheetsError):
-                sheets.deliver(config, runtime)
+                deliver_now(config, runtime)
         harness.clock.advance(minutes=5)
     assert pending(harness) == 864 and google.appends == [1]
     assert sheets.sheets_queue(harness.data_dir).oldest_pending_age_s(harness.clock.now) == 864 * 300
     google.outage, google.failures = False, []
-    result = sheets.deliver(config, runtime)
+    result = deliver_now(config, runtime)
     assert result == sheets.Result(pending=864, sent=864)
     assert google.appends == [1, 864]
     assert sheet_times(google) == expected
