@@ -19,6 +19,7 @@ import requests
 
 from pvs6sup.core.models import Reading
 from pvs6sup.settings.sinks import (
+    MODULES,
     SHEETS,
     SHEETS_TITLE,
     InfluxSettings,
@@ -36,6 +37,7 @@ from pvs6sup.sinks.send import send_queue
 log = logging.getLogger(__name__)
 S = TypeVar("S")
 
+TITLES = dict(MODULES)
 DEADLINE_S = {"mqtt": 10.0}  # seconds for one sink's whole send; MQTT's broker is on the LAN
 DEFAULT_DEADLINE_S = 20.0
 
@@ -185,27 +187,26 @@ class Row(Generic[S]):
         return None if settings is None else self.build(settings)
 
 
-def _module_sink(name: str, title: str, load: Callable[[], SinkModule[S]]) -> Callable[[S], Sink]:
-    return lambda settings: ModuleSink(name, title, settings, load())
+def _module_sink(name: str, load: Callable[[], SinkModule[S]]) -> Callable[[S], Sink]:
+    return lambda settings: ModuleSink(name, TITLES[name], settings, load())
 
 
-def _carrier_sink(name: str, title: str, load: Callable[[], AlertCarrier[S]]) -> Callable[[S], Sink]:
+def _carrier_sink(name: str, load: Callable[[], AlertCarrier[S]]) -> Callable[[S], Sink]:
     def build(settings: S) -> Sink:
         module = load()
-        return ModuleSink(name, title, settings, module, module)
+        return ModuleSink(name, TITLES[name], settings, module, module)
 
     return build
 
 
-# The order they are sent in; MQTT last, after the alerts.
+# The order they are sent in, settings/sinks.py's SINK_NAMES (a test holds them equal); MQTT last, after the alerts.
 TABLE: tuple[Row[Any], ...] = (
     Row(SHEETS, lambda s: s.sheets, SheetsSink),
-    Row("pvoutput", lambda s: s.pvoutput, _module_sink("pvoutput", "PVOutput", _pvoutput)),
-    Row("influx", lambda s: s.influx, _module_sink("influx", "InfluxDB", _influx)),
-    Row("prometheus", lambda s: s.prometheus, _module_sink("prometheus", "Prometheus", _prometheus)),
-    Row("mqtt", lambda s: s.mqtt, _carrier_sink("mqtt", "MQTT", _mqtt)),
+    Row("pvoutput", lambda s: s.pvoutput, _module_sink("pvoutput", _pvoutput)),
+    Row("influx", lambda s: s.influx, _module_sink("influx", _influx)),
+    Row("prometheus", lambda s: s.prometheus, _module_sink("prometheus", _prometheus)),
+    Row("mqtt", lambda s: s.mqtt, _carrier_sink("mqtt", _mqtt)),
 )
-SINK_NAMES = tuple(row.name for row in TABLE)
 
 # How far back a queue keeps entries: what the receiver still accepts or is worth sending after an outage.
 MAX_AGE = {
