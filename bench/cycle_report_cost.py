@@ -30,12 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
-from pvs6sup.config import load_config  # noqa: E402
 from pvs6sup.core.rows import INVERTER_COLUMNS  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
-from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.report import step  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.settings.config import WeatherURLs  # noqa: E402
+from pvs6sup.settings.load import load_config  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from pvs6sup.store import csvlog, legacy  # noqa: E402
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the broker
 
 from pvs6sup.sinks import ha_discovery, mqtt  # noqa: E402
+from pvs6sup.sinks.ha_discovery import Topics  # noqa: E402
 from pvs6sup.sinks.queue import Entry  # noqa: E402
 from tests.support.mqtt_broker import start_broker  # noqa: E402
 from tests.support.mqtt_reading import NOON, reading_at, site  # noqa: E402
@@ -33,7 +34,7 @@ def measure(inverters: int, cycles: int, port: int) -> tuple[int, int, float, in
     for step in range(cycles + 1):
         now = NOON + timedelta(minutes=5 * step)
         payload = mqtt.payload(reading_at(simulated, now), "Bench", timezone.utc)
-        plan = ha_discovery.plan(settings.topics, True, [payload], memo, now)
+        plan = ha_discovery.plan(Topics(settings.topic_prefix, settings.discovery_prefix), True, [payload], memo, now)
         counts.append(len(plan.messages))
         sizes.append(sum(len(m.topic) + len(m.payload.encode()) for m in plan.messages))
         began = time.perf_counter()

@@ -36,11 +36,11 @@ import responses  # noqa: E402
 from bench.alerts_eval import evaluate_month, evaluate_roofs, roofs_markdown  # noqa: E402
 from bench.alerts_eval import markdown as alerts_markdown  # noqa: E402
 from pvs6sup.commands.replay import Replayer  # noqa: E402
-from pvs6sup.config import load_config  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
 from pvs6sup.logs import add_log_file, configured_logging  # noqa: E402
-from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.settings.config import WeatherURLs  # noqa: E402
+from pvs6sup.settings.load import load_config  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from tests.support.google_fake import SHEET_ID, FakeGoogle, write_key  # noqa: E402
 from tests.support.sim.month import captures, month_scenario  # noqa: E402

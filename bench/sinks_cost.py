@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the fakes
 import requests  # noqa: E402
 
 from pvs6sup import cli  # noqa: E402
-from pvs6sup.net.weather import WeatherURLs  # noqa: E402
 from pvs6sup.runtime import Runtime  # noqa: E402
+from pvs6sup.settings.config import WeatherURLs  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput  # noqa: E402
 from tests.support.delivery_site import with_sinks  # noqa: E402

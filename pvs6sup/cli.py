@@ -13,21 +13,20 @@ from typing import NamedTuple
 
 from pvs6sup import __version__
 from pvs6sup.cli_endings import missing_dependency, quiet_after_closed_pipe
-from pvs6sup.config import (
-    Config,
-    data_dir_setting,
-    env_file_warnings,
-    load_config,
-    provisional_secrets,
-    read_env_file,
-    unknown_setting_warnings,
-)
 from pvs6sup.cycle import read_pvs, run_cycle
 from pvs6sup.errors import ConfigError, ExitStatus, StorageError, SupervisorError, exit_status_for
 from pvs6sup.logs import add_log_file, configured_logging, open_log_file, redact, stamp_in_zone
 from pvs6sup.net import healthcheck
 from pvs6sup.runtime import Runtime
-from pvs6sup.sink_settings import TARGETS_TEXT
+from pvs6sup.settings.config import Config, provisional_secrets
+from pvs6sup.settings.load import (
+    data_dir_setting,
+    env_file_warnings,
+    load_config,
+    read_env_file,
+    unknown_setting_warnings,
+)
+from pvs6sup.settings.sinks import TARGETS_TEXT
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import fix_for, storage_error
 from pvs6sup.store.vanished import vanished
@@ -94,7 +93,7 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _flush_options(parser: argparse.ArgumentParser) -> None:
-    from pvs6sup.sinks.deliver import SINK_NAMES
+    from pvs6sup.settings.sinks import SINK_NAMES
 
     parser.add_argument("sink", nargs="?", choices=SINK_NAMES, metavar="SINK", help=", ".join(SINK_NAMES))
 
@@ -265,7 +264,8 @@ def load(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger, *, 
 
 def command_run(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
     config = load(args, runtime, logger, log_file=True)
-    with healthcheck.failure_reported(config, runtime):  # HEALTHCHECK_URL/fail when nothing was recorded
+    watchdog = (config.healthcheck, runtime.session, config.secret_values() if config.healthcheck.url else ())
+    with healthcheck.failure_reported(*watchdog):  # HEALTHCHECK_URL/fail when nothing was recorded
         run_cycle(config, runtime)
     return ExitStatus.OK
 
@@ -288,7 +288,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
-        queues = delivery.queue_status(config, runtime.now())
+        queues = delivery.queue_status(config.sinks, config.data_dir, runtime.now())
     text = status_json(reading) if args.json else status_text(reading, config.timezone)
     if args.json:
         text = json.dumps({**json.loads(text), **queues_json(queues)}, indent=2, ensure_ascii=False)
@@ -297,9 +297,9 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
-        alerting = summary_lines(config.data_dir, config.notify, config.email_alerts, runtime.now())
+        alerting = summary_lines(config.data_dir, config.notify, config.email.on, runtime.now())
         text += "".join(f"\n{line}" for line in alerting)
-        roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
+        roof = load_roof_view(config.data_dir, config.report.latitude, config.report.longitude)
         text += "".join(f"\n{line}" for line in roof.lines())
         text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway
     runtime.stdout.write(text + "\n")
@@ -311,7 +311,9 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
 
     config = load(args, runtime, logger, log_file=True)
     with data_dir_lock(config.data_dir):
-        results = delivery.flush(config, runtime, args.sink)
+        results = delivery.flush(
+            config.sinks, runtime.session, config.data_dir, runtime.now(), config.timezone, args.sink
+        )
     for title, result in results:
         runtime.stdout.write(f"{title}: {result.pending} pending, {result.sent} sent\n")
     stuck = any(result.pending and not result.sent for _, result in results)
@@ -392,7 +394,7 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
     except SystemExit as exit_:  # --help, --version, or a usage error (argparse printed it)
         return int(exit_.code or 0) and ExitStatus.CONFIG
     except BrokenPipeError:  # `--help | head`
-        return quiet_after_closed_pipe(runtime)
+        return quiet_after_closed_pipe(runtime.stdout)
     command = COMMANDS[args.command or "run"]
     with configured_logging(runtime.stderr, args.verbose) as logger:
         try:
@@ -408,7 +410,7 @@ def main(argv: Sequence[str] | None = None, runtime: Runtime | None = None) -> i
             logger.error("interrupted")
             return int(ExitStatus.INTERRUPTED)
         except BrokenPipeError:  # `check | head`: the reader has all it wanted
-            return quiet_after_closed_pipe(runtime)
+            return quiet_after_closed_pipe(runtime.stdout)
         except Exception as error:  # a bug: keep cron's mail to one line unless asked for more
             if args.traceback:
                 raise

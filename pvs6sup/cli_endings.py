@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import TextIO
 
 from pvs6sup.errors import ExitStatus
-from pvs6sup.runtime import Runtime
 
 
 def missing_dependency(name: str | None) -> str:
@@ -14,8 +14,8 @@ def missing_dependency(name: str | None) -> str:
     return f"the Python package {name!r} is not installed for this python: run it with .venv/bin/python (see README)"
 
 
-def quiet_after_closed_pipe(runtime: Runtime) -> int:
+def quiet_after_closed_pipe(stdout: TextIO) -> int:
     """Point stdout at /dev/null so that Python's own flush at exit does not complain a second time."""
     with contextlib.suppress(OSError, ValueError, AttributeError):  # io.StringIO in tests: nothing to redirect
-        os.dup2(os.open(os.devnull, os.O_WRONLY), runtime.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
     return int(ExitStatus.OK)

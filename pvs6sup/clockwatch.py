@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from pvs6sup.config import Config
 from pvs6sup.core.clock_check import FUTURE_TOLERANCE, judge_clocks, pending_stamp
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
@@ -50,15 +49,18 @@ def _save_state(data_dir: Path, state: dict[str, str], before: dict[str, str]) -
         log.warning("%s", err)
 
 
-def _csv_only(config: Config, reading: Reading) -> None:
-    csvlog.append_reading(config.data_dir, reading, config.timezone)
-
-
-def stamp(config: Config, reading: Reading, record: Callable[[Config, Reading], None] = _csv_only) -> Reading:
+def stamp(
+    reading: Reading,
+    record: Callable[[Reading], None],
+    *,
+    data_dir: Path,
+    zone: tzinfo,
+    max_clock_skew_s: float | None,
+    meter_mode: str,
+) -> Reading:
     """The reading stamped by the clock the policy trusts (clock.py), after recording (with `record`: the cycle's
     CSV rows, then the sinks' queues) any answers that waited for a right clock. Raises ClockError when no clock
-    can be trusted (the answer is kept)."""
-    data_dir, zone = config.data_dir, config.timezone
+    can be trusted (the answer is kept). meter_mode: CONSUMPTION_METER_MODE, to parse the kept answers."""
     supervisor = reading.devices.supervisor
     pvs_time = supervisor.pvs_time if supervisor else None
     latest_clock = max(reading.fetched_at, pvs_time) if pvs_time else reading.fetched_at
@@ -71,7 +73,7 @@ def stamp(config: Config, reading: Reading, record: Callable[[Config, Reading], 
             future.describe(),
         )
         state["future_row"] = future.timestamp
-    max_skew = timedelta(seconds=config.max_clock_skew_s) if config.max_clock_skew_s else None
+    max_skew = timedelta(seconds=max_clock_skew_s) if max_clock_skew_s else None
     verdict = judge_clocks(reading.fetched_at, pvs_time, newest, max_skew, _usual_offset(state))
     if verdict.stamp is None:
         _save_state(data_dir, state, before)
@@ -85,7 +87,7 @@ def stamp(config: Config, reading: Reading, record: Callable[[Config, Reading], 
     if when != reading.fetched_at:
         raw = archive.refile(data_dir, Path(reading.raw_path), when) if reading.raw_path else None
         reading = replace(reading, fetched_at=when, raw_path=str(raw) if raw else None)
-    _record_pending(config, reading, newest, record)
+    _record_pending(data_dir, meter_mode, reading, newest, record)
     if verdict.offset is not None:
         state["usual_offset_s"] = str(round(verdict.offset.total_seconds() / 3600) * 3600)  # to the hour: few writes
     state["trusted_date"] = _trusted(state.get("trusted_date", ""), when.date(), verdict.confirmed)
@@ -110,13 +112,13 @@ def _trusted(previous: str, day: date, confirmed: bool) -> str:
 
 
 def _record_pending(
-    config: Config, reading: Reading, newest: datetime | None, record: Callable[[Config, Reading], None]
+    data_dir: Path, meter_mode: str, reading: Reading, newest: datetime | None, record: Callable[[Reading], None]
 ) -> None:
     """Record the answers kept in raw/pending, in the order they were taken, before this reading."""
     waiting = []
-    for path in archive.pending_captures(config.data_dir):
+    for path in archive.pending_captures(data_dir):
         try:
-            kept = reading_from_capture(archive.read_raw(path), reading.fetched_at, config.consumption_meter_mode)
+            kept = reading_from_capture(archive.read_raw(path), reading.fetched_at, meter_mode)
         except (OSError, EOFError, ValueError, SupervisorError) as err:
             log.warning("%s: unusable, left where it is: %s", path, err)
             continue
@@ -143,8 +145,8 @@ def _record_pending(
             placed.append((when, path, kept))
     placed.sort(key=lambda item: item[0])
     for when, path, kept in placed:
-        raw = archive.refile(config.data_dir, path, when)
-        record(config, replace(kept, fetched_at=when, raw_path=str(raw)))
+        raw = archive.refile(data_dir, path, when)
+        record(replace(kept, fetched_at=when, raw_path=str(raw)))
     if placed:
         log.warning(
             "recorded %d reading(s) kept while no clock was right, counted back on the PVS's uptime or clock",

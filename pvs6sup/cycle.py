@@ -21,24 +21,21 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
 from pvs6sup.alerts import step as alerting
 from pvs6sup.alerts.incidents import Event
-from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.errors import LockHeldError, PVSError, StorageError, SupervisorError
-from pvs6sup.net import healthcheck, weather
-from pvs6sup.pvs import access as pvs_access
-from pvs6sup.pvs import firmware
-from pvs6sup.pvs import http as gateway
-from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.net import weather
+from pvs6sup.notify import step as notifying
+from pvs6sup.pvs import read as pvs_read
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import Config
 from pvs6sup.store import archive, csvlog, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
@@ -50,65 +47,41 @@ T = TypeVar("T")
 
 
 def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
-    """Fetch the device list (one request), archive it if asked, and parse it into a Reading.
-
-    The raw bytes are archived before they are judged, so an unusable answer can still be diagnosed.
-    """
-    fetched_at = runtime.now()
-    access = pvs_access.choose_access(config, runtime)  # supervisor/info at most once a day
-    if access.path == firmware.VARSERVER:
-        answer = pvs_access.fetch_varserver(config, runtime, access, fetched_at)
-    else:
-        answer = pvs_access.fetch_legacy(config, runtime)  # one request, as ever
-    raw_path = _archive(config.data_dir, fetched_at, answer.body) if keep_raw else None
-    gateway.require_ok(answer)
-    reading = reading_from_capture(
-        answer.body, fetched_at, config.consumption_meter_mode, str(raw_path) if raw_path else None
-    )
-    reading = replace(reading, access=access.description)
-    if access.path == firmware.VARSERVER and keep_raw:
-        duty("known inverters", pvs_access.remember_inverters, config.data_dir, reading.devices, fetched_at)
-    for warning in reading.devices.warnings:
-        log.warning("device list: %s", warning)
-    has_consumption_meter = any(m.role == "consumption" for m in reading.devices.meters)
-    if has_consumption_meter and reading.site.consumption_mode is None:
-        log.info(
-            "consumption unknown: the consumption meter's subtype does not say how its CTs are installed "
-            "(set CONSUMPTION_METER_MODE=net or gross)"
-        )
-    return reading
-
-
-def _archive(data_dir: Path, fetched_at: datetime, body: bytes) -> Path | None:
-    """Keep the raw answer; when it cannot be kept (disk full, permissions), the reading is still recorded."""
-    try:
-        path = archive.store_raw(data_dir, fetched_at, body)
-    except StorageError as err:
-        log.warning("raw archive: %s; the reading is recorded without its raw answer", err)
-        return None
-    log.debug("archived %d bytes as %s", len(body), path)
-    return path
+    """One reading from the PVS (pvs/read.py), archived if keep_raw."""
+    return pvs_read.read(config.pvs, runtime.session, config.data_dir, runtime.now(), keep_raw=keep_raw)
 
 
 def _check_clock(config: Config, reading: Reading) -> Reading:
     """The reading stamped by a clock that can be trusted (clockwatch); ClockError keeps it for later. Answers
     kept earlier for want of a right clock are recorded first, each as this cycle records its own."""
-    return clockwatch.stamp(config, reading, record_reading)
+    return clockwatch.stamp(
+        reading,
+        lambda kept: record_reading(config, kept),
+        data_dir=config.data_dir,
+        zone=config.timezone,
+        max_clock_skew_s=config.max_clock_skew_s,
+        meter_mode=config.pvs.consumption_meter_mode,
+    )
+
+
+def _mailing(config: Config) -> alerting.Mailing:
+    return alerting.Mailing(config.email, config.site_name, config.timezone, config.alerts.electricity_price)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
     """Record one reading, then deliver, judge, notify and ping; raises SupervisorError only if nothing was recorded."""
-    with data_dir_lock(config.data_dir):
+    data_dir, zone, mailing = config.data_dir, config.timezone, _mailing(config)
+    with data_dir_lock(data_dir):
         _one_reading_a_minute(config, runtime.now())
         duty("temporary files", tempfiles.clean, config.data_dir)  # a killed run's, by name and dead process
         try:
             reading = record(config, runtime)
         except SupervisorError as err:
             failed = isinstance(err, PVSError)  # counts towards pvs_unreachable; never hides the PVS's own error
-            events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
-            duty("phone notifications", queue_phone, config, events or [])
+            events = duty("alerts", alerting.after_failure, data_dir, mailing, runtime.now()) if failed else None
+            _queue_phone(config, events)
             if failed:
-                duty("daily rollup", reporting.rollup_failure, config, runtime.now())
+                duty("daily rollup", reporting.rollup_failure, data_dir, zone, runtime.now())
             held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
             _send_alerts(config, runtime)
@@ -118,15 +91,18 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             if failed:  # MQTT: the devices go unavailable, and the events go out
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
-        duty("daily rollup", reporting.rollup_reading, config, reading)
+        duty("daily rollup", reporting.rollup_reading, data_dir, zone, reading)
         backlogs = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
-        events = duty("alerts", alerting.after_reading, config, reading, backlogs)
-        duty("phone notifications", queue_phone, config, events or [])
+        events = duty("alerts", alerting.after_reading, data_dir, config.alerts, mailing, reading, backlogs)
+        _queue_phone(config, events)
         _report_duties(config, runtime)
         _send_alerts(config, runtime)
         deliver_alerts(config, runtime, events or [])
-        duty("watchdog", watch, config, runtime, reading, backlogs)
+        if config.healthcheck.url:  # the secrets (to mask in what is sent) are gathered only for a ping
+            channels = (config.notify, config.email.on)
+            duty("watchdog", notifying.watch, config.healthcheck, runtime.session, config.secret_values(), channels,
+                 data_dir, runtime.now(), reading, backlogs, config.sinks.any)
         _log_recorded(reading)
         return reading
 
@@ -161,74 +137,26 @@ def _process_started() -> float:
     return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
 
 
-def queue_phone(config: Config, events: list[Event]) -> None:
-    """Queue the cycle's alert events as one push message for each channel (NOTIFY_URLS), and remember a raised
-    one as undelivered until some channel (email too) delivers it (notify/health.py)."""
-    if not events or not (config.notify or config.email_alerts):
-        return
-    from pvs6sup.notify import health, outbox, phone
-
-    when = events[0].time  # the email for these events is queued under the same time
-    if config.notify:
-        title, body = phone.message(events, config.timezone, config.site_name)
-        outbox.enqueue(config.notify, config.data_dir, when, title, body)
-    if any(event.event == "raised" for event in events):
-        health.note_raised(config.data_dir, when)
+def _queue_phone(config: Config, events: list[Event] | None) -> None:
+    queue = notifying.queue_phone
+    duty("phone notifications", queue, config.notify, config.email.on, config.data_dir, config.timezone,
+         config.site_name, events or [])
 
 
 def _send_alerts(config: Config, runtime: Runtime) -> None:
     """Send the queued alert emails, then each push channel's outbox: each its own duty."""
-    duty("alert email deferred", send_email, config, runtime.now())
+    duty("alert email deferred", notifying.send_email, config.email, config.data_dir, runtime.now())
     if config.notify:
-        from pvs6sup.notify import outbox
-
-        for line in duty("phone notifications", outbox.send_all, config.notify, config.data_dir, runtime.now(),
-                         config.secret_values()) or []:
-            log.warning("phone notification: %s", line)
-
-
-def send_email(config: Config, now: datetime) -> None:
-    """Send the queued alert emails; when some waited, note how the email channel fared (notify/health.py)."""
-    from pvs6sup.alerts import state as alertstate
-
-    waited = config.email_alerts and bool(alertstate.queued_emails(config.data_dir))
-    error: str | None = "internal error (a bug)"  # unless the sending ends below
-    try:
-        alerting.send_queued(config)  # returns at once when nothing waits
-        error = None
-    except SupervisorError as err:
-        error = str(err)
-        raise
-    finally:
-        if waited:
-            from pvs6sup.notify import health
-            from pvs6sup.notify.settings import EMAIL
-
-            left = alertstate.queued_emails(config.data_dir)
-            through = alertstate.queued_at(left[0]) - timedelta(microseconds=1) if left else now
-            health.record(config.data_dir, EMAIL, "email", now, error, through)
-
-
-def watch(config: Config, runtime: Runtime, reading: Reading, backlogs: list[tuple[str, float]] | None) -> None:
-    """Ping the watchdog with the per-stream report; as a failure when alerts are not getting through."""
-    if not config.healthcheck_url:
-        return
-    from pvs6sup.core.streams import stream_lines
-
-    lines = stream_lines(reading, backlogs, config.any_sink)
-    problems: list[str] = []
-    if config.notify or config.email_alerts:
-        from pvs6sup.notify import health
-
-        channels, state = health.channels(config.notify, config.email_alerts), health.load(config.data_dir)
-        problems = health.verdict(state, channels, runtime.now())
-        lines += ["alerts: " + line for line in health.channel_lines(state, channels, runtime.now())]
-    healthcheck.ping(config, runtime, "\n".join(lines), "; ".join(problems) or None)
+        duty("phone notifications", notifying.send_push, config.notify, config.data_dir, runtime.now(),
+             config.secret_values())
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
-    duty("report", reporting.report_if_due, config, runtime.now())
-    duty("summary email", reporting.summary_if_due, config, runtime.now())
+    report, sinks, data_dir, zone = config.report, config.sinks, config.data_dir, config.timezone
+    site, channels = config.site_name, (config.notify, config.email.on)
+    duty("report", reporting.report_if_due, report, sinks, runtime.now(), data_dir=data_dir, zone=zone, site_name=site,
+         channels=channels)
+    duty("summary email", reporting.summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
 
 
 def record(config: Config, runtime: Runtime) -> Reading:
@@ -281,7 +209,9 @@ def _record(config: Config, runtime: Runtime) -> Reading:
     duty("sinks' hand-off", recover_handoff, config)
     reading = read_pvs(config, runtime, keep_raw=True)
     reading = _check_clock(config, reading)
-    cloud = duty("cloud cover left blank", weather.cloud_cover_pct, runtime.session, config, runtime.weather_urls)
+    cloud = duty(
+        "cloud cover left blank", weather.cloud_cover_pct, runtime.session, config.weather, runtime.weather_urls
+    )
     reading = replace(reading, cloud_cover_pct=cloud)
     record_reading(config, reading)
     return reading
@@ -294,70 +224,84 @@ def record_reading(config: Config, reading: Reading) -> None:
     if staged:
         from pvs6sup.sinks import handoff
 
-        duty("sinks' hand-off", handoff.hand_over, config, staged)
+        duty("sinks' hand-off", handoff.hand_over, config.sinks, config.data_dir, staged)
 
 
 def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[str, float]] | None:
     """Queue the reading for Google Sheets, then send each sink's queue, each its own duty (those that carry
     alerts wait for deliver_alerts); for the alerts, each sink still waiting: (title, oldest entry's age in s)."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return []  # nothing waits: a backlog incident from before the sinks were turned off resolves
     from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
 
-    queue_for_sinks(config, reading, sheets=True)
-    for sink in (s for s in sink_delivery.configured_sinks(config) if not s.after_alerts):
-        duty(sink.title, sink_delivery.send, config, runtime, sink)
-    return sink_delivery.backlogs(config, runtime.now())
+    queue_for_sinks(config, reading)
+    for sink in (s for s in sink_delivery.configured_sinks(config.sinks) if not s.after_alerts):
+        duty(sink.title, sink_delivery.send, sink, runtime.session, config.data_dir, runtime.now(), config.timezone)
+    return sink_delivery.backlogs(config.sinks, config.data_dir, runtime.now())
 
 
 def recover_handoff(config: Config) -> None:
     """Finish (or drop, when its CSV row is missing) the sinks' hand-off a killed run left (sinks/handoff.py)."""
-    if config.any_sink and (config.data_dir / "outbox" / "handoff.json").exists():
+    if config.sinks.any and (config.data_dir / "outbox" / "handoff.json").exists():
         from pvs6sup.sinks import handoff
 
-        handoff.recover(config)
+        handoff.recover(config.sinks, config.data_dir)
 
 
 def stage_for_sinks(config: Config, reading: Reading) -> dict[str, Any] | None:
     """Before the CSV rows, stage this reading for the sink modules (sinks/handoff.py); they queue it once its
     rows are written, so no sink ever holds a reading the CSV lacks."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return None
     from pvs6sup.sinks import handoff
 
-    return handoff.stage(config, reading)
+    return handoff.stage(
+        config.sinks, reading, data_dir=config.data_dir, site_name=config.site_name, zone=config.timezone
+    )
 
 
-def queue_for_sinks(config: Config, reading: Reading, *, sheets: bool) -> None:
-    """Queue the reading for Google Sheets, after its CSV row (Sheets catches up from readings.csv); the sink
-    modules get it through the hand-off (stage_for_sinks)."""
-    if not config.any_sink:
+def queue_for_sinks(config: Config, reading: Reading) -> None:
+    """Queue the reading for the sinks that keep their own queue (Google Sheets, after its CSV row: it catches up
+    from readings.csv); the sink modules get it through the hand-off (stage_for_sinks)."""
+    if not config.sinks.any:
         return
     from pvs6sup.sinks import deliver as sink_delivery
 
-    for sink in sink_delivery.configured_sinks(config):
-        if (sink.name == sink_delivery.SHEETS) == sheets:
-            duty(f"{sink.title} queue", sink_delivery.queue_reading, config, sink, reading)
+    for sink in sink_delivery.configured_sinks(config.sinks):
+        if not sink.staged:
+            duty(
+                f"{sink.title} queue",
+                sink_delivery.queue_reading,
+                sink,
+                reading,
+                data_dir=config.data_dir,
+                site_name=config.site_name,
+                zone=config.timezone,
+            )
 
 
 def deliver_alerts(
     config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None
 ) -> None:
     """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
-    if not config.any_sink:
+    if not config.sinks.any:
         return
     from pvs6sup.sinks import deliver as sink_delivery
+    from pvs6sup.sinks.table import ModuleSink
 
-    for sink in (s for s in sink_delivery.configured_sinks(config) if s.after_alerts):
-        duty(f"{sink.title} queue", sink_delivery.queue_events, config, sink, events, failed_at)
-        duty(sink.title, sink_delivery.send, config, runtime, sink)
+    data_dir, zone = config.data_dir, config.timezone
+    for sink in sink_delivery.configured_sinks(config.sinks):
+        if isinstance(sink, ModuleSink) and sink.after_alerts:
+            duty(f"{sink.title} queue", sink_delivery.queue_events, sink, data_dir, events, failed_at)
+            duty(sink.title, sink_delivery.send, sink, runtime.session, data_dir, runtime.now(), zone)
 
 
 def prune(config: Config, reading: Reading) -> int:
     """Remove raw-archive day folders older than RAW_RETENTION_DAYS."""
     if not (config.data_dir / archive.RAW_DIR).is_dir():  # not a folder: the archive's own warning said so
         return 0
-    return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days)
+    trusted = clockwatch.trusted_date(config.data_dir)
+    return retention.prune_raw(config.data_dir, reading.fetched_at.date(), config.raw_retention_days, trusted=trusted)
 
 
 def duty(what: str, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:

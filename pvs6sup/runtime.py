@@ -12,7 +12,7 @@ from typing import TextIO
 import requests
 
 from pvs6sup.core.records import Record
-from pvs6sup.net.weather import DEFAULT_URLS, WeatherURLs
+from pvs6sup.settings.config import DEFAULT_URLS, WeatherURLs
 
 SCRIPT_DIR = Path(__file__).resolve().parent.parent
 

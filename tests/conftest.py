@@ -13,7 +13,7 @@ import pytest
 # A helper's asserts say what they compared, as a test's do (delivery_site is also a plugin: its fixtures).
 pytest.register_assert_rewrite("tests.support")
 
-from pvs6sup.net.weather import WeatherURLs  # noqa: E402
+from pvs6sup.settings.config import WeatherURLs  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
 from tests.support.harness import SITE_ENV, Harness  # noqa: E402
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup.config import load_config
 from pvs6sup.errors import ConfigError
+from pvs6sup.settings.load import load_config
 
 SCRIPT_DIR = Path("/opt/pvs6")
 BASE = {"WEATHER_PROVIDER": "none"}
@@ -13,8 +13,8 @@ BASE = {"WEATHER_PROVIDER": "none"}
 
 def test_email_alerts_are_off_without_smtp_host_and_recipients():
     config = load_config(BASE, SCRIPT_DIR)
-    assert not config.email_alerts
-    assert config.inverter_groups == ()
+    assert not config.email.on
+    assert config.alerts.inverter_groups == ()
 
 
 def test_a_gmail_setup_sends_from_the_login_address_on_port_587():
@@ -28,20 +28,20 @@ def test_a_gmail_setup_sends_from_the_login_address_on_port_587():
         },
         SCRIPT_DIR,
     )
-    assert config.email_alerts
-    assert (config.smtp_port, config.smtp_security, config.alert_email_from) == (587, "starttls", "me@gmail.com")
-    assert config.alert_email_to == ("me@gmail.com", "partner@example.com")
+    assert config.email.on
+    assert (config.email.port, config.email.security, config.email.sender) == (587, "starttls", "me@gmail.com")
+    assert config.email.recipients == ("me@gmail.com", "partner@example.com")
     assert "abcd" not in repr(config)
 
 
 def test_implicit_tls_defaults_to_port_465():
     config = load_config({**BASE, "SMTP_SECURITY": "SSL"}, SCRIPT_DIR)
-    assert (config.smtp_security, config.smtp_port) == ("ssl", 465)
+    assert (config.email.security, config.email.port) == ("ssl", 465)
 
 
 def test_inverter_groups_are_serial_endings_split_by_semicolons_and_commas():
     config = load_config({**BASE, "INVERTER_GROUPS": "1392, 1393 ;2001,2002"}, SCRIPT_DIR)
-    assert config.inverter_groups == (("1392", "1393"), ("2001", "2002"))
+    assert config.alerts.inverter_groups == (("1392", "1393"), ("2001", "2002"))
 
 
 def test_every_email_problem_is_reported_at_once_naming_the_variable():
@@ -83,4 +83,4 @@ def test_a_login_over_an_unencrypted_connection_is_refused():
         load_config(settings, SCRIPT_DIR)
     relay = {k: v for k, v in settings.items() if k not in ("SMTP_USER", "SMTP_PASSWORD")}
     relay["ALERT_EMAIL_FROM"] = "pvs@example.com"
-    assert load_config(relay, SCRIPT_DIR).smtp_security == "none"  # a local relay without a login is fine
+    assert load_config(relay, SCRIPT_DIR).email.security == "none"  # a local relay without a login is fine

@@ -4,18 +4,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pvs6sup.config import env_file_warnings, load_config, pvs_base_url, read_settings
 from pvs6sup.errors import ConfigError
+from pvs6sup.settings.load import env_file_warnings, load_config, pvs_base_url, read_settings
 
 SCRIPT_DIR = Path("/opt/pvs6")
 
 
 def test_defaults_need_no_settings_when_weather_is_off():
     config = load_config({"WEATHER_PROVIDER": "none"}, SCRIPT_DIR)
-    assert config.pvs_base_url == "http://172.27.153.1"
-    assert config.pvs_timeout_s == 120
+    assert config.pvs.base_url == "http://172.27.153.1"
+    assert config.pvs.timeout_s == 120
     assert config.data_dir == SCRIPT_DIR / "data"
-    assert config.consumption_meter_mode == "auto"
+    assert config.pvs.consumption_meter_mode == "auto"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_environment_wins_over_the_env_file(tmp_path):
     env_file.write_text("PVS_TIMEOUT=30\nPVS_HOST=10.0.0.9\nWEATHER_PROVIDER=none\n")
     values = read_settings(env_file, {"PVS_TIMEOUT": "45"}, explicit=True)
     config = load_config(values, tmp_path)
-    assert (config.pvs_timeout_s, config.pvs_host) == (45, "10.0.0.9")
+    assert (config.pvs.timeout_s, config.pvs.host) == (45, "10.0.0.9")
 
 
 def test_env_file_values_are_not_interpolated(tmp_path):
@@ -83,7 +83,7 @@ def test_an_env_file_asked_for_by_name_must_exist(tmp_path):
 
 def test_empty_values_mean_the_default():
     config = load_config({"PVS_TIMEOUT": "", "WEATHER_PROVIDER": "none", "TIMEZONE": ""}, SCRIPT_DIR)
-    assert config.pvs_timeout_s == 120
+    assert config.pvs.timeout_s == 120
 
 
 def test_relative_data_dir_is_next_to_the_script_absolute_is_kept():
@@ -119,8 +119,9 @@ def test_a_world_readable_env_file_is_warned_about(tmp_path):
 
 
 def test_electricity_price_is_optional_a_number_per_kwh_and_a_bad_one_is_named():
-    assert load_config({"WEATHER_PROVIDER": "none"}, SCRIPT_DIR).electricity_price is None
-    assert load_config({"WEATHER_PROVIDER": "none", "ELECTRICITY_PRICE": "0.30"}, SCRIPT_DIR).electricity_price == 0.3
+    assert load_config({"WEATHER_PROVIDER": "none"}, SCRIPT_DIR).alerts.electricity_price is None
+    priced = load_config({"WEATHER_PROVIDER": "none", "ELECTRICITY_PRICE": "0.30"}, SCRIPT_DIR)
+    assert priced.alerts.electricity_price == priced.report.electricity_price == 0.3
     with pytest.raises(ConfigError) as caught:
         load_config({"WEATHER_PROVIDER": "none", "ELECTRICITY_PRICE": "30 cents"}, SCRIPT_DIR)
     assert any(problem.startswith("ELECTRICITY_PRICE") for problem in caught.value.problems)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup.config import load_config
 from pvs6sup.errors import ConfigError
 from pvs6sup.pvs.access import varserver_base_url
+from pvs6sup.settings.load import load_config
 
 SCRIPT_DIR = Path("/opt/pvs6")
 
@@ -17,12 +17,12 @@ def config(**values):
 
 def test_defaults_detect_the_firmware_and_need_no_password():
     settings = config()
-    assert (settings.pvs_firmware, settings.pvs_serial, settings.pvs_password) == ("auto", None, None)
+    assert (settings.pvs.firmware, settings.pvs.serial, settings.pvs.password) == ("auto", None, None)
 
 
 def test_the_serial_and_password_never_show_in_repr():
     settings = config(PVS_SERIAL="ZT0000000000000X0042", PVS_PASSWORD="Pw-X0042")
-    assert settings.pvs_serial == "ZT0000000000000X0042" and settings.pvs_password == "Pw-X0042"
+    assert settings.pvs.serial == "ZT0000000000000X0042" and settings.pvs.password == "Pw-X0042"
     assert "X0042" not in repr(settings)
 
 
@@ -44,4 +44,4 @@ def test_bad_values_are_named_without_echoing_a_secret():
     ],
 )
 def test_new_firmware_is_reached_over_https_unless_pvs_host_says_otherwise(host, url):
-    assert varserver_base_url(config(PVS_HOST=host)) == url
+    assert varserver_base_url(config(PVS_HOST=host).pvs) == url

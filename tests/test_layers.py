@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pvs6sup"
-EDGES = ("pvs6sup.pvs", "pvs6sup.store", "pvs6sup.sinks", "pvs6sup.alerts", "pvs6sup.report", "pvs6sup.sim")
+EDGES = (
+    "pvs6sup.pvs", "pvs6sup.store", "pvs6sup.sinks", "pvs6sup.alerts", "pvs6sup.report", "pvs6sup.net", "pvs6sup.sim"
+)
 TOP = ("pvs6sup.commands", "pvs6sup.cli")
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup.config import load_config, unknown_setting_warnings
 from pvs6sup.core.secrets import every_form
 from pvs6sup.errors import ConfigError
-from pvs6sup.settings_docs import README_END, README_START, example_env, readme_tables
-from pvs6sup.settings_table import BY_NAME, GROUPS, SECRET_NAMES, SETTINGS
+from pvs6sup.settings.docs import README_END, README_START, example_env, readme_tables
+from pvs6sup.settings.load import load_config, unknown_setting_warnings
+from pvs6sup.settings.table import BY_NAME, GROUPS, SECRET_NAMES, SETTINGS
 from tests.support.harness import ROOT
 
 SCRIPT_DIR = Path("/opt/pvs6")
@@ -54,7 +54,7 @@ def test_readme_lists_every_setting_once_and_nothing_else():
 
 
 def test_the_docs_checker_agrees():
-    result = subprocess.run([sys.executable, "-m", "pvs6sup.settings_docs"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "pvs6sup.settings.docs"], cwd=ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
 
 
@@ -138,22 +138,23 @@ def test_every_problem_is_reported_at_once_across_groups_in_table_order():
 
 def test_sinks_are_off_by_default_and_built_with_their_settings_when_on():
     config = load_config({**BASE, "SITE_NAME": "Home Roof", "LATITUDE": "37.4", "LONGITUDE": "-122"}, SCRIPT_DIR)
-    assert (config.pvoutput, config.influx, config.prometheus, config.mqtt) == (None, None, None, None)
-    assert (config.site_name, config.report_every_min, config.summary_email, config.summary_hour) == (
+    sinks = config.sinks
+    assert (sinks.sheets, sinks.pvoutput, sinks.influx, sinks.prometheus, sinks.mqtt) == (None, None, None, None, None)
+    assert (config.site_name, config.report.every_min, config.report.summary_email, config.report.summary_hour) == (
         "Home Roof", 60, "off", 7)
-    config = load_config({**BASE, **ALL_SINKS, "SITE_NAME": "Home Roof", "LATITUDE": "37.4"}, SCRIPT_DIR)
-    assert config.pvoutput is not None and config.influx is not None and config.mqtt is not None
-    assert (config.pvoutput.system_id, config.pvoutput.url, config.pvoutput.interval_min) == (
+    sinks = load_config({**BASE, **ALL_SINKS, "SITE_NAME": "Home Roof", "LATITUDE": "37.4"}, SCRIPT_DIR).sinks
+    assert sinks.pvoutput is not None and sinks.influx is not None and sinks.mqtt is not None
+    assert (sinks.pvoutput.system_id, sinks.pvoutput.url, sinks.pvoutput.interval_min) == (
         "12345", "https://pvoutput.org", 5)
-    assert config.pvoutput.latitude == 37.4 and config.pvoutput.donation is False
-    assert (config.influx.url, config.influx.bucket, config.influx.v2) == ("http://127.0.0.1:8086", "solar", True)
-    assert config.prometheus is not None and config.prometheus.textfile == Path(ALL_SINKS["PROMETHEUS_TEXTFILE"])
-    assert (config.mqtt.port, config.mqtt.topic_prefix, config.mqtt.discovery) == (1883, "pvs6/home_roof", True)
+    assert sinks.pvoutput.latitude == 37.4 and sinks.pvoutput.donation is False
+    assert (sinks.influx.url, sinks.influx.bucket, sinks.influx.v2) == ("http://127.0.0.1:8086", "solar", True)
+    assert sinks.prometheus is not None and sinks.prometheus.textfile == Path(ALL_SINKS["PROMETHEUS_TEXTFILE"])
+    assert (sinks.mqtt.port, sinks.mqtt.topic_prefix, sinks.mqtt.discovery) == (1883, "pvs6/home_roof", True)
 
 
 def test_mqtt_over_tls_defaults_to_8883_and_a_relative_ca_file_is_beside_the_script():
-    config = load_config({**BASE, "MQTT_HOST": "b", "MQTT_TLS": "1", "MQTT_CA_FILE": "ca.pem"}, SCRIPT_DIR)
-    assert config.mqtt is not None and (config.mqtt.port, config.mqtt.ca_file) == (8883, SCRIPT_DIR / "ca.pem")
+    mqtt = load_config({**BASE, "MQTT_HOST": "b", "MQTT_TLS": "1", "MQTT_CA_FILE": "ca.pem"}, SCRIPT_DIR).sinks.mqtt
+    assert mqtt is not None and (mqtt.port, mqtt.ca_file) == (8883, SCRIPT_DIR / "ca.pem")
 
 
 def test_influx_v2_needs_token_and_org():
@@ -163,7 +164,7 @@ def test_influx_v2_needs_token_and_org():
 
 def test_inverter_layout_is_parsed_like_inverter_groups():
     config = load_config({**BASE, "INVERTER_LAYOUT": "00001, 00002;00003"}, SCRIPT_DIR)
-    assert config.inverter_layout == (("00001", "00002"), ("00003",))
+    assert config.report.inverter_layout == (("00001", "00002"), ("00003",))
 
 
 def test_secret_values_come_from_the_table_and_none_is_in_repr():
@@ -202,7 +203,7 @@ def test_an_unknown_name_suggests_the_closest_setting_of_the_table(tmp_path: Pat
 
 def test_importing_config_loads_no_sink_module_and_no_client_library():
     code = (
-        "import sys, pvs6sup.config\n"
+        "import sys, pvs6sup.settings.load\n"
         "print(sorted(m for m in sys.modules if m.startswith(('pvs6sup.sinks.', 'paho', 'requests'))))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

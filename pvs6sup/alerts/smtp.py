@@ -8,10 +8,10 @@ import smtplib
 import socket
 import ssl
 import threading
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from pvs6sup.errors import DeliveryError
+from pvs6sup.settings.config import EmailSettings
 
 
 class MailError(DeliveryError):
@@ -22,22 +22,12 @@ class MailRefusedError(MailError):
     """The server refused this email for good (a 5xx answer): sending it again would not help."""
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int
-    security: str  # starttls | ssl | none
-    user: str | None
-    password: str | None = field(repr=False)
-    timeout_s: float = 30.0
-
-
-def probe(settings: SmtpSettings, context: ssl.SSLContext | None = None) -> None:
+def probe(settings: EmailSettings, context: ssl.SSLContext | None = None) -> None:
     """Connect, secure and log in without sending anything (the check command)."""
     send(settings, None, context)
 
 
-def send(settings: SmtpSettings, message: EmailMessage | None, context: ssl.SSLContext | None = None) -> None:
+def send(settings: EmailSettings, message: EmailMessage | None, context: ssl.SSLContext | None = None) -> None:
     """Send one message (None: only log in) within settings.timeout_s in all; MailError (one line, no secret) if not.
 
     MailRefusedError when the server refuses this message for good (5xx to its sender, recipients or data).
@@ -72,8 +62,9 @@ def send(settings: SmtpSettings, message: EmailMessage | None, context: ssl.SSLC
 
 
 def _converse(
-    client: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage | None, context: ssl.SSLContext
+    client: smtplib.SMTP, settings: EmailSettings, message: EmailMessage | None, context: ssl.SSLContext
 ) -> None:
+    assert settings.host is not None  # email is on: the settings checked it
     code, greeting = client.connect(settings.host, settings.port)
     if code != 220:  # as SMTP(host) checks; a greeting cut off at the deadline ends here too
         raise smtplib.SMTPConnectError(code, greeting)
@@ -100,7 +91,7 @@ def _permanent(code: int) -> bool:
     return 500 <= code < 600
 
 
-def _mail_error(settings: SmtpSettings, err: Exception) -> MailError:
+def _mail_error(settings: EmailSettings, err: Exception) -> MailError:
     where = f"{settings.host}:{settings.port}"
     if isinstance(err, smtplib.SMTPAuthenticationError):
         return MailError(

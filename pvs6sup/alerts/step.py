@@ -13,21 +13,18 @@ import logging
 import os
 import ssl
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pvs6sup.alerts import detectors, normal_files
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import SupervisorError
+from pvs6sup.settings.config import AlertSettings, EmailSettings
 from pvs6sup.store import alert_log, csvlog
 from pvs6sup.store.files import private_dir
-
-if TYPE_CHECKING:
-    from pvs6sup.alerts import smtp as mailer
 
 # alertmail and mailer (the email package, smtplib) are imported only when an email is composed or sent:
 # most cycles of a healthy system do neither, and every cron run pays for what it imports.
@@ -37,54 +34,63 @@ log = logging.getLogger(__name__)
 REFUSED_DIR = "refused"  # inside alerts-outbox: emails the mail server refused for good
 
 
-def smtp_settings(config: Config) -> mailer.SmtpSettings:
-    from pvs6sup.alerts import smtp as mailer
+class Mailing(FrozenRecord):
+    """Where an alert email goes and how it is told: the email settings, the site's name and time zone, and the
+    price of a kWh (ELECTRICITY_PRICE: the energy lost in money too; None: in kWh only)."""
 
-    assert config.smtp_host is not None
-    return mailer.SmtpSettings(
-        host=config.smtp_host,
-        port=config.smtp_port,
-        security=config.smtp_security,
-        user=config.smtp_user,
-        password=config.smtp_password,
-        timeout_s=config.smtp_timeout_s,
-    )
+    __slots__ = ("email", "site_name", "zone", "price")
+
+    email: EmailSettings
+    site_name: str
+    zone: tzinfo
+    price: float | None
+
+    def __init__(self, email: EmailSettings, site_name: str, zone: tzinfo, price: float | None = None) -> None:
+        set_field(self, "email", email)
+        set_field(self, "site_name", site_name)
+        set_field(self, "zone", zone)
+        set_field(self, "price", price)
 
 
 def after_reading(
-    config: Config, reading: Reading, backlogs: Sequence[tuple[str, float]] | None = None
+    data_dir: Path,
+    settings: AlertSettings,
+    mailing: Mailing,
+    reading: Reading,
+    backlogs: Sequence[tuple[str, float]] | None = None,
 ) -> list[alerts.Event]:
     """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
     for what changed."""
-    state = alertstate.load(config.data_dir)
-    book = normal_files.FileBook(config.data_dir, state.carried)
+    state = alertstate.load(data_dir)
+    book = normal_files.FileBook(data_dir, state.carried)
     judgements = detectors.observe_reading(
         state.detector,
         reading,
-        config.inverter_groups,
-        config.latitude,
-        config.longitude,
+        settings.inverter_groups,
+        settings.latitude,
+        settings.longitude,
         book=book,
-        zone=config.timezone,
+        zone=mailing.zone,
     )
     judgements += detectors.delivery_backlog(backlogs)
     try:  # the report's trend: kept in the state until filed, so a failure here only delays it
-        normal_files.file_finished_days(config.data_dir, state.detector)
+        normal_files.file_finished_days(data_dir, state.detector)
     except (SupervisorError, OSError) as err:
         log.warning("daily shares of the learned normal: %s", err)
     state.carried = book.save()  # the bin in use goes with the state, the others to their files
-    return _conclude(config, state, judgements, reading.fetched_at, reading)
+    return _conclude(data_dir, mailing, state, judgements, reading.fetched_at, reading)
 
 
-def after_failure(config: Config, now: datetime) -> list[alerts.Event]:
+def after_failure(data_dir: Path, mailing: Mailing, now: datetime) -> list[alerts.Event]:
     """Count a cycle in which the PVS gave no reading."""
-    state = alertstate.load(config.data_dir)
+    state = alertstate.load(data_dir)
     judgements = detectors.observe_failure(state.detector)
-    return _conclude(config, state, judgements, now, None)
+    return _conclude(data_dir, mailing, state, judgements, now, None)
 
 
 def _conclude(
-    config: Config,
+    data_dir: Path,
+    mailing: Mailing,
     state: alertstate.AlertState,
     judgements: list[detectors.Judgement],
     now: datetime,
@@ -93,57 +99,53 @@ def _conclude(
     events = alerts.update(state.incidents, judgements, now)
     for event in events:
         log.info("alert %s: %s", event.event, event.message)
-    if config.email_alerts and events:
+    email = mailing.email
+    if email.on and events:
         from pvs6sup.alerts import compose as alertmail
 
-        assert config.alert_email_from is not None
-        sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
+        assert email.sender is not None
+        sender, recipients, zone, site_name = email.sender, email.recipients, mailing.zone, mailing.site_name
         if len(events) == 1:
             [event] = events
-            history = csvlog.recent_power_beside(config.data_dir, event.serial) if event.serial else None
-            message = alertmail.compose(
-                event, sender, recipients, zone, reading, history, config.site_name, config.electricity_price
-            )
+            history = csvlog.recent_power_beside(data_dir, event.serial) if event.serial else None
+            message = alertmail.compose(event, sender, recipients, zone, reading, history, site_name, mailing.price)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
-            message = alertmail.compose_digest(
-                events, sender, recipients, zone, reading, config.site_name, config.electricity_price
-            )
-        alertstate.queue_email(config.data_dir, message, now, 0)
-    alertstate.save(config.data_dir, state)
+            message = alertmail.compose_digest(events, sender, recipients, zone, reading, site_name, mailing.price)
+        alertstate.queue_email(data_dir, message, now, 0)
+    alertstate.save(data_dir, state)
     try:  # the history the report shows, after the state: its failure never stops an alert
-        alert_log.append(config.data_dir, events)
+        alert_log.append(data_dir, events)
     except (SupervisorError, OSError) as err:
         log.warning("alert history: %s", err)
     return events
 
 
-def send_queued(config: Config, context: ssl.SSLContext | None = None) -> int:
+def send_queued(email: EmailSettings, data_dir: Path, context: ssl.SSLContext | None = None) -> int:
     """Send every queued email, oldest first; returns how many went.
 
     One the server refuses for good (5xx) is moved to alerts-outbox/refused/ with a warning, and the next
     one is tried. Any other failure (a 4xx, a timeout, no connection) stops here and keeps the rest queued
     (MailError).
     """
-    if not config.email_alerts:
+    if not email.on:
         return 0
-    queued = alertstate.queued_emails(config.data_dir)
+    queued = alertstate.queued_emails(data_dir)
     if not queued:
         return 0
     from pvs6sup.alerts import smtp as mailer
 
     sent = 0
-    settings = smtp_settings(config)
     for path in queued:
-        message = alertstate.read_email(path, config.data_dir)
+        message = alertstate.read_email(path, data_dir)
         if message is None:  # damaged: set aside with a warning; the emails behind it still go
             continue
         try:
-            mailer.send(settings, message, context)
+            mailer.send(email, message, context)
         except mailer.MailRefusedError as err:
             log.warning("alert email %s to %s: %s; %s", path.name, message["To"], err, _set_aside(path))
             continue
         except mailer.MailError as err:
-            waiting = len(alertstate.queued_emails(config.data_dir))
+            waiting = len(alertstate.queued_emails(data_dir))
             raise mailer.MailError(f"{err}; {waiting} alert email(s) kept to retry next cycle") from err
         path.unlink()
         sent += 1

@@ -14,16 +14,16 @@ from urllib.parse import urlsplit
 
 from pvs6sup.alerts import compose as alertmail
 from pvs6sup.alerts import smtp as mailer
-from pvs6sup.alerts import step as alerting
 from pvs6sup.commands.status import FIRST_RUN_HINT, RECENT_S, last_recorded_text
-from pvs6sup.config import Config
 from pvs6sup.cycle import read_pvs
 from pvs6sup.errors import LockHeldError, PVSAnswerError, StorageError, SupervisorError
 from pvs6sup.net import weather
 from pvs6sup.notify.trial import try_channels
 from pvs6sup.pvs.access import DETECT_TIMEOUT_S
 from pvs6sup.runtime import Runtime
-from pvs6sup.settings_table import GROUPS, SETTINGS
+from pvs6sup.settings.config import Config
+from pvs6sup.settings.sinks import SHEETS
+from pvs6sup.settings.table import GROUPS, SETTINGS
 from pvs6sup.sinks.sheets import delivery as sheets
 from pvs6sup.store import csvlog
 from pvs6sup.store.files import private_dir
@@ -45,7 +45,7 @@ def seconds_text(seconds: float) -> str:
 
 def longest_wait_s(config: Config) -> float:
     """The most asking the PVS can take: the firmware check (at most a day old) and then the reading."""
-    return min(config.pvs_timeout_s, DETECT_TIMEOUT_S) + config.pvs_timeout_s
+    return min(config.pvs.timeout_s, DETECT_TIMEOUT_S) + config.pvs.timeout_s
 
 
 # What each way of failing usually means, by the words of the error (pvs/http.py's reasons), with its fix.
@@ -82,10 +82,10 @@ def check_pvs(config: Config, runtime: Runtime, out: TextIO | None = None) -> li
     """The PVS (one request), then INVERTER_GROUPS against the serials it lists. Says first what it does: the
     PVS can take minutes to answer, or never."""
     if out is not None:
-        out.write(f"… asking the PVS at {config.pvs_base_url}, up to {seconds_text(longest_wait_s(config))}…\n")
+        out.write(f"… asking the PVS at {config.pvs.base_url}, up to {seconds_text(longest_wait_s(config))}…\n")
         out.flush()
     started = time.monotonic()
-    host = urlsplit(config.pvs_base_url).hostname or config.pvs_host
+    host = urlsplit(config.pvs.base_url).hostname or config.pvs.host
     try:
         with data_dir_lock(config.data_dir):  # the cycle's own path: one request, whatever the firmware
             reading = read_pvs(config, runtime, keep_raw=False)
@@ -100,33 +100,34 @@ def check_pvs(config: Config, runtime: Runtime, out: TextIO | None = None) -> li
     supervisor = reading.devices.supervisor
     firmware = supervisor.firmware if supervisor and supervisor.firmware else "?"
     outcomes: list[Outcome] = [
-        (True, f"PVS at {config.pvs_base_url}: {reading.inverters_total} inverters, firmware {firmware}", "")
+        (True, f"PVS at {config.pvs.base_url}: {reading.inverters_total} inverters, firmware {firmware}", "")
     ]
-    if config.inverter_groups:
+    groups = config.alerts.inverter_groups
+    if groups:
         serials = [inv.serial for inv in reading.devices.inverters]
-        unknown = [m for group in config.inverter_groups for m in group if not any(s.endswith(m) for s in serials)]
+        unknown = [m for group in groups for m in group if not any(s.endswith(m) for s in serials)]
         if unknown:
             hint = "use serials or their last characters as `status` lists them"
             outcomes.append((False, f"INVERTER_GROUPS: no inverter ends with {', '.join(unknown)}", hint))
         else:
-            outcomes.append((True, f"INVERTER_GROUPS: {len(config.inverter_groups)} groups, every entry matched", ""))
+            outcomes.append((True, f"INVERTER_GROUPS: {len(groups)} groups, every entry matched", ""))
     return outcomes
 
 
 def check_weather(config: Config, runtime: Runtime) -> Outcome:
-    if config.weather_provider == "none":
+    if config.weather.provider == "none":
         return None, "weather: off (WEATHER_PROVIDER=none)", ""
     try:
-        cover = weather.cloud_cover_pct(runtime.session, config, runtime.weather_urls)
+        cover = weather.cloud_cover_pct(runtime.session, config.weather, runtime.weather_urls)
     except SupervisorError as err:
         return False, f"weather: {err}", "check the Pi's internet access, LATITUDE/LONGITUDE and any API key"
     shown = f"{cover:g} %" if cover is not None else "not given"
-    return True, f"weather ({config.weather_provider}): cloud cover {shown}", ""
+    return True, f"weather ({config.weather.provider}): cloud cover {shown}", ""
 
 
 def check_sheets(config: Config, runtime: Runtime) -> Outcome:
     try:
-        described = sheets.probe(config, runtime)
+        described = sheets.probe(config.sinks.sheets, runtime.session, config.data_dir, runtime.now())
     except SupervisorError as err:
         return False, str(err), "README, section Google Sheets, walks through the key and the sharing"
     if described is None:
@@ -139,12 +140,11 @@ def check_sinks(config: Config, runtime: Runtime) -> list[Outcome]:
     from pvs6sup.sinks import deliver as delivery
 
     outcomes: list[Outcome] = []
-    for sink in delivery.configured_sinks(config):
-        if sink.module is None:
-            continue  # Google Sheets: check_sheets
-        deadline_s = delivery.DEADLINE_S.get(sink.name, delivery.DEFAULT_DEADLINE_S)
-        problem = sink.module.probe(sink.settings, runtime.session, deadline_s)
-        pending = delivery.queue_of(config.data_dir, sink).pending_count()
+    for sink in delivery.configured_sinks(config.sinks):
+        if sink.name == SHEETS:
+            continue  # check_sheets: it says what it found, or that Sheets is off
+        problem = sink.probe(runtime.session, config.data_dir, runtime.now())
+        pending = sink.queue(config.data_dir).pending_count()
         waiting = f" ({pending} waiting)" if pending else ""
         if problem is None:
             outcomes.append((True, f"{sink.title}: reachable, settings accepted{waiting}", ""))
@@ -155,16 +155,14 @@ def check_sinks(config: Config, runtime: Runtime) -> list[Outcome]:
 
 
 def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
-    if not config.email_alerts:
+    settings = config.email
+    if not settings.on:
         return None, "email alerts: off (set SMTP_HOST and ALERT_EMAIL_TO to turn them on)", ""
-    settings = alerting.smtp_settings(config)
     where = f"{settings.host}:{settings.port} ({settings.security})"
     try:
         if send_test:
-            assert config.alert_email_from is not None
-            mailer.send(
-                settings, alertmail.trial_message(config.alert_email_from, config.alert_email_to, runtime.now())
-            )
+            assert settings.sender is not None
+            mailer.send(settings, alertmail.trial_message(settings.sender, settings.recipients, runtime.now()))
         else:
             mailer.probe(settings)
     except mailer.MailError as err:
@@ -174,7 +172,7 @@ def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
             "check SMTP_HOST, SMTP_PORT, SMTP_SECURITY and the password (Gmail: App Password)",
         )
     if send_test:
-        return True, f"email: test sent via {where} to {', '.join(config.alert_email_to)}", ""
+        return True, f"email: test sent via {where} to {', '.join(settings.recipients)}", ""
     return True, f"email: logged in to {where} (add --send-test-email to send one)", ""
 
 

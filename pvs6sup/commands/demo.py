@@ -17,14 +17,13 @@ import requests
 
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.commands.status import status_text
-from pvs6sup.config import Config
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.texts import fixed_text, short_serial, when_text
 from pvs6sup.cycle import run_cycle
 from pvs6sup.errors import ConfigError, PVSError, SupervisorError
-from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import AlertSettings, Config, PvsSettings, ReportSettings, WeatherSettings, WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
 from pvs6sup.store import csvlog, files, rollup_file
@@ -96,20 +95,15 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
     clock = lambda: moment  # noqa: E731 (the simulator and the cycle share this clock)
 
     with SimulatedPVS(site=site, clock=clock) as pvs, requests.Session() as session:
+        place = (site.model.latitude, site.model.longitude)
         config = Config(
-            pvs_host=pvs.base_url,
-            pvs_base_url=pvs.base_url,
-            pvs_timeout_s=10,
             data_dir=folder,
-            latitude=site.model.latitude,
-            longitude=site.model.longitude,
-            weather_provider="open-meteo",
-            openweathermap_api_key=None,
-            weather_timeout_s=5,
             timezone=zone,
-            consumption_meter_mode="auto",
             site_name=DEMO_SITE,
-            report_every_min=0,  # written once, at the end: the afternoon of the last day
+            pvs=PvsSettings(pvs.base_url, pvs.base_url, 10),
+            weather=WeatherSettings("open-meteo", None, 5, *place),
+            alerts=AlertSettings((), *place),
+            report=ReportSettings(0, latitude=place[0], longitude=place[1]),  # written once, at the end
         )
         runtime = Runtime(
             now=clock, session=session, weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")
@@ -156,9 +150,9 @@ def progress_line(reading: Reading, zone: ZoneInfo) -> str:
 
 def write_report(config: Config, now: datetime, days: int) -> Path:
     """The page as the last cycle would write it, with one heatmap column per simulated day (all in colour)."""
-    from pvs6sup.report import step
+    from pvs6sup.commands import report
 
-    return step.write_report(config, now, days=days)
+    return report.write_report(config, now, days)
 
 
 def write_alert_email(

@@ -21,9 +21,9 @@ from typing import TextIO
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.alerts.normal import MemoryBook
-from pvs6sup.config import Config
 from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
+from pvs6sup.settings.config import Config
 from pvs6sup.store import csvlog
 from pvs6sup.store.archive import read_raw
 
@@ -146,10 +146,10 @@ def run_replay(
     if not found:
         raise ConfigError(["replay: no .json or .json.gz capture with a UTC time in its name was found"])
     replayer = Replayer(
-        groups=config.inverter_groups,
-        latitude=config.latitude,
-        longitude=config.longitude,
-        mode=config.consumption_meter_mode,
+        groups=config.alerts.inverter_groups,
+        latitude=config.alerts.latitude,
+        longitude=config.alerts.longitude,
+        mode=config.pvs.consumption_meter_mode,
         csv_dir=csv_dir,
         zone=config.timezone,
     )

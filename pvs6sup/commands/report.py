@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from pvs6sup.config import Config
 from pvs6sup.errors import ConfigError
 from pvs6sup.report import step
+from pvs6sup.settings.config import Config
 from pvs6sup.store import csvlog, legacy, rollup_file
 from pvs6sup.store.lock import data_dir_lock
 
@@ -35,6 +35,21 @@ def run_report(config: Config, now: datetime, days: int, out: Path | None, rebui
     if rebuild_first:
         count = rebuild(config, now)
         stdout.write(f"{config.data_dir / rollup_file.DAILY_FILE}: rebuilt, {count} finished days\n")
-    path = step.write_report(config, now, days=days, out=out)
+    path = write_report(config, now, days, out)
     stdout.write(f"{path}\n")
     return path
+
+
+def write_report(config: Config, now: datetime, days: int | None = None, out: Path | None = None) -> Path:
+    """The page now, from the report's settings and the sinks' queues (report/step.py)."""
+    return step.write_report(
+        config.report,
+        config.sinks,
+        now,
+        data_dir=config.data_dir,
+        zone=config.timezone,
+        site_name=config.site_name,
+        days=days,
+        out=out,
+        channels=(config.notify, config.email.on),
+    )

@@ -12,7 +12,8 @@ from pvs6sup.core.records import as_dict
 from pvs6sup.core.rows import cell, local_timestamp
 from pvs6sup.core.texts import age_text, fixed_text, is_night, state_text
 from pvs6sup.core.values import mask_pvs_serial
-from pvs6sup.sinks.deliver import SHEETS, QueueStatus
+from pvs6sup.settings.sinks import SHEETS
+from pvs6sup.sinks.deliver import QueueStatus
 
 RECENT_S = 15 * 60  # cron runs every 5 minutes: three runs in a row without a reading are worth a look
 

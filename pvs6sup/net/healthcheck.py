@@ -22,11 +22,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from pvs6sup.config import Config
 from pvs6sup.errors import LockHeldError
 from pvs6sup.logs import masked
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
-from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import HealthcheckSettings
 
 log = logging.getLogger(__name__)
 
@@ -36,29 +35,39 @@ KUMA_PATH = "/api/push/"
 USER_AGENT = "pvs6-supervisor"
 
 
-def ping(config: Config, runtime: Runtime, report: str | None = None, problem: str | None = None) -> None:
+def ping(
+    watchdog: HealthcheckSettings,
+    session: requests.Session,
+    secrets: tuple[str, ...],
+    report: str | None = None,
+    problem: str | None = None,
+) -> None:
     """A reading was recorded: say so (when HEALTHCHECK_URL is set), with the per-stream report; as a failure
-    when `problem` says alerts are not getting through."""
-    if config.healthcheck_url:
+    when `problem` says alerts are not getting through. secrets: masked in what is sent."""
+    if watchdog.url:
         error = None if problem is None else problem + (f"\n\n{report}" if report else "")
-        _send(runtime.session, config.healthcheck_url, error, config.secret_values(), report)
+        _send(session, watchdog.url, error, secrets, report)
 
 
-def ping_failure(config: Config, runtime: Runtime, error: str) -> None:
-    """Nothing was recorded: say so, with the one-line error (when HEALTHCHECK_URL is set)."""
-    if config.healthcheck_url:
-        _send(runtime.session, config.healthcheck_url, error, config.secret_values())
+def ping_failure(
+    watchdog: HealthcheckSettings, session: requests.Session, secrets: tuple[str, ...], error: str
+) -> None:
+    """Nothing was recorded: say so, with the one-line error, its secrets masked (when HEALTHCHECK_URL is set)."""
+    if watchdog.url:
+        _send(session, watchdog.url, error, secrets)
 
 
 @contextmanager
-def failure_reported(config: Config, runtime: Runtime) -> Iterator[None]:
+def failure_reported(
+    watchdog: HealthcheckSettings, session: requests.Session, secrets: tuple[str, ...]
+) -> Iterator[None]:
     """Ping the failure of whatever the block raises, except a lock held by another (live) run."""
     try:
         yield
     except LockHeldError:
         raise
     except Exception as err:
-        ping_failure(config, runtime, str(err) or type(err).__name__)
+        ping_failure(watchdog, session, secrets, str(err) or type(err).__name__)
         raise
 
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import requests
 
-from pvs6sup.config import Config
-from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import DeliveryError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
+from pvs6sup.settings.config import DEFAULT_URLS, WeatherSettings, WeatherURLs
 
-OPEN_METEO_URL = "https://api.open-meteo.com/v1/forecast"
-OPENWEATHERMAP_URL = "https://api.openweathermap.org/data/2.5/weather"
 USER_AGENT = "pvs6-supervisor (home solar monitor)"
 
 
@@ -18,33 +15,19 @@ class WeatherError(DeliveryError):
     """The weather service gave no usable cloud cover this time."""
 
 
-class WeatherURLs(FrozenRecord):
-    """Where the providers live; tests and the demo point these at loopback."""
-
-    __slots__ = ("open_meteo", "openweathermap")
-
-    open_meteo: str
-    openweathermap: str
-
-    def __init__(self, open_meteo: str = OPEN_METEO_URL, openweathermap: str = OPENWEATHERMAP_URL) -> None:
-        set_field(self, "open_meteo", open_meteo)
-        set_field(self, "openweathermap", openweathermap)
-
-
-DEFAULT_URLS = WeatherURLs()
-
-
-def cloud_cover_pct(session: requests.Session, config: Config, urls: WeatherURLs = DEFAULT_URLS) -> float | None:
+def cloud_cover_pct(
+    session: requests.Session, weather: WeatherSettings, urls: WeatherURLs = DEFAULT_URLS
+) -> float | None:
     """Current total cloud cover in %, None when WEATHER_PROVIDER=none; WeatherError on any failure."""
-    if config.weather_provider == "none":
+    if weather.provider == "none":
         return None
-    if config.weather_provider == "openweathermap":
+    if weather.provider == "openweathermap":
         name, url = "OpenWeatherMap", urls.openweathermap
-        params = {"lat": config.latitude, "lon": config.longitude, "appid": config.openweathermap_api_key}
+        params = {"lat": weather.latitude, "lon": weather.longitude, "appid": weather.api_key}
     else:
         name, url = "Open-Meteo", urls.open_meteo
-        params = {"latitude": config.latitude, "longitude": config.longitude, "current": "cloud_cover"}
-    timeout_s = config.weather_timeout_s
+        params = {"latitude": weather.latitude, "longitude": weather.longitude, "current": "cloud_cover"}
+    timeout_s = weather.timeout_s
     try:  # requests' timeout bounds each read; call_within bounds the whole answer (a trickle too)
         response = call_within(
             timeout_s,

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pvs6sup.core.texts import age_text
-from pvs6sup.notify.settings import EMAIL, NotifySettings, channel_name, label
+from pvs6sup.settings.notify import EMAIL, NotifySettings, channel_name, label
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pvs6sup.notify import health, push
-from pvs6sup.notify.settings import NotifySettings, channel_name, label
+from pvs6sup.settings.notify import NotifySettings, channel_name, label
 
 if TYPE_CHECKING:
     from pvs6sup.sinks.queue import Queue

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pvs6sup.notify import health, phone, push
-from pvs6sup.notify.settings import NotifySettings, channel_name, label
+from pvs6sup.settings.notify import NotifySettings, channel_name, label
 
 Outcome = tuple[bool | None, str, str]  # as commands/check.py's: (ok, or None when skipped), what, fix hint
 FIX = "check the URL against the Apprise wiki (github.com/caronc/apprise/wiki) and that the service is up"

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pvs6sup.config import Config
+import requests
+
+from pvs6sup.core.gateway import FORGET_INVERTER_AFTER, LEGACY, VARSERVER
 from pvs6sup.core.models import DeviceList
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.values import iso_time
@@ -24,7 +26,7 @@ from pvs6sup.pvs import firmware
 from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.pvs.login import VarsClient, pin, raise_if_certificate_changed
-from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import PvsSettings
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 
@@ -34,8 +36,6 @@ FIRMWARE_FILE = "pvs-firmware.json"
 INVERTERS_FILE = "pvs-inverters.json"
 RECHECK_AFTER = timedelta(days=1)
 DETECT_TIMEOUT_S = 30.0
-# A replaced inverter would otherwise be listed as unknown for ever; a month is long past any alert.
-FORGET_INVERTER_AFTER = timedelta(days=30)
 
 
 class Access(FrozenRecord):
@@ -43,7 +43,7 @@ class Access(FrozenRecord):
 
     __slots__ = ("path", "base_url", "info")
 
-    path: str  # firmware.LEGACY | firmware.VARSERVER
+    path: str  # LEGACY | VARSERVER
     base_url: str
     info: FirmwareInfo | None
 
@@ -57,21 +57,23 @@ class Access(FrozenRecord):
         return firmware.describe(self.path, self.info, urlsplit(self.base_url).scheme)
 
 
-def varserver_base_url(config: Config) -> str:
+def varserver_base_url(pvs: PvsSettings) -> str:
     """New firmware is reached over https when PVS_HOST is a bare host; a URL is used as given."""
-    if "://" in config.pvs_host:
-        return config.pvs_base_url
-    return "https://" + config.pvs_base_url.split("://", 1)[1]
+    if "://" in pvs.host:
+        return pvs.base_url
+    return "https://" + pvs.base_url.split("://", 1)[1]
 
 
-def _read_supervisor_info(config: Config, runtime: Runtime) -> tuple[bool, FirmwareInfo | None]:
+def _read_supervisor_info(
+    pvs: PvsSettings, session: requests.Session, data_dir: Path
+) -> tuple[bool, FirmwareInfo | None]:
     """(answered, info): answered is False when the PVS could not be reached at all."""
-    pin_file = pin(runtime.session, config.pvs_base_url, config.data_dir, config.pvs_timeout_s)
-    timeout = min(config.pvs_timeout_s, DETECT_TIMEOUT_S)
+    pin_file = pin(session, pvs.base_url, data_dir, pvs.timeout_s)
+    timeout = min(pvs.timeout_s, DETECT_TIMEOUT_S)
     try:
-        answer = gateway.get(runtime.session, config.pvs_base_url, firmware.SUPERVISOR_INFO_PATH, timeout)
+        answer = gateway.get(session, pvs.base_url, firmware.SUPERVISOR_INFO_PATH, timeout)
     except PVSError as err:
-        raise_if_certificate_changed(err, config.pvs_base_url, pin_file)
+        raise_if_certificate_changed(err, pvs.base_url, pin_file)
         log.debug("supervisor/info: %s", err)
         return False, None
     info = firmware.parse_supervisor_info(answer.body) if answer.status_code == 200 else None
@@ -80,27 +82,26 @@ def _read_supervisor_info(config: Config, runtime: Runtime) -> tuple[bool, Firmw
     return True, info
 
 
-def choose_access(config: Config, runtime: Runtime) -> Access:
+def choose_access(pvs: PvsSettings, session: requests.Session, data_dir: Path, now: datetime) -> Access:
     """Decide the path: PVS_FIRMWARE, else the cached detection, else supervisor/info now (then cached)."""
-    cache_file = config.data_dir / FIRMWARE_FILE
-    cached = _read_cache(cache_file, config.data_dir)
-    now = runtime.now()
+    cache_file = data_dir / FIRMWARE_FILE
+    cached = _read_cache(cache_file, data_dir)
     info = cached[0] if cached else None
-    if config.pvs_firmware != "auto":
-        path = config.pvs_firmware
+    if pvs.firmware != "auto":
+        path = pvs.firmware
     elif cached and now - cached[2] < RECHECK_AFTER:
         path = cached[1]
     else:
-        answered, fresh = _read_supervisor_info(config, runtime)
+        answered, fresh = _read_supervisor_info(pvs, session, data_dir)
         if answered:
             info = fresh
             path = firmware.choose_path(info)
             atomic_write(cache_file, firmware.cache_document(info, path, now))
         else:  # unreachable: keep the last decision and ask again next cycle
-            path = cached[1] if cached else firmware.LEGACY
-    base = varserver_base_url(config) if path == firmware.VARSERVER else config.pvs_base_url
+            path = cached[1] if cached else LEGACY
+    base = varserver_base_url(pvs) if path == VARSERVER else pvs.base_url
     access = Access(path, base, info)
-    if config.pvs_firmware == "auto" and (not cached or cached[1] != path):
+    if pvs.firmware == "auto" and (not cached or cached[1] != path):
         log.info("PVS firmware: %s", access.description)
     return access
 
@@ -116,36 +117,38 @@ def _read_cache(path: Path, data_dir: Path) -> tuple[FirmwareInfo | None, str, d
     return load_state(path, _decode_cache, "PVS firmware cache", "the firmware is detected again", data_dir)
 
 
-def fetch_legacy(config: Config, runtime: Runtime) -> gateway.Answer:
+def fetch_legacy(pvs: PvsSettings, session: requests.Session, data_dir: Path) -> gateway.Answer:
     """The one DeviceList request of legacy firmware (over a pinned certificate if PVS_HOST says https).
 
     A 403 is no proof of new firmware (old firmware has transient ones), but a reason to read
     supervisor/info again next cycle rather than a day later.
     """
-    pin_file = pin(runtime.session, config.pvs_base_url, config.data_dir, config.pvs_timeout_s)
+    pin_file = pin(session, pvs.base_url, data_dir, pvs.timeout_s)
     try:
-        answer = gateway.fetch_device_list(runtime.session, config.pvs_base_url, config.pvs_timeout_s)
+        answer = gateway.fetch_device_list(session, pvs.base_url, pvs.timeout_s)
     except PVSError as err:
-        raise_if_certificate_changed(err, config.pvs_base_url, pin_file)
+        raise_if_certificate_changed(err, pvs.base_url, pin_file)
         raise
-    if answer.status_code == 403 and config.pvs_firmware == "auto":
+    if answer.status_code == 403 and pvs.firmware == "auto":
         with contextlib.suppress(OSError):
-            (config.data_dir / FIRMWARE_FILE).unlink()
+            (data_dir / FIRMWARE_FILE).unlink()
             log.debug("DeviceList answered 403: the firmware will be checked again next cycle")
     return answer
 
 
-def _password(config: Config, runtime: Runtime, info: FirmwareInfo | None) -> tuple[str, str]:
+def _password(
+    pvs: PvsSettings, session: requests.Session, data_dir: Path, info: FirmwareInfo | None
+) -> tuple[str, str]:
     """The login password and where it came from: PVS_PASSWORD, PVS_SERIAL, or the PVS's serial.
 
     The serial is never stored, so unless this cycle's detection just read it, supervisor/info is asked.
     """
-    if config.pvs_password:
-        return config.pvs_password, "PVS_PASSWORD"
-    if config.pvs_serial:
-        return config.pvs_serial[-5:].upper(), "PVS_SERIAL"
+    if pvs.password:
+        return pvs.password, "PVS_PASSWORD"
+    if pvs.serial:
+        return pvs.serial[-5:].upper(), "PVS_SERIAL"
     if info is None or not info.serial:
-        _, info = _read_supervisor_info(config, runtime)
+        _, info = _read_supervisor_info(pvs, session, data_dir)
     if info is None or not info.serial or len(info.serial) < 5:
         raise PVSError(
             "cannot log in to the PVS: its serial could not be read from supervisor/info; set PVS_SERIAL "
@@ -154,7 +157,9 @@ def _password(config: Config, runtime: Runtime, info: FirmwareInfo | None) -> tu
     return info.serial[-5:].upper(), "the serial the PVS reported"
 
 
-def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at: datetime) -> gateway.Answer:
+def fetch_varserver(
+    pvs: PvsSettings, session: requests.Session, data_dir: Path, access: Access, fetched_at: datetime
+) -> gateway.Answer:
     """This cycle's /vars answers as one archive document, in an Answer judged like a DeviceList one.
 
     Its status is the device query's (a 400, "nothing matched", counts as success); the login and its
@@ -162,13 +167,13 @@ def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at
     """
     from pvs6sup.pvs import varserver  # new firmware only
 
-    pin_file = pin(runtime.session, access.base_url, config.data_dir, config.pvs_timeout_s)
+    pin_file = pin(session, access.base_url, data_dir, pvs.timeout_s)
     client = VarsClient(
-        runtime.session,
+        session,
         access.base_url,
-        config.data_dir,
-        config.pvs_timeout_s,
-        lambda: _password(config, runtime, access.info),
+        data_dir,
+        pvs.timeout_s,
+        lambda: _password(pvs, session, data_dir, access.info),
         pin_file,
     )
     entries = []
@@ -184,7 +189,7 @@ def fetch_varserver(config: Config, runtime: Runtime, access: Access, fetched_at
         if query != varserver.DEVICES_QUERY and answer.status_code != 200:
             log.info("/vars %s: HTTP %d; PVS model, firmware and uptime left blank", query, answer.status_code)
     facts = {"model": access.info.model, "build": access.info.build, "swver": access.info.swver} if access.info else {}
-    body = varserver.archive_document(fetched_at, entries, known_inverters(config.data_dir), facts)
+    body = varserver.archive_document(fetched_at, entries, known_inverters(data_dir), facts)
     return gateway.Answer("/vars?" + varserver.DEVICES_QUERY, status, body, truncated)
 
 

@@ -11,12 +11,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+from pvs6sup.core.gateway import LEGACY, VARSERVER
 from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.core.values import build_number, integer, iso_time, text
 
-LEGACY = "legacy"
-VARSERVER = "varserver"
-FIRMWARE_CHOICES = ("auto", LEGACY, VARSERVER)
 NEW_FIRMWARE_MIN_BUILD = 61840  # PVS6: the first build with /vars and without Command=DeviceList
 PVS5_NEW_FIRMWARE_MIN_BUILD = 5408  # PVS5: 2025 builds (5408, 5412) have no BUILD field, only SWVER
 SUPERVISOR_INFO_PATH = "/cgi-bin/dl_cgi/supervisor/info"

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.config import Config
 from pvs6sup.core.rollup import SITE
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
+from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.store import alert_log, csvlog, rollup_file
 from pvs6sup.store.files import atomic_write
 
@@ -112,13 +112,42 @@ def alerts(
         days = ((now or i.notified_at) - i.raised_at).total_seconds() / 86400
         note = " ".join(filter(None, (i.evidence, energy_text(i.lost_kwh, days, price))))
         active.append(AlertItem(i.kind, i.serial, i.message, i.raised_at, note=note))
-    recent = [a for a in alert_log.recent(data_dir, since, price) if a.resolved_at is not None]
+    recent = [a for a in recent_alerts(data_dir, since, price) if a.resolved_at is not None]
     return (*active, *recent)
+
+
+def recent_alerts(data_dir: Path, since: datetime, price: float | None = None) -> list[AlertItem]:
+    """Alerts raised or resolved since `since` (the alert history), each raised one paired with its resolution;
+    a resolved inverter's with its likely cause and the energy it lost (in money too with `price` per kWh)."""
+    from pvs6sup.alerts.diagnosis import energy_text
+
+    open_: dict[str, AlertItem] = {}
+    found: list[AlertItem] = []
+    for e in alert_log.read_events(data_dir):
+        try:
+            at = datetime.fromisoformat(e["time"])
+            key = f"inverter:{e['serial']}" if e.get("serial") else e["kind"]
+            item = AlertItem(e["kind"], e.get("serial"), e["message"], at)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if e.get("event") == "raised":
+            open_[key] = item
+        elif e.get("event") == "resolved":
+            raised = open_.pop(key, None)
+            start = raised.raised_at if raised else at
+            message = raised.message if raised else item.message
+            lost = e.get("lost_kwh")
+            days = (at - start).total_seconds() / 86400
+            energy = energy_text(float(lost), days, price) if isinstance(lost, (int, float)) else ""
+            note = " ".join(filter(None, (str(e.get("evidence") or ""), energy)))
+            found.append(AlertItem(item.kind, item.serial, message, start, at, note))
+    found += open_.values()  # raised and not resolved: the alert state says whether still active
+    return sorted((a for a in found if (a.resolved_at or a.raised_at) >= since), key=lambda a: a.raised_at)
 
 
 def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     """The Google Sheets queue's freshness, or None if it was never used."""
-    from pvs6sup.sinks.sheets.delivery import sheets_queue
+    from pvs6sup.sinks.queue import sheets_queue
 
     queue = sheets_queue(data_dir)
     if not queue.exists():
@@ -126,17 +155,17 @@ def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
 
 
-def sinks_freshness(config: Config) -> list[SinkFreshness]:
+def sinks_freshness(sinks: SinkSettings, data_dir: Path) -> list[SinkFreshness]:
     """Every configured delivery target's last delivery and queue (what `status` shows), in sending order;
     a Google Sheets queue left from before Sheets was turned off is shown too."""
-    if not config.any_sink:  # nothing delivered: the delivery code stays unimported
-        legacy = sheets_freshness(config.data_dir)
+    if not sinks.any:  # nothing delivered: the delivery code stays unimported
+        legacy = sheets_freshness(data_dir)
         return [legacy] if legacy else []
-    from pvs6sup.sinks import deliver
+    from pvs6sup.sinks import table
 
     found = []
-    for sink in deliver.configured_sinks(config):
-        queue = deliver.queue_of(config.data_dir, sink)
+    for sink in table.configured(sinks):
+        queue = sink.queue(data_dir)
         known = queue.exists()
         found.append(
             SinkFreshness(sink.title, queue.read_state().delivered_at if known else None, queue.pending_count())

@@ -9,74 +9,106 @@ summary  queue the summary email (SUMMARY_EMAIL, SUMMARY_HOUR) in the alert emai
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.report import schedule
+from pvs6sup.settings.config import ReportSettings
+from pvs6sup.settings.notify import NotifySettings
+from pvs6sup.settings.sinks import SinkSettings
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    from pvs6sup.alerts.step import Mailing
+
+Channels = tuple[NotifySettings | None, bool]  # the push channels' settings, and whether email is on
 SUMMARY_EMAIL_NUMBER = 1  # its outbox name sorts after the cycle's alert email (number 0)
 
 
-def rollup_reading(config: Config, reading: Reading) -> None:
+def rollup_reading(data_dir: Path, zone: tzinfo, reading: Reading) -> None:
     from pvs6sup.store import rollup_file
 
-    rollup_file.record(config.data_dir, reading, config.timezone)
+    rollup_file.record(data_dir, reading, zone)
 
 
-def rollup_failure(config: Config, now: datetime) -> None:
+def rollup_failure(data_dir: Path, zone: tzinfo, now: datetime) -> None:
     from pvs6sup.store import rollup_file
 
-    rollup_file.record_failure(config.data_dir, now, config.timezone)
+    rollup_file.record_failure(data_dir, now, zone)
 
 
-def write_report(config: Config, now: datetime, days: int | None = None, out: Path | None = None) -> Path:
-    """Gather and write the page now (the report command, and the cycle when it is due); days: load.DEFAULT_DAYS."""
+def write_report(
+    report: ReportSettings,
+    sinks: SinkSettings,
+    now: datetime,
+    *,
+    data_dir: Path,
+    zone: tzinfo,
+    site_name: str,
+    days: int | None = None,
+    out: Path | None = None,
+    channels: Channels = (None, False),
+) -> Path:
+    """Gather and write the page now (the report command, and the cycle when it is due); days: load.DEFAULT_DAYS;
+    channels: whether alerts are getting through is shown for them."""
     from pvs6sup.report import load  # the report's data and page only when one is made
 
     data = load.load(
-        config.data_dir,
-        config.timezone,
+        data_dir,
+        zone,
         now,
-        site_name=config.site_name,
+        site_name=site_name,
         days=load.DEFAULT_DAYS if days is None else days,
-        layout=config.inverter_layout,
-        groups=config.inverter_groups,
-        sinks=load.sinks_freshness(config),
-        alert_delivery=_alert_delivery(config, now),
-        latitude=config.latitude,
-        longitude=config.longitude,
-        price=config.electricity_price,
+        layout=report.inverter_layout,
+        groups=report.inverter_groups,
+        sinks=load.sinks_freshness(sinks, data_dir),
+        alert_delivery=_alert_delivery(channels, data_dir, now),
+        latitude=report.latitude,
+        longitude=report.longitude,
+        price=report.electricity_price,
     )
-    return load.write_report(data, out or schedule.report_path(config.data_dir))
+    return load.write_report(data, out or schedule.report_path(data_dir))
 
 
-def _alert_delivery(config: Config, now: datetime) -> tuple[str, ...]:
+def _alert_delivery(channels: Channels, data_dir: Path, now: datetime) -> tuple[str, ...]:
     """Whether alerts are getting through, channel by channel (notify/health.py), as `status` says it."""
-    if not (config.notify or config.email_alerts):
+    notify, email_on = channels
+    if not (notify or email_on):
         return ()
     from pvs6sup.notify.health import summary_lines
 
-    return tuple(summary_lines(config.data_dir, config.notify, config.email_alerts, now))
+    return tuple(summary_lines(data_dir, notify, email_on, now))
 
 
-def report_if_due(config: Config, now: datetime) -> Path | None:
-    if not schedule.due(config.data_dir, now, config.report_every_min):
+def report_if_due(
+    report: ReportSettings,
+    sinks: SinkSettings,
+    now: datetime,
+    *,
+    data_dir: Path,
+    zone: tzinfo,
+    site_name: str,
+    channels: Channels = (None, False),
+) -> Path | None:
+    if not schedule.due(data_dir, now, report.every_min):
         return None
-    return write_report(config, now)
+    return write_report(report, sinks, now, data_dir=data_dir, zone=zone, site_name=site_name, channels=channels)
 
 
-def summary_if_due(config: Config, now: datetime) -> Path | None:
+def summary_if_due(
+    report: ReportSettings, sinks: SinkSettings, mailing: Mailing, now: datetime, *, data_dir: Path
+) -> Path | None:
     """Queue the summary email when one is due (after SUMMARY_HOUR: yesterday, or on Mondays last week)."""
-    if config.summary_email == "off" or not config.email_alerts:
+    email = mailing.email
+    if report.summary_email == "off" or not email.on:
         return None
     from pvs6sup.report import load, summary
 
     due = summary.period(
-        config.summary_email, now, config.timezone, config.summary_hour, schedule.summary_sent_through(config.data_dir)
+        report.summary_email, now, mailing.zone, report.summary_hour, schedule.summary_sent_through(data_dir)
     )
     if due is None:
         return None
@@ -84,23 +116,23 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
     from pvs6sup.alerts import state as alertstate
     from pvs6sup.store import rollup_file
 
-    rows = rollup_file.read_since(config.data_dir, first)
+    rows = rollup_file.read_since(data_dir, first)
     if not any(r.day <= last for r in rows):  # nothing was recorded then (a new install): no empty email
-        schedule.mark_summary_sent(config.data_dir, last)
+        schedule.mark_summary_sent(data_dir, last)
         return None
-    assert config.alert_email_from is not None  # email_alerts: the settings checked it
+    assert email.sender is not None  # email is on: the settings checked it
     message = summary.compose_summary(
         first,
         last,
         rows,
-        load.alerts(config.data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS), config.electricity_price, now),
-        load.sinks_freshness(config),  # every target's queue, as the report and `status` show them
-        site_name=config.site_name,
-        sender=config.alert_email_from,
-        recipients=config.alert_email_to,
+        load.alerts(data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS), report.electricity_price, now),
+        load.sinks_freshness(sinks, data_dir),  # every target's queue, as the report and `status` show them
+        site_name=mailing.site_name,
+        sender=email.sender,
+        recipients=email.recipients,
         now=now,
-        zone=config.timezone,
+        zone=mailing.zone,
     )
-    path = alertstate.queue_email(config.data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
-    schedule.mark_summary_sent(config.data_dir, last)  # after the queue: a kill in between sends it twice, never not
+    path = alertstate.queue_email(data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
+    schedule.mark_summary_sent(data_dir, last)  # after the queue: a kill in between sends it twice, never not
     return path

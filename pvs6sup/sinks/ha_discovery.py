@@ -36,8 +36,8 @@ from pvs6sup.alerts.judgement import (
     UNDERPERFORMING,
 )
 from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
+from pvs6sup.core.gateway import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 from pvs6sup.core.models import Reading
-from pvs6sup.pvs.access import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 
 OFFLINE_AFTER_FAILURES = 3  # failed cycles in a row before the PVS's entities go unavailable (as EXPIRE_AFTER_S)
 EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops

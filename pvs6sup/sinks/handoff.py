@@ -20,13 +20,13 @@ import contextlib
 import json
 import logging
 import os
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import StorageError
+from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.sinks import deliver
 from pvs6sup.store import csvlog
 from pvs6sup.store.files import atomic_write, private_dir
@@ -36,46 +36,48 @@ log = logging.getLogger(__name__)
 HANDOFF_FILE = "handoff.json"
 
 
-def _path(config: Config) -> Path:
-    return config.data_dir / "outbox" / HANDOFF_FILE
+def _path(data_dir: Path) -> Path:
+    return data_dir / "outbox" / HANDOFF_FILE
 
 
-def stage(config: Config, reading: Reading) -> dict[str, Any] | None:
+def stage(
+    sinks: SinkSettings, reading: Reading, *, data_dir: Path, site_name: str, zone: tzinfo
+) -> dict[str, Any] | None:
     """Write each sink module's payload of the reading to the hand-off file; the document, or None (no sink)."""
-    sinks = [sink for sink in deliver.configured_sinks(config) if sink.module is not None]
-    if not sinks:
+    staged = [sink for sink in deliver.configured_sinks(sinks) if sink.staged]
+    if not staged:
         return None
     document = {
         "fetched_at": reading.fetched_at.isoformat(),
-        "payloads": {s.name: s.module.payload(reading, config.site_name, config.timezone) for s in sinks if s.module},
+        "payloads": {s.name: s.payload(reading, site_name, zone) for s in staged},
     }
-    private_dir(_path(config).parent)
-    atomic_write(_path(config), json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    private_dir(_path(data_dir).parent)
+    atomic_write(_path(data_dir), json.dumps(document, ensure_ascii=False).encode("utf-8"))
     return document
 
 
-def hand_over(config: Config, document: dict[str, Any]) -> None:
+def hand_over(sinks: SinkSettings, data_dir: Path, document: dict[str, Any]) -> None:
     """Queue each staged payload in its sink's queue (each its own step: one that fails is one warning), then
     remove the hand-off file."""
     fetched_at = datetime.fromisoformat(document["fetched_at"])
     payloads = document.get("payloads", {})
-    for sink in deliver.configured_sinks(config):
+    for sink in deliver.configured_sinks(sinks):
         if sink.name not in payloads:
             continue
         try:
-            queue = deliver.queue_of(config.data_dir, sink)
+            queue = sink.queue(data_dir)
             last = queue.last_queued_at()
             if last is None or last < fetched_at:
                 queue.enqueue(fetched_at, payloads[sink.name])
-            deliver.trim(config.data_dir, sink, fetched_at)
+            deliver.trim(data_dir, sink, fetched_at)
         except (StorageError, OSError) as err:
             log.warning("%s queue: %s; this reading is not sent to it", sink.title, err)
-    _remove(_path(config))
+    _remove(_path(data_dir))
 
 
-def recover(config: Config) -> None:
+def recover(sinks: SinkSettings, data_dir: Path) -> None:
     """Finish (or drop) the hand-off a killed run left: see the module's docstring."""
-    path = _path(config)
+    path = _path(data_dir)
     try:
         document = json.loads(path.read_bytes())
         fetched_at = datetime.fromisoformat(document["fetched_at"])
@@ -85,10 +87,10 @@ def recover(config: Config) -> None:
         log.warning("%s: unreadable (%s); removed", path, err)
         _remove(path)
         return
-    newest = csvlog.newest_timestamp(config.data_dir)
+    newest = csvlog.newest_timestamp(data_dir)
     if newest is not None and abs((newest - fetched_at).total_seconds()) < 1:
         log.info("the reading of %s was recorded but not yet queued for the sinks; queued now", fetched_at)
-        hand_over(config, document)
+        hand_over(sinks, data_dir, document)
     else:
         log.info("the reading of %s was not recorded (the run ended first); no sink gets it", fetched_at)
         _remove(path)

@@ -15,7 +15,6 @@ so a retry after an unclear failure duplicates nothing. The backlog goes oldest 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -23,6 +22,7 @@ import requests
 
 from pvs6sup.core.models import Reading
 from pvs6sup.core.secrets import basic_auth, cut, forms, shown_url, url_secrets
+from pvs6sup.settings.sinks import InfluxSettings as Settings
 from pvs6sup.sinks.budget import Budget
 from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
@@ -37,21 +37,6 @@ SITE_LIFETIMES = (
     "grid_export_lifetime_kwh",
 )
 INTEGER_FIELDS = frozenset({"inverters_working", "inverters_total", "comm_errors"})
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    url: str
-    token: str | None = field(default=None, repr=False)
-    org: str | None = None
-    bucket: str | None = None  # set: the /api/v2/write endpoint
-    database: str | None = None  # else: the 1.x /write endpoint
-    username: str | None = None
-    password: str | None = field(default=None, repr=False)
-
-    @property
-    def v2(self) -> bool:
-        return self.bucket is not None
 
 
 def _known(values: Mapping[str, Any]) -> dict[str, Any]:

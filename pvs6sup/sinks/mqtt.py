@@ -9,14 +9,11 @@ one RetryLaterError line. What to publish is decided by ha_discovery.plan (pure)
 from __future__ import annotations
 
 import os
-import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -24,6 +21,7 @@ import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
 from pvs6sup.core.models import Reading
+from pvs6sup.settings.sinks import MqttSettings as Settings
 from pvs6sup.sinks import ha_discovery
 from pvs6sup.sinks.ha_discovery import Message, Topics
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
@@ -32,38 +30,6 @@ from pvs6sup.sinks.queue import Entry
 NAME = "mqtt"
 KEEPALIVE_S = 60
 _REFUSED_LOGIN = ("Bad user name or password", "Not authorized")
-_TOPIC_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    host: str
-    port: int = 1883  # 8883 with TLS
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    tls: bool = False
-    ca_file: Path | None = None  # None with TLS: the system's CAs
-    topic_prefix: str = "pvs6/site"
-    discovery_prefix: str = "homeassistant"
-    discovery: bool = True
-
-    @property
-    def topics(self) -> Topics:
-        return Topics(self.topic_prefix, self.discovery_prefix)
-
-
-def default_topic_prefix(site_name: str) -> str:
-    """MQTT_TOPIC_PREFIX when unset: pvs6/<SITE_NAME>, the name reduced to characters safe in a topic."""
-    return "pvs6/" + (_TOPIC_UNSAFE.sub("_", site_name).strip("_").lower() or "site")
-
-
-def topic_prefix_problem(name: str, value: str) -> str | None:
-    """Why `value` cannot be the MQTT topic prefix setting `name`, or None."""
-    if not value or value.startswith("/") or value.endswith("/") or "//" in value:
-        return f"{name} must be topic levels separated by single '/', e.g. pvs6/home (got {value!r})"
-    if any(char in value for char in "+#\0"):
-        return f"{name} cannot contain '+', '#' or NUL: they are MQTT wildcards (got {value!r})"
-    return None
 
 
 def payload(reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:
@@ -86,7 +52,8 @@ def send(
     """Publish what `entries` call for (see ha_discovery.plan) and settle them all; `session` is unused."""
     if not entries:
         return Sent(through_seq=0, memo=dict(memo))
-    plan = ha_discovery.plan(settings.topics, settings.discovery, [e.payload for e in entries], memo, now)
+    topics = Topics(settings.topic_prefix, settings.discovery_prefix)
+    plan = ha_discovery.plan(topics, settings.discovery, [e.payload for e in entries], memo, now)
     publish(settings, plan.messages, deadline_s)
     return Sent(through_seq=entries[-1].seq, warnings=tuple(plan.warnings), memo=plan.memo)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pvs6sup.core.records import FrozenRecord, set_field
 from pvs6sup.errors import DeliveryError
 
 
@@ -29,3 +30,18 @@ class RetryLaterError(DeliveryError):
 
 class FixConfigError(DeliveryError):
     """Only the owner can fix this (a bad key, a wrong URL): the entries stay queued until then."""
+
+
+class Result(FrozenRecord):
+    """One send: entries that were pending, entries settled, and the one-line problem when some had to stay."""
+
+    __slots__ = ("pending", "sent", "problem")
+
+    pending: int
+    sent: int
+    problem: str | None
+
+    def __init__(self, pending: int, sent: int, problem: str | None = None) -> None:
+        set_field(self, "pending", pending)
+        set_field(self, "sent", sent)
+        set_field(self, "problem", problem)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import requests
 
 from pvs6sup.core.models import WORKING, Reading
 from pvs6sup.errors import StorageError
+from pvs6sup.settings.sinks import PrometheusSettings as Settings
 from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
 from pvs6sup.sinks.queue import Entry
@@ -54,11 +54,6 @@ _INVERTER = (
 )
 _LIFETIMES = {"production_lifetime_kwh", "consumption_lifetime_kwh", "grid_import_lifetime_kwh",
               "grid_export_lifetime_kwh"}
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    textfile: Path  # e.g. /var/lib/prometheus/node-exporter/pvs6.prom
 
 
 def payload(reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:

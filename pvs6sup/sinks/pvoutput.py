@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
@@ -25,6 +25,7 @@ import requests
 from pvs6sup.core.models import Reading
 from pvs6sup.core.secrets import cut, forms, shown_url, url_secrets
 from pvs6sup.core.sun import sun_elevation_deg
+from pvs6sup.settings.sinks import PvoutputSettings as Settings
 from pvs6sup.sinks.budget import MIN_REQUEST_S, Budget
 from pvs6sup.sinks.lifetimes import LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
@@ -53,17 +54,6 @@ _CONFIG_TEXTS = {
 _DROP_TEXTS = ("date is older than", "moon powered", "lower than previously recorded", "no status")
 _RATE_TEXT = "exceeded number requests per hour"
 _RETRY_TEXTS = ("date is in the future",)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    api_key: str = field(repr=False)
-    system_id: str
-    url: str = "https://pvoutput.org"
-    donation: bool = False
-    interval_min: int = 5
-    latitude: float | None = None  # for the night rule; without them, night is "production is not above 0"
-    longitude: float | None = None
 
 
 def payload(reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:

@@ -356,3 +356,10 @@ class Queue:
 
     def exists(self) -> bool:
         return os.path.exists(self.path)
+
+
+def sheets_queue(data_dir: Path) -> Queue:
+    """The Google Sheets queue, moved first from DATA_DIR/sheets/ if an older version left it there. (Here, not
+    in sinks/sheets/, so that the report and `status` read it without loading the Sheets sink.)"""
+    migrate_legacy(data_dir)
+    return Queue(data_dir, "sheets", "Google Sheets", "its rows are queued again from readings.csv")

@@ -30,8 +30,8 @@ from pvs6sup.core.rows import (
     reading_row,
 )
 from pvs6sup.errors import StorageError
+from pvs6sup.settings.load import user_name
 from pvs6sup.store.files import append_lines, atomic_write
-from pvs6sup.store.os_errors import user_name
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
-import pwd
 import shutil
 from pathlib import Path
 
 from pvs6sup.errors import StorageError
+from pvs6sup.settings.load import user_name
 
 LOW_SPACE_BYTES = 100_000_000  # under this free, a month of raw answers and logs no longer fits
 
@@ -26,14 +26,6 @@ _ENVIRONMENTAL = {
     errno.ENAMETOOLONG,
     errno.ELOOP,
 }
-
-
-def user_name(uid: int | None = None) -> str:
-    uid = os.geteuid() if uid is None else uid
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:  # a uid with no name (a container, a deleted user)
-        return str(uid)
 
 
 def chown_command(data_dir: Path) -> str:

@@ -11,7 +11,6 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
-from pvs6sup import clockwatch
 from pvs6sup.store.archive import RAW_DIR
 
 log = logging.getLogger(__name__)
@@ -29,14 +28,15 @@ def prune_cutoff(today: date, trusted: date | None, keep_days: int) -> date:
     return min(today, trusted or today) - timedelta(days=keep_days)
 
 
-def prune_raw(data_dir: Path, today: date, keep_days: int) -> int:
+def prune_raw(data_dir: Path, today: date, keep_days: int, *, trusted: date | None) -> int:
     """Remove DATA_DIR/raw/YYYY/MM/DD folders older than keep_days (0 keeps all); return how many went.
+    trusted: the last date both clocks agreed on (clockwatch.trusted_date), None when none is known.
 
     It only lists year and month folders, so running it every cycle costs next to nothing.
     """
     if keep_days <= 0:
         return 0
-    cutoff = prune_cutoff(today, clockwatch.trusted_date(data_dir), keep_days)
+    cutoff = prune_cutoff(today, trusted, keep_days)
     removed = 0
     for year in _numbered(data_dir / RAW_DIR):
         if int(year.name) > cutoff.year:

@@ -11,6 +11,7 @@ from pvs6sup.alerts import detectors
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
+from pvs6sup.settings.config import EmailSettings
 from tests.support.smtp_server import PASSWORD, USER, make_certificate, start_server
 
 WHEN = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
@@ -29,7 +30,7 @@ def trusting(certificate):
 
 
 def settings(controller, security, user=None, password=None):
-    return mailer.SmtpSettings(controller.hostname, controller.port, security, user, password, timeout_s=5)
+    return EmailSettings(controller.hostname, controller.port, security, user, password, timeout_s=5)
 
 
 def alert_email():
@@ -102,13 +103,13 @@ def test_a_wrong_password_is_one_line_naming_the_settings_without_the_password(c
 
 
 def test_a_server_that_is_not_there_is_a_mail_error():
-    gone = mailer.SmtpSettings("127.0.0.1", 9, "none", None, None, timeout_s=2)
+    gone = EmailSettings("127.0.0.1", 9, "none", None, None, timeout_s=2)
     with pytest.raises(mailer.MailError, match=r"cannot send email via 127\.0\.0\.1:9"):
         mailer.send(gone, alert_email())
 
 
 def test_the_password_never_shows_in_the_settings_repr():
-    assert "secret-X000" not in repr(mailer.SmtpSettings("h", 587, "starttls", "u", "secret-X000"))
+    assert "secret-X000" not in repr(EmailSettings("h", 587, "starttls", "u", "secret-X000"))
 
 
 def test_resolved_and_reminder_subjects_say_so():

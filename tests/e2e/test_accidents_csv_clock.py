@@ -24,7 +24,7 @@ import pytest
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
 from pvs6sup.core.rows import parse_timestamp
-from pvs6sup.net.weather import WeatherURLs
+from pvs6sup.settings.config import WeatherURLs
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS, SimulatedSite, SiteModel
 from pvs6sup.store.csvlog import recent_power
 from tests.support.harness import SITE_ENV, Harness, Result

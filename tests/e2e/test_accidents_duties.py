@@ -27,6 +27,7 @@ from pvs6sup.alerts import smtp as mailer
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts import step as alerting
 from pvs6sup.net import healthcheck
+from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store.lock import data_dir_lock
 from tests.support.harness import Harness, fixture_bytes
 from tests.support.hostile import HostileServer, http_answer, reply
@@ -452,7 +453,7 @@ def test_healthcheck_url_must_be_http_and_is_a_secret(world: World):
     world.harness.env["HEALTHCHECK_URL"] = "hc-ping.com/0000-secret-uuid"
     result = world.harness.run()
     assert result.code == 2 and "HEALTHCHECK_URL: expected an http(s):// URL" in result.stderr
-    from pvs6sup.config import load_config
+    from pvs6sup.settings.load import load_config
 
     config = load_config({"HEALTHCHECK_URL": world.watchdog.url, "WEATHER_PROVIDER": "none"}, world.harness.tmp_path)
     assert world.watchdog.url in config.secret_values() and world.watchdog.url not in repr(config)
@@ -461,7 +462,7 @@ def test_healthcheck_url_must_be_http_and_is_a_secret(world: World):
 @pytest.mark.slow
 def test_a_login_check_against_a_trickling_greeting_fails_at_the_deadline():
     """Even with nothing to send (`check`), a greeting cut off at SMTP_TIMEOUT is a failure, not a success."""
-    settings = mailer.SmtpSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)
+    settings = EmailSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)
     started = time.monotonic()
     with pytest.raises(mailer.MailError, match=r"did not finish within 1 s \(SMTP_TIMEOUT\)"):
         mailer.probe(settings)

@@ -30,9 +30,11 @@ ONLY_WHEN_NEEDED = {
     "pvs6sup.report.load",
     "pvs6sup.report.render",
     "pvs6sup.sinks.deliver",
+    "pvs6sup.sinks.table",
     "pvs6sup.sinks.queue",
     "pvs6sup.pvs.varserver",
     "pvs6sup.commands.check",
+    "pvs6sup.settings.docs",
 }
 _IMPORTED = re.compile(r"import time:\s+\d+ \|\s+\d+ \| +(\S+)")
 
@@ -83,6 +85,7 @@ def test_a_sink_that_is_on_brings_its_code(tmp_path: Path) -> None:
         )
         env_file.chmod(0o600)
         modules = imported_by_a_cycle(env_file, data_dir)
-    assert {"pvs6sup.sinks.deliver", "pvs6sup.sinks.prometheus"} <= modules
+    assert {"pvs6sup.sinks.deliver", "pvs6sup.sinks.table", "pvs6sup.sinks.prometheus"} <= modules
+    assert not {"pvs6sup.sinks.pvoutput", "pvs6sup.sinks.influx", "pvs6sup.sinks.mqtt"} & modules  # those are off
     assert "pvs6_inverters_working " in (tmp_path / "pvs6.prom").read_text()  # and it was delivered
     assert "pvs6sup.report.load" not in modules  # REPORT_EVERY_MIN=0: only the report command makes the page

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup.sinks import deliver
+from pvs6sup.sinks import table
 from tests.support.harness import ROOT, Harness
 from tests.support.hostile import HostileServer
 
@@ -42,14 +42,14 @@ def trickle_body(stop: threading.Event):
 def test_the_documented_sink_budgets_are_the_ones_in_force():
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert "within its own time limit in all, its whole answer included (20 s; MQTT 10 s; Google Sheets 30 s)" in readme
-    assert deliver.DEFAULT_DEADLINE_S == 20.0 and deliver.DEADLINE_S["mqtt"] == 10.0
+    assert table.DEFAULT_DEADLINE_S == 20.0 and table.DEADLINE_S["mqtt"] == 10.0
 
 
 @pytest.mark.slow
 def test_sinks_that_trickle_headers_and_body_cost_their_budget_and_the_reading_is_recorded(
     harness: Harness, simulated, monkeypatch, tmp_path: Path
 ):
-    monkeypatch.setattr(deliver, "DEFAULT_DEADLINE_S", BUDGET_S)
+    monkeypatch.setattr(table, "DEFAULT_DEADLINE_S", BUDGET_S)
     stop = threading.Event()
     with HostileServer(behaviour=trickle_headers(stop)) as pvo, HostileServer(behaviour=trickle_body(stop)) as influx:
         harness.env.update(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pvs6sup.net.weather import WeatherURLs
+from pvs6sup.settings.config import WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel
 from tests.support.harness import SITE_ENV, Harness
 from tests.support.selfsigned import make_certificate

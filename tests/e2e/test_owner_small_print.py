@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup import system_zone
 from pvs6sup.core.sun import longitude_sign_problem, standard_offset_h
 from pvs6sup.errors import ExitStatus
+from pvs6sup.settings import system_zone
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS
 from tests.support.harness import ROOT, SITE_ENV, Harness
 

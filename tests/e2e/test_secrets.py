@@ -7,7 +7,7 @@ from pathlib import Path
 
 import responses
 
-from pvs6sup.net.weather import OPENWEATHERMAP_URL
+from pvs6sup.settings.config import OPENWEATHERMAP_URL
 from pvs6sup.sim.legacy_pvs import PVS_SERIAL, ForcedAnswer
 from tests.support.harness import Harness
 

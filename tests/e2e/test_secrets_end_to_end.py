@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from pvs6sup.net.weather import OPENWEATHERMAP_URL
+from pvs6sup.settings.config import OPENWEATHERMAP_URL
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from tests.support.google_fake import SHEET_ID, FakeGoogle, private_key_pem, write_key
 from tests.support.harness import SITE_ENV, Harness

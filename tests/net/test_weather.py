@@ -3,14 +3,15 @@ import requests
 import responses
 from responses import matchers
 
-from pvs6sup.config import load_config
-from pvs6sup.net.weather import OPEN_METEO_URL, OPENWEATHERMAP_URL, WeatherError, cloud_cover_pct
+from pvs6sup.net.weather import WeatherError, cloud_cover_pct
+from pvs6sup.settings.config import OPEN_METEO_URL, OPENWEATHERMAP_URL
+from pvs6sup.settings.load import load_config
 
 LOCATION = {"LATITUDE": "37.42", "LONGITUDE": "-122.08"}
 
 
 def config(**values):
-    return load_config({**LOCATION, **values}, __import__("pathlib").Path("/tmp"))
+    return load_config({**LOCATION, **values}, __import__("pathlib").Path("/tmp")).weather
 
 
 @responses.activate
@@ -75,7 +76,7 @@ def test_a_weather_service_that_trickles_is_cut_at_weather_timeout():
     """requests' timeout bounds each read: bytes arriving every 50 ms would never trip it."""
     import time
 
-    from pvs6sup.net.weather import WeatherURLs
+    from pvs6sup.settings.config import WeatherURLs
     from tests.support.hostile import HostileServer, trickle
 
     with HostileServer() as server:

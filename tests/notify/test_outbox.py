@@ -12,8 +12,8 @@ import pytest
 
 from pvs6sup.net.healthcheck import request_for
 from pvs6sup.notify import health, outbox
-from pvs6sup.notify.settings import NotifySettings, label, split_urls, url_secrets
 from pvs6sup.notify.trial import try_channels
+from pvs6sup.settings.notify import NotifySettings, label, split_urls, url_secrets
 from tests.support.harness import Harness
 from tests.support.push_receiver import PushReceiver
 

@@ -12,6 +12,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
+from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store import rollup_file
 from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 from tests.support.smtp_server import start_server
@@ -63,7 +64,7 @@ def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
 
     controller, inbox = start_server("none")
     try:
-        settings = mailer.SmtpSettings(
+        settings = EmailSettings(
             host="127.0.0.1", port=controller.port, security="none", user=None, password=None, timeout_s=10
         )
         for path in alertstate.queued_emails(data_dir):  # what alerting.send_queued does each cycle

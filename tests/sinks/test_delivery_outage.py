@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from pvs6sup.alerts import state as alertstate
-from pvs6sup.sinks import deliver
+from pvs6sup.core.records import replace
+from pvs6sup.sinks import table
 from tests.support.delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
 from tests.support.mqtt_broker import retained, wait_for
 
@@ -99,7 +99,7 @@ def test_a_hanging_sink_costs_its_deadline_and_delays_no_other_sink_the_csv_or_t
     import socket
 
     silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers
-    monkeypatch.setattr(deliver, "DEFAULT_DEADLINE_S", 2.0)
+    monkeypatch.setattr(table, "DEFAULT_DEADLINE_S", 2.0)
     peers.sinks["pvoutput"] = replace(peers.sinks["pvoutput"], url=f"http://127.0.0.1:{silent.getsockname()[1]}")
     try:
         started = time.monotonic()

@@ -8,6 +8,7 @@ from datetime import timedelta, timezone
 
 from pvs6sup.alerts.detectors import OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import Event
+from pvs6sup.settings.sinks import default_topic_prefix, topic_prefix_problem
 from pvs6sup.sinks import ha_discovery as ha
 from pvs6sup.sinks import mqtt
 from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
@@ -186,7 +187,7 @@ def test_discovery_off_sends_state_only():
 
 
 def test_topic_prefix_default_and_validation():
-    assert mqtt.default_topic_prefix("My House #2") == "pvs6/my_house_2"
-    assert mqtt.topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/+") is not None
-    assert mqtt.topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/home/") is not None
-    assert mqtt.topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/home") is None
+    assert default_topic_prefix("My House #2") == "pvs6/my_house_2"
+    assert topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/+") is not None
+    assert topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/home/") is not None
+    assert topic_prefix_problem("MQTT_TOPIC_PREFIX", "pvs6/home") is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ import pytest
 import responses
 
 from pvs6sup.core import records
+from pvs6sup.core.records import replace
 from pvs6sup.sinks import influx
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry

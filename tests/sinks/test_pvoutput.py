@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from pvs6sup.core.records import replace
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.sinks import pvoutput
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError

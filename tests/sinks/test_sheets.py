@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import responses
 
-from pvs6sup.config import load_config
 from pvs6sup.core.records import replace
 from pvs6sup.core.rows import READING_COLUMNS, reading_row
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.load import load_config
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
 from pvs6sup.sinks import queue as outbox
 from pvs6sup.sinks.sheets import cells as sheetcells
@@ -26,6 +26,11 @@ from tests.support.harness import ROOT, Harness
 
 TAB = "Readings 2026"
 ZONE = ZoneInfo("America/Los_Angeles")
+
+
+def deliver_now(config, runtime):
+    """One Sheets delivery as the cycle makes it (its settings, the session, the data folder, the clock)."""
+    return sheets.deliver(config.sinks.sheets, runtime.session, config.data_dir, runtime.now(), config.timezone)
 
 
 @pytest.fixture
@@ -356,12 +361,12 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
         runtime = Runtime(now=harness.clock, session=harness.session, environ={})
         step, killed_at = 0, kill
         try:
-            sheets.deliver(config, runtime)
+            deliver_now(config, runtime)
             killed_somewhere = False  # every step has had its kill
         except Killed:
             pass
         killed_at = None
-        sheets.deliver(config, runtime)  # the next cycle
+        deliver_now(config, runtime)  # the next cycle
         assert sheet_times(google) == wall(csv_timestamps(harness)), f"killed at step {kill}"
         assert pending(harness) == 0, f"killed at step {kill}"
     assert kill >= 8  # tail read, append, cursor, queue, cache: each killed before and after
@@ -383,17 +388,17 @@ def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(har
         sheets.queue_reading(config.data_dir, reading, ZONE)
         expected.append(moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S"))
         if cycle < 0:
-            sheets.deliver(config, runtime)
+            deliver_now(config, runtime)
         else:
             failure = ways_to_fail[cycle % len(ways_to_fail)]
             google.outage, google.failures = failure is None, [failure] if failure else []
             with pytest.raises(sheets.SheetsError):
-                sheets.deliver(config, runtime)
+                deliver_now(config, runtime)
         harness.clock.advance(minutes=5)
     assert pending(harness) == 864 and google.appends == [1]
     assert sheets.sheets_queue(harness.data_dir).oldest_pending_age_s(harness.clock.now) == 864 * 300
     google.outage, google.failures = False, []
-    result = sheets.deliver(config, runtime)
+    result = deliver_now(config, runtime)
     assert result == sheets.Result(pending=864, sent=864)
     assert google.appends == [1, 864]
     assert sheet_times(google) == expected
@@ -439,9 +444,10 @@ def test_sheet_url_or_id_both_work_and_half_a_setup_names_the_missing_setting(tm
     base = {"WEATHER_PROVIDER": "none"}
     url = f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0"
     config = load_config({**base, "GOOGLE_SHEET_ID": url, "GOOGLE_SERVICE_ACCOUNT_FILE": "key.json"}, tmp_path)
-    assert config.google_sheet_id == SHEET_ID and config.google_service_account_file == tmp_path / "key.json"
-    assert config.google_worksheet == "Readings" and config.sheets_enabled
-    assert not load_config(base, tmp_path).sheets_enabled
+    sheets = config.sinks.sheets
+    assert sheets is not None and sheets.sheet_id == SHEET_ID and sheets.service_account_file == tmp_path / "key.json"
+    assert sheets.worksheet == "Readings"
+    assert load_config(base, tmp_path).sinks.sheets is None
     with pytest.raises(Exception) as caught:
         load_config({**base, "GOOGLE_SHEET_ID": "not a sheet"}, tmp_path)
     assert [p.split(":")[0] for p in caught.value.problems] == ["GOOGLE_SERVICE_ACCOUNT_FILE", "GOOGLE_SHEET_ID"]

@@ -82,22 +82,22 @@ def test_retention_removes_day_folders_older_than_the_limit_and_empty_parents(tm
     for day in ("2025/01/31", "2025/02/01", "2026/06/20", "2026/06/21"):
         (tmp_path / "raw" / day).mkdir(parents=True)
         (tmp_path / "raw" / day / "x.json.gz").write_bytes(b"x")
-    removed = prune_raw(tmp_path, date(2026, 6, 21), keep_days=400)  # cutoff 2025-05-17
+    removed = prune_raw(tmp_path, date(2026, 6, 21), keep_days=400, trusted=None)  # cutoff 2025-05-17
     assert removed == 2
     assert sorted(p.relative_to(tmp_path / "raw").as_posix() for p in (tmp_path / "raw").rglob("*.gz")) == [
         "2026/06/20/x.json.gz",
         "2026/06/21/x.json.gz",
     ]
     assert not (tmp_path / "raw" / "2025").exists()
-    assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=0) == 0
+    assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=0, trusted=None) == 0
 
 
 def test_retention_keeps_the_day_exactly_the_limit_old_and_removes_the_day_before(tmp_path):
     for day in ("2025/05/16", "2025/05/17", "2025/05/18"):  # 401, 400 and 399 days before 2026-06-21
         (tmp_path / "raw" / day).mkdir(parents=True)
-    assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=400) == 1
+    assert prune_raw(tmp_path, date(2026, 6, 21), keep_days=400, trusted=None) == 1
     assert sorted(p.name for p in (tmp_path / "raw" / "2025" / "05").iterdir()) == ["17", "18"]
-    assert prune_raw(tmp_path, date(2026, 6, 22), keep_days=400) == 1
+    assert prune_raw(tmp_path, date(2026, 6, 22), keep_days=400, trusted=None) == 1
     assert [p.name for p in (tmp_path / "raw" / "2025" / "05").iterdir()] == ["18"]
 
 

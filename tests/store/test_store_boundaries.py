@@ -34,21 +34,21 @@ def test_the_cutoff_counts_from_the_earlier_of_today_and_the_trusted_date():
 
 def test_one_day_kept_is_the_day_a_day_old_and_today(tmp_path):
     _days(tmp_path, "2026/06/19", "2026/06/20", "2026/06/21")
-    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 1) == 1
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 1, trusted=None) == 1
     assert _left(tmp_path) == ["2026/06/20", "2026/06/21"]
-    assert retention.prune_raw(tmp_path, date(2026, 6, 21), -1) == 0
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), -1, trusted=None) == 0
 
 
 def test_later_months_and_years_are_not_looked_into_and_odd_names_are_left(tmp_path):
     _days(tmp_path, "2026/05/31", "2026/06/01", "2026/06/30", "2026/07/01", "2027/01/01", "2026/02/30", "2026/06/xx")
-    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 2  # cutoff 2026-06-11
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10, trusted=None) == 2  # cutoff 2026-06-11
     assert _left(tmp_path) == ["2026/02/30", "2026/06/30", "2026/06/xx", "2026/07/01", "2027/01/01"]
     assert not (tmp_path / "raw" / "2026" / "05").exists()
 
 
 def test_an_emptied_year_goes_and_a_year_with_a_month_left_stays(tmp_path):
     _days(tmp_path, "2025/12/31", "2026/01/01", "2026/06/20")
-    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 2
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10, trusted=None) == 2
     assert not (tmp_path / "raw" / "2025").exists()
     assert (tmp_path / "raw" / "2026").exists() and not (tmp_path / "raw" / "2026" / "01").exists()
 
@@ -133,7 +133,7 @@ def test_pruning_leaves_the_pending_folder_and_stray_files(tmp_path):
     _days(tmp_path, "2026/01/01")
     (tmp_path / "raw" / "pending").mkdir()
     (tmp_path / "raw" / "2025").write_bytes(b"a file named like a year")
-    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10) == 1
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10, trusted=None) == 1
     assert (tmp_path / "raw" / "pending").is_dir() and (tmp_path / "raw" / "2025").is_file()
 
 

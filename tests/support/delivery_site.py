@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pvs6sup import cli
-from pvs6sup.config import Config
+from pvs6sup.core.records import replace
+from pvs6sup.settings.config import Config
 from pvs6sup.sinks import influx, mqtt, prometheus, pvoutput
 from tests.support.flaky_proxy import FlakyProxy
 from tests.support.influx_server import PASSWORD as INFLUX_PASSWORD
@@ -37,7 +38,7 @@ _databases = itertools.count(1)
 
 def with_sinks(config: Config, sinks: dict[str, Any]) -> Config:
     """config with the site name of these tests and these sinks' settings (a sink left out stays as loaded)."""
-    return config._replace(site_name=SITE_NAME, **sinks)
+    return config._replace(site_name=SITE_NAME, sinks=replace(config.sinks, **sinks))
 
 
 def install_sink_settings(monkeypatch: pytest.MonkeyPatch, sinks: dict[str, Any]) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import requests
 
 from pvs6sup.cli import main
-from pvs6sup.net.weather import WeatherURLs
 from pvs6sup.runtime import Runtime
+from pvs6sup.settings.config import WeatherURLs
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"

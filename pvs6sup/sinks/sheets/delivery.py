@@ -24,13 +24,12 @@ from typing import Any
 
 import requests
 
-from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
-from pvs6sup.runtime import Runtime
+from pvs6sup.settings.sinks import SheetsSettings
 from pvs6sup.sinks import queue as outbox
-from pvs6sup.sinks.queue import Queue
+from pvs6sup.sinks.queue import sheets_queue
 from pvs6sup.sinks.sheets import google_errors
 from pvs6sup.sinks.sheets.cells import (
     INVERTER_SUFFIX,
@@ -72,12 +71,6 @@ _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
 
 NAME = "sheets"  # the queue folder: DATA_DIR/outbox/sheets/ (also the cache and the token)
 TITLE = "Google Sheets"
-
-
-def sheets_queue(data_dir: Path) -> Queue:
-    """The Google Sheets queue, moved first from DATA_DIR/sheets/ if an older version left it there."""
-    outbox.migrate_legacy(data_dir)
-    return Queue(data_dir, NAME, TITLE, "its rows are queued again from readings.csv")
 
 
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
@@ -208,16 +201,19 @@ def _parse_header(title: str, header: list[Any]) -> list[str]:
 class _Delivery:
     """One delivery attempt: reconcile an unknown outcome, then append everything pending."""
 
-    def __init__(self, config: Config, runtime: Runtime, key: Key, cache: _Cache) -> None:
+    def __init__(
+        self, settings: SheetsSettings, session: requests.Session, data_dir: Path, now: datetime, key: Key,
+        cache: _Cache,
+    ) -> None:
         from gspread.http_client import HTTPClient
 
-        self.config, self.cache = config, cache
-        self.data_dir = config.data_dir
+        self.settings, self.cache = settings, cache
+        self.data_dir = data_dir
         self.spreadsheet_id = cache.spreadsheet_id
         self.deadline = Deadline(BUDGET_S)
         self.queue = sheets_queue(self.data_dir)
-        self.tokens = Tokens(key, self.queue.folder, runtime.session, self.deadline, runtime.now())
-        self.api = HTTPClient(auth=None, session=GoogleSession(runtime.session, self.tokens, self.deadline))  # type: ignore[arg-type]
+        self.tokens = Tokens(key, self.queue.folder, session, self.deadline, now)
+        self.api = HTTPClient(auth=None, session=GoogleSession(session, self.tokens, self.deadline))  # type: ignore[arg-type]
         self.api.set_timeout((CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
         self.sent = 0
 
@@ -245,7 +241,7 @@ class _Delivery:
             if first is None:
                 self.queue.abandon_sending()
                 return
-            title = worksheet_title(self.config.google_worksheet, site_row(first.payload)["timestamp"])
+            title = worksheet_title(self.settings.worksheet, site_row(first.payload)["timestamp"])
             sending = outbox.Sending(sending.first, sending.last, title)
         known = self.cache.worksheets.get(sending.target)
         start = max(1, known.last_row - 10) if known and known.last_row else 1
@@ -393,32 +389,38 @@ class Result:
     not_before: datetime | None = None
 
 
-def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
+def deliver(
+    settings: SheetsSettings,
+    session: requests.Session,
+    data_dir: Path,
+    now: datetime,
+    zone: tzinfo,
+    *,
+    force: bool = False,
+) -> Result:
     """Send every pending row, oldest first; SheetsError (one line) when some must wait for the next cycle.
 
-    `force` ignores a Retry-After wait (the flush command).
+    `force` ignores a Retry-After wait (the flush command); zone: how the wait Google asked for is told.
     """
-    assert config.google_sheet_id is not None and config.google_service_account_file is not None
-    data_dir, now = config.data_dir, runtime.now()
     queue = sheets_queue(data_dir)
     state = queue.read_state()
     count = queue.pending_count()
     if not count and state.sending is None:
         return Result(0, 0)
-    cache = _Cache.load(data_dir, config.google_sheet_id)
+    cache = _Cache.load(data_dir, settings.sheet_id)
     if cache.not_before and now < cache.not_before and not force:
         log.info("Google Sheets: waiting until %s as Google asked; %d rows queued", cache.not_before, count)
         return Result(count, 0, cache.not_before)
-    key = load_key(config.google_service_account_file)
+    key = load_key(settings.service_account_file)
     from google.auth import exceptions as auth_errors  # only now: a run with nothing to send never loads them
     from gspread.exceptions import APIError
 
-    delivery = _Delivery(config, runtime, key, cache)
+    delivery = _Delivery(settings, session, data_dir, now, key, cache)
     try:
         delivery.tokens.token()
         if state.sending is not None:
             delivery.reconcile(state.sending)
-        for title, batch in _batches(queue.pending(), config.google_worksheet):
+        for title, batch in _batches(queue.pending(), settings.worksheet):
             delivery.append(title, batch)
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
         left = queue.pending_count()
@@ -427,8 +429,8 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
             cache.not_before = google_errors.retry_after(err, now)
             cache.save()
             if cache.not_before is not None:
-                waiting += f", not before {cache.not_before.astimezone(config.timezone):%H:%M} as Google asked"
-        raise SheetsError(google_errors.explain(err, key, config, waiting)) from err
+                waiting += f", not before {cache.not_before.astimezone(zone):%H:%M} as Google asked"
+        raise SheetsError(google_errors.explain(err, key, settings.sheet_id, waiting)) from err
     except OutOfTimeError as err:
         raise SheetsError(f"{err} ({queue.pending_count()} rows)") from err
     except (KeyError, TypeError, ValueError) as err:  # an answer not shaped as documented
@@ -440,26 +442,25 @@ def deliver(config: Config, runtime: Runtime, *, force: bool = False) -> Result:
     return Result(count, delivery.sent)
 
 
-def probe(config: Config, runtime: Runtime) -> str | None:
+def probe(settings: SheetsSettings | None, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
     """For the check command: get a token and read the spreadsheet's tab list. None when Sheets is off.
 
     Sends no row; SheetsError (one line naming the fix) when the key, the API or the sharing is wrong.
     """
-    if not config.sheets_enabled:
+    if settings is None:
         return None
-    assert config.google_sheet_id is not None and config.google_service_account_file is not None
-    key = load_key(config.google_service_account_file)
+    key = load_key(settings.service_account_file)
     from google.auth import exceptions as auth_errors
     from gspread.exceptions import APIError
 
-    delivery = _Delivery(config, runtime, key, _Cache.load(config.data_dir, config.google_sheet_id))
+    delivery = _Delivery(settings, session, data_dir, now, key, _Cache.load(data_dir, settings.sheet_id))
     try:
         delivery.tokens.token()
         meta = delivery.api.fetch_sheet_metadata(
             delivery.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
         )
     except (APIError, requests.RequestException, auth_errors.GoogleAuthError) as err:
-        raise SheetsError(google_errors.explain(err, key, config, "no row was sent")) from err
+        raise SheetsError(google_errors.explain(err, key, settings.sheet_id, "no row was sent")) from err
     tabs = len(meta.get("sheets", []))
     return f"the spreadsheet is shared with {key.client_email} ({tabs} tab{'s' if tabs != 1 else ''})"
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import requests
 
-from pvs6sup.config import env_file_warnings
 from pvs6sup.errors import DeliveryError
+from pvs6sup.settings.load import env_file_warnings
 from pvs6sup.sinks.budget import within
 from pvs6sup.store.files import atomic_write
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 import requests
 
-from pvs6sup.config import Config
 from pvs6sup.sinks.sheets.google_auth import Key, OutOfTimeError
 
 MAX_RETRY_AFTER = timedelta(hours=6)
@@ -47,11 +46,11 @@ def _api_message(err: BaseException) -> str:
     return " ".join(str(message).split())[:160]
 
 
-def explain(err: BaseException, key: Key, config: Config, waiting: str) -> str:
+def explain(err: BaseException, key: Key, sheet_id: str, waiting: str) -> str:
     """One line saying what went wrong and what fixes it."""
     from google.auth import exceptions as auth_errors
 
-    sheet = (config.google_sheet_id or "")[:6] + "…"
+    sheet = sheet_id[:6] + "…"
     status = status_of(err)
     if isinstance(err, auth_errors.RefreshError):
         reason = str(err.args[0] if err.args else err)[:120]

@@ -1,7 +1,7 @@
 """The one table of settings: name, type, default, group, help and secrecy of each.
 
-config.py reads and checks the settings by this table; config.example.env and README's settings tables are
-rendered from it (pvs6sup/settings_docs.py), and a test fails when they disagree.
+Reader reads and checks the settings by this table, collecting every problem (settings/load.py); config.example.env
+and README's settings tables are rendered from it (settings/docs.py), and a test fails when they disagree.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pvs6sup.pvs.firmware import FIRMWARE_CHOICES
-from pvs6sup.system_zone import system_timezone
+from pvs6sup.core.gateway import FIRMWARE_CHOICES
+from pvs6sup.settings.system_zone import system_timezone
 
 # Kinds: text, whole (a whole number in low..high), number (low..high), choice, flag (0|1), path, url,
 # zone (IANA time zone), list (comma-separated), rows (';' between rows, ',' between members).
@@ -281,8 +281,6 @@ def inverter_groups(text: str) -> Rows:
             raise ValueError("an empty group")
         groups.append(members)
     return tuple(groups)
-
-
 
 
 class Reader:

@@ -1,6 +1,6 @@
 """config.example.env and README's settings tables, rendered from the settings table.
 
-`python -m pvs6sup.settings_docs --write` rewrites both; tests/test_settings_table.py fails when they disagree.
+`python -m pvs6sup.settings.docs --write` rewrites both; tests/test_settings_table.py fails when they disagree.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pvs6sup.settings_table import GROUPS, SETTINGS, Setting
+from pvs6sup.settings.table import GROUPS, SETTINGS, Setting
 
-ROOT = Path(__file__).resolve().parent.parent
-README_START = "<!-- settings: rendered from pvs6sup/settings_table.py by `python -m pvs6sup.settings_docs --write` -->"
+ROOT = Path(__file__).resolve().parent.parent.parent
+README_START = "<!-- settings: rendered from pvs6sup/settings/table.py by `python -m pvs6sup.settings.docs --write` -->"
 README_END = "<!-- end of settings -->"
 _HEADER = """\
 # pvs6-supervisor settings. Copy to .env next to pvs6_supervisor.py and `chmod 600 .env`.
 # A variable set in the environment overrides the same one here. An empty value means "use the default".
-# Rendered from pvs6sup/settings_table.py (python -m pvs6sup.settings_docs --write); README lists the same.
+# Rendered from pvs6sup/settings/table.py (python -m pvs6sup.settings.docs --write); README lists the same.
 """
 
 
@@ -89,7 +89,7 @@ def main(argv: list[str]) -> int:
             path.write_text(wanted[path], encoding="utf-8")
         return 0
     for path in stale:
-        sys.stderr.write(f"{path.name} differs from the settings table; run: python -m pvs6sup.settings_docs --write\n")
+        sys.stderr.write(f"{path.name} differs from the settings table; run: python -m pvs6sup.settings.docs --write\n")
     return 1 if stale else 0
 
 
