@@ -87,6 +87,7 @@ class Config(NamedTuple):
     # The report and the summary email.
     report_every_min: int = 60  # 0: only when the report command runs
     inverter_layout: Rows = ()
+    layout_file: Path | None = None  # LAYOUT_FILE: the roof's layout CSV (core/layout.py)
     summary_email: str = "off"  # off | daily | weekly
     summary_hour: int = 7
     # Every setting's effective text by name (defaults too), for check and the log filter.
@@ -279,6 +280,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     pvoutput, influx, prometheus, mqtt = build_sinks(r, site_name, (latitude, longitude), script_dir)
     report_every = r.whole("REPORT_EVERY_MIN")
     layout = r.rows("INVERTER_LAYOUT", "00001,00002,00003;00004,00005")
+    layout_file = r.path("LAYOUT_FILE", script_dir)
     summary_email = r.choice("SUMMARY_EMAIL")
     summary_hour = r.whole("SUMMARY_HOUR")
     if summary_email != "off" and not email.smtp_host:
@@ -325,6 +327,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         mqtt=mqtt,
         report_every_min=report_every,
         inverter_layout=layout,
+        layout_file=layout_file,
         summary_email=summary_email,
         summary_hour=summary_hour,
         effective=MappingProxyType(r.effective),

@@ -86,3 +86,17 @@ def slope_pct_per_year(months: Mapping[str, float], min_pairs: int = MIN_PAIRS) 
     if len(rates) < min_pairs:
         return None
     return 100.0 * (math.exp(_median(rates)) - 1.0)
+
+
+def combine_faces(*groupings: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """One grouping from several, the first to place a serial winning (INVERTER_GROUPS, then the learned faces,
+    then the layout's azimuths)."""
+    placed: set[str] = set()
+    faces = []
+    for grouping in groupings:
+        for members in grouping:
+            fresh = tuple(s for s in members if s not in placed)
+            if fresh:
+                faces.append(fresh)
+                placed.update(fresh)
+    return faces

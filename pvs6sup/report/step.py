@@ -48,6 +48,7 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         sinks=load.sinks_freshness(config),
         latitude=config.latitude,
         longitude=config.longitude,
+        layout_file=config.layout_file,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
 

@@ -9,11 +9,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from pvs6sup.core.trend import MIN_PAIRS, daily_shares, monthly_medians, slope_pct_per_year
+from pvs6sup.core.trend import MIN_PAIRS, combine_faces, daily_shares, monthly_medians, slope_pct_per_year
 
-# % a year: with 3 % daily noise, the error over 200 seeds was at most 0.50 with three years of history (0.60
-# with a 15 % winter shade) and
-# 0.88 with two (p95: 0.34 and 0.64); the tests below take 20 of those seeds
+# % a year: with 3 % daily noise, the error over 200 seeds was at most 0.50 with three years of history (0.60 with
+# a 15 % winter shade) and 0.88 with two (p95: 0.34 and 0.64); the tests below take 20 of those seeds
 TOLERANCE_PCT = {3: 0.6, 2: 0.9}
 START = date(2024, 3, 1)
 
@@ -90,3 +89,10 @@ def test_daily_shares_against_the_face_median_and_the_site_for_the_rest() -> Non
 def test_a_dark_day_judges_no_one() -> None:
     day = date(2026, 1, 1)
     assert daily_shares([(day, "A", 0.01), (day, "B", 0.02), (day, "C", 0.03)], []) == {}
+
+
+def test_the_first_grouping_to_place_a_serial_wins() -> None:
+    given = [("A", "B")]
+    learned = [("B", "C", "D"), ("E",)]
+    layout = [("A", "C", "E", "F")]
+    assert combine_faces(given, learned, layout) == [("A", "B"), ("C", "D"), ("E",), ("F",)]
