@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,8 +58,11 @@ def after_reading(
     for what changed."""
     state = alertstate.load(config.data_dir)
     book = normal_files.FileBook(config.data_dir, state.carried)
+    seeds = None
+    if config.layout_file is not None:
+        seeds = layout_seeds(config.layout_file, [inv.serial for inv in reading.devices.inverters])
     judgements = detectors.observe_reading(
-        state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book
+        state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book, seeds=seeds
     )
     judgements += detectors.delivery_backlog(backlogs)
     try:  # the report's trend: kept in the state until filed, so a failure here only delays it
@@ -68,6 +71,23 @@ def after_reading(
         log.warning("daily shares of the learned normal: %s", err)
     state.carried = book.save()  # the bin in use goes with the state, the others to their files
     return _conclude(config, state, judgements, reading.fetched_at, reading)
+
+
+def layout_seeds(path: Path, serials: Sequence[str]) -> Callable[[], tuple[tuple[str, ...], ...]]:
+    """The layout's azimuth groups, read when the roof faces are found (weekly, or daily in the first days); a
+    layout that cannot be placed is one warning and the faces are learned without it."""
+
+    def read() -> tuple[tuple[str, ...], ...]:
+        from pvs6sup.core.layout import azimuth_groups
+        from pvs6sup.store.layout_file import read_layout
+
+        try:
+            return azimuth_groups(read_layout(path, serials))
+        except SupervisorError as err:
+            log.warning("%s (the roof faces are learned without it)", err)
+            return ()
+
+    return read
 
 
 def after_failure(config: Config, now: datetime) -> list[alerts.Event]:

@@ -32,7 +32,8 @@ def test_the_export_is_read_extra_columns_ignored_and_endings_matched() -> None:
     )
     panels = place(parse_layout(text, "roof.csv"), SERIALS, "roof.csv")
     assert [p.serial for p in panels] == ["E00X00000001", "E00X00000002", "E00X00000003"]
-    assert (panels[1].x, panels[1].rotation_deg, panels[1].azimuth_deg, panels[1].portrait) == (30.5, 90.0, 270.0, False)
+    second = panels[1]
+    assert (second.x, second.rotation_deg, second.azimuth_deg, second.portrait) == (30.5, 90.0, 270.0, False)
     assert panels[2].azimuth_deg is None and panels[2].rotation_deg == 0.0 and panels[2].portrait
     assert panels[2].line == 4
 
@@ -44,7 +45,8 @@ def test_columns_in_another_order_and_case() -> None:
 
 
 def test_a_missing_column_is_named_with_the_fix() -> None:
-    message = problem(layout("0001,1,2,180,portrait", header="serialNumber,xCoordinate,yCoordinate,azimuth,orientation"))
+    header = "serialNumber,xCoordinate,yCoordinate,azimuth,orientation"
+    message = problem(layout("0001,1,2,180,portrait", header=header))
     assert "line 1: no rotation column" in message and "export the layout again" in message
 
 

@@ -108,6 +108,6 @@ def test_every_panel_lies_inside_the_window_in_chromium(site, tmp_path: Path, wi
     panels = seen["found"]["svg.roof [data-serial]"]
     assert len(panels) == len(serials)
     for box in panels:
-        assert 0 <= box["left"] and box["right"] <= viewport, box
+        assert box["left"] >= 0 and box["right"] <= viewport, box
         assert box["width"] >= 8 and box["height"] >= 8, box  # a panel a finger can find on a phone
         assert roof["top"] <= box["top"] and box["left"] >= roof["left"] and box["right"] <= roof["right"], box
