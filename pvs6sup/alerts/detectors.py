@@ -179,7 +179,7 @@ def observe_reading(
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
             state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None,
-            seeds,
+            seeds=seeds,
         )
     sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
