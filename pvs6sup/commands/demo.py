@@ -64,6 +64,19 @@ def demo_site() -> SimulatedSite:
     return RoofSite(RoofModel(faces=faces, obstructions=(tree,), failed=frozenset({DEAD_INDEX})))
 
 
+def write_layout(folder: Path, site: SimulatedSite) -> Path:
+    """The demo roof's layout as a cloud export writes it (LAYOUT_FILE): the south face as two rows of four
+    portrait panels, the west face as a column of four landscape ones beside it."""
+    assert isinstance(site.model, RoofModel)
+    south, west = site.model.face_serials()
+    lines = ["serialNumber,xCoordinate,yCoordinate,rotation,azimuth,orientation"]
+    lines += [f"{serial},{100 + 105 * (i % 4)},{100 + 175 * (i // 4)},0,180,portrait" for i, serial in enumerate(south)]
+    lines += [f"{serial},{580 + 90},{60 + 105 * i},0,270,landscape" for i, serial in enumerate(west)]
+    path = folder / "layout.csv"
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
 def failing_factor(day: int) -> float:
     """The slowly failing inverter's output on simulated day `day` (0 first): well for the days the alerts
     need to learn the roof, then a few per cent less each day."""
@@ -110,6 +123,7 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
             consumption_meter_mode="auto",
             site_name=DEMO_SITE,
             report_every_min=0,  # written once, at the end: the afternoon of the last day
+            layout_file=write_layout(folder, site),
         )
         runtime = Runtime(
             now=clock, session=session, weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")

@@ -76,7 +76,7 @@ def roof_section(data: ReportData) -> str:
     against_best = ratios(data.energy_kwh, today_date, data.groups)
     down = {a.serial for a in data.alerts if a.resolved_at is None and a.kind == OFFLINE and a.serial}
     names = short_serials(p.serial for p in panels)
-    font = width * 0.17
+    font = width * 0.15
     svg = [
         f'<svg class="roof" viewBox="{left:.1f} {top:.1f} {box_w:.1f} {box_h:.1f}" style="max-width:760px" '
         'role="img" aria-label="The roof seen from above">',
@@ -108,7 +108,8 @@ def roof_section(data: ReportData) -> str:
             svg.append(f'<polygon points="{points}" fill="url(#roof-hatch)"/>')
         svg.append(
             f'<text x="{panel.x:.1f}" y="{panel.y + font * 0.35:.1f}" text-anchor="middle" '
-            f'style="font-size:{font:.1f}px">{escape(names[serial])}</text></g>'
+            f'style="font-size:{font:.1f}px;paint-order:stroke;stroke:#fff;stroke-width:{font * 0.25:.1f}px">'
+            f"{escape(names[serial])}</text></g>"
         )
     svg.append("</svg>")
     seen = {inv.serial for inv in data.inverters} | set(data.energy_kwh)
