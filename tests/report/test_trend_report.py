@@ -76,7 +76,9 @@ def test_finished_months_are_kept_and_only_this_months_rows_read_again(tmp_path:
     assert again.keys() == first.keys()
     for serial in first:
         assert again[serial] == {m: round(v, 5) if m < "2026-06" else v for m, v in first[serial].items()}
-    trend_months.monthly_shares(data_dir, [tuple(SERIALS[:3]), tuple(SERIALS[3:])], NOW.date())  # other faces
-    assert asked[-1] == date.min  # computed again, whole
+    other = [tuple(SERIALS[:3]), tuple(SERIALS[3:])]
+    assert trend_months.monthly_shares(data_dir, other, NOW.date()) != first  # other faces: other shares...
+    assert len(asked) == 1  # ...computed again from the whole file, read once (not through its tail)
+    assert json.loads((data_dir / trend_months.CACHE_FILE).read_text())["faces"] == [sorted(f) for f in other]
     trend_months.forget(data_dir)
     assert not (data_dir / trend_months.CACHE_FILE).exists()
