@@ -63,3 +63,22 @@ def test_the_layout_is_read_only_when_asked_and_a_bad_one_is_one_warning(tmp_pat
     [record] = caplog.records
     assert "no yCoordinate, rotation, azimuth, orientation column" in record.getMessage()
     assert record.getMessage().endswith("(the roof faces are learned without it)")
+
+
+def test_replay_seeds_the_faces_from_the_layout_as_the_cycle_does(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from pvs6sup.commands.replay import Replayer
+    from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
+
+    model = SiteModel(failed=frozenset())
+    serials = [model.inverter_serial(i) for i in range(model.inverter_count)]
+    path = tmp_path / "layout.csv"
+    rows = [f"{s},{i},0,0,{180 if i < 8 else 270},portrait" for i, s in enumerate(serials)]
+    path.write_text("serialNumber,xCoordinate,yCoordinate,rotation,azimuth,orientation\n" + "\n".join(rows) + "\n")
+    noon = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
+    for layout in (None, path):
+        replayer = Replayer(latitude=37.4, longitude=-122.1, layout_file=layout)
+        replayer.feed(noon, SimulatedSite(model).render(noon))
+        siblings = replayer.state.inverters[serials[9]].siblings
+        assert siblings == ([] if layout is None else [serials[8], *serials[10:]])
