@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,7 +60,7 @@ def after_reading(
     book = normal_files.FileBook(config.data_dir, state.carried)
     seeds = None
     if config.layout_file is not None:
-        seeds = layout_seeds(config.layout_file, [inv.serial for inv in reading.devices.inverters])
+        seeds = layout_seeds(config.layout_file, state.detector.inverters.keys())
     judgements = detectors.observe_reading(
         state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book, seeds=seeds
     )
@@ -73,9 +73,11 @@ def after_reading(
     return _conclude(config, state, judgements, reading.fetched_at, reading)
 
 
-def layout_seeds(path: Path, serials: Sequence[str]) -> Callable[[], tuple[tuple[str, ...], ...]]:
-    """The layout's azimuth groups, read when the roof faces are found (weekly, or daily in the first days); a
-    layout that cannot be placed is one warning and the faces are learned without it."""
+def layout_seeds(path: Path, serials: Iterable[str]) -> Callable[[], tuple[tuple[str, ...], ...]]:
+    """The layout's azimuth groups, read when the roof faces are found (weekly, or daily in the first days), its
+    serials matched to `serials` as they are then (the detector's inverters: one the PVS stopped listing a
+    moment ago is still placed); a layout that cannot be placed is one warning, and the faces are learned
+    without it."""
 
     def read() -> tuple[tuple[str, ...], ...]:
         from pvs6sup.core.layout import azimuth_groups

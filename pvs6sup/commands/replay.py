@@ -69,7 +69,7 @@ class Replayer:
             if self.layout_file is not None:
                 from pvs6sup.alerts.step import layout_seeds
 
-                seeds = layout_seeds(self.layout_file, [inv.serial for inv in reading.devices.inverters])
+                seeds = layout_seeds(self.layout_file, self.state.inverters.keys())
             judgements = detectors.observe_reading(
                 self.state, reading, self.groups, self.latitude, self.longitude, self.thresholds, self.book,
                 seeds=seeds,
