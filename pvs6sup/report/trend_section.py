@@ -45,7 +45,7 @@ def trend_section(data: ReportData) -> str:
     rows = []
     for serial in sorted(data.months):
         months = sorted(data.months[serial].items())[-MONTHS:]
-        if not months:
+        if len(months) < 2:  # one month is a figure, not a trend (a new install's first weeks)
             continue
         slope = data.slopes.get(serial)
         shown = "–" if slope is None else f"{slope:+.1f} % a year"

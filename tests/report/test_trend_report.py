@@ -82,3 +82,11 @@ def test_finished_months_are_kept_and_only_this_months_rows_read_again(tmp_path:
     assert json.loads((data_dir / trend_months.CACHE_FILE).read_text())["faces"] == [sorted(f) for f in other]
     trend_months.forget(data_dir)
     assert not (data_dir / trend_months.CACHE_FILE).exists()
+
+
+def test_a_single_month_is_no_trend_and_no_section(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    write_daily(data_dir, date(2026, 5, 25), date(2026, 6, 14))  # 7 days of May, 14 of June
+    data = load.load(data_dir, ZONE, NOW)
+    assert all(list(months) == ["2026-06"] for months in data.months.values())
+    assert "Each inverter's trend" not in load.write_report(data, tmp_path / "index.html").read_text()
