@@ -12,7 +12,7 @@ reading is O(inverters); nothing re-reads history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 
 from pvs6sup.alerts import diagnosis, normal, stalled, underperf
@@ -153,11 +153,13 @@ def observe_reading(
     book: normal.NormalBook | None = None,
     tuning: normal.Tuning = normal.TUNING,
     zone: tzinfo | None = None,
+    seeds: Callable[[], tuple[tuple[str, ...], ...]] | None = None,
 ) -> list[Judgement]:
     """Update the state with a reading and judge every condition that can be judged now.
 
     `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged. `zone` is the
-    site's, for the clock times a stalled stream's message gives (None: UTC)."""
+    site's, for the clock times a stalled stream's message gives (None: UTC). `seeds` gives the layout's azimuth
+    groups (LAYOUT_FILE) when the roof faces are found."""
     now = reading.fetched_at
     previous = state.last_reading_at
     resumed = previous is not None and (now - previous).total_seconds() > GAP_S
@@ -186,7 +188,8 @@ def observe_reading(
     if book is not None:
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
-            state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None
+            state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None,
+            seeds=seeds,
         )
     sun_up = elevation is not None and elevation >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)

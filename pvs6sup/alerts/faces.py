@@ -99,6 +99,23 @@ def find_faces(
     return faces, siblings, by_likeness
 
 
+def seed_siblings(
+    faces: list[Face], siblings: dict[str, list[str]], seeds: tuple[tuple[str, ...], ...], serials: Iterable[str]
+) -> dict[str, list[str]]:
+    """Siblings from the layout's azimuth groups (LAYOUT_FILE) for the inverters nothing has been learned of yet
+    (in no face found, no siblings): the others of their group, up to MOST_SIBLINGS. The learned faces win."""
+    learned = {serial for face in faces for serial in face.members}
+    seeded = {}
+    for serial in serials:
+        if serial in learned or siblings.get(serial):
+            continue
+        group = next((members for members in seeds if serial in members), ())
+        others = [other for other in group if other != serial][:MOST_SIBLINGS]
+        if len(others) >= 2:
+            seeded[serial] = others
+    return seeded
+
+
 def face_siblings(face: Face, at: int) -> list[str]:
     """The siblings of the face's member number `at`: the others, or on a large face the next MOST_SIBLINGS of
     them in the face's order (all alike by construction; taken in order, the state file need not list them)."""

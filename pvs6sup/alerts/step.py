@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -63,6 +63,9 @@ def after_reading(
     for what changed."""
     state = alertstate.load(data_dir)
     book = normal_files.FileBook(data_dir, state.carried)
+    seeds = None
+    if settings.layout_file is not None:
+        seeds = layout_seeds(settings.layout_file, state.detector.inverters.keys())
     judgements = detectors.observe_reading(
         state.detector,
         reading,
@@ -71,6 +74,7 @@ def after_reading(
         settings.longitude,
         book=book,
         zone=mailing.zone,
+        seeds=seeds,
     )
     judgements += detectors.delivery_backlog(backlogs)
     try:  # the report's trend: kept in the state until filed, so a failure here only delays it
@@ -79,6 +83,25 @@ def after_reading(
         log.warning("daily shares of the learned normal: %s", err)
     state.carried = book.save()  # the bin in use goes with the state, the others to their files
     return _conclude(data_dir, mailing, state, judgements, reading.fetched_at, reading)
+
+
+def layout_seeds(path: Path, serials: Iterable[str]) -> Callable[[], tuple[tuple[str, ...], ...]]:
+    """The layout's azimuth groups, read when the roof faces are found (weekly, or daily in the first days), its
+    serials matched to `serials` as they are then (the detector's inverters: one the PVS stopped listing a
+    moment ago is still placed); a layout that cannot be placed is one warning, and the faces are learned
+    without it."""
+
+    def read() -> tuple[tuple[str, ...], ...]:
+        from pvs6sup.core.layout import azimuth_groups
+        from pvs6sup.store.layout_file import read_layout
+
+        try:
+            return azimuth_groups(read_layout(path, serials))
+        except SupervisorError as err:
+            log.warning("%s (the roof faces are learned without it)", err)
+            return ()
+
+    return read
 
 
 def after_failure(data_dir: Path, mailing: Mailing, now: datetime) -> list[alerts.Event]:

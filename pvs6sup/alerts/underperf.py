@@ -11,11 +11,11 @@ at least two siblings' normals have been learned at this time of day and kind of
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from pvs6sup.alerts import diagnosis, normal
-from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces
+from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces, seed_siblings
 from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.values import mask_serial
@@ -36,10 +36,12 @@ def judge(
     groups_given: bool,
     t: normal.Tuning = normal.TUNING,
     solar_time: bool = True,
+    seeds: Callable[[], tuple[tuple[str, ...], ...]] | None = None,
 ) -> list[Judgement]:
     """Judge and learn from the inverters working now (`powers_kw`: serial -> output); `hours` is the time this
     reading stands for (energy); `solar_time` is False when LONGITUDE is unknown (then the hours are UTC's and
-    a face cannot be named). Returns a judgement for each inverter that could be judged."""
+    a face cannot be named); `seeds` gives the layout's azimuth groups (LAYOUT_FILE), read only when the faces
+    are found. Returns a judgement for each inverter that could be judged."""
     if len(powers_kw) < 3:
         return []
     site_kw = sum(powers_kw.values())
@@ -48,8 +50,8 @@ def judge(
     if share < t.min_light:
         return []
     light = min(1.0, share / t.full_light)  # dawn and dusk count less; an overcast noon counts fully
-    if state.faces_day != day and _faces_due(state, powers_kw, day):
-        _find_faces(state, book, day, groups_given)
+    if state.faces_day != day and _faces_due(state, powers_kw, day, seeds is not None):
+        _find_faces(state, book, day, groups_given, seeds() if seeds is not None else ())
     table = book.table(normal.bin_of(solar_hour))
     normal.close_day(table, day, t)
     beam = normal.clearness(site_kw, table, t)
@@ -113,11 +115,16 @@ def judge(
     return results
 
 
-def _faces_due(state: DetectorState, powers_kw: dict[str, float], day: str) -> bool:
+def _faces_due(state: DetectorState, powers_kw: dict[str, float], day: str, seeded: bool = False) -> bool:
     """The faces are found again weekly (a roof does not move; it costs O(inverters²)), or the first day an
     inverter working now has no siblings yet (the first days after install, a replacement)."""
     if not state.faces_day or any(not state.inverters[serial].siblings for serial in powers_kw):
         return True
+    ungrouped = [serial for serial in powers_kw if not state.inverters[serial].group] if seeded else []
+    if ungrouped:  # siblings may be the layout's: found again daily until every face is learned
+        learned = {serial for face in state.faces for serial in face.members}
+        if any(serial not in learned for serial in ungrouped):
+            return True
     return (date.fromisoformat(day) - date.fromisoformat(state.faces_day)).days >= FACES_EVERY_DAYS
 
 
@@ -127,9 +134,12 @@ def _ratios(cell: list[float] | None, beam: float, t: normal.Tuning) -> tuple[fl
     return normal.learned_ratio(cell, beam, t), normal.learned_ratio(cell, beam, t, alike=True)
 
 
-def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_given: bool) -> None:
+def _find_faces(
+    state: DetectorState, book: normal.NormalBook, day: str, groups_given: bool, seeds: tuple[tuple[str, ...], ...] = ()
+) -> None:
     """The faces from the learned normal, each inverter's siblings, and the end of the cells of
-    inverters that are gone (replaced ones learn afresh under their new serial)."""
+    inverters that are gone (replaced ones learn afresh under their new serial). An inverter nothing is learned
+    of yet takes its siblings from the layout's azimuth `seeds`, if it is in one."""
     tables = book.every_table()
     known = state.inverters
     for table in tables.values():
@@ -139,12 +149,15 @@ def _find_faces(state: DetectorState, book: normal.NormalBook, day: str, groups_
     faces, siblings, ranked = find_faces(tables, known)
     state.faces, state.faces_day = faces, day
     on_a_face = {serial for face in faces if len(face.members) >= 3 for serial in face.members}
+    seeded = seed_siblings(faces, siblings, seeds, known) if seeds else {}
     for serial, track in known.items():
         if groups_given and track.group:
             group = {s for s, other in known.items() if other.group == track.group and s != serial}
             alike = [s for s in ranked.get(serial, []) if s in group]  # the most alike first, as on a face
             track.siblings = (alike + sorted(group.difference(alike)))[:MOST_SIBLINGS]
             track.alike = True
+        elif serial in seeded:
+            track.siblings, track.alike = seeded[serial], True
         else:
             track.siblings = siblings.get(serial, [])
             track.alike = serial in on_a_face

@@ -16,7 +16,7 @@ from pvs6sup.alerts import compose as alertmail
 from pvs6sup.alerts import smtp as mailer
 from pvs6sup.commands.status import FIRST_RUN_HINT, RECENT_S, last_recorded_text
 from pvs6sup.cycle import read_pvs
-from pvs6sup.errors import LockHeldError, PVSAnswerError, StorageError, SupervisorError
+from pvs6sup.errors import ConfigError, LockHeldError, PVSAnswerError, StorageError, SupervisorError
 from pvs6sup.net import weather
 from pvs6sup.notify.trial import try_channels
 from pvs6sup.pvs.access import DETECT_TIMEOUT_S
@@ -111,6 +111,33 @@ def check_pvs(config: Config, runtime: Runtime, out: TextIO | None = None) -> li
             outcomes.append((False, f"INVERTER_GROUPS: no inverter ends with {', '.join(unknown)}", hint))
         else:
             outcomes.append((True, f"INVERTER_GROUPS: {len(groups)} groups, every entry matched", ""))
+    if config.alerts.layout_file is not None:
+        serials = [inv.serial for inv in reading.devices.inverters]
+        outcomes += check_layout(config.alerts.layout_file, serials, groups, config.data_dir)
+    return outcomes
+
+
+def check_layout(path: Path, serials: list[str], groups: tuple[tuple[str, ...], ...], data_dir: Path) -> list[Outcome]:
+    """LAYOUT_FILE placed on the PVS's inverters, and where INVERTER_GROUPS or the faces the alerts learned part
+    from its azimuths (they win: said, not a failure)."""
+    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.core.layout import azimuth_groups, disagreements
+    from pvs6sup.store.layout_file import read_layout
+
+    try:
+        panels = read_layout(path, serials)
+    except ConfigError as err:
+        return [(False, str(err), "")]
+    facing = azimuth_groups(panels)
+    outcomes: list[Outcome] = [
+        (True, f"LAYOUT_FILE: {len(panels)} of {len(serials)} inverters placed, {len(facing)} azimuth group(s)", "")
+    ]
+    given = [[s for s in serials if any(s.endswith(m) for m in members)] for members in groups]
+    learned = [face.members for face in alertstate.load(data_dir).detector.faces]
+    for name, grouping in (("INVERTER_GROUPS", given), ("the faces the alerts learned", learned)):
+        differ = disagreements(facing, grouping)
+        if differ:
+            outcomes.append((None, f"LAYOUT_FILE's azimuths and {name} differ: {'; '.join(differ)}; {name} win", ""))
     return outcomes
 
 

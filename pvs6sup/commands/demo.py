@@ -63,6 +63,19 @@ def demo_site() -> SimulatedSite:
     return RoofSite(RoofModel(faces=faces, obstructions=(tree,), failed=frozenset({DEAD_INDEX})))
 
 
+def write_layout(folder: Path, site: SimulatedSite) -> Path:
+    """The demo roof's layout as a cloud export writes it (LAYOUT_FILE): the south face as two rows of four
+    portrait panels, the west face as a column of four landscape ones beside it."""
+    assert isinstance(site.model, RoofModel)
+    south, west = site.model.face_serials()
+    lines = ["serialNumber,xCoordinate,yCoordinate,rotation,azimuth,orientation"]
+    lines += [f"{serial},{100 + 105 * (i % 4)},{100 + 175 * (i // 4)},0,180,portrait" for i, serial in enumerate(south)]
+    lines += [f"{serial},{580 + 90},{60 + 105 * i},0,270,landscape" for i, serial in enumerate(west)]
+    path = folder / "layout.csv"
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
 def failing_factor(day: int) -> float:
     """The slowly failing inverter's output on simulated day `day` (0 first): well for the days the alerts
     need to learn the roof, then a few per cent less each day."""
@@ -95,15 +108,16 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
     clock = lambda: moment  # noqa: E731 (the simulator and the cycle share this clock)
 
     with SimulatedPVS(site=site, clock=clock) as pvs, requests.Session() as session:
-        place = (site.model.latitude, site.model.longitude)
+        place, layout = (site.model.latitude, site.model.longitude), write_layout(folder, site)
         config = Config(
             data_dir=folder,
             timezone=zone,
             site_name=DEMO_SITE,
             pvs=PvsSettings(pvs.base_url, pvs.base_url, 10),
             weather=WeatherSettings("open-meteo", None, 5, *place),
-            alerts=AlertSettings((), *place),
-            report=ReportSettings(0, latitude=place[0], longitude=place[1]),  # written once, at the end
+            alerts=AlertSettings((), *place, layout_file=layout),
+            # the page is written once, at the end: the afternoon of the last day
+            report=ReportSettings(0, latitude=place[0], longitude=place[1], layout_file=layout),
         )
         runtime = Runtime(
             now=clock, session=session, weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast")

@@ -45,6 +45,7 @@ class Replayer:
     incidents: dict[str, alerts.Incident] = field(default_factory=dict)
     book: MemoryBook = field(default_factory=MemoryBook)  # the learned normal, carried like the state
     csv_dir: Path | None = None
+    layout_file: Path | None = None  # LAYOUT_FILE: its azimuths seed the faces, as in the cron cycle
     zone: tzinfo = timezone.utc
     captures: int = 0
     unusable: int = 0
@@ -64,6 +65,11 @@ class Replayer:
         else:
             if self.csv_dir is not None:
                 csvlog.append_reading(self.csv_dir, reading, self.zone)
+            seeds = None
+            if self.layout_file is not None:
+                from pvs6sup.alerts.step import layout_seeds
+
+                seeds = layout_seeds(self.layout_file, self.state.inverters.keys())
             judgements = detectors.observe_reading(
                 self.state,
                 reading,
@@ -73,6 +79,7 @@ class Replayer:
                 self.thresholds,
                 self.book,
                 zone=self.zone,
+                seeds=seeds,
             )
         return alerts.update(self.incidents, judgements, fetched_at)
 
@@ -151,6 +158,7 @@ def run_replay(
         longitude=config.alerts.longitude,
         mode=config.pvs.consumption_meter_mode,
         csv_dir=csv_dir,
+        layout_file=config.alerts.layout_file,
         zone=config.timezone,
     )
     out = alerts_out.open("w", encoding="utf-8") if alerts_out else stdout

@@ -24,6 +24,9 @@ def rebuild(config: Config, now: datetime) -> int:
         readings = config.data_dir / csvlog.READINGS_FILE
         if not readings.is_file():
             raise ConfigError([f"report --rebuild: {readings} does not exist: nothing recorded yet (check DATA_DIR)"])
+        from pvs6sup.report import trend_months
+
+        trend_months.forget(config.data_dir)  # its months came from the daily.csv being replaced
         with readings.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             return rollup_file.rebuild(
                 config.data_dir, csv.DictReader(handle), csvlog.all_inverter_rows(config.data_dir), config.timezone

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from pvs6sup.core.layout import Panel
+
 
 @dataclass(frozen=True, slots=True)
 class DayPoint:
@@ -69,6 +71,10 @@ class ReportData:
     face_of: Mapping[str, str] = field(default_factory=dict)  # serial -> "south"…
     shares: Mapping[str, tuple[tuple[str, float | None], ...]] = field(default_factory=dict)  # daily share of normal
     learning: tuple[str, ...] = ()  # serials not judged for underperformance yet
+    roof: tuple[Panel, ...] = ()  # LAYOUT_FILE's panels, each matched to an inverter; () when not set
+    roof_problem: str = ""  # why LAYOUT_FILE could not be drawn, in one line
+    months: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # serial -> 'YYYY-MM' -> share of face
+    slopes: Mapping[str, float | None] = field(default_factory=dict)  # serial -> % a year against its face
 
 
 def _matches(serial: str, member: str) -> bool:

@@ -7,17 +7,25 @@ alert history, and each sink's queue state.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from pvs6sup.alerts import state as alertstate
+from pvs6sup.core.layout import Panel, azimuth_groups
 from pvs6sup.core.rollup import SITE
+from pvs6sup.core.trend import combine_faces, slope_pct_per_year
+from pvs6sup.errors import ConfigError
+from pvs6sup.report import trend_months
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
 from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.store import alert_log, csvlog, rollup_file
 from pvs6sup.store.files import atomic_write
+from pvs6sup.store.layout_file import read_layout
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
 RECENT_ALERT_DAYS = 14
@@ -44,6 +52,7 @@ def load(
     latitude: float | None = None,
     longitude: float | None = None,
     price: float | None = None,
+    layout_file: Path | None = None,
 ) -> ReportData:
     from pvs6sup.report.render import heatmap_days  # the page's code only when a page is made
 
@@ -78,6 +87,9 @@ def load(
     from pvs6sup.alerts.roof_view import load_roof_view
 
     roof = load_roof_view(data_dir, latitude, longitude)
+    serials = sorted(set(energy) | {inv.serial for inv in inverters})
+    panels, problem = _layout(layout_file, serials)
+    months = _months(data_dir, serials, groups, panels, today)
     return ReportData(
         site_name=site_name,
         generated_at=now,
@@ -96,7 +108,35 @@ def load(
         face_of=roof.face_of,
         shares=roof.shares,
         learning=roof.learning,
+        roof=tuple(panels),
+        roof_problem=problem,
+        months=months,
+        slopes={serial: slope_pct_per_year(shares) for serial, shares in months.items()},
     )
+
+
+def _layout(path: Path | None, serials: Sequence[str]) -> tuple[list[Panel], str]:
+    """LAYOUT_FILE's panels placed on the inverters seen, or why they cannot be (also logged: one warning)."""
+    if path is None:
+        return [], ""
+    if not serials:
+        return [], "No inverter seen yet: the roof is drawn once the PVS has listed them."
+    try:
+        return read_layout(path, serials), ""
+    except ConfigError as err:
+        log.warning("%s", err)
+        return [], str(err)
+
+
+def _months(
+    data_dir: Path, serials: Sequence[str], groups: tuple[tuple[str, ...], ...], panels: list[Panel], today: date
+) -> dict[str, dict[str, float]]:
+    """Each inverter's monthly share of its face: INVERTER_GROUPS first, then the faces the alerts learned, then
+    the layout's azimuths (the whole site for the rest)."""
+    given = [[s for s in serials if any(s == m or s.endswith(m) for m in members)] for members in groups]
+    learned = [face.members for face in alertstate.load(data_dir).detector.faces]
+    faces = combine_faces(given, learned, azimuth_groups(panels))
+    return trend_months.monthly_shares(data_dir, faces, today)
 
 
 def alerts(

@@ -1,8 +1,9 @@
 """The HTML report: one self-contained page (inline CSS and SVG; no script, network or font). Pure.
 
-Sections: a one-line verdict, Today (power over the day with cloud cover), the array heatmap (one row
-per inverter in INVERTER_LAYOUT order, one column per day, coloured by the day's energy against the
-best sibling), the per-inverter table, alerts and freshness.
+Sections: a one-line verdict, Today (power over the day with cloud cover), the roof (report/roof_map.py), the
+array heatmap (one row per inverter in INVERTER_LAYOUT order, one column per day, coloured by the day's energy
+against the best sibling), the per-inverter table, the learned normal, each inverter's trend, alerts and
+freshness.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from html import escape
 from pvs6sup.core.texts import age_text, fixed_text, is_night, short_serials, state_text, when_text
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
 from pvs6sup.report.normal_section import normal_section
+from pvs6sup.report.roof_map import roof_section
+from pvs6sup.report.trend_section import trend_section
 
 # Energy against the best sibling: red (nothing) through amber to green (as good as the best).
 SCALE = (
@@ -95,9 +98,11 @@ def render_report(data: ReportData) -> str:
         f'<p class="muted">Report of {generated.strftime("%A %d %B %Y, %H:%M %Z")}</p>',
         _verdict(data),
         _today(data),
+        roof_section(data),
         _heatmap(data),
         _table(data),
         normal_section(data),
+        trend_section(data),
         _alerts(data),
         _freshness(data),
         "</main></body></html>",

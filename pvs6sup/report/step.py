@@ -69,6 +69,7 @@ def write_report(
         latitude=report.latitude,
         longitude=report.longitude,
         price=report.electricity_price,
+        layout_file=report.layout_file,
     )
     return load.write_report(data, out or schedule.report_path(data_dir))
 

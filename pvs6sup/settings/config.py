@@ -158,12 +158,13 @@ class AlertSettings(FrozenRecord):
     """What the alert detectors are given beyond the readings: INVERTER_GROUPS, the site's place, and
     ELECTRICITY_PRICE (an incident's energy lost told in money too)."""
 
-    __slots__ = ("inverter_groups", "latitude", "longitude", "electricity_price")
+    __slots__ = ("inverter_groups", "latitude", "longitude", "electricity_price", "layout_file")
 
     inverter_groups: Rows
     latitude: float | None
     longitude: float | None
     electricity_price: float | None  # per kWh, in the owner's currency
+    layout_file: Path | None  # LAYOUT_FILE: its azimuths seed the roof faces not learned yet
 
     def __init__(
         self,
@@ -171,16 +172,19 @@ class AlertSettings(FrozenRecord):
         latitude: float | None = None,
         longitude: float | None = None,
         electricity_price: float | None = None,
+        layout_file: Path | None = None,
     ) -> None:
         set_field(self, "inverter_groups", inverter_groups)
         set_field(self, "latitude", latitude)
         set_field(self, "longitude", longitude)
         set_field(self, "electricity_price", electricity_price)
+        set_field(self, "layout_file", layout_file)
 
 
 class ReportSettings(FrozenRecord):
     """The report page and the summary email: REPORT_EVERY_MIN, INVERTER_LAYOUT, SUMMARY_EMAIL, SUMMARY_HOUR, and
-    what the page shows beside the readings (INVERTER_GROUPS, the site's place for the sun)."""
+    what the page shows beside the readings (INVERTER_GROUPS, the site's place for the sun, ELECTRICITY_PRICE,
+    LAYOUT_FILE)."""
 
     __slots__ = (
         "every_min",
@@ -191,6 +195,7 @@ class ReportSettings(FrozenRecord):
         "latitude",
         "longitude",
         "electricity_price",
+        "layout_file",
     )
 
     every_min: int  # 0: only when the report command runs
@@ -201,6 +206,7 @@ class ReportSettings(FrozenRecord):
     latitude: float | None
     longitude: float | None
     electricity_price: float | None
+    layout_file: Path | None  # LAYOUT_FILE: the roof drawn from it
 
     def __init__(
         self,
@@ -212,6 +218,7 @@ class ReportSettings(FrozenRecord):
         latitude: float | None = None,
         longitude: float | None = None,
         electricity_price: float | None = None,
+        layout_file: Path | None = None,
     ) -> None:
         set_field(self, "every_min", every_min)
         set_field(self, "inverter_layout", inverter_layout)
@@ -221,6 +228,7 @@ class ReportSettings(FrozenRecord):
         set_field(self, "latitude", latitude)
         set_field(self, "longitude", longitude)
         set_field(self, "electricity_price", electricity_price)
+        set_field(self, "layout_file", layout_file)
 
 
 class HealthcheckSettings(FrozenRecord):

@@ -112,6 +112,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     sinks = build_sinks(r, site_name, (latitude, longitude), script_dir, sheets)
     report_every = r.whole("REPORT_EVERY_MIN")
     layout = r.rows("INVERTER_LAYOUT", "00001,00002,00003;00004,00005")
+    layout_file = r.path("LAYOUT_FILE", script_dir)
     summary_email = r.choice("SUMMARY_EMAIL")
     summary_hour = r.whole("SUMMARY_HOUR")
     if summary_email != "off" and not email.host:
@@ -128,8 +129,10 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         pvs=PvsSettings(host, base_url, timeout, pvs_firmware, pvs_serial, pvs_password, mode),
         weather=WeatherSettings(provider, api_key, weather_timeout, latitude, longitude),
         email=email,
-        alerts=AlertSettings(groups, latitude, longitude, price),
-        report=ReportSettings(report_every, layout, summary_email, summary_hour, groups, latitude, longitude, price),
+        alerts=AlertSettings(groups, latitude, longitude, price, layout_file),
+        report=ReportSettings(
+            report_every, layout, summary_email, summary_hour, groups, latitude, longitude, price, layout_file
+        ),
         healthcheck=HealthcheckSettings(healthcheck_url),
         notify=notify,
         sinks=sinks,

@@ -248,6 +248,10 @@ SETTINGS = (
     Setting("INVERTER_LAYOUT", "rows", "", "Report and summary",
             "The roof's rows for the report: rows split by ';', inverters by ','; serials or their endings.",
             shown_default="by serial"),
+    Setting("LAYOUT_FILE", "path", "", "Report and summary",
+            "The roof's layout as a cloud export tool writes it (CSV: serialNumber,xCoordinate,yCoordinate,rotation,"
+            "azimuth,orientation): the report draws the roof from it, and its azimuths seed the alerts' roof faces; "
+            "relative to the folder of pvs6_supervisor.py."),
     Setting("SUMMARY_EMAIL", "choice", "off", "Report and summary",
             "off, daily (yesterday's) or weekly (Mondays, the week to Sunday); sent to ALERT_EMAIL_TO.",
             choices=("off", "daily", "weekly")),

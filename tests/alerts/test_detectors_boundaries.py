@@ -370,7 +370,7 @@ def test_inverter_groups_split_the_siblings():
 def _spy(monkeypatch):
     calls = []
 
-    def judge(state, powers_kw, book, now, day, solar_hour, hours, latitude, groups_given, tuning, solar_time):
+    def judge(state, powers_kw, book, now, day, solar_hour, hours, latitude, groups_given, tuning, solar_time, **_):
         calls.append((dict(powers_kw), solar_hour, hours, groups_given, solar_time))
         return [Judgement(detectors.UNDERPERFORMING, SERIALS[0], False)]
 

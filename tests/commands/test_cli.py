@@ -218,6 +218,8 @@ def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Har
     assert not re.search(r"-0\.0+(?![0-9])", page)  # no negative zero
     assert page.split("<h2>Inverters</h2>")[1].count("<td>error</td>") == 1  # the dead one only
     assert page.count('fill="url(#hatch)"') >= 2  # both faults are active alerts on the heatmap
+    assert page.count('<g class="panel" data-serial=') == 12  # the roof drawn from the demo's layout.csv
+    assert page.count('fill="url(#roof-hatch)"') == 1  # the dead one
     assert "is in STATE error" in html.read_text()
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["Subject"].startswith("[PVS6] Demo roof: Inverter E00…0007 down")
