@@ -1,90 +1,108 @@
-"""The package's layers, read from the source with ast: core stays pure, edges never reach up, no cycles."""
+"""The package's layers, read from the source with ast: every import counts, none points up, no circle.
+
+The order is ARCHITECTURE.md's `layers` block, so the diagram a newcomer reads is the rule the suite holds.
+"""
 
 from __future__ import annotations
 
-import ast
+import textwrap
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "pvs6sup"
-EDGES = (
-    "pvs6sup.pvs", "pvs6sup.store", "pvs6sup.sinks", "pvs6sup.alerts", "pvs6sup.report", "pvs6sup.net", "pvs6sup.sim"
+from tests.support.imports import (
+    PACKAGE,
+    ROOT,
+    area,
+    area_graph,
+    back_arrows,
+    circle_groups,
+    cycles,
+    declared_layers,
+    import_graph,
+    modules,
 )
-TOP = ("pvs6sup.commands", "pvs6sup.cli")
+
+GRAPH = import_graph()
+LAYERS = declared_layers((ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8"))
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def test_no_module_imports_a_layer_above_it() -> None:
+    wrong = back_arrows(GRAPH, LAYERS)
+    assert not wrong, "imports against ARCHITECTURE.md's layer order:\n" + "\n".join(wrong)
 
 
-def _imports(path: Path, *, top_level_only: bool) -> set[str]:
-    """The pvs6sup modules a file imports (resolving relative imports), at module level or anywhere."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    here = _module_name(path).split(".")
-    package = here if path.name == "__init__.py" else here[:-1]
-    nodes = tree.body if top_level_only else list(ast.walk(tree))
-    found: set[str] = set()
-    for node in nodes:
-        if isinstance(node, ast.ImportFrom):
-            base = package[: len(package) - node.level + 1] if node.level else []
-            module = ".".join([*base, node.module] if node.module else base)
-            found.update(f"{module}.{alias.name}" if _is_module(f"{module}.{alias.name}") else module
-                         for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.If) and top_level_only:  # `if TYPE_CHECKING:` imports are for mypy only
-            continue
-    return {name for name in found if name.startswith("pvs6sup")}
+def test_no_import_circle_between_modules() -> None:
+    found = cycles(GRAPH)
+    assert not found, "import circles:\n" + "\n".join(" -> ".join(circle) for circle in found)
 
 
-def _is_module(name: str) -> bool:
-    path = PACKAGE.parent.joinpath(*name.split("."))
-    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+def test_no_import_circle_between_areas() -> None:
+    found = cycles(area_graph(GRAPH))
+    assert not found, "areas importing each other:\n" + "\n".join(" -> ".join(circle) for circle in found)
 
 
-MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+def test_core_imports_only_core() -> None:
+    outside = {f"{m} -> {d}" for m, deps in GRAPH.items() if area(m) == "core" for d in deps if area(d) != "core"}
+    assert not outside, f"core is pure and imports only core: {sorted(outside)}"
 
 
-def _within(name: str, layer: str) -> bool:
-    return name == layer or name.startswith(layer + ".")
+def test_every_area_is_in_a_layer_once() -> None:
+    named = [name for layer in LAYERS for name in layer]
+    assert len(named) == len(set(named)), f"an area is in two layers: {named}"
+    assert {area(m) for m in GRAPH} <= set(named)
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if _within(m, "pvs6sup.core")))
-def test_core_imports_only_core(module: str) -> None:
-    outside = {name for name in _imports(MODULES[module], top_level_only=False) if not _within(name, "pvs6sup.core")}
-    assert not outside, f"{module} is pure and may import only pvs6sup.core, not {sorted(outside)}"
+# The test of the test: the same checks on graphs known to be wrong.
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if any(_within(m, edge) for edge in EDGES)))
-def test_edges_never_import_commands(module: str) -> None:
-    upward = {name for name in _imports(MODULES[module], top_level_only=False) if any(_within(name, t) for t in TOP)}
-    assert not upward, f"{module} is an edge and must not import {sorted(upward)}"
+def test_a_deliberate_back_arrow_is_caught() -> None:
+    graph = {module: set(deps) for module, deps in GRAPH.items()}
+    graph["pvs6sup.core.models"].add("pvs6sup.cli")
+    added = set(back_arrows(graph, LAYERS)) - set(back_arrows(GRAPH, LAYERS))
+    assert added == {"pvs6sup.core.models imports pvs6sup.cli, a layer above it (core -> cli)"}
+    assert any({"core", "cli"} <= group for group in circle_groups(area_graph(graph)))
 
 
-def test_no_import_cycles() -> None:
-    graph = {module: _imports(path, top_level_only=True) & MODULES.keys() for module, path in MODULES.items()}
-    for module in graph:  # a package's __init__ is not a dependency of its own modules
-        graph[module] = {dep for dep in graph[module] if not module.startswith(dep + ".")}
-    visiting: list[str] = []
-    done: set[str] = set()
-
-    def visit(module: str) -> None:
-        if module in done:
-            return
-        assert module not in visiting, "import cycle: " + " -> ".join([*visiting[visiting.index(module):], module])
-        visiting.append(module)
-        for dep in sorted(graph[module]):
-            visit(dep)
-        visiting.pop()
-        done.add(module)
-
-    for module in sorted(graph):
-        visit(module)
+def test_a_deliberate_circle_is_caught() -> None:
+    graph = {module: set(deps) for module, deps in GRAPH.items()}
+    graph["pvs6sup.core.values"].add("pvs6sup.core.models")
+    graph["pvs6sup.core.models"].add("pvs6sup.core.values")
+    found = [circle for circle in cycles(graph) if circle not in cycles(GRAPH)]
+    assert len(found) == 1 and found[0][0] == found[0][-1]
+    assert set(found[0]) == {"pvs6sup.core.models", "pvs6sup.core.values"}
 
 
-def test_the_layer_test_sees_imports() -> None:
-    # Guards against a test that passes because it reads nothing.
-    assert "pvs6sup.core.models" in _imports(MODULES["pvs6sup.core.site"], top_level_only=True)
-    assert len(MODULES) > 30
+def test_imports_inside_functions_and_for_type_checking_count(tmp_path: Path) -> None:
+    package = tmp_path / "pvs6sup"
+    (package / "core").mkdir(parents=True)
+    for name in ("__init__.py", "core/__init__.py", "core/a.py", "low.py", "top.py"):
+        (package / name).write_text('"""x"""\n')
+    (package / "core/a.py").write_text(
+        textwrap.dedent(
+            """\
+            from typing import TYPE_CHECKING
+            if TYPE_CHECKING:
+                from pvs6sup import top
+            def late() -> None:
+                from ..low import thing
+            """
+        )
+    )
+    graph = import_graph(package)
+    assert graph["pvs6sup.core.a"] == {"pvs6sup.top", "pvs6sup.low"}
+    assert back_arrows(graph, [["top"], ["low"], ["core"], ["pvs6sup"]]) == [
+        "pvs6sup.core.a imports pvs6sup.low, a layer above it (core -> low)",
+        "pvs6sup.core.a imports pvs6sup.top, a layer above it (core -> top)",
+    ]
+
+
+def test_the_layers_block_is_read() -> None:
+    assert len(LAYERS) >= 5 and LAYERS[-1] and "core" in {name for layer in LAYERS for name in layer}
+    assert len(modules()) > 30 and "pvs6sup.core.models" in GRAPH["pvs6sup.core.site"]
+    assert PACKAGE.name == "pvs6sup"
+
+
+def test_an_architecture_without_the_block_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no ```layers block"):
+        declared_layers("# Architecture\n")

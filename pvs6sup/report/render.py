@@ -8,26 +8,17 @@ freshness.
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta
 from html import escape
 
 from pvs6sup.core.texts import age_text, fixed_text, is_night, short_serials, state_text, when_text
+from pvs6sup.report.colours import NO_DATA, colour, key_swatches
 from pvs6sup.report.data import AlertItem, DayPoint, ReportData, active_alert_serials, arrange, median, ratios, total
 from pvs6sup.report.normal_section import normal_section
 from pvs6sup.report.roof_map import roof_section
 from pvs6sup.report.trend_section import trend_section
 
 # Energy against the best sibling: red (nothing) through amber to green (as good as the best).
-SCALE = (
-    (0.0, (165, 0, 38)),
-    (0.5, (244, 109, 67)),
-    (0.75, (253, 174, 97)),
-    (0.85, (217, 239, 139)),
-    (0.95, (26, 152, 80)),  # within 5 % of the best is simply green: siblings differ that much
-    (1.0, (26, 152, 80)),
-)
-NO_DATA = "#c8c8c8"
 TILE, GAP, LABEL_W, HEAD_H, ROW_GAP = 14, 2, 78, 34, 6  # LABEL_W: a short serial at 11 px
 LOW_RATIO = 0.8  # in the table, an inverter below this share of the median is marked
 
@@ -56,18 +47,6 @@ ul{padding-left:1.2em;margin:.3em 0}
 @media (max-width:600px){main{padding:6px}section{padding:10px 8px}th,td{padding:3px 5px}body{font-size:14px}}
 .key{display:inline-block;width:12px;height:12px;vertical-align:-1px;margin:0 3px 0 10px;border-radius:2px}
 """
-
-
-def colour(ratio: float | None) -> str:
-    """The tile colour of an energy ratio (grey when unknown)."""
-    if ratio is None:
-        return NO_DATA
-    ratio = min(1.0, max(0.0, ratio))
-    for (low, a), (high, b) in itertools.pairwise(SCALE):
-        if ratio <= high:
-            f = (ratio - low) / (high - low)
-            return "#" + "".join(f"{round(x + (y - x) * f):02x}" for x, y in zip(a, b, strict=False))
-    return "#{:02x}{:02x}{:02x}".format(*SCALE[-1][1])
 
 
 def _num(value: float | None, places: int = 1, unit: str = "") -> str:
@@ -285,9 +264,7 @@ def _heatmap(data: ReportData) -> str:
         y += ROW_GAP
     svg.append("</svg>")
     labels.append("</svg>")
-    keys = "".join(
-        f'<span class="key" style="background:{colour(r)}"></span>{100 * r:.0f} %' for r in (0, 0.5, 0.75, 0.9, 1)
-    )
+    keys = key_swatches()
     keys += f'<span class="key" style="background:{NO_DATA}"></span>no data'
     hatch = "repeating-linear-gradient(45deg,#555 0 2px,#ddd 2px 4px)"
     keys += f'<span class="key" style="background:{hatch}"></span>active alert'

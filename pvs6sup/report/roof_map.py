@@ -14,12 +14,12 @@ from html import escape
 
 from pvs6sup.core.layout import Panel
 from pvs6sup.core.texts import short_serials
+from pvs6sup.report.colours import NO_DATA, colour, key_swatches
 from pvs6sup.report.data import MIN_BEST_KWH, ReportData, ratios
 
 OFFLINE = "inverter_offline"  # alerts/judgement.py's kind: an inverter down
 LONG_SIDE = 1.68  # a panel's length over its width (a 60- or 66-cell module)
 FILL = 0.94  # of the neighbour distance a panel's width takes: a thin gap shows between panels
-NO_DATA = "#c8c8c8"
 
 
 def _nearest(panels: Sequence[Panel]) -> float:
@@ -57,7 +57,6 @@ def _today_share(data: ReportData, serial: str, today: str) -> float | None:
 
 def roof_section(data: ReportData) -> str:
     """The section, or "" when LAYOUT_FILE is not set."""
-    from pvs6sup.report.render import colour  # the heatmap's scale: one meaning of each colour on the page
 
     if data.roof_problem:
         return f'<section><h2>Roof</h2><p class="muted">{escape(data.roof_problem)}</p></section>'
@@ -120,9 +119,7 @@ def roof_section(data: ReportData) -> str:
         missing = (
             f'<p class="muted">Not in LAYOUT_FILE, so not drawn: {escape(", ".join(shown[s] for s in unplaced))}.</p>'
         )
-    keys = "".join(
-        f'<span class="key" style="background:{colour(r)}"></span>{100 * r:.0f} %' for r in (0, 0.5, 0.75, 0.9, 1)
-    )
+    keys = key_swatches()
     hatch = "repeating-linear-gradient(45deg,#555 0 2px,#ddd 2px 4px)"
     keys += f'<span class="key" style="background:{NO_DATA}"></span>no figure'
     keys += f'<span class="key" style="background:{hatch}"></span>down'

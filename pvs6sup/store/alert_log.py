@@ -10,19 +10,25 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pvs6sup.errors import StorageError
 from pvs6sup.store.files import append_lines
-
-if TYPE_CHECKING:
-    from pvs6sup.alerts.incidents import Event
 
 LOG_FILE = "alerts-history.jsonl"
 TAIL_BYTES = 256 * 1024
 
 
-def append(data_dir: Path, events: Sequence[Event]) -> None:
+class LoggedEvent(Protocol):
+    """What the history keeps of an alert event (alerts.incidents.Event): the store knows no alert."""
+
+    @property
+    def event(self) -> str: ...
+
+    def as_json(self) -> dict[str, object]: ...
+
+
+def append(data_dir: Path, events: Sequence[LoggedEvent]) -> None:
     """Record raised and resolved events (a reminder changes nothing)."""
     lines = [json.dumps(e.as_json(), separators=(",", ":")) + "\n" for e in events if e.event in ("raised", "resolved")]
     if lines:

@@ -14,7 +14,7 @@ import pytest
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.memory import InverterTrack
-from pvs6sup.report.render import NO_DATA
+from pvs6sup.report.colours import NO_DATA
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from pvs6sup.store.lock import data_dir_lock
 from tests.support.harness import Harness, fixture_bytes

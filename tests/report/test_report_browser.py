@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pvs6sup.report import load, schedule
-from pvs6sup.report.render import SCALE
+from pvs6sup.report.colours import SCALE
 from tests.support.page_check import bands, read_png
 from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from pvs6sup.report import load, schedule
+from pvs6sup.report.colours import NO_DATA, colour
 from pvs6sup.report.data import AlertItem, InverterNow, ReportData, arrange, ratios
-from pvs6sup.report.render import NO_DATA, colour, heatmap_days, render_report
+from pvs6sup.report.render import heatmap_days, render_report
 from tests.support.page_check import check_balanced, svg_parts
 from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 
