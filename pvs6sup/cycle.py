@@ -6,6 +6,7 @@ judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
 notify   send the queued emails, then the sinks that carry alerts (MQTT) with the cycle's alert events
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
+pack     fold the oldest finished UTC day of the raw archive into one zip (store/packing.py), a day a cycle
 
 Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
 ones before it did: its failure is one line in the log (an unexpected exception, a bug, one error line
@@ -37,7 +38,7 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
-from pvs6sup.store import archive, csvlog, retention, tempfiles
+from pvs6sup.store import archive, csvlog, packing, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         duty("alert email deferred", alerting.send_queued, config)
         deliver_alerts(config, runtime, events or [])
         duty("watchdog", healthcheck.ping, config, runtime)
+        duty("raw archive packing", packing.pack_finished_day, config.data_dir, reading.fetched_at)  # a day at most
         _log_recorded(reading)
         return reading
 
