@@ -60,7 +60,7 @@ def _numbered(folder: Path) -> list[str]:
 
 
 def loose_days(data_dir: Path, before: date) -> Iterator[tuple[date, Path]]:
-    """The day folders before `before` that still hold captures, oldest first.
+    """The day folders before `before` that still hold captures, oldest first (an empty one is removed).
 
     Only folders are looked into, and a packed day has none: the cost is a few listings, whatever the years kept.
     """
@@ -80,6 +80,8 @@ def loose_days(data_dir: Path, before: date) -> Iterator[tuple[date, Path]]:
                 with contextlib.suppress(OSError):
                     if any(is_capture(e.name) for e in os.scandir(folder)):
                         yield when, folder
+                    else:
+                        folder.rmdir()  # emptied by a packing killed before its last step; kept if not empty
 
 
 def pack_finished_day(data_dir: Path, now: datetime) -> date | None:
