@@ -6,7 +6,7 @@ judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
 notify   send the queued emails, then the sinks that carry alerts (MQTT) with the cycle's alert events
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
-pack     fold the oldest finished UTC day of the raw archive into one zip (store/packing.py), a day a cycle
+pack     fold the oldest finished UTC day of the raw archive into one tar.gz (store/packing.py), a day a cycle
 
 Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
 ones before it did: its failure is one line in the log (an unexpected exception, a bug, one error line

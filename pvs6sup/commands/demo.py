@@ -227,7 +227,7 @@ def summary_text(folder: Path, readings: list[Reading], requests_made: int, site
     """What the demo wrote and what it shows."""
     from pvs6sup.commands.replay import find_captures
 
-    raw_files = find_captures([folder / "raw"])  # each finished day packed into one zip, as the cycle does
+    raw_files = find_captures([folder / "raw"])  # loose and packed days alike
     raw_bytes = sum(p.stat().st_size for p in (folder / "raw").rglob("*") if p.is_file())
     lines = [f"Wrote to {folder}:"]
     lines.append(f"  raw/                   {len(raw_files)} gzipped PVS answers, {raw_bytes / 1024:.0f} KiB")

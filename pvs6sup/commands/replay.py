@@ -3,8 +3,9 @@
 Never sends email or touches Sheets. A capture that cannot be parsed is a warning and counts as a
 failed cycle. Work per capture is O(inverters): the detector state is carried along, history is
 never re-read. Captures a wrong clock kept out of the record (`….clock-skew.json.gz`, raw/pending)
-are found too, at the time in their name, and so are packed days (YYYY-MM-DD.zip, store/packing.py): a member
-is addressed as DAY.zip/NAME, and a loose copy of a packed capture (a kill during packing) is replayed once.
+are found too, at the time in their name, and so are packed days (YYYY-MM-DD.tar.gz, store/packing.py): an
+answer in one is addressed as DAY.tar.gz/NAME, and a loose copy of a packed answer (a kill during packing) is
+replayed once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import zipfile
+import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pvs6sup.config import Config
 from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.store import csvlog
-from pvs6sup.store.packing import PACKED, PackedReader, is_capture, packed_day
+from pvs6sup.store.packing import PACKED, PackedReader, capture_key, is_capture, packed_day
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ def capture_time(path: Path) -> datetime | None:
 
 
 def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
-    """Every .json / .json.gz capture under the given files and folders, loose or in a packed day's zip (as
-    DAY.zip/NAME), oldest first by its name's time; a capture found twice with the same bytes counts once."""
+    """Every .json / .json.gz capture under the given files and folders, loose or in a packed day (as
+    DAY.tar.gz/NAME), oldest first by its name's time; a capture found twice with the same bytes counts once."""
     found: list[tuple[datetime, Path]] = []
     with PackedReader() as reader:
         for path in paths:
@@ -103,14 +104,14 @@ def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
                         log.warning("%s: skipped, its name has no UTC time (YYYYMMDDTHHMMSSZ)", capture)
                         continue
                     found.append((when, capture))
-        found.sort(key=lambda item: (item[0], item[1].name, str(item[1])))
+        found.sort(key=lambda item: (item[0], capture_key(item[1].name), str(item[1])))
         return _once(reader, found)
 
 
 def _members(reader: PackedReader, packed: Path) -> list[Path]:
     try:
         return [packed / name for name in reader.members(packed)]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+    except (OSError, ValueError, EOFError, tarfile.TarError) as err:
         log.warning("%s: unreadable packed day, skipped: %s", packed, err)
         return []
 
@@ -120,7 +121,8 @@ def _once(reader: PackedReader, found: list[tuple[datetime, Path]]) -> list[tupl
     its loose files leaves both); two different captures that share a name both stay."""
     kept: list[tuple[datetime, Path]] = []
     for when, path in found:
-        twins = [other for _, other in kept[-8:] if other.name == path.name]  # sorted: twins are neighbours
+        key = capture_key(path.name)
+        twins = [other for _, other in kept[-8:] if capture_key(other.name) == key]  # sorted: twins are neighbours
         if twins and any(_same(reader, path, twin) for twin in twins):
             continue
         kept.append((when, path))
@@ -130,7 +132,7 @@ def _once(reader: PackedReader, found: list[tuple[datetime, Path]]) -> list[tupl
 def _same(reader: PackedReader, one: Path, other: Path) -> bool:
     try:
         return reader.read(one) == reader.read(other)
-    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zlib.error, tarfile.TarError):
         return False
 
 
@@ -140,7 +142,7 @@ def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> I
         for when, path in captures:
             try:
                 body: bytes | None = reader.read(path)
-            except (OSError, EOFError, zlib.error, zipfile.BadZipFile, KeyError) as err:
+            except (OSError, EOFError, zlib.error, tarfile.TarError, KeyError) as err:
                 log.warning("%s: unreadable, counted as a failed cycle: %s", path, err)
                 body = None
             yield from replayer.feed(when, body, str(path))

@@ -1,4 +1,4 @@
-"""Pruning of the raw archive: days older than RAW_RETENTION_DAYS are removed, loose (a folder) or packed (a zip).
+"""Pruning of the raw archive: days older than RAW_RETENTION_DAYS are removed, loose (a folder) or packed (a tar.gz).
 
 Never on the word of a clock that just jumped forward: the cutoff counts from the last date both clocks
 agreed on (clockwatch), so a system clock a year ahead deletes nothing.
@@ -39,7 +39,7 @@ def _packed(month: Path) -> list[tuple[date, Path]]:
 
 def prune_raw(data_dir: Path, today: date, keep_days: int) -> int:
     """Remove the days of DATA_DIR/raw older than keep_days (0 keeps all): YYYY/MM/DD folders and packed
-    YYYY/MM/YYYY-MM-DD.zip files; return how many days went.
+    YYYY/MM/YYYY-MM-DD.tar.gz files; return how many days went.
 
     It only lists year and month folders, so running it every cycle costs next to nothing.
     """

@@ -1,5 +1,5 @@
 """The packed raw archive for real: SIGKILL at every step of packing a day (a process of its own, killed once it
-says where it is), and real cycles across a UTC midnight, replayed packed and unzipped."""
+says where it is), and real cycles across a UTC midnight, replayed packed and unpacked."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from pvs6sup.commands.replay import find_captures
-from pvs6sup.store import archive, packing, tempfiles
+from pvs6sup.store import archive, files, packing, tempfiles
 from tests.support.harness import ROOT, Harness
 
 DRIVER = ROOT / "tests/support/pack_driver.py"
@@ -26,20 +25,24 @@ NEXT_DAY = "2026-06-22T00:05:00+00:00"
 
 def store_day(data_dir: Path) -> dict[str, bytes]:
     """A finished day of 288 captures (garbled and non-JSON ones among them) and one capture of the next day."""
-    for i in range(288):
-        body = b'{"devices": [%d]}' % i if i % 7 else b"<html>busy %d" % i
-        archive.store_raw(data_dir, DAY_START + timedelta(minutes=5 * i), body)
-    archive.store_raw(data_dir, DAY_START + timedelta(days=1), b'{"devices": []}')
+    durable, files.DURABLE = files.DURABLE, False  # the set-up only: the packing under test fsyncs
+    try:
+        for i in range(288):
+            body = b'{"devices": [%d]}' % i if i % 7 else b"<html>busy %d" % i
+            archive.store_raw(data_dir, DAY_START + timedelta(minutes=5 * i), body)
+        archive.store_raw(data_dir, DAY_START + timedelta(days=1), b'{"devices": []}')
+    finally:
+        files.DURABLE = durable
     return everything(data_dir)
 
 
 def everything(data_dir: Path) -> dict[str, bytes]:
-    """{capture name: bytes as the PVS sent them} as replay finds them, failing on a capture found twice."""
+    """{capture: bytes as the PVS sent them} as replay finds them, failing on a capture found twice."""
     found = find_captures([data_dir / "raw"])
-    names = [path.name for _, path in found]
+    names = [packing.capture_key(path.name) for _, path in found]
     assert len(names) == len(set(names)), "a capture is replayed twice"
     with packing.PackedReader() as reader:
-        return {path.name: reader.read(path) for _, path in found}
+        return {packing.capture_key(path.name): reader.read(path) for _, path in found}
 
 
 def run_until(data_dir: Path, point: str) -> None:
@@ -69,13 +72,12 @@ def test_a_kill_at_any_step_of_packing_loses_no_capture_and_the_next_cycle_finis
     assert everything(data_dir) == before  # nothing lost, nothing doubled, nothing replay chokes on
     packed = packing.packed_path(data_dir, DAY_START.date())
     if packed.exists():
-        with zipfile.ZipFile(packed) as zipped:
-            assert zipped.testzip() is None
+        assert len(packing.read_packed(packed)) == 288  # whole, or not there
     # The next cycle: the killed run's temporary zip removed, the day packed (or its emptied folder removed).
     tempfiles.clean(data_dir)
     packing.pack_finished_day(data_dir, datetime.fromisoformat(NEXT_DAY))
     assert everything(data_dir) == before
-    assert sorted(p.name for p in packed.parent.iterdir()) == ["2026-06-21.zip", "22"]
+    assert sorted(p.name for p in packed.parent.iterdir()) == ["2026-06-21.tar.gz", "22"]
     assert not [p for p in (data_dir / "raw").iterdir() if p.name.endswith(".tmp")]
 
 
@@ -103,17 +105,18 @@ def test_real_cycles_across_a_utc_midnight_pack_the_day_and_replay_it_as_the_loo
         assert harness.run().code == 0
         harness.clock.advance(minutes=5)
     raw = harness.data_dir / "raw"
-    assert sorted(p.name for p in (raw / "2026/06").iterdir()) == ["2026-06-21.zip", "22"]
-    with zipfile.ZipFile(raw / "2026/06/2026-06-21.zip") as zipped:
-        assert len(zipped.namelist()) == 12
-        unzipped = harness.tmp_path / "unzipped"
-        shutil.copytree(raw, unzipped)
-        (unzipped / "2026/06/2026-06-21.zip").unlink()
-        zipped.extractall(unzipped / "2026/06/21")  # the loose day, as `unzip` gives it back
+    assert sorted(p.name for p in (raw / "2026/06").iterdir()) == ["2026-06-21.tar.gz", "22"]
+    unpacked = harness.tmp_path / "unpacked"
+    shutil.copytree(raw, unpacked)
+    (unpacked / "2026/06/2026-06-21.tar.gz").unlink()
+    (unpacked / "2026/06/21").mkdir()
+    packed_day = raw / "2026/06/2026-06-21.tar.gz"
+    subprocess.run(["tar", "-xzf", str(packed_day), "-C", str(unpacked / "2026/06/21")], check=True)
+    assert len(list((unpacked / "2026/06/21").iterdir())) == 12  # 23:00 to 23:55, as plain .json files
 
     packed_out, loose_out = harness.tmp_path / "packed-csv", harness.tmp_path / "loose-csv"
     packed = harness.run("replay", str(raw), "--csv-dir", str(packed_out), "--alerts-out", str(packed_out) + ".jsonl")
-    loose = harness.run("replay", str(unzipped), "--csv-dir", str(loose_out), "--alerts-out", str(loose_out) + ".jsonl")
+    loose = harness.run("replay", str(unpacked), "--csv-dir", str(loose_out), "--alerts-out", str(loose_out) + ".jsonl")
     assert (packed.code, packed.stderr, loose.code, loose.stderr) == (0, "", 0, "")
     assert len(readings(packed_out)) == 24
     assert readings(packed_out) == readings(loose_out)

@@ -1,5 +1,5 @@
-"""The raw archive packed a day per cycle: one zip a finished day, exact bytes, replay on packed, loose and mixed
-days, duplicates a kill leaves, late captures, retention, and a day that cannot be packed."""
+"""The raw archive packed a day per cycle: one tar.gz a finished day, exact bytes, replay on packed, loose and
+mixed days, duplicates a kill leaves, late captures, retention, and a day that cannot be packed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import logging
 import shutil
 import subprocess
-import zipfile
+import tarfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,56 +21,66 @@ from pvs6sup.store.retention import prune_raw
 from tests.support.sim.month import month_scenario, write_archive
 
 DAY = date(2026, 6, 21)
+DAY_START = datetime(2026, 6, 21, tzinfo=timezone.utc)
 NEXT_DAY = datetime(2026, 6, 22, 0, 5, tzinfo=timezone.utc)
 ODD_BODIES = [b'{"devices": []}', b"", b"<html>502 Bad Gateway</html>", bytes(range(256)), b'{"devices": [{"trunc']
 
 
 def store_day(data_dir: Path, day: date = DAY, count: int = 12) -> dict[str, bytes]:
-    """count captures of arbitrary bytes every 5 minutes of `day`; {file name: gzipped bytes as stored}."""
+    """count captures of arbitrary bytes every 5 minutes of `day`; {packed name (….json): the bytes the PVS sent}."""
     stored = {}
     start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
     for i in range(count):
         body = ODD_BODIES[i % len(ODD_BODIES)] + b"%d" % i
         path = archive.store_raw(data_dir, start + timedelta(minutes=5 * i), body)
-        stored[path.name] = path.read_bytes()
+        stored[packing.capture_key(path.name)] = gzip.decompress(path.read_bytes())
     return stored
 
 
 def captures_found(data_dir: Path) -> list[tuple[str, bytes]]:
     """(name, bytes as the PVS sent them) of every capture replay finds under raw/, in replay's order."""
     with packing.PackedReader() as reader:
-        return [(path.name, reader.read(path)) for _, path in find_captures([data_dir / "raw"])]
+        return [(packing.capture_key(path.name), reader.read(path)) for _, path in find_captures([data_dir / "raw"])]
 
 
-def test_a_finished_day_becomes_one_zip_of_the_exact_files(tmp_path):
+def test_a_finished_day_becomes_one_tar_gz_of_the_exact_answers(tmp_path):
     stored = store_day(tmp_path)
     store_day(tmp_path, DAY + timedelta(days=1), count=2)  # today: stays loose
     assert packing.pack_finished_day(tmp_path, NEXT_DAY) == DAY
     packed = packing.packed_path(tmp_path, DAY)
-    assert packed == tmp_path / "raw/2026/06/2026-06-21.zip"
-    assert sorted(p.name for p in packed.parent.iterdir()) == ["2026-06-21.zip", "22"]  # the day: one file
-    with zipfile.ZipFile(packed) as zipped:
-        assert {i.filename: zipped.read(i) for i in zipped.infolist()} == stored
-        assert {i.compress_type for i in zipped.infolist()} == {zipfile.ZIP_STORED}  # a copy, not a compression
+    assert packed == tmp_path / "raw/2026/06/2026-06-21.tar.gz"
+    assert sorted(p.name for p in packed.parent.iterdir()) == ["2026-06-21.tar.gz", "22"]  # the day: one file
+    assert packing.read_packed(packed) == stored
+    with tarfile.open(packed) as tar:
+        first = tar.getmembers()[0]
+        assert (first.name, first.mode, first.mtime) == ("20260621T000000Z.json", 0o600, DAY_START.timestamp())
     assert packed.stat().st_mode & 0o777 == 0o600
     assert packing.pack_finished_day(tmp_path, NEXT_DAY) is None  # today is not finished
     assert len(list((tmp_path / "raw/2026/06/22").iterdir())) == 2
 
 
-@pytest.mark.skipif(shutil.which("unzip") is None, reason="needs Info-ZIP's unzip")
-def test_standard_unzip_gives_the_loose_files_back(tmp_path):
+def test_a_damaged_gzip_is_packed_byte_for_byte_and_still_counts_as_a_failed_cycle(tmp_path):
+    stored = store_day(tmp_path, count=3)
+    damaged = archive.raw_path(tmp_path, DAY_START + timedelta(hours=1))
+    damaged.write_bytes(b"\x1f\x8b\x08 cut short")
+    packing.pack_finished_day(tmp_path, NEXT_DAY)
+    kept_as_it_is = {damaged.name: b"\x1f\x8b\x08 cut short"}
+    assert packing.read_packed(packing.packed_path(tmp_path, DAY)) == {**stored, **kept_as_it_is}
+    replayer = Replayer()
+    list(replay_files(replayer, find_captures([tmp_path / "raw"])))
+    assert (replayer.captures, replayer.unusable) == (4, 4)  # ODD_BODIES[:3] are no device list either
+
+
+@pytest.mark.skipif(shutil.which("tar") is None, reason="needs a tar command")
+def test_standard_tar_lists_and_shows_the_answers(tmp_path):
     stored = store_day(tmp_path)
     packing.pack_finished_day(tmp_path, NEXT_DAY)
-    packed = packing.packed_path(tmp_path, DAY)
-    listed = subprocess.run(["unzip", "-Z1", str(packed)], capture_output=True, text=True, check=True).stdout
+    packed = str(packing.packed_path(tmp_path, DAY))
+    listed = subprocess.run(["tar", "-tzf", packed], capture_output=True, text=True, check=True).stdout
     assert listed.split() == sorted(stored)
-    out = tmp_path / "out"
-    subprocess.run(["unzip", "-q", str(packed), "-d", str(out)], check=True)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == stored
-    assert {p.stat().st_mode & 0o777 for p in out.iterdir()} == {0o600}
-    first = sorted(stored)[0]
-    shown = subprocess.run(["unzip", "-p", str(packed), first], capture_output=True, check=True).stdout
-    assert gzip.decompress(shown) == gzip.decompress(stored[first])
+    for name in sorted(stored)[:5]:
+        shown = subprocess.run(["tar", "-xzOf", packed, name], capture_output=True, check=True).stdout
+        assert shown == stored[name]
 
 
 def test_days_are_packed_oldest_first_one_a_call(tmp_path):
@@ -83,9 +93,9 @@ def test_days_are_packed_oldest_first_one_a_call(tmp_path):
         None,
     ]
     assert sorted(p.name for p in (tmp_path / "raw/2026/06").iterdir()) == [
-        "2026-06-18.zip",
-        "2026-06-19.zip",
-        "2026-06-20.zip",
+        "2026-06-18.tar.gz",
+        "2026-06-19.tar.gz",
+        "2026-06-20.tar.gz",
     ]
 
 
@@ -116,10 +126,11 @@ def test_replay_takes_a_packed_day_given_as_a_file(tmp_path):
     packing.pack_finished_day(tmp_path, NEXT_DAY)
     found = find_captures([packing.packed_path(tmp_path, DAY)])
     assert [p.name for _, p in found] == sorted(stored)
+    assert {p.parent for _, p in found} == {packing.packed_path(tmp_path, DAY)}
     assert [when for when, _ in found] == sorted(when for when, _ in found)
 
 
-def test_loose_copies_a_kill_left_beside_the_zip_are_replayed_once_and_packed_away(tmp_path):
+def test_loose_copies_a_kill_left_beside_the_packed_day_are_replayed_once_and_packed_away(tmp_path):
     stored = store_day(tmp_path)
     before = captures_found(tmp_path)
     day_folder = archive.raw_path(tmp_path, datetime(2026, 6, 21, tzinfo=timezone.utc)).parent
@@ -131,24 +142,22 @@ def test_loose_copies_a_kill_left_beside_the_zip_are_replayed_once_and_packed_aw
     assert captures_found(tmp_path) == before
     assert packing.pack_finished_day(tmp_path, NEXT_DAY) == DAY
     assert not day_folder.exists()
-    with zipfile.ZipFile(packing.packed_path(tmp_path, DAY)) as zipped:
-        assert sorted(zipped.namelist()) == sorted(stored)
+    assert packing.read_packed(packing.packed_path(tmp_path, DAY)) == stored
 
 
-def test_a_capture_filed_later_into_a_packed_day_joins_its_zip_and_a_namesake_keeps_both(tmp_path):
+def test_a_capture_filed_later_into_a_packed_day_joins_it_and_a_namesake_keeps_both(tmp_path):
     stored = store_day(tmp_path)
     packing.pack_finished_day(tmp_path, NEXT_DAY)
     late = archive.store_raw(tmp_path, datetime(2026, 6, 21, 23, 58, tzinfo=timezone.utc), b"held back by the clock")
     namesake = archive.store_raw(tmp_path, datetime(2026, 6, 21, tzinfo=timezone.utc), b"another answer, same name")
-    assert namesake.name == sorted(stored)[0]  # the archive cannot see the zip: the name is taken twice
+    assert packing.capture_key(namesake.name) == sorted(stored)[0]  # the archive cannot see the packed day
     both = captures_found(tmp_path)
-    namesakes = [body for name, body in both if name == namesake.name]
+    namesakes = [body for name, body in both if name == packing.capture_key(namesake.name)]
     assert namesakes == [ODD_BODIES[0] + b"0", b"another answer, same name"]
     assert packing.pack_finished_day(tmp_path, NEXT_DAY) == DAY
-    with zipfile.ZipFile(packing.packed_path(tmp_path, DAY)) as zipped:
-        names = zipped.namelist()
-        assert set(names) == {*stored, late.name, "20260621T000000Z-1.json.gz"}
-        assert gzip.decompress(zipped.read("20260621T000000Z-1.json.gz")) == b"another answer, same name"
+    packed = packing.read_packed(packing.packed_path(tmp_path, DAY))
+    assert set(packed) == {*stored, packing.capture_key(late.name), "20260621T000000Z-1.json"}
+    assert packed["20260621T000000Z-1.json"] == b"another answer, same name"
     assert sorted(body for _, body in captures_found(tmp_path)) == sorted(body for _, body in both)
 
 
@@ -163,7 +172,7 @@ def test_retention_removes_a_packed_day_whole(tmp_path):
     assert sorted(str(p.relative_to(tmp_path / "raw")) for p in (tmp_path / "raw").rglob("*")) == [
         "2026",
         "2026/06",
-        "2026/06/2026-06-11.zip",
+        "2026/06/2026-06-11.tar.gz",
     ]
 
 
@@ -171,15 +180,15 @@ def test_a_day_that_cannot_be_packed_is_one_warning_stays_whole_and_does_not_hol
     broken = store_day(tmp_path, date(2026, 6, 19), count=3)
     store_day(tmp_path, date(2026, 6, 20), count=3)
     blocker = packing.packed_path(tmp_path, date(2026, 6, 19))
-    blocker.write_bytes(b"not a zip")  # a damaged packed file: never overwritten
+    blocker.write_bytes(b"not a tar.gz")  # a damaged packed file: never overwritten
     with caplog.at_level(logging.WARNING, logger="pvs6sup"):
         assert packing.pack_finished_day(tmp_path, NEXT_DAY) is None
         assert packing.pack_finished_day(tmp_path, NEXT_DAY) == date(2026, 6, 20)  # the next day still goes
         assert packing.pack_finished_day(tmp_path, NEXT_DAY) is None  # retried every cycle: not said again
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "2026/06/19" in warnings[0] and "not a zip file" in warnings[0]
-    assert blocker.read_bytes() == b"not a zip"
-    assert {p.name for p in (tmp_path / "raw/2026/06/19").iterdir()} == set(broken)
+    assert len(warnings) == 1 and "2026/06/19" in warnings[0] and "not a gzip file" in warnings[0], warnings
+    assert blocker.read_bytes() == b"not a tar.gz"
+    assert {p.name for p in (tmp_path / "raw/2026/06/19").iterdir()} == {f"{name}.gz" for name in broken}
     blocker.unlink()  # the owner moved it away
     assert packing.pack_finished_day(tmp_path, NEXT_DAY) == date(2026, 6, 19)
     assert not (tmp_path / "raw" / packing.FAILED_FILE).exists()

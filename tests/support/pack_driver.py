@@ -1,8 +1,8 @@
 """Packs the raw archive's oldest finished day in a process of its own, stopping at a chosen point, for the kill
 tests: python pack_driver.py DATA_DIR ISO_NOW POINT.
 
-POINT is where it says "stopped at POINT" on stdout and then waits to be killed: `member:N` (the N-th member
-written into the temporary zip), `rename` (the zip whole and fsync'd, not yet in place), `renamed` (in place, no
+POINT is where it says "stopped at POINT" on stdout and then waits to be killed: `member:N` (the N-th answer
+written into the temporary tar.gz), `rename` (the tar.gz whole and fsync'd, not yet in place), `renamed` (in place, no
 loose file deleted), `unlink:N` (N loose files deleted), `rmdir` (every loose file gone, the folder not yet),
 or `none` (runs to the end and says "done").
 """
@@ -11,7 +11,7 @@ import os
 import pathlib
 import signal
 import sys
-import zipfile
+import tarfile
 from datetime import datetime
 from pathlib import Path
 
@@ -36,15 +36,15 @@ def install(point: str) -> None:
         return seen[0] == int(count)
 
     if kind == "member":
-        real_writestr = zipfile.ZipFile.writestr
+        real_addfile = tarfile.TarFile.addfile
 
-        def writestr(self, info, data, *args, **kwargs):  # type: ignore[no-untyped-def]
-            real_writestr(self, info, data, *args, **kwargs)
-            self.fp.flush()
+        def addfile(self, info, fileobj=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            real_addfile(self, info, fileobj, *args, **kwargs)
             if counted():
+                self.fileobj.flush()  # what was compressed so far reaches the temporary file
                 stop(point)
 
-        zipfile.ZipFile.writestr = writestr  # type: ignore[method-assign,assignment]
+        tarfile.TarFile.addfile = addfile  # type: ignore[method-assign,assignment]
     elif kind in ("rename", "renamed"):
         real_replace = os.replace
 
