@@ -113,11 +113,9 @@ def pack_finished_day(data_dir: Path, now: datetime) -> date | None:
             _save_failed(data_dir, {})
         return None
     day, folder = chosen
-    import tarfile  # only on the cycle that packs
-
     try:
         pack_day(data_dir, day, folder)
-    except (OSError, ValueError, EOFError, tarfile.TarError) as err:
+    except (OSError, ValueError) as err:
         reason = f"{err} ({_fix(err)})" if isinstance(err, OSError) else str(err)
         if failed.get(day.isoformat()) != reason:
             log.warning(
@@ -141,9 +139,19 @@ def _fix(err: OSError) -> str:
 
 def pack_day(data_dir: Path, day: date, folder: Path) -> int:
     """Fold the captures of a day folder into the day's tar.gz (made or rewritten whole), then delete them; how
-    many captures it gained. Raises OSError, EOFError or tarfile.TarError with the loose files untouched."""
+    many captures it gained. Raises OSError, or ValueError for a packed file that cannot be read, with the loose
+    files untouched."""
+    import tarfile
+    import zlib
+
     target = packed_path(data_dir, day)
-    members = read_packed(target) if target.exists() else {}
+    try:
+        members = read_packed(target) if target.exists() else {}
+    except (OSError, EOFError, zlib.error, tarfile.TarError) as err:
+        raise ValueError(
+            f"{target} cannot be read ({err}): move it aside (mv {target} {target}.damaged; tar can still read what "
+            "it holds) and the next cycle packs the day's loose answers anew"
+        ) from err
     loose = sorted(e.path for e in os.scandir(folder) if is_capture(e.name) and e.is_file(follow_symlinks=False))
     gained = 0
     for path in loose:

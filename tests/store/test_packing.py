@@ -187,6 +187,7 @@ def test_a_day_that_cannot_be_packed_is_one_warning_stays_whole_and_does_not_hol
         assert packing.pack_finished_day(tmp_path, NEXT_DAY) is None  # retried every cycle: not said again
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "2026/06/19" in warnings[0] and "not a gzip file" in warnings[0], warnings
+    assert f"mv {blocker} {blocker}.damaged" in warnings[0]
     assert blocker.read_bytes() == b"not a tar.gz"
     assert {p.name for p in (tmp_path / "raw/2026/06/19").iterdir()} == {f"{name}.gz" for name in broken}
     blocker.unlink()  # the owner moved it away
