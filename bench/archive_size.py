@@ -85,6 +85,7 @@ def main() -> None:
         captures = write_days(data_dir, opts.inverters, opts.days)
         fill_year(data_dir / archive.RAW_DIR, opts.days)
         files.DURABLE = True
+        os.sync()  # on disk, as a real archive's days are by the time they are packed
         loose = census(data_dir / "raw")
         after = START + timedelta(days=365, minutes=5)
         times, cpu = [], []
