@@ -625,6 +625,15 @@ def section_report_cycle(opts: argparse.Namespace) -> str:
     )
 
 
+def section_archive(opts: argparse.Namespace) -> str:
+    return _script(
+        "The raw archive over a year, a file per capture and a tar.gz per day (issue #22)",
+        "A simulated week of a 20-inverter site archived as the cycle does, copied to fill a year, then packed a "
+        "day per call as the cycles pack it. Allocated: st_blocks x 512, folders included.",
+        ["bench/archive_size.py", "--days", "2" if opts.quick else "7"],
+    )
+
+
 SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_header,
     section_cycle,
@@ -640,6 +649,7 @@ SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_mqtt,
     section_report,
     section_report_cycle,
+    section_archive,
 ]
 
 

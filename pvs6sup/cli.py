@@ -163,9 +163,10 @@ SPECS: dict[str, Spec] = {
     ),
     "replay": Spec(
         "reprocess archived raw captures through the parser and the alert detectors",
-        "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json and "
-        ".json.gz), oldest first by the UTC time in their names, through the same parser and alert "
-        "detectors as a live cycle. Prints every alert raised or resolved as one JSON line. Never sends "
+        "Reprocess raw captures (files, or folders searched recursively such as DATA_DIR/raw; .json, "
+        ".json.gz and packed days, YYYY-MM-DD.tar.gz), oldest first by the UTC time in their names, "
+        "through the same parser and alert detectors as a live cycle. Prints every alert raised or resolved as "
+        "one JSON line. Never sends "
         "email or touches Google Sheets; use it to see what the alerts would have said on your history. "
         "With --learn, the roof it learned (each inverter's normal, the faces) is kept in DATA_DIR for the "
         "cron cycle, which then judges from its next reading instead of learning for days.",

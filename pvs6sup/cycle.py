@@ -8,6 +8,7 @@ notify   send the queued emails and each push channel's outbox (NOTIFY_URLS), th
          (MQTT) with the cycle's alert events
 ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded, stream by stream, or that alerts are not
          getting through (notify/health.py)
+pack     fold the oldest finished UTC day of the raw archive into one tar.gz (store/packing.py), a day a cycle
 
 Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
 ones before it did: its failure is one line in the log (an unexpected exception, a bug, one error line
@@ -36,7 +37,7 @@ from pvs6sup.pvs import read as pvs_read
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import Config
-from pvs6sup.store import archive, csvlog, retention, tempfiles
+from pvs6sup.store import archive, csvlog, packing, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             channels = (config.notify, config.email.on)
             duty("watchdog", notifying.watch, config.healthcheck, runtime.session, config.secret_values(), channels,
                  data_dir, runtime.now(), reading, backlogs, config.sinks.any)
+        duty("raw archive packing", packing.pack_finished_day, data_dir, reading.fetched_at)  # a day at most
         _log_recorded(reading)
         return reading
 

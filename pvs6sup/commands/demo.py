@@ -233,8 +233,10 @@ def alerts_text(events: list[Event], zone: ZoneInfo) -> str:
 
 def summary_text(folder: Path, readings: list[Reading], requests_made: int, site: SimulatedSite) -> str:
     """What the demo wrote and what it shows."""
-    raw_files = sorted((folder / "raw").rglob("*.json.gz"))
-    raw_bytes = sum(p.stat().st_size for p in raw_files)
+    from pvs6sup.commands.replay import find_captures
+
+    raw_files = find_captures([folder / "raw"])  # loose and packed days alike
+    raw_bytes = sum(p.stat().st_size for p in (folder / "raw").rglob("*") if p.is_file())
     lines = [f"Wrote to {folder}:"]
     lines.append(f"  raw/                   {len(raw_files)} gzipped PVS answers, {raw_bytes / 1024:.0f} KiB")
     for path in (folder / csvlog.READINGS_FILE, *csvlog.inverter_files(folder), folder / rollup_file.DAILY_FILE):

@@ -3,7 +3,9 @@
 Never sends email or touches Sheets. A capture that cannot be parsed is a warning and counts as a
 failed cycle. Work per capture is O(inverters): the detector state is carried along, history is
 never re-read. Captures a wrong clock kept out of the record (`….clock-skew.json.gz`, raw/pending)
-are found too, at the time in their name.
+are found too, at the time in their name, and so are packed days (YYYY-MM-DD.tar.gz, store/packing.py): an
+answer in one is addressed as DAY.tar.gz/NAME, and a loose copy of a packed answer (a kill during packing) is
+replayed once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +28,7 @@ from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.settings.config import Config
 from pvs6sup.store import csvlog
-from pvs6sup.store.archive import read_raw
+from pvs6sup.store.packing import PACKED, PackedReader, capture_key, is_capture, packed_day
 
 log = logging.getLogger(__name__)
 
@@ -93,36 +96,70 @@ def capture_time(path: Path) -> datetime | None:
 
 
 def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
-    """Every .json / .json.gz capture under the given files and folders, oldest first by its name's time."""
+    """Every .json / .json.gz capture under the given files and folders, loose or in a packed day (as
+    DAY.tar.gz/NAME), oldest first by its name's time; a capture found twice with the same bytes counts once."""
     found: list[tuple[datetime, Path]] = []
-    for path in paths:
-        if path.is_dir():
-            candidates = [p for p in path.rglob("*") if p.name.endswith((".json", ".json.gz")) and p.is_file()]
-        elif path.is_file():
-            candidates = [path]
-        else:
-            raise ConfigError([f"replay: no such file or folder: {path}"])
-        for candidate in candidates:
-            if path.is_dir() and candidate.name.startswith("."):
-                continue  # a temporary file
-            when = capture_time(candidate)
-            if when is None:
-                log.warning("%s: skipped, its name has no UTC time (YYYYMMDDTHHMMSSZ)", candidate)
-                continue
-            found.append((when, candidate))
-    found.sort()
-    return found
+    with PackedReader() as reader:
+        for path in paths:
+            if path.is_dir():
+                candidates = [
+                    p for p in path.rglob("*") if (is_capture(p.name) or packed_day(p.name)) and p.is_file()
+                ]
+            elif path.is_file():
+                candidates = [path]
+            else:
+                raise ConfigError([f"replay: no such file or folder: {path}"])
+            for candidate in candidates:
+                if path.is_dir() and candidate.name.startswith("."):
+                    continue  # a temporary file
+                for capture in _members(reader, candidate) if candidate.name.endswith(PACKED) else [candidate]:
+                    when = capture_time(capture)
+                    if when is None:
+                        log.warning("%s: skipped, its name has no UTC time (YYYYMMDDTHHMMSSZ)", capture)
+                        continue
+                    found.append((when, capture))
+        found.sort(key=lambda item: (item[0], capture_key(item[1].name), str(item[1])))
+        return _once(reader, found)
+
+
+def _members(reader: PackedReader, packed: Path) -> list[Path]:
+    try:
+        return [packed / name for name in reader.members(packed)]
+    except (OSError, ValueError, EOFError, tarfile.TarError) as err:
+        log.warning("%s: unreadable packed day, skipped: %s", packed, err)
+        return []
+
+
+def _once(reader: PackedReader, found: list[tuple[datetime, Path]]) -> list[tuple[datetime, Path]]:
+    """Without the second of two captures of the same name and bytes (a kill between packing a day and deleting
+    its loose files leaves both); two different captures that share a name both stay."""
+    kept: list[tuple[datetime, Path]] = []
+    for when, path in found:
+        key = capture_key(path.name)
+        twins = [other for _, other in kept[-8:] if capture_key(other.name) == key]  # sorted: twins are neighbours
+        if twins and any(_same(reader, path, twin) for twin in twins):
+            continue
+        kept.append((when, path))
+    return kept
+
+
+def _same(reader: PackedReader, one: Path, other: Path) -> bool:
+    try:
+        return reader.read(one) == reader.read(other)
+    except (OSError, ValueError, EOFError, zlib.error, tarfile.TarError):
+        return False
 
 
 def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> Iterator[alerts.Event]:
     """Feed archived captures to the replayer; a file that cannot be read counts as a failed cycle."""
-    for when, path in captures:
-        try:
-            body: bytes | None = read_raw(path)
-        except (OSError, EOFError, zlib.error) as err:
-            log.warning("%s: unreadable, counted as a failed cycle: %s", path, err)
-            body = None
-        yield from replayer.feed(when, body, str(path))
+    with PackedReader() as reader:
+        for when, path in captures:
+            try:
+                body: bytes | None = reader.read(path)
+            except (OSError, EOFError, zlib.error, tarfile.TarError, KeyError) as err:
+                log.warning("%s: unreadable, counted as a failed cycle: %s", path, err)
+                body = None
+            yield from replayer.feed(when, body, str(path))
 
 
 def keep_learned(data_dir: Path, replayer: Replayer) -> None:

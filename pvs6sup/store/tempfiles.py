@@ -40,6 +40,12 @@ def clean(data_dir: Path) -> int:
     return removed
 
 
+def stale(name: str) -> bool:
+    """A temporary file's name (atomic_write's) whose process is gone."""
+    found = PATTERN.match(name)
+    return found is not None and not _alive(int(found.group(1)))
+
+
 def _folders(data_dir: Path) -> Iterator[str]:
     for top, folders, _ in os.walk(data_dir):
         if top == str(data_dir) and RAW_DIR in folders:

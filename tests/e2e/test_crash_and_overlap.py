@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 import os
 import random
@@ -12,13 +11,16 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from pvs6sup.alerts import state as alertstate
+from pvs6sup.commands.replay import find_captures
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
+from pvs6sup.store import packing
 from tests.support.harness import ROOT, fixture_bytes
 from tests.support.hostile import HostileServer, http_answer
 
@@ -88,10 +90,12 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
         inverter_rows = list(csv.reader(handle))
     assert all(len(row) == len(INVERTER_COLUMNS) for row in inverter_rows)
     assert (data_dir / "inverters-2026-06.csv").read_bytes().endswith(b"\n")
-    archived = [p for p in (data_dir / "raw").rglob("*.json.gz") if not p.name.startswith(".")]
+    archived = find_captures([data_dir / "raw"])  # loose, and the finished days packed (past a UTC midnight)
     assert len(archived) >= len(stamps)
-    for path in archived:
-        json.loads(gzip.decompress(path.read_bytes()))  # every archived answer is whole
+    assert packing.packed_path(data_dir, date(2026, 6, 21)).exists()
+    with packing.PackedReader() as reader:
+        for _, path in archived:
+            json.loads(reader.read(path))  # every archived answer is whole
     state = alertstate.load(data_dir)  # rewritten every cycle: whole, or it would have been set aside
     assert not (data_dir / (alertstate.STATE_FILE + ".damaged")).exists()
     assert state.detector.last_reading_at is not None
