@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Hashable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 _BUILD_IN_SWVER = re.compile(r"Build\s*(\d+)", re.IGNORECASE)
 
@@ -34,6 +35,20 @@ def integer(value: Any) -> int | None:
 MEMO_LIMIT = 4096  # distinct strings remembered by text() and parse_pvs_time(): a bound against a hostile PVS
 _known_times: dict[str, datetime | None] = {}
 _known_texts: dict[str, str | None] = {}
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+def remembered(memo: dict[K, V], key: K, convert: Callable[[K], V]) -> V:
+    """convert(key), from `memo` when it was asked before; the memo is emptied when it holds MEMO_LIMIT answers."""
+    try:
+        return memo[key]
+    except KeyError:
+        pass
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    found = memo[key] = convert(key)
+    return found
 
 
 def parse_pvs_time(value: Any) -> datetime | None:
@@ -43,14 +58,7 @@ def parse_pvs_time(value: Any) -> datetime | None:
     string is parsed once (datetimes are immutable, so sharing one is safe)."""
     if not isinstance(value, str):
         return None
-    try:
-        return _known_times[value]
-    except KeyError:
-        pass
-    if len(_known_times) >= MEMO_LIMIT:
-        _known_times.clear()
-    found = _known_times[value] = _parse_pvs_time(value)
-    return found
+    return remembered(_known_times, value, _parse_pvs_time)
 
 
 def _parse_pvs_time(value: str) -> datetime | None:
@@ -101,14 +109,7 @@ def text(value: Any) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    try:
-        return _known_texts[value]  # models, states and serials repeat in every capture
-    except KeyError:
-        pass
-    if len(_known_texts) >= MEMO_LIMIT:
-        _known_texts.clear()
-    found = _known_texts[value] = _clean_text(value)
-    return found
+    return remembered(_known_texts, value, _clean_text)  # models, states and serials repeat in every capture
 
 
 def _clean_text(value: str) -> str | None:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pvs6sup.core.models import DeviceList, InverterReading, MeterReading, SupervisorStatus
-from pvs6sup.core.values import MEMO_LIMIT, build_number, integer, mask_serial, number, parse_pvs_time, text
+from pvs6sup.core.values import build_number, integer, mask_serial, number, parse_pvs_time, remembered, text
 from pvs6sup.errors import PVSAnswerError
 
 # Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
@@ -126,14 +126,7 @@ _kinds: dict[tuple[str, str], str | None] = {}  # (DEVICE_TYPE, TYPE) as sent ->
 def _kind(device: dict[str, Any]) -> str | None:
     device_type, type_ = device.get("DEVICE_TYPE"), device.get("TYPE")
     if isinstance(device_type, str) and isinstance(type_, str):
-        pair = (device_type, type_)
-        try:
-            return _kinds[pair]
-        except KeyError:
-            if len(_kinds) >= MEMO_LIMIT:
-                _kinds.clear()
-            found = _kinds[pair] = _kind_of(device)
-            return found
+        return remembered(_kinds, (device_type, type_), lambda _: _kind_of(device))
     return _kind_of(device)
 
 
