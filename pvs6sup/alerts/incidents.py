@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
-from pvs6sup.core.records import FrozenRecord, Record, set_field
+from pvs6sup.core.records import FrozenRecord, Record
 
 CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
 REMIND_AFTER_S = 24 * 3600
@@ -20,65 +20,25 @@ REMIND_AFTER_S = 24 * 3600
 class Incident(Record):
     """An active alert."""
 
-    __slots__ = ("kind", "serial", "message", "detail", "raised_at", "notified_at", "clean_streak")
-
     kind: str
     serial: str | None
     message: str
     detail: str
     raised_at: datetime
     notified_at: datetime
-    clean_streak: int
-
-    def __init__(
-        self,
-        kind: str,
-        serial: str | None,
-        message: str,
-        detail: str,
-        raised_at: datetime,
-        notified_at: datetime,
-        clean_streak: int = 0,
-    ) -> None:
-        self.kind = kind
-        self.serial = serial
-        self.message = message
-        self.detail = detail
-        self.raised_at = raised_at
-        self.notified_at = notified_at
-        self.clean_streak = clean_streak
+    clean_streak: int = 0
 
 
 class Event(FrozenRecord):
     """Something to tell the user: event is 'raised', 'reminder' or 'resolved'."""
-
-    __slots__ = ("time", "event", "kind", "serial", "message", "detail", "raised_at")
 
     time: datetime
     event: str
     kind: str
     serial: str | None
     message: str
-    detail: str
-    raised_at: datetime | None  # a reminder's or a resolution's incident began then
-
-    def __init__(
-        self,
-        time: datetime,
-        event: str,
-        kind: str,
-        serial: str | None,
-        message: str,
-        detail: str = "",
-        raised_at: datetime | None = None,
-    ) -> None:
-        set_field(self, "raised_at", raised_at)
-        set_field(self, "time", time)
-        set_field(self, "event", event)
-        set_field(self, "kind", kind)
-        set_field(self, "serial", serial)
-        set_field(self, "message", message)
-        set_field(self, "detail", detail)
+    detail: str = ""
+    raised_at: datetime | None = None  # a reminder's or a resolution's incident began then
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 OFFLINE = "inverter_offline"
 UNDERPERFORMING = "inverter_underperforming"
@@ -16,17 +16,8 @@ SPECIFICITY = (OFFLINE, UNDERPERFORMING)
 class Judgement(FrozenRecord):
     """One incident's verdict this cycle. serial is None for site-wide conditions."""
 
-    __slots__ = ("kind", "serial", "firing", "message", "detail")
-
     kind: str
     serial: str | None
     firing: bool
-    message: str
-    detail: str  # what the subject shows after the name, e.g. "0 W vs 287 W median"
-
-    def __init__(self, kind: str, serial: str | None, firing: bool, message: str = "", detail: str = "") -> None:
-        set_field(self, "kind", kind)
-        set_field(self, "serial", serial)
-        set_field(self, "firing", firing)
-        set_field(self, "message", message)
-        set_field(self, "detail", detail)
+    message: str = ""
+    detail: str = ""  # what the subject shows after the name, e.g. "0 W vs 287 W median"

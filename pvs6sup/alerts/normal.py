@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from pvs6sup.core.records import Record
+from pvs6sup.core.records import Record, field
 
 CLEAR, DIFFUSE = 0, 5  # a cell: for each light, [ln ratio, days learned, today's sum, today's count, a 2nd day]
 CELL_SIZE = 10
@@ -102,16 +102,9 @@ TUNING = Tuning()
 class BinTable(Record):
     """The learned normal of every inverter at one 20-minute bin of solar time."""
 
-    __slots__ = ("envelope_kw", "day", "cells")
-
-    envelope_kw: float  # the site's output on a clear day at this bin (a slowly sinking maximum)
-    day: str  # the solar day the cells' running sums belong to
-    cells: dict[str, list[float]]  # serial -> CELL_SIZE numbers (see CLEAR)
-
-    def __init__(self, envelope_kw: float = 0.0, day: str = "", cells: dict[str, list[float]] | None = None) -> None:
-        self.envelope_kw = envelope_kw
-        self.day = day
-        self.cells = {} if cells is None else cells
+    envelope_kw: float = 0.0  # the site's output on a clear day at this bin (a slowly sinking maximum)
+    day: str = ""  # the solar day the cells' running sums belong to
+    cells: dict[str, list[float]] = field(default_factory=dict)  # serial -> CELL_SIZE numbers (see CLEAR)
 
 
 class NormalBook(Protocol):
@@ -145,30 +138,12 @@ class MemoryBook:
 class Gauge(Record):
     """One inverter's running test: the recent gaps and the two charts."""
 
-    __slots__ = ("gaps", "slow", "fast", "since", "made_kwh", "expected_kwh")
-
-    gaps: list[float]  # the last `window` judged gaps, oldest first
-    slow: float
-    fast: float
-    since: datetime | None  # when the charts last rose from zero: the start of this shortfall
-    made_kwh: float  # energy made and expected since then, over judged readings
-    expected_kwh: float
-
-    def __init__(
-        self,
-        gaps: list[float] | None = None,
-        slow: float = 0.0,
-        fast: float = 0.0,
-        since: datetime | None = None,
-        made_kwh: float = 0.0,
-        expected_kwh: float = 0.0,
-    ) -> None:
-        self.gaps = [] if gaps is None else gaps
-        self.slow = slow
-        self.fast = fast
-        self.since = since
-        self.made_kwh = made_kwh
-        self.expected_kwh = expected_kwh
+    gaps: list[float] = field(default_factory=list)  # the last `window` judged gaps, oldest first
+    slow: float = 0.0
+    fast: float = 0.0
+    since: datetime | None = None  # when the charts last rose from zero: the start of this shortfall
+    made_kwh: float = 0.0  # energy made and expected since then, over judged readings
+    expected_kwh: float = 0.0
 
 
 def median(values: Sequence[float]) -> float:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import DeviceList
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import iso_time
 from pvs6sup.errors import PVSError
 from pvs6sup.pvs import firmware
@@ -41,16 +41,9 @@ FORGET_INVERTER_AFTER = timedelta(days=30)
 class Access(FrozenRecord):
     """The path in use for this cycle, where to reach it, and what supervisor/info said."""
 
-    __slots__ = ("path", "base_url", "info")
-
     path: str  # firmware.LEGACY | firmware.VARSERVER
     base_url: str
     info: FirmwareInfo | None
-
-    def __init__(self, path: str, base_url: str, info: FirmwareInfo | None) -> None:
-        set_field(self, "path", path)
-        set_field(self, "base_url", base_url)
-        set_field(self, "info", info)
 
     @property
     def description(self) -> str:

@@ -18,7 +18,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.rows import (
     INVERTER_COLUMNS,
     READING_COLUMNS,
@@ -75,13 +75,8 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class _Layout(FrozenRecord):
-    __slots__ = ("columns", "newline")
     columns: tuple[str, ...]  # as named in the file's header, in its order
     newline: str  # the file's own line end, kept when appending
-
-    def __init__(self, columns: tuple[str, ...], newline: str) -> None:
-        set_field(self, "columns", columns)
-        set_field(self, "newline", newline)
 
 
 def _layout(path: Path) -> _Layout | None:
@@ -102,15 +97,9 @@ def _layout(path: Path) -> _Layout | None:
 class FutureRow(FrozenRecord):
     """A row dated later than every clock: a typo, or a clock that once jumped forward."""
 
-    __slots__ = ("path", "line", "timestamp")
     path: Path
     line: int
     timestamp: str
-
-    def __init__(self, path: Path, line: int, timestamp: str) -> None:
-        set_field(self, "path", path)
-        set_field(self, "line", line)
-        set_field(self, "timestamp", timestamp)
 
     def describe(self) -> str:
         return f"{self.path} line {self.line} ({self.timestamp})"
