@@ -4,13 +4,15 @@ equality by value, a readable repr, frozen ones immutable and hashable, mutable 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import ClassVar
 
 import pytest
 
-from pvs6sup.alerts.detectors import THRESHOLDS, DetectorState, InverterTrack, Judgement
+from pvs6sup.alerts.detectors import THRESHOLDS, DetectorState, InverterTrack, Judgement, Thresholds
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.normal import TUNING
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
-from pvs6sup.core.records import as_dict, replace
+from pvs6sup.core.records import FrozenRecord, Record, as_dict, field, replace
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.runtime import Runtime
 
@@ -77,3 +79,40 @@ def test_thresholds_are_read_only_and_runtime_fills_its_defaults() -> None:
         THRESHOLDS.offline_readings = 3  # type: ignore[misc]
     runtime = Runtime(environ={})
     assert runtime.environ == {} and runtime.session is not None and runtime.weather_urls.open_meteo.startswith("https")
+
+
+def test_thresholds_and_tuning_change_without_subclassing() -> None:
+    stricter = replace(THRESHOLDS, learning_days=5, offline_readings=4)
+    assert (stricter.learning_days, stricter.offline_readings, stricter.judge_kw) == (5, 4, THRESHOLDS.judge_kw)
+    assert THRESHOLDS.learning_days == 3 and Thresholds(learning_days=5) == replace(stricter, offline_readings=2)
+    assert replace(TUNING, limit=6.0).limit == 6.0 and TUNING.limit == 8.0
+
+
+class _Point(FrozenRecord):
+    x_m: float
+    y_m: float = 0.0
+    unit: ClassVar[str] = "m"  # a class constant, not a field
+
+
+class _Bag(Record):
+    items: list[int] = field(default_factory=list)
+    count: int = 0
+
+
+def test_a_record_declares_its_fields_once_and_builds_its_init_when_first_used() -> None:
+    assert _Point.__slots__ == ("x_m", "y_m") and _Point.unit == "m"
+    assert _Point(1.0) == _Point(1.0, 0.0) and repr(_Point(2.0, 3.0)) == "_Point(x_m=2.0, y_m=3.0)"
+    assert _Point.__init__.__qualname__ == "_Point.__init__"  # compiled by the first instantiation
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x_m'"):
+        _Point()  # type: ignore[call-arg]
+    first, second = _Bag(), _Bag()
+    first.items.append(1)
+    assert second.items == [] and _Bag(None).items == []  # type: ignore[arg-type]  # None: a fresh one, as before
+    assert as_dict(first) == {"items": [1], "count": 0}
+
+
+def test_a_record_cannot_add_fields_to_another() -> None:
+    with pytest.raises(TypeError, match="cannot add fields"):
+
+        class _Point3(_Point):
+            z_m: float  # type: ignore[misc]  # mypy, too, refuses it (no default after one)
