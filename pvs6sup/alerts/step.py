@@ -23,7 +23,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import SupervisorError
-from pvs6sup.store import alert_log, csvlog
+from pvs6sup.store import alert_log, csvread
 from pvs6sup.store.files import private_dir
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def _conclude(
         sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
         if len(events) == 1:
             [event] = events
-            history = csvlog.recent_power_beside(config.data_dir, event.serial) if event.serial else None
+            history = csvread.recent_power_beside(config.data_dir, event.serial) if event.serial else None
             message = alertmail.compose(event, sender, recipients, zone, reading, history, config.site_name)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
             message = alertmail.compose_digest(events, sender, recipients, zone, reading, config.site_name)
