@@ -3,10 +3,10 @@
 `@dataclass` writes and compiles each class's methods when the module is imported (about 0.6 ms a frozen
 class, and the dataclasses module pulls in inspect and ast): a cron cycle paid more for that than for its
 work. A record class lists its fields as annotations (with defaults, or `field(default_factory=...)` for a
-fresh list or dict each, made also when None is given); the metaclass turns them into __slots__, and the
-class's __init__ is generated and compiled the first time the class is instantiated (a class a run never
-builds costs no compile). Record gives dataclass-like equality and repr; FrozenRecord adds immutability and
-a hash.
+fresh list or dict each, made also when None is given); the metaclass turns them into __slots__. A class is
+first built by a shared __init__ that binds the arguments to the fields in C where it can; a class built
+often gets its own __init__, generated and compiled once (about 50 µs, which most classes a cron run
+defines never pay). Record gives dataclass-like equality and repr; FrozenRecord adds immutability and a hash.
 
 mypy sees both bases as `dataclass_transform` classes (PEP 681), so it checks every constructor, and
 `replace` is typed as dataclasses.replace, whose keyword changes mypy checks against the fields. Record
@@ -16,7 +16,9 @@ A class that writes its own __slots__ and __init__ keeps them (set_field sets a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
@@ -30,6 +32,7 @@ else:
 T = TypeVar("T")
 R = TypeVar("R", bound="_Fields")
 set_field = object.__setattr__  # how a frozen record's __init__ sets its fields
+_MISSING: Any = object()
 
 
 class _Factory:
@@ -44,6 +47,29 @@ def field(*, default_factory: Callable[[], T]) -> T:
     return _Factory(default_factory)  # type: ignore[return-value]  # the metaclass takes it out of the class
 
 
+_COMPILE_AFTER = 48  # instantiations of a class before its own __init__ is compiled (about 50 µs a class)
+_fill: Callable[[Iterable[None]], None] = deque[None](maxlen=0).extend  # runs a map of set_field calls, in C
+
+
+class _Spec:
+    """A record class's fields: names in order, how many are required, the defaults of the others."""
+
+    __slots__ = ("names", "required", "tail", "factories", "index", "calls")
+
+    def __init__(self, names: tuple[str, ...], defaults: dict[str, Any]) -> None:
+        self.names = names
+        self.required = len(names) - len(defaults)
+        if any(name in defaults for name in names[: self.required]):
+            raise TypeError(f"a field without a default follows one with a default among {', '.join(names)}")
+        tail = [defaults[name] for name in names[self.required :]]
+        self.tail = tuple(None if isinstance(value, _Factory) else value for value in tail)
+        self.factories = tuple(
+            (self.required + i, value.make) for i, value in enumerate(tail) if isinstance(value, _Factory)
+        )
+        self.index = {name: i for i, name in enumerate(names)}
+        self.calls = 0
+
+
 class _RecordType(type):
     """Makes a record class's annotations its __slots__ and keeps their defaults for its __init__."""
 
@@ -55,42 +81,83 @@ class _RecordType(type):
             if names and any(getattr(base, "__slots__", ()) for base in bases):
                 raise TypeError(f"record {name} cannot add fields to another record's")
             namespace["__slots__"] = names
-            namespace["_defaults"] = {n: namespace.pop(n) for n in names if n in namespace}
-            if names and "__init__" not in namespace:
-                namespace["__init__"] = _first_init
+            if names:
+                namespace["_spec"] = _Spec(names, {n: namespace.pop(n) for n in names if n in namespace})
+                namespace.setdefault("__init__", _shared_init)
         return super().__new__(mcs, name, bases, namespace)
 
 
-def _first_init(self: _Fields, *args: object, **kwargs: object) -> None:
-    """Compile the class's own __init__, put it in place and run it (once a class: later calls go direct)."""
-    cls = self.__class__
-    init = _make_init(cls)
-    cls.__init__ = init  # type: ignore[method-assign]
-    init(self, *args, **kwargs)
+def _shared_init(self: _Fields, *args: Any, **kwargs: Any) -> None:
+    """Every record class's __init__ until the class has been built _COMPILE_AFTER times; then its own.
+
+    A compiled __init__ is the fastest, but compiling one costs as much as about 50 calls of this one, and
+    most record classes are built only a few times a cron run. A call this one cannot bind goes to the
+    compiled __init__, which raises Python's own TypeError for it.
+    """
+    spec = self._spec
+    spec.calls += 1
+    count = len(args)
+    values: Any = None
+    if spec.calls > _COMPILE_AFTER:
+        pass
+    elif kwargs:
+        values = _bind(spec, args, kwargs)
+    elif count == len(spec.names):
+        values = args
+    elif spec.required <= count < len(spec.names):
+        values = args + spec.tail[count - spec.required :]
+    if values is None:
+        _compiled_init(self.__class__)(self, *args, **kwargs)
+        return
+    if spec.factories:
+        values = list(values)
+        for i, make in spec.factories:
+            if values[i] is None:  # None, as the hand-written __init__s took it: a fresh one
+                values[i] = make()
+    _fill(map(set_field, repeat(self), spec.names, values))
 
 
-def _make_init(cls: type[_Fields]) -> Callable[..., None]:
-    frozen = issubclass(cls, FrozenRecord)
+def _bind(spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any] | None:
+    """The field values of a call with keywords, or None if the call does not fit the fields."""
+    count = len(args)
+    if count > len(spec.names):
+        return None
+    values = [*args, *[_MISSING] * (spec.required - count), *spec.tail[max(0, count - spec.required) :]]
+    for name, value in kwargs.items():
+        i = spec.index.get(name)
+        if i is None or i < count:
+            return None
+        values[i] = value
+    if count < spec.required and any(value is _MISSING for value in values[count : spec.required]):
+        return None
+    return values
+
+
+def _compiled_init(cls: type[_Fields]) -> Callable[..., None]:
+    """The class's own __init__, compiled from its fields the first time it is asked for."""
+    init: Callable[..., None] | None = cls.__dict__.get("__init__")
+    if init is not None and init is not _shared_init:
+        return init
+    spec, frozen = cls._spec, issubclass(cls, FrozenRecord)
+    made = dict(spec.factories)
     given: dict[str, Any] = {"_set": set_field}
     params, lines = ["self"], []
-    for name in cls.__slots__:
-        value = name
-        if name in cls._defaults:
-            default = cls._defaults[name]
-            if isinstance(default, _Factory):
-                given[f"_make_{name}"] = default.make
-                params.append(f"{name}=None")  # None, as the hand-written __init__s took it: a fresh one
-                value = f"_make_{name}() if {name} is None else {name}"
-            else:
-                given[f"_default_{name}"] = default
-                params.append(f"{name}=_default_{name}")
-        else:
+    for i, name in enumerate(spec.names):
+        if i < spec.required:
             params.append(name)
+        else:
+            given[f"_default_{name}"] = spec.tail[i - spec.required]
+            params.append(f"{name}=_default_{name}")
+        value = name
+        if i in made:
+            given[f"_make_{name}"] = made[i]
+            value = f"_make_{name}() if {name} is None else {name}"
         lines.append(f"_set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
-    source = f"def __init__({', '.join(params)}):\n    " + "\n    ".join(lines or ["pass"]) + "\n"
+    source = f"def __init__({', '.join(params)}):\n    " + "\n    ".join(lines) + "\n"
     exec(source, given)  # noqa: S102 (the source is built from the class's own field names)
-    init: Callable[..., None] = given["__init__"]
+    init = given["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[method-assign]
     return init
 
 
@@ -98,7 +165,7 @@ class _Fields(metaclass=_RecordType):
     """Equality field by field between records of the same class, and a dataclass-style repr."""
 
     __slots__: tuple[str, ...] = ()
-    _defaults: ClassVar[dict[str, Any]] = {}
+    _spec: ClassVar[_Spec]
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:

@@ -3,14 +3,16 @@ equality by value, a readable repr, frozen ones immutable and hashable, mutable 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
 from pvs6sup.alerts.detectors import THRESHOLDS, DetectorState, InverterTrack, Judgement, Thresholds
 from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.normal import TUNING
+from pvs6sup.core import records
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 from pvs6sup.core.records import FrozenRecord, Record, as_dict, field, replace
 from pvs6sup.pvs.firmware import FirmwareInfo
@@ -99,16 +101,48 @@ class _Bag(Record):
     count: int = 0
 
 
-def test_a_record_declares_its_fields_once_and_builds_its_init_when_first_used() -> None:
+def test_a_record_declares_its_fields_once_with_defaults_and_fresh_factories() -> None:
     assert _Point.__slots__ == ("x_m", "y_m") and _Point.unit == "m"
-    assert _Point(1.0) == _Point(1.0, 0.0) and repr(_Point(2.0, 3.0)) == "_Point(x_m=2.0, y_m=3.0)"
-    assert _Point.__init__.__qualname__ == "_Point.__init__"  # compiled by the first instantiation
-    with pytest.raises(TypeError, match="missing 1 required positional argument: 'x_m'"):
-        _Point()  # type: ignore[call-arg]
+    assert _Point(1.0) == _Point(1.0, 0.0) == _Point(y_m=0.0, x_m=1.0)
+    assert repr(_Point(2.0, 3.0)) == "_Point(x_m=2.0, y_m=3.0)"
     first, second = _Bag(), _Bag()
     first.items.append(1)
     assert second.items == [] and _Bag(None).items == []  # type: ignore[arg-type]  # None: a fresh one, as before
-    assert as_dict(first) == {"items": [1], "count": 0}
+    assert as_dict(first) == {"items": [1], "count": 0} and _Bag(count=2).count == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error"),
+    [
+        ((), {}, "missing 1 required positional argument: 'x_m'"),
+        ((1.0, 2.0, 3.0), {}, "takes from 2 to 3 positional arguments but 4 were given"),
+        ((1.0,), {"x_m": 2.0}, "got multiple values for argument 'x_m'"),
+        ((1.0,), {"z_m": 2.0}, "got an unexpected keyword argument 'z_m'"),
+        ((), {"y_m": 2.0}, "missing 1 required positional argument: 'x_m'"),
+    ],
+)
+def test_a_call_that_does_not_fit_the_fields_gets_pythons_own_error(
+    args: tuple[float, ...], kwargs: dict[str, float], error: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(error)):
+        _Point(*args, **kwargs)
+
+
+def test_the_compiled_init_builds_what_the_shared_one_builds() -> None:
+    class Often(Record):
+        a: int
+        b: str = "b"
+        c: list[int] = field(default_factory=list)
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((1,), {}), ((1, "x"), {}), ((1, "x", [2]), {})]
+    calls += [((1,), {"c": [3]}), ((), {"a": 1, "b": "y"}), ((1, "x", None), {})]
+    shared = [as_dict(Often(*args, **kwargs)) for args, kwargs in calls]
+    assert Often.__dict__["__init__"] is records._shared_init  # not compiled for a few calls
+    for _ in range(records._COMPILE_AFTER):
+        Often(0)
+    assert Often.__init__.__qualname__.endswith("Often.__init__")  # its own, compiled
+    assert [as_dict(Often(*args, **kwargs)) for args, kwargs in calls] == shared
+    assert Often(1).c is not Often(1).c
 
 
 def test_a_record_cannot_add_fields_to_another() -> None:
