@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform  # Python 3.10 has no typing.dataclass_transform
@@ -35,16 +35,23 @@ set_field = object.__setattr__  # how a frozen record's __init__ sets its fields
 _MISSING: Any = object()
 
 
-class _Factory:
-    __slots__ = ("make",)
+class _Field:
+    __slots__ = ("default", "make", "shown")
 
-    def __init__(self, make: Callable[[], object]) -> None:
-        self.make = make
+    def __init__(self, default: object, make: Callable[[], object] | None, shown: bool) -> None:
+        self.default, self.make, self.shown = default, make, shown
 
 
-def field(*, default_factory: Callable[[], T]) -> T:
-    """A field whose default is made afresh for each record (a list, a dict, another record)."""
-    return _Factory(default_factory)  # type: ignore[return-value]  # the metaclass takes it out of the class
+@overload
+def field(*, default: T, repr: bool = True) -> T: ...
+@overload
+def field(*, default_factory: Callable[[], T], repr: bool = True) -> T: ...
+@overload
+def field(*, repr: bool = True) -> Any: ...
+def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None = None, repr: bool = True) -> Any:
+    """A field with a default made afresh for each record (a list, a dict, another record), or left out of
+    the repr (a secret)."""
+    return _Field(default, default_factory, repr)  # the metaclass takes it out of the class
 
 
 _COMPILE_AFTER = 48  # instantiations of a class before its own __init__ is compiled (about 50 µs a class)
@@ -62,9 +69,9 @@ class _Spec:
         if any(name in defaults for name in names[: self.required]):
             raise TypeError(f"a field without a default follows one with a default among {', '.join(names)}")
         tail = [defaults[name] for name in names[self.required :]]
-        self.tail = tuple(None if isinstance(value, _Factory) else value for value in tail)
-        self.factories = tuple(
-            (self.required + i, value.make) for i, value in enumerate(tail) if isinstance(value, _Factory)
+        self.tail = tuple(None if isinstance(value, _Field) else value for value in tail)
+        self.factories: tuple[tuple[int, Callable[[], object]], ...] = tuple(
+            (self.required + i, value.make) for i, value in enumerate(tail) if isinstance(value, _Field) and value.make
         )
         self.index = {name: i for i, name in enumerate(names)}
         self.calls = 0
@@ -82,7 +89,15 @@ class _RecordType(type):
                 raise TypeError(f"record {name} cannot add fields to another record's")
             namespace["__slots__"] = names
             if names:
-                namespace["_spec"] = _Spec(names, {n: namespace.pop(n) for n in names if n in namespace})
+                given = {n: namespace.pop(n) for n in names if n in namespace}
+                specified = {n: v for n, v in given.items() if isinstance(v, _Field)}
+                for n, v in specified.items():  # a default factory stays a _Field; no default at all: required
+                    if v.make is None:
+                        del given[n]
+                        if v.default is not _MISSING:
+                            given[n] = v.default
+                namespace["_spec"] = _Spec(names, given)
+                namespace["_shown"] = tuple(n for n in names if n not in specified or specified[n].shown)
                 namespace.setdefault("__init__", _shared_init)
         return super().__new__(mcs, name, bases, namespace)
 
@@ -166,6 +181,7 @@ class _Fields(metaclass=_RecordType):
 
     __slots__: tuple[str, ...] = ()
     _spec: ClassVar[_Spec]
+    _shown: ClassVar[tuple[str, ...]] = ()  # the fields the repr shows (not a secret's)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -175,7 +191,7 @@ class _Fields(metaclass=_RecordType):
     # no __hash__: a class that defines __eq__ alone is unhashable, like an unfrozen dataclass
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
         return f"{self.__class__.__qualname__}({shown})"
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
+from pvs6sup.core.records import FrozenRecord, field
 
-@dataclass(frozen=True, slots=True)
-class DayPoint:
+
+class DayPoint(FrozenRecord):
     """One readings.csv row of today, for the Today chart."""
 
     at: datetime
@@ -18,8 +18,7 @@ class DayPoint:
     cloud_cover_pct: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class InverterNow:
+class InverterNow(FrozenRecord):
     """An inverter as the rollup last saw it today."""
 
     serial: str
@@ -29,8 +28,7 @@ class InverterNow:
     reported_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertItem:
+class AlertItem(FrozenRecord):
     """An alert: active when resolved_at is None."""
 
     kind: str
@@ -40,8 +38,7 @@ class AlertItem:
     resolved_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SinkFreshness:
+class SinkFreshness(FrozenRecord):
     """A delivery target: the newest reading it has, and how many wait for it."""
 
     name: str
@@ -49,8 +46,7 @@ class SinkFreshness:
     waiting: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReportData:
+class ReportData(FrozenRecord):
     site_name: str
     generated_at: datetime
     zone: tzinfo

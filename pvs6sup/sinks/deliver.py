@@ -21,7 +21,6 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +29,7 @@ from typing import Any
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import ConfigError, DeliveryError
 from pvs6sup.runtime import Runtime
 from pvs6sup.sink_settings import MODULES
@@ -54,8 +54,7 @@ BATCH = 2000  # entries handed to one send (a week of 5-minute readings): bounds
 CONFIG_WARNING_EVERY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Sink:
+class Sink(FrozenRecord):
     """One configured sink: its queue name, its title for people, its module and settings (None for Sheets)."""
 
     name: str
@@ -69,8 +68,7 @@ class Sink:
         return self.module is not None and hasattr(self.module, "alert_payload")
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(FrozenRecord):
     """One send: entries that were pending, entries settled, and the one-line problem when some had to stay."""
 
     pending: int
@@ -247,8 +245,7 @@ def _not_configured(only: str | None) -> str:
     return f"{setting.get(only, 'MQTT_HOST')}: not set, so {only} is off; nothing to flush"
 
 
-@dataclass(frozen=True)
-class QueueStatus:
+class QueueStatus(FrozenRecord):
     name: str
     title: str
     pending: int

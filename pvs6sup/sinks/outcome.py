@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pvs6sup.core.records import FrozenRecord, field
 from pvs6sup.errors import DeliveryError
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
+class Sent(FrozenRecord):
     """Entries up to `through_seq` are settled: delivered, or `dropped` with a warning each kind."""
 
     through_seq: int

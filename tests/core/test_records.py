@@ -150,3 +150,15 @@ def test_a_record_cannot_add_fields_to_another() -> None:
 
         class _Point3(_Point):
             z_m: float  # type: ignore[misc]  # mypy, too, refuses it (no default after one)
+
+
+class _Key(FrozenRecord):
+    user: str
+    secret: str = field(repr=False)
+    port: int = field(default=443, repr=False)
+
+
+def test_a_field_can_stay_out_of_the_repr() -> None:
+    key = _Key("me", "hunter2")
+    assert repr(key) == "_Key(user='me')" and key.secret == "hunter2" and key.port == 443
+    assert key == _Key("me", "hunter2", 443) != _Key("me", "other")

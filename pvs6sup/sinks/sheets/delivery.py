@@ -17,7 +17,6 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import requests
 
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, Record, as_dict, field
 from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
 from pvs6sup.runtime import Runtime
@@ -123,8 +123,7 @@ def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, st
 # --- local state ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Worksheet:
+class _Worksheet(Record):
     title: str
     sheet_id: int
     columns: list[str]
@@ -132,8 +131,7 @@ class _Worksheet:
     last_row: int | None = None
 
 
-@dataclass
-class _Cache:
+class _Cache(Record):
     """What Google told us about the spreadsheet, so that a steady cycle needs no metadata call."""
 
     path: Path
@@ -153,7 +151,7 @@ class _Cache:
     def save(self) -> None:
         document = {
             "spreadsheet_id": self.spreadsheet_id,
-            "worksheets": {t: ws.__dict__ for t, ws in self.worksheets.items()},
+            "worksheets": {t: as_dict(ws) for t, ws in self.worksheets.items()},
             "not_before": self.not_before.isoformat() if self.not_before else None,
         }
         atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
@@ -384,8 +382,7 @@ def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, li
     return batches
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(FrozenRecord):
     """What one delivery did: rows that were pending, rows confirmed sent, and a wait Google asked for."""
 
     pending: int
