@@ -81,7 +81,9 @@ class _RecordType(type):
     """Makes a record class's annotations its __slots__ and keeps their defaults for its __init__."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _RecordType:
-        if "__slots__" not in namespace:
+        if "__slots__" in namespace:  # written by hand, with its own __init__
+            namespace.setdefault("_shown", tuple(namespace["__slots__"]))
+        else:
             names = tuple(
                 n for n, a in namespace.get("__annotations__", {}).items() if not str(a).startswith("ClassVar")
             )

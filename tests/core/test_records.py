@@ -14,7 +14,7 @@ from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.normal import TUNING
 from pvs6sup.core import records
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
-from pvs6sup.core.records import FrozenRecord, Record, as_dict, field, replace
+from pvs6sup.core.records import FrozenRecord, Record, as_dict, field, replace, set_field
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.runtime import Runtime
 
@@ -162,3 +162,20 @@ def test_a_field_can_stay_out_of_the_repr() -> None:
     key = _Key("me", "hunter2")
     assert repr(key) == "_Key(user='me')" and key.secret == "hunter2" and key.port == 443
     assert key == _Key("me", "hunter2", 443) != _Key("me", "other")
+
+
+class _HandWritten(FrozenRecord):  # the idiom before fields were declared once (the settings records)
+    __slots__ = ("host", "port")
+
+    host: str
+    port: int
+
+    def __init__(self, host: str, port: int = 80) -> None:
+        set_field(self, "host", host)
+        set_field(self, "port", port)
+
+
+def test_a_record_with_hand_written_slots_and_init_keeps_them() -> None:
+    record = _HandWritten("pvs")
+    assert repr(record) == "_HandWritten(host='pvs', port=80)" and record == _HandWritten("pvs", 80)
+    assert hash(record) == hash(replace(record)) and replace(record, port=443).port == 443
