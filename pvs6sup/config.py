@@ -69,6 +69,7 @@ class Config(NamedTuple):
     google_worksheet: str = DEFAULT_WORKSHEET
     # Alerts (README "Alerts"); email is off unless SMTP_HOST and ALERT_EMAIL_TO are set.
     inverter_groups: Rows = ()
+    electricity_price: float | None = None  # per kWh, the owner's currency: an incident's energy lost in money
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
@@ -274,6 +275,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
 
     key_file, spreadsheet, worksheet = _google_sheets(r, script_dir)
     groups = r.rows("INVERTER_GROUPS", "A1,A2,A3;B1,B2")
+    electricity_price = r.number("ELECTRICITY_PRICE")
     email = _email(r)
     healthcheck_url = r.url("HEALTHCHECK_URL")
     pvoutput, influx, prometheus, mqtt = build_sinks(r, site_name, (latitude, longitude), script_dir)
@@ -309,6 +311,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         google_sheet_id=spreadsheet,
         google_worksheet=worksheet,
         inverter_groups=groups,
+        electricity_price=electricity_price,
         smtp_host=email.smtp_host,
         smtp_port=email.smtp_port,
         smtp_security=email.smtp_security,

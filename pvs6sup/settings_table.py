@@ -164,6 +164,10 @@ SETTINGS = (
             "Optional: which inverters share a roof face, when you know better than what the alerts learn. Each "
             "is then compared with its group. Serials or their endings, e.g. 1392,1393,1400;2001,2002.",
             shown_default="learned from the readings"),
+    Setting("ELECTRICITY_PRICE", "number", "", "Alerts",
+            "Optional: what a kWh costs you, in your currency (e.g. 0.30); alerts and the report then also give "
+            "the energy an incident lost in money, per day and per year.", low=0, high=1000,
+            shown_default="energy lost in kWh only"),
     # --- Email alerts
     Setting("SMTP_HOST", "text", "", "Email alerts", "The mail server."),
     Setting("SMTP_PORT", "whole", "", "Email alerts", "The mail server's port.", low=1, high=65535,

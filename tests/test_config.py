@@ -116,3 +116,11 @@ def test_a_world_readable_env_file_is_warned_about(tmp_path):
     assert "chmod 600" in env_file_warnings(env_file)[0]
     os.chmod(env_file, 0o600)
     assert env_file_warnings(env_file) == []
+
+
+def test_electricity_price_is_optional_a_number_per_kwh_and_a_bad_one_is_named():
+    assert load_config({"WEATHER_PROVIDER": "none"}, SCRIPT_DIR).electricity_price is None
+    assert load_config({"WEATHER_PROVIDER": "none", "ELECTRICITY_PRICE": "0.30"}, SCRIPT_DIR).electricity_price == 0.3
+    with pytest.raises(ConfigError) as caught:
+        load_config({"WEATHER_PROVIDER": "none", "ELECTRICITY_PRICE": "30 cents"}, SCRIPT_DIR)
+    assert any(problem.startswith("ELECTRICITY_PRICE") for problem in caught.value.problems)

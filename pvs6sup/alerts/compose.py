@@ -9,6 +9,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 
 from pvs6sup.alerts import detectors
+from pvs6sup.alerts.diagnosis import energy_text
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import Reading
 from pvs6sup.core.texts import (
@@ -138,6 +139,15 @@ def _trend(history: Sequence[Trend], zone: tzinfo) -> tuple[str, str]:
     return text, html
 
 
+def findings(event: Event, price: float | None = None) -> list[str]:
+    """The likely cause with its figures, and the energy lost (in money too with a price per kWh): a line each."""
+    lines = [event.evidence] if event.evidence else []  # its sentences say "most likely", or that it is unknown
+    if event.lost_kwh is not None:
+        since = event.raised_at or event.time
+        lines.append(energy_text(event.lost_kwh, (event.time - since).total_seconds() / 86400, price))
+    return lines
+
+
 def compose(
     event: Event,
     sender: str,
@@ -146,9 +156,11 @@ def compose(
     reading: Reading | None = None,
     history: Sequence[Trend] | None = None,
     site_name: str = "",
+    price: float | None = None,
 ) -> EmailMessage:
     """The whole email for one event: the message and detail as the detector gave them, in a person's words
-    around them (local times, durations), the affected inverter marked in the table and the trend."""
+    around them (local times, durations), the likely cause and the energy lost (in money with `price` per kWh),
+    the affected inverter marked in the table and the trend."""
     message = EmailMessage()
     message["Subject"] = subject(event, site_name)
     message["From"] = sender
@@ -161,7 +173,10 @@ def compose(
     trend_text, trend_html = _trend(history or [], zone)
     where = f" at {site_name}" if site_name else ""
 
+    found = findings(event, price)
     text = [event.message, "", f"{when}{where}.", ""]
+    if found:
+        text += [*found, ""]
     if advice:
         text += [advice, ""]
     if bar_lines:
@@ -177,6 +192,7 @@ def compose(
         f"<p><b>{escape(event.message)}</b></p>",
         f"<p>{escape(when + where)}.</p>",
     ]
+    html += [f"<p>{escape(line)}</p>" for line in found]
     if advice:
         html.append(f"<p>{escape(advice)}</p>")
     if bar_html:
@@ -206,6 +222,7 @@ def compose_digest(
     zone: tzinfo,
     reading: Reading | None = None,
     site_name: str = "",
+    price: float | None = None,
 ) -> EmailMessage:
     """One email for several events of the same cycle (a tripped breaker takes down a whole string)."""
     first = compose(events[0], sender, recipients, zone, reading, site_name=site_name)
@@ -218,13 +235,18 @@ def compose_digest(
     when = when_text(events[0].time, zone)
     bar_lines, bar_html = _bars(reading, None, zone)
     text = [f"{when}:", ""]
-    text += [f"- {subject(e).removeprefix('[PVS6] ')}\n  {e.message}" for e in events]
+    text += [
+        f"- {subject(e).removeprefix('[PVS6] ')}\n  " + "\n  ".join([e.message, *findings(e, price)]) for e in events
+    ]
     if bar_lines:
         text += ["", *bar_lines]
     text += ["", "-- pvs6-supervisor"]
     digest.set_content("\n".join(text))
     items = "".join(
-        f"<li><b>{escape(subject(e).removeprefix('[PVS6] '))}</b><br>{escape(e.message)}</li>" for e in events
+        f"<li><b>{escape(subject(e).removeprefix('[PVS6] '))}</b><br>"
+        + "<br>".join(escape(line) for line in [e.message, *findings(e, price)])
+        + "</li>"
+        for e in events
     )
     html = f"<p>{escape(when)}:</p><ul>{items}</ul>"
     if bar_html:

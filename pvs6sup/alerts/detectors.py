@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-from pvs6sup.alerts import normal, underperf
+from pvs6sup.alerts import diagnosis, normal, underperf
 from pvs6sup.alerts.judgement import (
     DELIVERY_BACKLOG,
     NO_PRODUCTION,
@@ -181,7 +181,8 @@ def observe_reading(
     sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
     judgements += _judge_no_production(state, reading, latitude, longitude, after_gap, thresholds)
-    return judgements
+    diagnosis.observe(state, reading, hours)
+    return diagnosis.explain(state, reading, judgements)
 
 
 def _judge_group(

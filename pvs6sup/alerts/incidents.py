@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
+from pvs6sup.alerts.diagnosis import UNKNOWN
 from pvs6sup.core.records import FrozenRecord, Record
 
 CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
@@ -27,6 +28,9 @@ class Incident(Record):
     raised_at: datetime
     notified_at: datetime
     clean_streak: int = 0
+    cause: str = ""  # the likely cause as last told (alerts/diagnosis.py), "" for a site condition
+    evidence: str = ""
+    lost_kwh: float | None = None  # energy lost over the incident (None: not counted, e.g. a site condition)
 
 
 class Event(FrozenRecord):
@@ -39,15 +43,42 @@ class Event(FrozenRecord):
     message: str
     detail: str = ""
     raised_at: datetime | None = None  # a reminder's or a resolution's incident began then
+    cause: str = ""  # the incident's likely cause and the figures behind it (alerts/diagnosis.py)
+    evidence: str = ""
+    lost_kwh: float | None = None  # energy lost so far over the incident
 
     def as_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "time": self.time.isoformat(),
             "event": self.event,
             "kind": self.kind,
             "serial": self.serial,
             "message": self.message,
         }
+        if self.cause:
+            out["cause"], out["evidence"] = self.cause, self.evidence
+        if self.lost_kwh is not None:
+            out["lost_kwh"] = round(self.lost_kwh, 3)
+        return out
+
+
+def _told(incident: Incident, now: datetime, event: str, raised_at: datetime | None = None) -> Event:
+    """An event about an incident, with its cause and energy lost as they stand."""
+    return Event(
+        now, event, incident.kind, incident.serial, incident.message, incident.detail, raised_at,
+        incident.cause, incident.evidence, incident.lost_kwh,
+    )
+
+
+def _learn(incident: Incident, judgement: Judgement) -> None:
+    """Add a firing judgement's energy lost, and its cause while the incident's is not known yet. A known cause
+    stays: after a repair the charts fall over some readings, and a panel low until noon and fine after it would
+    read as shade."""
+    if judgement.lost_kwh is not None:
+        incident.lost_kwh = (incident.lost_kwh or 0.0) + judgement.lost_kwh
+    if not judgement.cause or incident.cause not in ("", UNKNOWN, judgement.cause):
+        return
+    incident.cause, incident.evidence = judgement.cause, judgement.evidence
 
 
 def incident_key(judgement: Judgement) -> str:
@@ -84,10 +115,14 @@ def update(
     for key, judgement in firing.items():
         incident = incidents.get(key)
         if incident is None:
-            incidents[key] = Incident(judgement.kind, judgement.serial, judgement.message, judgement.detail, now, now)
-            events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
+            incident = incidents[key] = Incident(
+                judgement.kind, judgement.serial, judgement.message, judgement.detail, now, now
+            )
+            _learn(incident, judgement)
+            events.append(_told(incident, now, "raised"))
             continue
         incident.clean_streak = 0
+        _learn(incident, judgement)
         # An inverter's figures stay those of the moment it was raised (the report's banner and the reminders
         # quote them): a week later the latest reading is dusk, and misleading. A site condition (which
         # targets are behind) is told as it is now.
@@ -95,15 +130,10 @@ def update(
             incident.message, incident.detail = judgement.message, judgement.detail
         if _rank(judgement.kind) < _rank(incident.kind):  # it got worse: say so once, under the new name
             incident.kind, incident.notified_at = judgement.kind, now
-            events.append(Event(now, "raised", judgement.kind, judgement.serial, judgement.message, judgement.detail))
+            events.append(_told(incident, now, "raised"))
         elif (now - incident.notified_at).total_seconds() >= remind_after_s:
             incident.notified_at = now
-            events.append(
-                Event(
-                    now, "reminder", incident.kind, incident.serial, incident.message, incident.detail,
-                    incident.raised_at,
-                )
-            )
+            events.append(_told(incident, now, "reminder", incident.raised_at))
 
     for key, incident in list(incidents.items()):
         if key in firing or incident.kind not in clean.get(key, set()):
@@ -112,7 +142,11 @@ def update(
         if incident.clean_streak >= clear_after:
             del incidents[key]
             message = f"Fine again. When it was raised: {incident.message}"
+            told = _told(incident, now, "resolved", incident.raised_at)
             events.append(
-                Event(now, "resolved", incident.kind, incident.serial, message, incident.detail, incident.raised_at)
+                Event(
+                    now, "resolved", told.kind, told.serial, message, told.detail, told.raised_at, told.cause,
+                    told.evidence, told.lost_kwh,
+                )
             )
     return events

@@ -21,3 +21,6 @@ class Judgement(FrozenRecord):
     firing: bool
     message: str = ""
     detail: str = ""  # what the subject shows after the name, e.g. "0 W vs 287 W median"
+    cause: str = ""  # an inverter's likely cause (alerts/diagnosis.py), "" when not diagnosed
+    evidence: str = ""  # ...and the figures behind it, in an owner's words
+    lost_kwh: float | None = None  # energy lost since the last judgement that counted it (None: not counted)

@@ -29,6 +29,8 @@ class InverterTrack(Record):
     gauge: Gauge = field(default_factory=Gauge)  # the running test of its gap from its learned normal
     # [solar day, made kWh, expected kWh] over today's judged readings ([] before any):
     today: list[object] = field(default_factory=list)
+    # what its alert's cause is told from (alerts/diagnosis.py; [] before any):
+    clues: list[float] = field(default_factory=list)
 
 
 class DetectorState(Record):

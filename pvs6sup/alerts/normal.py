@@ -187,12 +187,18 @@ def close_day(table: BinTable, day: str, t: Tuning = TUNING) -> None:
     table.day = day
 
 
-def expected_kw(mine: float, siblings: Sequence[tuple[float, float]]) -> float | None:
-    """What an inverter whose learned ln ratio is `mine` should make now: the median over its siblings of their
-    output × exp(mine − theirs), from (output, their learned ln ratio) pairs; None with fewer than two."""
-    if len(siblings) < 2:
+def at_par(power_kw: float, ratio: float) -> float:
+    """An inverter's output brought to the site median's par: output × exp(−its learned ln ratio)."""
+    return power_kw * math.exp(-ratio)
+
+
+def expected_kw(mine: float, siblings_at_par: Sequence[float]) -> float | None:
+    """What an inverter whose learned ln ratio is `mine` should make now: exp(mine) × the median of its siblings'
+    outputs at par (at_par), which is the median over them of output × exp(mine − theirs); None with fewer
+    than two."""
+    if len(siblings_at_par) < 2:
         return None
-    return median([power_kw * math.exp(mine - theirs) for power_kw, theirs in siblings])
+    return math.exp(mine) * median(siblings_at_par)
 
 
 def step_gauge(gauge: Gauge, gap: float, light: float, now: datetime, t: Tuning = TUNING) -> float | None:

@@ -10,6 +10,7 @@ import gzip
 import json
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,55 +55,89 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
-def _gauge(gauge: Gauge) -> dict[str, Any]:
+GAUGE_FIELDS = ("slow", "fast", "since", "made_kwh", "expected_kwh")
+TRACK_FIELDS = tuple((name, TRACK_DEFAULTS.get(name)) for name in InverterTrack.__slots__)  # in declared order
+
+
+def _gauge(gauge: Gauge, leaf: Callable[[Any], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if gauge.gaps:
         out["gaps"] = [round(gap * 1000) for gap in gauge.gaps]  # thousandths: small to write, plenty to judge
-    for name in ("slow", "fast", "since", "made_kwh", "expected_kwh"):
+    for name in GAUGE_FIELDS:
         value = getattr(gauge, name)
         if value:
-            out[name] = _leaf(value)
+            out[name] = leaf(value)
     return out
 
 
-def _track(track: InverterTrack, place: dict[str, int], derived: list[str]) -> dict[str, Any]:
+def _track(
+    track: InverterTrack, place: dict[str, int], derived: list[str], leaf: Callable[[Any], Any]
+) -> dict[str, Any]:
     """One inverter's memory without the fields at their defaults: the file is rewritten every cycle. Siblings
     are left out when they are those its face gives (faces.face_siblings), else written as their place among
     the faces' members (a number, not a 20-character serial, 12 times over)."""
     out: dict[str, Any] = {}
-    for name in InverterTrack.__slots__:
+    for name, default in TRACK_FIELDS:
+        value = getattr(track, name)
         if name == "gauge":
-            gauge = _gauge(track.gauge)
+            gauge = _gauge(value, leaf)
             if gauge:
                 out[name] = gauge
-            continue
-        value = getattr(track, name)
-        if value == TRACK_DEFAULTS[name] or (name == "siblings" and value == derived):
-            continue
-        out[name] = [place.get(s, s) for s in value] if name == "siblings" else _leaf(value)
+        elif name == "siblings":
+            if value and value != derived:
+                out[name] = [place.get(s, s) for s in value]
+        elif value != default:
+            out[name] = leaf(value)
     return out
 
 
-def _read_track(t: dict[str, Any], members: list[str], derived: list[str]) -> InverterTrack:
+def _read_track(
+    t: dict[str, Any], members: list[str], derived: list[str], time: Callable[[Any], Any]
+) -> InverterTrack:
     known = {name: t[name] for name in TRACK_DEFAULTS if name in t}  # older versions' fields are dropped
     written = t.get("siblings")
     known["siblings"] = derived if written is None else [members[s] if isinstance(s, int) else str(s) for s in written]
-    known["last_seen"], known["measured_at"] = _time(t.get("last_seen")), _time(t.get("measured_at"))
+    known["last_seen"], known["measured_at"] = time(t.get("last_seen")), time(t.get("measured_at"))
     g = t.get("gauge") or {}
     gauge = Gauge(
-        [x / 1000 for x in g.get("gaps", [])],
+        [x / 1000 for x in g.get("gaps", ())],
         float(g.get("slow", 0.0)),
         float(g.get("fast", 0.0)),
-        _time(g.get("since")),
+        time(g.get("since")),
         float(g.get("made_kwh", 0.0)),
         float(g.get("expected_kwh", 0.0)),
     )
     return InverterTrack(**known, gauge=gauge)
 
 
+def _memo(convert: Callable[[Any], Any], kind: type) -> Callable[[Any], Any]:
+    """convert, remembering its answer for each value of `kind` (only: True == 1 as a key): 200 inverters
+    share a handful of times."""
+    known: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if value.__class__ is not kind:
+            return convert(value)
+        try:
+            return known[value]
+        except KeyError:
+            found = known[value] = convert(value)
+            return found
+
+    return remembered
+
+
+_derived_memo: list[tuple[list[Face], dict[str, list[str]]]] = []  # the last faces and their siblings
+
+
 def _derived(faces: list[Face]) -> dict[str, list[str]]:
-    """The siblings each inverter's face gives it (faces.face_siblings); inverters on no face are absent."""
-    return {serial: face_siblings(face, at) for face in faces for at, serial in enumerate(face.members)}
+    """The siblings each inverter's face gives it (faces.face_siblings); inverters on no face are absent.
+    Remembered for the last faces: a cycle reads and writes the same ones."""
+    if _derived_memo and _derived_memo[0][0] == faces:
+        return _derived_memo[0][1]
+    found = {serial: face_siblings(face, at) for face in faces for at, serial in enumerate(face.members)}
+    _derived_memo[:] = [(list(faces), found)]
+    return found
 
 
 def _incident(incident: Incident) -> dict[str, Any]:
@@ -114,6 +149,8 @@ def _incident(incident: Incident) -> dict[str, Any]:
         "raised_at": _leaf(incident.raised_at),
         "notified_at": _leaf(incident.notified_at),
         "clean_streak": incident.clean_streak,
+        **({"cause": incident.cause, "evidence": incident.evidence} if incident.cause else {}),
+        **({"lost_kwh": _leaf(incident.lost_kwh)} if incident.lost_kwh is not None else {}),
     }
 
 
@@ -123,6 +160,7 @@ def to_json(state: AlertState) -> bytes:
     d = state.detector
     place = {serial: index for index, serial in enumerate(s for f in d.faces for s in f.members)}
     derived = _derived(d.faces)
+    leaf = _memo(_leaf, datetime)
     detector = {
         "last_reading_at": _leaf(d.last_reading_at),
         "failed_cycles": d.failed_cycles,
@@ -132,7 +170,7 @@ def to_json(state: AlertState) -> bytes:
         "faces_day": d.faces_day,
         "faces": [{"members": list(f.members), "peak_hour": _leaf(f.peak_hour)} for f in d.faces],
         "closed": [[_leaf(v) for v in entry] for entry in d.closed],
-        "inverters": {serial: _track(t, place, derived.get(serial, [])) for serial, t in d.inverters.items()},
+        "inverters": {serial: _track(t, place, derived.get(serial, []), leaf) for serial, t in d.inverters.items()},
     }
     incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
     carried = {str(key): bin_to_doc(table) for key, table in state.carried.items()}
@@ -151,7 +189,10 @@ def from_json(data: bytes) -> AlertState:
     faces = [Face(tuple(f["members"]), f["peak_hour"]) for f in d.get("faces", [])]
     members = [serial for face in faces for serial in face.members]
     derived = _derived(faces)
-    inverters = {serial: _read_track(t, members, derived.get(serial, [])) for serial, t in d["inverters"].items()}
+    time = _memo(_time, str)
+    inverters = {
+        serial: _read_track(t, members, derived.get(serial, []), time) for serial, t in d["inverters"].items()
+    }
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
         failed_cycles=int(d["failed_cycles"]),

@@ -95,9 +95,13 @@ def _conclude(
         if len(events) == 1:
             [event] = events
             history = csvread.recent_power_beside(config.data_dir, event.serial) if event.serial else None
-            message = alertmail.compose(event, sender, recipients, zone, reading, history, config.site_name)
+            message = alertmail.compose(
+                event, sender, recipients, zone, reading, history, config.site_name, config.electricity_price
+            )
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
-            message = alertmail.compose_digest(events, sender, recipients, zone, reading, config.site_name)
+            message = alertmail.compose_digest(
+                events, sender, recipients, zone, reading, config.site_name, config.electricity_price
+            )
         alertstate.queue_email(config.data_dir, message, now, 0)
     alertstate.save(config.data_dir, state)
     try:  # the history the report shows, after the state: its failure never stops an alert

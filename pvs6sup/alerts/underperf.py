@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from pvs6sup.alerts import normal
+from pvs6sup.alerts import diagnosis, normal
 from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces
 from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
@@ -58,6 +58,12 @@ def judge(
     suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
     suspects_after = set(suspects)
     ratios = {serial: _ratios(table.cells.get(serial), beam, t) for serial in powers_kw}  # once each, not 13 times
+    at_par: tuple[dict[str, float], dict[str, float]] = ({}, {})  # as a sibling, by pick: once each, not 13 times
+    for serial, both in ratios.items():
+        if serial not in suspects:
+            for pick, ratio in enumerate(both):
+                if ratio is not None:
+                    at_par[pick][serial] = normal.at_par(powers_kw[serial], ratio)
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
@@ -65,24 +71,23 @@ def judge(
         mine = ratios[serial][pick]
         if mine is None:
             continue
-        siblings = [
-            (powers_kw[other], theirs)
-            for other in track.siblings
-            if other in powers_kw and other not in suspects and (theirs := ratios[other][pick]) is not None
-        ]
-        expected = normal.expected_kw(mine, siblings)
+        pool = at_par[pick]
+        expected = normal.expected_kw(mine, [pool[other] for other in track.siblings if other in pool])
         if expected is None or expected <= 0:
             continue
         gauge = track.gauge
-        smooth = normal.step_gauge(gauge, math.log(max(power_kw, 1e-6) / expected), light, now, t)
+        gap = math.log(max(power_kw, 1e-6) / expected)
+        smooth = normal.step_gauge(gauge, gap, light, now, t)
+        lost_kwh = (expected - power_kw) * hours
+        diagnosis.note_judged(track, now, solar_hour, gap, smooth, lost_kwh, gauge.since is not None, t.slack)
         gauge.slow = min(gauge.slow, 3 * t.limit)  # bounded, so that a repair resolves within hours
         gauge.fast = min(gauge.fast, 3 * t.fast_limit)
         if gauge.since is not None:
             gauge.made_kwh += power_kw * hours
             gauge.expected_kwh += expected * hours
         today = _today(state, serial, track, day)
-        today[1] = round(float(today[1]) + power_kw * hours, 5)  # type: ignore[arg-type]
-        today[2] = round(float(today[2]) + expected * hours, 5)  # type: ignore[arg-type]
+        today[1] += power_kw * hours  # type: ignore[operator]  # rounded when the state is written
+        today[2] += expected * hours  # type: ignore[operator]
         now_suspect = normal.suspect(gauge, t, smooth)
         if now_suspect:
             suspects_after.add(serial)  # it teaches nothing this reading either

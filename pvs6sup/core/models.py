@@ -48,6 +48,7 @@ class InverterReading(FrozenRecord):
     lifetime_kwh: float | None
     temperature_c: float | None
     measured_at: datetime | None  # DATATIME: when the PVS last heard from it, UTC
+    dc_voltage_v: float | None = None  # its panel's MPPT voltage (a failed bypass diode takes a third of it)
 
 
 class DeviceList(FrozenRecord):

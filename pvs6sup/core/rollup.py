@@ -31,8 +31,9 @@ NOTE_LIMIT = 3  # runs of problems named per row; the count says how many readin
 
 
 def _csv_float(value: float | None) -> float | None:
-    """The value as the CSV keeps it (4 decimals), so live and rebuilt rollups agree exactly."""
-    return None if value is None else float(cell(float(value)) or 0)
+    """The value as the CSV keeps it (4 decimals, rows.cell), so live and rebuilt rollups agree exactly: round()
+    gives the double nearest the same correctly rounded decimal that cell() writes, and + 0.0 its "0" for -0."""
+    return None if value is None else round(float(value), 4) + 0.0
 
 
 def observation_from_reading(reading: Reading) -> Observation:

@@ -31,10 +31,29 @@ def integer(value: Any) -> int | None:
     return int(result)
 
 
+MEMO_LIMIT = 4096  # distinct strings remembered by text() and parse_pvs_time(): a bound against a hostile PVS
+_known_times: dict[str, datetime | None] = {}
+_known_texts: dict[str, str | None] = {}
+
+
 def parse_pvs_time(value: Any) -> datetime | None:
-    """Parse DATATIME/CURTIME 'YYYY,MM,DD,HH,MM,SS' (UTC) into an aware datetime, or None."""
+    """Parse DATATIME/CURTIME 'YYYY,MM,DD,HH,MM,SS' (UTC) into an aware datetime, or None.
+
+    A capture lists the same few times on every device, and replay reads thousands of captures: each distinct
+    string is parsed once (datetimes are immutable, so sharing one is safe)."""
     if not isinstance(value, str):
         return None
+    try:
+        return _known_times[value]
+    except KeyError:
+        pass
+    if len(_known_times) >= MEMO_LIMIT:
+        _known_times.clear()
+    found = _known_times[value] = _parse_pvs_time(value)
+    return found
+
+
+def _parse_pvs_time(value: str) -> datetime | None:
     parts = value.split(",")
     if len(parts) != 6:
         return None
@@ -82,6 +101,17 @@ def text(value: Any) -> str | None:
     """
     if not isinstance(value, str):
         return None
+    try:
+        return _known_texts[value]  # models, states and serials repeat in every capture
+    except KeyError:
+        pass
+    if len(_known_texts) >= MEMO_LIMIT:
+        _known_texts.clear()
+    found = _known_texts[value] = _clean_text(value)
+    return found
+
+
+def _clean_text(value: str) -> str | None:
     found = (value if value.isprintable() else "".join(c for c in value if c.isprintable())).strip()
     if found.startswith(FORMULA_START):
         return "'" + found

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from pvs6sup.core.models import DeviceList, InverterReading, MeterReading, SupervisorStatus
-from pvs6sup.core.values import build_number, integer, mask_serial, number, parse_pvs_time, text
+from pvs6sup.core.values import MEMO_LIMIT, build_number, integer, mask_serial, number, parse_pvs_time, text
 from pvs6sup.errors import PVSAnswerError
 
 # Plausibility bounds: a value outside them is a glitch, recorded as unknown rather than believed.
@@ -15,6 +15,7 @@ INVERTER_KW = (-0.05, 2.0)  # a microinverter draws a few watts at night at most
 METER_KW = (-500.0, 500.0)
 LIFETIME_KWH = (-1e8, 1e8)
 TEMPERATURE_C = (-60.0, 150.0)
+DC_VOLTAGE_V = (0.0, 120.0)  # a 60- to 104-cell panel's MPPT voltage
 
 _HEADER_LINE = re.compile(rb"^(HTTP/\d|[A-Za-z][A-Za-z0-9-]*:\s|\s*$)")
 
@@ -119,7 +120,24 @@ def json_type(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+_kinds: dict[tuple[str, str], str | None] = {}  # (DEVICE_TYPE, TYPE) as sent -> kind: a few pairs per site
+
+
 def _kind(device: dict[str, Any]) -> str | None:
+    device_type, type_ = device.get("DEVICE_TYPE"), device.get("TYPE")
+    if isinstance(device_type, str) and isinstance(type_, str):
+        pair = (device_type, type_)
+        try:
+            return _kinds[pair]
+        except KeyError:
+            if len(_kinds) >= MEMO_LIMIT:
+                _kinds.clear()
+            found = _kinds[pair] = _kind_of(device)
+            return found
+    return _kind_of(device)
+
+
+def _kind_of(device: dict[str, Any]) -> str | None:
     device_type = (text(device.get("DEVICE_TYPE")) or "").lower()
     type_ = (text(device.get("TYPE")) or "").upper()
     if device_type == "pvs":
@@ -192,4 +210,5 @@ def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
         lifetime_kwh=number(device.get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
         temperature_c=number(device.get("t_htsnk_degc"), *TEMPERATURE_C),
         measured_at=parse_pvs_time(device.get("DATATIME")),
+        dc_voltage_v=number(device.get("v_mppt1_v"), *DC_VOLTAGE_V),
     )

@@ -23,6 +23,7 @@ from pvs6sup.core.site import GROSS_LINESIDE, NET_LOADSIDE
 from pvs6sup.core.values import build_number, iso_time, mask_serial, number, text
 from pvs6sup.errors import PVSAnswerError
 from pvs6sup.pvs.devicelist import (
+    DC_VOLTAGE_V,
     INVERTER_KW,
     LIFETIME_KWH,
     METER_KW,
@@ -310,4 +311,5 @@ def _inverter(params: Mapping[str, Any], serial: str, reference: datetime | None
         lifetime_kwh=number(params.get("ltea3phsumKwh"), 0, LIFETIME_KWH[1]),
         temperature_c=number(params.get("tHtsnkDegc"), *TEMPERATURE_C),
         measured_at=measured_at,
+        dc_voltage_v=number(params.get("vMppt1V"), *DC_VOLTAGE_V),
     )

@@ -36,6 +36,7 @@ class AlertItem(FrozenRecord):
     message: str
     raised_at: datetime
     resolved_at: datetime | None = None
+    note: str = ""  # an inverter's likely cause and the energy its incident lost (alerts/diagnosis.py)
 
 
 class SinkFreshness(FrozenRecord):

@@ -42,6 +42,7 @@ def load(
     sinks: Sequence[SinkFreshness] = (),
     latitude: float | None = None,
     longitude: float | None = None,
+    price: float | None = None,
 ) -> ReportData:
     from pvs6sup.report.render import heatmap_days  # the page's code only when a page is made
 
@@ -86,7 +87,7 @@ def load(
         layout=layout,
         groups=groups,
         inverters=tuple(inverters),
-        alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS)),
+        alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS), price, now),
         last_reading_at=csvread.newest_timestamp(data_dir),
         sinks=tuple(sinks),
         faces=roof.faces,
@@ -96,11 +97,20 @@ def load(
     )
 
 
-def alerts(data_dir: Path, since: datetime) -> tuple[AlertItem, ...]:
-    """The active alerts (the alert state), then those resolved since `since` (the alert history)."""
+def alerts(
+    data_dir: Path, since: datetime, price: float | None = None, now: datetime | None = None
+) -> tuple[AlertItem, ...]:
+    """The active alerts (the alert state), then those resolved since `since` (the alert history); each with its
+    likely cause and the energy it lost (in money too with `price` per kWh)."""
+    from pvs6sup.alerts.diagnosis import energy_text
+
     incidents = alertstate.load(data_dir).incidents.values()
-    active = [AlertItem(i.kind, i.serial, i.message, i.raised_at) for i in incidents]
-    recent = [a for a in alert_log.recent(data_dir, since) if a.resolved_at is not None]
+    active = []
+    for i in incidents:
+        days = ((now or i.notified_at) - i.raised_at).total_seconds() / 86400
+        note = " ".join(filter(None, (i.evidence, energy_text(i.lost_kwh, days, price))))
+        active.append(AlertItem(i.kind, i.serial, i.message, i.raised_at, note=note))
+    recent = [a for a in alert_log.recent(data_dir, since, price) if a.resolved_at is not None]
     return (*active, *recent)
 
 

@@ -335,7 +335,8 @@ def _alert_line(alert: AlertItem, data: ReportData) -> str:
     if alert.resolved_at is not None:
         start, end = alert.raised_at.astimezone(data.zone), alert.resolved_at.astimezone(data.zone)
         when = f"{start:%b %d %H:%M} – {end:%b %d %H:%M}"
-    return f'<li><b>{escape(alert.message)}</b> <span class="muted">{escape(when)}</span></li>'
+    note = f"<br>{escape(alert.note)}" if alert.note else ""
+    return f'<li><b>{escape(alert.message)}</b> <span class="muted">{escape(when)}</span>{note}</li>'
 
 
 def _alerts(data: ReportData) -> str:

@@ -48,6 +48,7 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         sinks=load.sinks_freshness(config),
         latitude=config.latitude,
         longitude=config.longitude,
+        price=config.electricity_price,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
 
@@ -82,7 +83,7 @@ def summary_if_due(config: Config, now: datetime) -> Path | None:
         first,
         last,
         rows,
-        load.alerts(config.data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS)),
+        load.alerts(config.data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS), config.electricity_price, now),
         load.sinks_freshness(config),  # every target's queue, as the report and `status` show them
         site_name=config.site_name,
         sender=config.alert_email_from,

@@ -88,8 +88,10 @@ def compose_summary(
     html.append("<p><b>Active alerts</b></p><ul>" if active else "<p>No active alert.</p>")
     for a in active:
         since = a.raised_at.astimezone(zone).strftime("%d %b %H:%M")
-        text.append(f"  - {a.message} (since {since})")
-        html.append(f"<li>{escape(a.message)} (since {escape(since)})</li>")
+        text.append(f"  - {a.message} (since {since})" + (f"\n    {a.note}" if a.note else ""))
+        html.append(
+            f"<li>{escape(a.message)} (since {escape(since)})" + (f"<br>{escape(a.note)}" if a.note else "") + "</li>"
+        )
     if active:
         html.append("</ul>")
     text += ["", "Data health:", *(f"  - {h}" for h in health), "", "-- pvs6-supervisor"]

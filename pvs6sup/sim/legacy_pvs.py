@@ -208,12 +208,17 @@ class SimulatedSite:
         }
         return [meter_p, meter_c]
 
+    def dc_side(self, index: int, when: datetime, kw: float) -> tuple[float, float]:
+        """(DC power kW, MPPT voltage V) of the panel behind inverter `index` making `kw` AC."""
+        return kw * 1.04, 55.21
+
     def _inverter(self, index: int, when: datetime, kw: float) -> dict[str, Any]:
         producing = kw > 0.001
         if producing:
             self._last_heard[index] = when - timedelta(seconds=when.second % 15)
         heard = self._last_heard.get(index, when - timedelta(hours=14 if index not in self.model.failed else 60))
         serial = self.model.inverter_serial(index)
+        dc_kw, volts = self.dc_side(index, when, kw)
         return {
             "ISDETAIL": True,
             "SERIAL": serial,
@@ -235,9 +240,9 @@ class SimulatedSite:
             "p_3phsum_kw": f"{kw:.4f}",
             "vln_3phavg_v": "241.05" if producing else "0",
             "i_3phsum_a": f"{kw * 1000 / 241:.2f}",
-            "p_mppt1_kw": f"{kw * 1.04:.4f}",
-            "v_mppt1_v": "55.21" if producing else "0",
-            "i_mppt1_a": f"{kw * 1040 / 55.21:.2f}",
+            "p_mppt1_kw": f"{dc_kw:.4f}",
+            "v_mppt1_v": f"{volts:.2f}" if producing else "0",
+            "i_mppt1_a": f"{dc_kw * 1000 / volts:.2f}" if producing and volts > 0 else "0",
             "t_htsnk_degc": str(round(18 + 30 * kw / self.model.panel_ac_kw)),
             "freq_hz": "60.01" if producing else "0",
             "stat_ind": "0",

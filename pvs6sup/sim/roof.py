@@ -22,6 +22,11 @@ ALBEDO = 0.2
 EDGE_DEG = 2.0  # a shadow's edge is this soft, in the sun's degrees
 TEMPERATURE_COEFF = 0.004  # output lost per °C of cell temperature above 25 °C...
 CELL_RISE = 0.03  # ...the cell being this many °C per W/m² above a 20 °C day
+PANEL_VMP = 57.3  # V: a 96-cell panel's MPPT voltage at 1000 W/m² and 25 °C
+VOLTAGE_COEFF = 0.0029  # MPPT voltage lost per °C of cell temperature above 25 °C
+VOLTAGE_SPREAD = 0.007  # healthy siblings' MPPT voltages differ by this share (a real 44-inverter roof)...
+EFFICIENCY = 0.962  # ...and their AC/DC efficiencies around this by 1.9 %
+EFFICIENCY_SPREAD = 0.019
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class RoofSite(SimulatedSite):
         half = self.model.spread_pct / 200
         rng = random.Random(self.model.seed * 7919 + 1)  # noqa: S311 (a repeatable simulation)
         self._panel_factor = [rng.uniform(1 - half, 1 + half) for _ in range(self.model.inverter_count)]
+        electric = random.Random(self.model.seed * 7919 + 2)  # noqa: S311 (its own draws: the outputs stay as they were)
+        count = self.model.inverter_count
+        self._volt_factor = [1 + electric.uniform(-VOLTAGE_SPREAD, VOLTAGE_SPREAD) / 2 for _ in range(count)]
+        spread = EFFICIENCY_SPREAD / 2
+        self._efficiency = [EFFICIENCY * (1 + electric.uniform(-spread, spread)) for _ in range(count)]
         self._sky: ClearSky | None = None
         self._sky_at: datetime | None = None
 
@@ -159,6 +169,26 @@ class RoofSite(SimulatedSite):
         cover = self.cloud_cover_pct(when + timedelta(seconds=20 * index)) / 100
         return 1 - cover**1.5, 0.3 * cover - 0.15 * cover**2
 
+    def shade(self, index: int, sky: ClearSky, when: datetime) -> float:
+        """The share of the beam the obstructions take from panel `index` now."""
+        return max(
+            (o.shade(sky.elevation, sky.azimuth) for o in self.model.obstructions if index in o.inverters), default=0.0
+        )
+
+    def panel_volts(self, index: int, kw: float) -> float:
+        """The MPPT voltage of panel `index` while its healthy output would be `kw`: a little lower in dim light
+        (logarithmically) and in heat (its cells warm with the light)."""
+        light = max(0.02, kw / self.model.panel_ac_kw)
+        heat = 1 - VOLTAGE_COEFF * (20 + CELL_RISE * 1000 * light - 25)
+        return PANEL_VMP * (1 + 0.04 * math.log(light)) * heat * self._volt_factor[index]
+
+    def efficiency(self, index: int, kw: float) -> float:
+        """Inverter `index`'s AC/DC efficiency at `kw` AC: its own, a little lower at low power."""
+        return self._efficiency[index] * (1 - 0.002 / max(0.02, kw / self.model.panel_ac_kw))
+
+    def dc_side(self, index: int, when: datetime, kw: float) -> tuple[float, float]:
+        return kw / self.efficiency(index, kw), self.panel_volts(index, kw)
+
     def inverter_kw(self, index: int, when: datetime) -> float:
         if index in self.model.failed:
             return 0.0
@@ -166,9 +196,7 @@ class RoofSite(SimulatedSite):
         if sky.elevation <= 0:
             return 0.0
         face = self.model.faces[self.model.face_of[index]]
-        shade = max(
-            (o.shade(sky.elevation, sky.azimuth) for o in self.model.obstructions if index in o.inverters), default=0.0
-        )
+        shade = self.shade(index, sky, when)
         beam_share, diffuse_gain = self.sky(index, when)
         poa = plane_irradiance(sky, face, beam_share, diffuse_gain, shade)
         heat = 1 - TEMPERATURE_COEFF * (20 + CELL_RISE * poa - 25)

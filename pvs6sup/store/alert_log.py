@@ -31,8 +31,10 @@ def append(data_dir: Path, events: Sequence[Event]) -> None:
         append_lines(data_dir / LOG_FILE, b"", "".join(lines).encode("utf-8"))
 
 
-def recent(data_dir: Path, since: datetime) -> list[AlertItem]:
-    """Alerts raised or resolved since `since`, each raised one paired with its resolution (if any)."""
+def recent(data_dir: Path, since: datetime, price: float | None = None) -> list[AlertItem]:
+    """Alerts raised or resolved since `since`, each raised one paired with its resolution (if any); a resolved
+    inverter's with its likely cause and the energy it lost (in money too with `price` per kWh)."""
+    from pvs6sup.alerts.diagnosis import energy_text
     from pvs6sup.report.data import AlertItem
 
     path = data_dir / LOG_FILE
@@ -61,6 +63,10 @@ def recent(data_dir: Path, since: datetime) -> list[AlertItem]:
             raised = open_.pop(key, None)
             start = raised.raised_at if raised else at
             message = raised.message if raised else item.message
-            found.append(AlertItem(item.kind, item.serial, message, start, at))
+            lost = e.get("lost_kwh")
+            days = (at - start).total_seconds() / 86400
+            energy = energy_text(float(lost), days, price) if isinstance(lost, (int, float)) else ""
+            note = " ".join(filter(None, (str(e.get("evidence") or ""), energy)))
+            found.append(AlertItem(item.kind, item.serial, message, start, at, note))
     found += open_.values()  # raised and not resolved: the alert state says whether still active
     return sorted((a for a in found if (a.resolved_at or a.raised_at) >= since), key=lambda a: a.raised_at)

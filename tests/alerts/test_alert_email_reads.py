@@ -53,3 +53,18 @@ def test_the_alert_email_reads_like_a_person_wrote_it(harness: Harness, simulate
         [row] = seen["found"]["tr[style*=fdecea]"]
         assert row["left"] >= 0 and row["right"] <= seen["viewport"] and row["height"] > 0
         assert "E00…0007" in row["text"]
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.slow
+def test_the_alert_email_says_the_likely_cause_and_the_energy_lost_in_money_with_a_price(
+    harness: Harness, simulated, inbox
+) -> None:
+    harness.env["ELECTRICITY_PRICE"] = "0.30"
+    _, text, html = first_alert(harness, inbox)
+    # The demo site's dead inverter reports no panel voltage: the cause is said to be unknown, not guessed.
+    assert "The cause is unknown: it makes nothing and reports no panel voltage" in text
+    found = re.search(r"About (\d+\.\d+) kWh lost so far \((\d+\.\d\d) at 0\.30 a kWh\)\.", text)
+    assert found, text
+    assert float(found[1]) > 0 and float(found[2]) == pytest.approx(float(found[1]) * 0.3, abs=0.02)  # kWh to 0.1
+    assert "kWh lost so far" in html

@@ -149,9 +149,13 @@ def test_days_learned_stop_counting_at_999():
 
 
 def test_expected_is_the_median_over_at_least_two_learned_siblings():
-    assert normal.expected_kw(0.2, [(1.0, 0.0)]) is None
-    assert normal.expected_kw(0.2, [(1.0, 0.0), (2.0, 0.2)]) == pytest.approx((1.0 * math.exp(0.2) + 2.0) / 2)
-    assert normal.expected_kw(0.2, [(1.0, 0.0), (2.0, 0.2), (3.0, 0.2)]) == pytest.approx(2.0)
+    def expected(mine: float, siblings: list[tuple[float, float]]) -> float | None:
+        return normal.expected_kw(mine, [normal.at_par(power_kw, theirs) for power_kw, theirs in siblings])
+
+    assert expected(0.2, [(1.0, 0.0)]) is None
+    assert expected(0.2, [(1.0, 0.0), (2.0, 0.2)]) == pytest.approx((1.0 * math.exp(0.2) + 2.0) / 2)
+    assert expected(0.2, [(1.0, 0.0), (2.0, 0.2), (3.0, 0.2)]) == pytest.approx(2.0)
+    assert normal.at_par(2.0, math.log(2.0)) == pytest.approx(1.0)
 
 
 def _gauge_with(gaps, slow=0.0, fast=0.0):

@@ -55,7 +55,8 @@ def test_mutable_records_can_change_but_not_grow_and_are_unhashable() -> None:
 
 def test_repr_reads_like_a_dataclass_and_keeps_the_pvs_serial_out() -> None:
     assert repr(Judgement("inverter_offline", None, True)) == (
-        "Judgement(kind='inverter_offline', serial=None, firing=True, message='', detail='')"
+        "Judgement(kind='inverter_offline', serial=None, firing=True, message='', detail='', cause='', evidence='', "
+        "lost_kwh=None)"
     )
     info = FirmwareInfo("PVS6", 61839, "2025.06, Build 61839", serial="ZT000000000000000X0000")
     assert "ZT000000000000000X0000" not in repr(info) and info.serial == "ZT000000000000000X0000"

@@ -2,6 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from pvs6sup.core import values
 from pvs6sup.core.values import build_number, integer, iso_time, mask_pvs_serial, mask_serial, number, parse_pvs_time
 
 
@@ -53,3 +54,15 @@ def test_masks_never_show_a_pvs_serials_password_characters():
     assert mask_pvs_serial("ZT000000000000000X0001") == "ZT00…"
     assert "0001" not in mask_pvs_serial("ZT000000000000000X0001")
     assert mask_serial("E00122143081392") == "E00…1392"
+
+
+def test_remembered_answers_are_bounded_and_still_right() -> None:
+    # A hostile or broken PVS may send a new string every time: the memo forgets rather than grows.
+    for n in range(values.MEMO_LIMIT + 10):
+        assert values.text(f" model {n}\x1b ") == f"model {n}"
+        assert values.parse_pvs_time(f"2026,01,01,00,00,{n % 60:02d}") == datetime(
+            2026, 1, 1, 0, 0, n % 60, tzinfo=timezone.utc
+        )
+    assert values.text("=cmd") == "'=cmd" and values.text("=cmd") == "'=cmd"  # a remembered answer is the same
+    assert values.parse_pvs_time("2026,13,01,00,00,00") is None and values.parse_pvs_time("2026,13,01,00,00,00") is None
+    assert len(values._known_texts) <= values.MEMO_LIMIT and len(values._known_times) <= values.MEMO_LIMIT

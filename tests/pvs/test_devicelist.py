@@ -27,6 +27,7 @@ def test_net_loadside_fixture_parses_every_device_with_string_numbers():
     ]
     first = devices.inverters[0]
     assert (first.state, first.power_kw, first.lifetime_kwh, first.temperature_c) == ("working", 0.3011, 2696.2471, 41)
+    assert first.dc_voltage_v == 55.1
 
 
 def test_inverter_in_error_without_metrics_is_unknown_not_zero():
@@ -36,6 +37,7 @@ def test_inverter_in_error_without_metrics_is_unknown_not_zero():
     assert dead.lifetime_kwh is None
     assert dead.temperature_c is None
     assert dead.measured_at is None
+    assert dead.dc_voltage_v is None
 
 
 def test_2019_meters_without_subtype_still_classify_by_type_and_suffix():

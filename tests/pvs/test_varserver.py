@@ -54,6 +54,7 @@ def namespace(*, heard=None, meter_order="cp", gross=False, inverters=3):
                 prefix + "prodMdlNm": "AC_Module_Type_E",
                 prefix + "p3phsumKw": "0.300000",
                 prefix + "pMppt1Kw": "0.312000",
+                prefix + "vMppt1V": "54.700000",
                 prefix + "ltea3phsumKwh": f"{2000 + index}.5",
                 prefix + "tHtsnkDegc": "45",
                 prefix + "msmtEps": iso(heard.get(index, NOW - timedelta(minutes=5))),
@@ -74,6 +75,7 @@ def test_records_match_the_legacy_shape_with_string_numbers():
         45,
     )
     assert first.measured_at == NOW - timedelta(minutes=5)
+    assert first.dc_voltage_v == 54.7  # its panel's MPPT voltage: what tells a failed bypass diode
     pvs = devices.supervisor
     assert (pvs.model, pvs.firmware, pvs.build, pvs.uptime_s, pvs.pvs_time) == (
         "PVS6",

@@ -115,3 +115,49 @@ def test_the_report_is_written_atomically_where_the_cycle_puts_it(site):
     assert not schedule.due(data_dir, made + timedelta(minutes=5), 60)
     assert schedule.due(data_dir, made - timedelta(hours=2), 60)  # the clock was set back: made again
     assert not schedule.due(data_dir, made + timedelta(days=5), 0)  # 0: only on demand
+
+
+def test_an_inverter_alert_shows_its_likely_cause_and_the_energy_it_lost_active_and_resolved(tmp_path):
+    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts.incidents import Event, Incident
+    from pvs6sup.store import alert_log
+
+    raised = NOW - timedelta(days=2)
+    why = "Its panel's voltage is 36 V while its siblings' is 54 V: most likely a failed bypass diode."
+    incident = Incident("inverter_underperforming", "E1", "E1 made 67 %", "", raised, raised, 0, "panel", why, 3.0)
+    alertstate.save(tmp_path, alertstate.AlertState(incidents={"inverter:E1": incident}))
+    alert_log.append(
+        tmp_path,
+        [
+            Event(raised, "raised", "inverter_offline", "E2", "E2 down", "", None, "branch circuit", "A branch.", 0.1),
+            Event(
+                NOW, "resolved", "inverter_offline", "E2", "Fine again", "", raised, "branch circuit", "A branch.", 4.0
+            ),
+        ],
+    )
+    active, resolved = load.alerts(tmp_path, NOW - timedelta(days=7), 0.3, NOW)
+    assert (
+        active.note
+        == f"{why} About 3.0 kWh lost so far (1.5 kWh a day; at 0.30 a kWh, 0.45 a day, 164 a year if it stays so)."
+    )
+    assert (
+        resolved.note
+        == "A branch. About 4.0 kWh lost so far (2.0 kWh a day; at 0.30 a kWh, 0.60 a day, 219 a year if it stays so)."
+    )
+    data = ReportData(
+        site_name="S",
+        generated_at=NOW,
+        zone=ZONE,
+        today=(),
+        days=heatmap_days(NOW.astimezone(ZONE).date(), 3),
+        energy_kwh={"E1": {}},
+        layout=(),
+        groups=(),
+        inverters=(InverterNow("E1", None, None, None, None),),
+        alerts=(active, resolved),
+        last_reading_at=None,
+    )
+    html = render_report(data)
+    assert check_balanced(html) == []
+    assert "36 V while its siblings&#x27; is 54 V" in html and "About 3.0 kWh lost so far" in html
+    assert "A branch. About 4.0 kWh lost so far" in html

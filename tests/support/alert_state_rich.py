@@ -32,6 +32,7 @@ def rich_state() -> AlertState:
             alike=True,
             gauge=Gauge([-0.123456, 0.0, 0.1 + 0.2], 8.0000049, 0.5, T0 - timedelta(days=2), 1.0 / 3.0, 2.000004),
             today=["2026-06-14", 0.1 + 0.2, 0.0],
+            clues=[53.9, 54.1, 12.0, 0.67, 0.95, 12.0, 0.25] + [0.0] * 15,
         ),
         "E00000000000000002": InverterTrack(
             wake_hour=1e-9,  # differs from the default, rounds to 0.0: still written
@@ -59,6 +60,10 @@ def rich_state() -> AlertState:
             raised_at=T0 - timedelta(hours=2),
             notified_at=T0,
             clean_streak=1,
+            cause="microinverter",
+            evidence="Its panel still gives 54 V (its siblings' 54 V) but it makes nothing: most likely the "
+            "microinverter.",
+            lost_kwh=1.0 / 3.0,
         ),
         "pvs_unreachable": Incident(
             kind="pvs_unreachable",

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from pvs6sup.core.sun import sun_elevation_deg
-from pvs6sup.sim.roof import RoofModel, RoofSite
+from pvs6sup.sim.roof import ClearSky, Obstruction, RoofModel, RoofSite
 from tests.support.sim import month
 from tests.support.sim.month import with_faults
 
@@ -28,6 +28,10 @@ DAYLIGHT_DEG = 10.0  # "daylight" for latency: the sun at least this high
 CROSSING_S = 45.0  # a cloud's shadow edge crosses the whole roof in this time
 DEAD, MISSING, NOT_REPORTING = month.DEAD, month.MISSING, month.NOT_REPORTING  # what with_faults acts on
 LOSS, CREEPING = "sudden loss", "creeping loss"
+# Faults with a cause to name (alerts/diagnosis.py): a panel's bypass diode (a third of its voltage and power
+# gone), a microinverter converting less (the panel's voltage and power as they were), new shade at some sun
+# positions (an Obstruction from `start`: less current at a normal voltage).
+DIODE, INVERTER, SHADE = "bypass diode", "inverter stage", "new shade"
 CLEAR, HAZY, BROKEN, OVERCAST = "clear", "hazy", "broken clouds", "overcast"
 NOT_REPORTING_TARGET_MIN = 60  # as bench/alerts_eval.py's month: a 30-minute stale report is its definition
 
@@ -42,6 +46,7 @@ class Fault:
     end: datetime | None = None
     factor: float = 0.0  # LOSS, CREEPING: the output share left (0.8 = a 20 % loss)
     ramp_days: float = 0.0  # CREEPING: days from start until `factor` is reached, linearly
+    obstruction: Obstruction | None = None  # SHADE: what shades it from `start`
 
     @property
     def full_at(self) -> datetime:
@@ -58,7 +63,7 @@ class Fault:
 
     def output_factor(self, when: datetime) -> float:
         """What is left of the inverter's output at `when` (1.0 outside the fault)."""
-        if not self.active(when) or self.kind not in (LOSS, CREEPING, DEAD):
+        if not self.active(when) or self.kind not in (LOSS, CREEPING, DEAD, DIODE, INVERTER):
             return 1.0
         if self.kind == DEAD:
             return 0.0
@@ -169,6 +174,42 @@ class ScenarioSite(RoofSite):
 
     def device_list(self, when: datetime) -> dict[str, Any]:
         return with_faults(super().device_list(when), when, lambda k, i, w: self._faults_now(i, w, k), self._frozen)
+
+    def shade(self, index: int, sky: ClearSky, when: datetime) -> float:
+        shades = [
+            f.obstruction.shade(sky.elevation, sky.azimuth)
+            for f in self._faults.get(index, ())
+            if f.kind == SHADE and f.obstruction is not None and f.active(when)
+        ]
+        return max([super().shade(index, sky, when), *shades])
+
+    def _factor(self, index: int, when: datetime, kind: str) -> float:
+        factor = 1.0
+        for fault in self._faults.get(index, ()):
+            if fault.kind == kind:
+                factor *= fault.output_factor(when)
+        return factor
+
+    def dc_side(self, index: int, when: datetime, kw: float) -> tuple[float, float]:
+        """A failed bypass diode takes a third of the panel's voltage (and so of its power); a failing inverter
+        stage converts less of what the panel gives, at the panel's usual voltage and power."""
+        diode, stage = self._factor(index, when, DIODE), self._factor(index, when, INVERTER)
+        if kw <= 0 or diode * stage <= 0:
+            return 0.0, 0.0
+        healthy_kw = kw / (diode * stage)
+        return kw / stage / self.efficiency(index, healthy_kw), self.panel_volts(index, healthy_kw) * diode
+
+
+def energy_lost_kwh(scenario: RoofScenario, index: int, begin: datetime, end: datetime) -> float:
+    """The simulator's truth: what inverter `index` would have made without the scenario's faults, minus what it
+    made, from `begin` to `end` in 5-minute steps (the weather is the same with or without them)."""
+    faulty, healthy = ScenarioSite(scenario), ScenarioSite(replace(scenario, faults=()))
+    lost = 0.0
+    moment = begin
+    while moment < end:
+        lost += (healthy.inverter_kw(index, moment) - faulty.inverter_kw(index, moment)) * STEP.total_seconds() / 3600
+        moment += STEP
+    return lost
 
 
 def captures(scenario: RoofScenario, pvs_layout: bool = False) -> Iterator[tuple[datetime, bytes]]:
