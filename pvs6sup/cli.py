@@ -279,7 +279,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     from pvs6sup.core.values import printable
     from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
-    from pvs6sup.store import csvread
+    from pvs6sup.store import csvlog
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
@@ -292,7 +292,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         queue_line = sheets.backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
-        text += "\n" + last_recorded_text(csvread.newest_timestamp(config.data_dir), runtime.now())
+        text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
         roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
         text += "".join(f"\n{line}" for line in roof.lines())
         text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway

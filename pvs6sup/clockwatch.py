@@ -15,7 +15,7 @@ from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.errors import ClockError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
-from pvs6sup.store import archive, csvlog, csvread
+from pvs6sup.store import archive, csvlog
 from pvs6sup.store.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def stamp(config: Config, reading: Reading, record: Callable[[Config, Reading], 
     supervisor = reading.devices.supervisor
     pvs_time = supervisor.pvs_time if supervisor else None
     latest_clock = max(reading.fetched_at, pvs_time) if pvs_time else reading.fetched_at
-    newest, future = csvread.newest_row(data_dir, zone, latest_clock + FUTURE_TOLERANCE)
+    newest, future = csvlog.newest_row(data_dir, zone, latest_clock + FUTURE_TOLERANCE)
     state = load_state(data_dir)
     before = dict(state)
     if future is not None and state.get("future_row") != future.timestamp:

@@ -37,7 +37,7 @@ from pvs6sup.pvs import http as gateway
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
-from pvs6sup.store import archive, csvlog, csvread, retention, tempfiles
+from pvs6sup.store import archive, csvlog, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
@@ -133,8 +133,8 @@ def _one_reading_a_minute(config: Config, now: datetime) -> None:
     the lock just after another released it would otherwise record the same moment twice; a run started after
     the last one ended (cron, a manual run) records."""
     try:
-        newest = csvread.newest_timestamp(config.data_dir)
-        written = os.stat(config.data_dir / csvread.READINGS_FILE).st_mtime
+        newest = csvlog.newest_timestamp(config.data_dir)
+        written = os.stat(config.data_dir / csvlog.READINGS_FILE).st_mtime
     except OSError:  # no file yet, or the record duty will say what is wrong with it
         return
     if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED or written < _process_started():

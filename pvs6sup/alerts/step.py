@@ -23,14 +23,15 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import SupervisorError
-from pvs6sup.store import alert_log, csvread
+from pvs6sup.store import alert_log
 from pvs6sup.store.files import private_dir
 
 if TYPE_CHECKING:
     from pvs6sup.alerts import smtp as mailer
 
-# alertmail and mailer (the email package, smtplib) are imported only when an email is composed or sent:
-# most cycles of a healthy system do neither, and every cron run pays for what it imports.
+# alertmail and mailer (the email package, smtplib), and csvquery for the trend, are imported only when an
+# email is composed or sent: most cycles of a healthy system do neither, and every cron run pays for what it
+# imports.
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +90,13 @@ def _conclude(
         log.info("alert %s: %s", event.event, event.message)
     if config.email_alerts and events:
         from pvs6sup.alerts import compose as alertmail
+        from pvs6sup.store import csvquery
 
         assert config.alert_email_from is not None
         sender, recipients, zone = config.alert_email_from, config.alert_email_to, config.timezone
         if len(events) == 1:
             [event] = events
-            history = csvread.recent_power_beside(config.data_dir, event.serial) if event.serial else None
+            history = csvquery.recent_power_beside(config.data_dir, event.serial) if event.serial else None
             message = alertmail.compose(
                 event, sender, recipients, zone, reading, history, config.site_name, config.electricity_price
             )

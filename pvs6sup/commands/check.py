@@ -24,7 +24,7 @@ from pvs6sup.pvs.access import DETECT_TIMEOUT_S
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings_table import GROUPS, SETTINGS
 from pvs6sup.sinks.sheets import delivery as sheets
-from pvs6sup.store import csvread
+from pvs6sup.store import csvlog
 from pvs6sup.store.files import private_dir
 from pvs6sup.store.lock import data_dir_lock
 from pvs6sup.store.os_errors import LOW_SPACE_BYTES, fix_for, free_space, lock_holder, ownership_fix, storage_error
@@ -253,7 +253,7 @@ def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) ->
     outcomes += check_pvs(config, runtime, out)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime)]
     outcomes += [*check_sinks(config, runtime), check_email(config, runtime, send_test)]
-    newest, now = csvread.newest_timestamp(config.data_dir), runtime.now()
+    newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
     recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
     hint = FIRST_RUN_HINT if newest is None else "is cron running? see crontab.example and DATA_DIR/logs"
     outcomes.append((recent, last_recorded_text(newest, now), hint))

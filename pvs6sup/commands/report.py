@@ -10,7 +10,7 @@ from typing import TextIO
 from pvs6sup.config import Config
 from pvs6sup.errors import ConfigError
 from pvs6sup.report import step
-from pvs6sup.store import csvread, legacy, rollup_file
+from pvs6sup.store import csvlog, csvquery, legacy, rollup_file
 from pvs6sup.store.lock import data_dir_lock
 
 
@@ -21,12 +21,12 @@ def rebuild(config: Config, now: datetime) -> int:
     """
     with data_dir_lock(config.data_dir):
         legacy.migrate(config.data_dir, config.timezone, now)  # an old inverters.csv: split it first
-        readings = config.data_dir / csvread.READINGS_FILE
+        readings = config.data_dir / csvlog.READINGS_FILE
         if not readings.is_file():
             raise ConfigError([f"report --rebuild: {readings} does not exist: nothing recorded yet (check DATA_DIR)"])
         with readings.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             return rollup_file.rebuild(
-                config.data_dir, csv.DictReader(handle), csvread.all_inverter_rows(config.data_dir), config.timezone
+                config.data_dir, csv.DictReader(handle), csvquery.all_inverter_rows(config.data_dir), config.timezone
             )
 
 

@@ -16,7 +16,7 @@ from pvs6sup.alerts import state as alertstate
 from pvs6sup.config import Config
 from pvs6sup.core.rollup import SITE
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
-from pvs6sup.store import alert_log, csvread, rollup_file
+from pvs6sup.store import alert_log, csvlog, csvquery, rollup_file
 from pvs6sup.store.files import atomic_write
 
 DEFAULT_DAYS = 30
@@ -64,7 +64,7 @@ def load(
         inverters.append(InverterNow(serial, today_kwh, tally.state, tally.temperature_c, reported))
     midnight = datetime.combine(today, datetime.min.time(), zone)
     points = []
-    for cells in csvread.rows_between(data_dir, midnight - timedelta(seconds=1), now + timedelta(seconds=1)):
+    for cells in csvquery.rows_between(data_dir, midnight - timedelta(seconds=1), now + timedelta(seconds=1)):
         points.append(
             DayPoint(
                 datetime.fromisoformat(cells["timestamp"]),
@@ -88,7 +88,7 @@ def load(
         groups=groups,
         inverters=tuple(inverters),
         alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS), price, now),
-        last_reading_at=csvread.newest_timestamp(data_dir),
+        last_reading_at=csvlog.newest_timestamp(data_dir),
         sinks=tuple(sinks),
         faces=roof.faces,
         face_of=roof.face_of,

@@ -28,7 +28,7 @@ from pvs6sup.config import Config
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import StorageError
 from pvs6sup.sinks import deliver
-from pvs6sup.store import csvread
+from pvs6sup.store import csvlog
 from pvs6sup.store.files import atomic_write, private_dir
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def recover(config: Config) -> None:
         log.warning("%s: unreadable (%s); removed", path, err)
         _remove(path)
         return
-    newest = csvread.newest_timestamp(config.data_dir)
+    newest = csvlog.newest_timestamp(config.data_dir)
     if newest is not None and abs((newest - fetched_at).total_seconds()) < 1:
         log.info("the reading of %s was recorded but not yet queued for the sinks; queued now", fetched_at)
         hand_over(config, document)

@@ -1,5 +1,6 @@
-"""Appending to the CSV logs: one row per reading (readings.csv) and one per inverter, a file a month
-(inverters-YYYY-MM.csv). Reading them back is csvread.py's.
+"""The CSV logs: one row per reading (readings.csv) and one per inverter, a file a month (inverters-YYYY-MM.csv):
+where they are, their tails read the way a person may have re-saved them, the newest reading in them, and
+appending to them (what every cycle needs). csvquery.py answers the other questions asked of them.
 
 The inverter log is split by month so that a person can still open it in a spreadsheet (30 inverters make
 about 260,000 rows a month; one file would pass the 1,048,576-row limit in four months). The month is the
@@ -13,30 +14,46 @@ import csv
 import io
 import logging
 import os
+import re
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.models import Reading
-from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, inverter_rows, reading_row
-from pvs6sup.errors import StorageError
-from pvs6sup.store.csvread import (
-    INVERTERS_FILE,
-    READINGS_FILE,
-    Layout,
-    inverters_path,
-    newest_timestamp,
-    read_layout,
-    tail,
+from pvs6sup.core.records import FrozenRecord
+from pvs6sup.core.rows import (
+    INVERTER_COLUMNS,
+    READING_COLUMNS,
+    inverter_rows,
+    parse_timestamp,
+    reading_row,
 )
+from pvs6sup.errors import StorageError
 from pvs6sup.store.files import append_lines, atomic_write
 from pvs6sup.store.os_errors import user_name
 
 log = logging.getLogger(__name__)
 
+READINGS_FILE = "readings.csv"
+INVERTERS_FILE = "inverters.csv"  # the single file of earlier versions: split into months on the next append
+_MONTH_FILE = re.compile(r"inverters-\d{4}-\d{2}\.csv")
+
 
 def month_of(moment: datetime, zone: tzinfo) -> str:
     """YYYY-MM of a moment in the site's time zone: the month its inverter rows are filed under."""
     return moment.astimezone(zone).strftime("%Y-%m")
+
+
+def inverters_path(data_dir: Path, month: str) -> Path:
+    return data_dir / f"inverters-{month}.csv"
+
+
+def inverter_files(data_dir: Path) -> list[Path]:
+    """The monthly inverter files, oldest first (files set aside, inverters-….until-….csv, are not among them)."""
+    try:
+        names = sorted(name for name in os.listdir(data_dir) if _MONTH_FILE.fullmatch(name))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [data_dir / name for name in names]
 
 
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
@@ -48,6 +65,122 @@ def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str =
 
 def _header(columns: tuple[str, ...]) -> bytes:
     return (",".join(columns) + "\n").encode("utf-8")
+
+
+# --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class _Layout(FrozenRecord):
+    columns: tuple[str, ...]  # as named in the file's header, in its order
+    newline: str  # the file's own line end, kept when appending
+
+
+def read_layout(path: Path) -> _Layout | None:
+    """The header of an existing CSV (BOM, quotes and CRLF tolerated), or None if it is missing or empty."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(64 * 1024)
+    except OSError:  # missing, or unreadable (append_csv heals that): nothing to judge by
+        return None
+    if not first.strip():
+        return None
+    newline = "\r\n" if first.endswith(b"\r\n") else "\n"
+    text = first.removeprefix(_BOM).decode("utf-8", "replace").strip("\r\n")
+    names = next(csv.reader([text]), [])
+    return _Layout(tuple(name.strip() for name in names), newline)
+
+
+class FutureRow(FrozenRecord):
+    """A row dated later than every clock: a typo, or a clock that once jumped forward."""
+
+    path: Path
+    line: int
+    timestamp: str
+
+    def describe(self) -> str:
+        return f"{self.path} line {self.line} ({self.timestamp})"
+
+
+def tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[int, dict[str, str]]]:
+    """(byte offset, cells) of the whole rows in the last tail_bytes of a CSV with these columns.
+
+    Cells are keyed by the file's own header when it names the same columns in another order; blank
+    rows, 'Total' rows and rows with another number of cells are left out.
+    """
+    layout = read_layout(path)
+    if layout is None:
+        return []
+    names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            start = max(0, size - tail_bytes)
+            handle.seek(max(0, start - 1))
+            chunk = handle.read()
+    except OSError:
+        return []
+    if start == 0:
+        chunk = b"\n" + chunk
+    offset = max(0, start - 1)
+    first_cut = chunk.find(b"\n")  # everything before it is a line the window cut (or nothing)
+    offset += first_cut + 1
+    lines = chunk[first_cut + 1 :].split(b"\n")
+    if start == 0:  # the header
+        offset += len(lines[0]) + 1
+        lines = lines[1:]
+    found = []
+    for line in lines:
+        text = line.removesuffix(b"\r").decode("utf-8", "replace")
+        if text.strip():
+            row = next(csv.reader([text]), [])
+            if len(row) == len(names):
+                found.append((offset, dict(zip(names, (c.strip() for c in row), strict=True))))
+        offset += len(line) + 1
+    return found
+
+
+def _line_number(path: Path, offset: int) -> int:
+    count = 1
+    with path.open("rb") as handle:
+        while offset > 0:
+            block = handle.read(min(offset, 1 << 20))
+            if not block:
+                break
+            count += block.count(b"\n")
+            offset -= len(block)
+    return count
+
+
+def newest_row(
+    data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None
+) -> tuple[datetime | None, FutureRow | None]:
+    """The newest moment in readings.csv's tail, and the latest row ignored for being after not_after.
+
+    A row later than not_after is ignored only when an earlier row is not (so a typo, or a row stamped by
+    a clock that jumped forward, cannot hold recording back; when every row is later, the clocks are
+    behind the record and the rows stand). Cells that are not timestamps are passed over.
+    """
+    path = data_dir / READINGS_FILE
+    dated = []
+    for offset, row in tail(path, READING_COLUMNS, 4096):
+        moment = parse_timestamp(row["timestamp"], zone)
+        if moment is not None:
+            dated.append((moment, offset, row["timestamp"]))
+    if not dated:
+        return None, None
+    within = [moment for moment, _, _ in dated if not_after is None or moment <= not_after]
+    if not within:
+        return max(moment for moment, _, _ in dated), None
+    beyond = [(offset, text) for moment, offset, text in dated if not_after is not None and moment > not_after]
+    future = FutureRow(path, _line_number(path, beyond[-1][0]), beyond[-1][1]) if beyond else None
+    return max(within), future
+
+
+def newest_timestamp(data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None) -> datetime | None:
+    """The newest timestamp in the tail of readings.csv (see newest_row), or None."""
+    return newest_row(data_dir, zone, not_after)[0]
 
 
 # --- appending --------------------------------------------------------------------------------------
@@ -94,7 +227,7 @@ def heal_ownership(path: Path, now: datetime) -> None:
     log.warning("%s was owned by %s (a run with sudo?); replaced by a copy owned by %s", path, them, me)
 
 
-def set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> Layout | None:
+def set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> _Layout | None:
     """A file with other columns (an older version, a person's edit) is renamed aside, never mixed.
 
     The same columns behind a BOM, in quotes, with CRLF line ends or in another order are the same file.

@@ -21,7 +21,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.rows import INVERTER_COLUMNS, parse_timestamp
-from pvs6sup.store import csvlog, csvread
+from pvs6sup.store import csvlog
 from pvs6sup.store.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ _HEADER = (",".join(INVERTER_COLUMNS) + "\n").encode()
 
 def migrate(data_dir: Path, zone: tzinfo, now: datetime) -> int:
     """Split DATA_DIR/inverters.csv into monthly files; returns the rows moved (0 when there is no such file)."""
-    legacy = data_dir / csvread.INVERTERS_FILE
+    legacy = data_dir / csvlog.INVERTERS_FILE
     if not legacy.is_file():
         return 0
     csvlog.heal_ownership(legacy, now)  # the same healing as an append
@@ -48,7 +48,7 @@ def migrate(data_dir: Path, zone: tzinfo, now: datetime) -> int:
         for start, end, month in reversed(runs):
             handle.seek(start)
             lines = _standard_lines(handle.read(end - start), layout.columns)
-            _merge(csvread.inverters_path(data_dir, month), lines)
+            _merge(csvlog.inverters_path(data_dir, month), lines)
             handle.truncate(start)
             os.fsync(handle.fileno())
             moved += len(lines)

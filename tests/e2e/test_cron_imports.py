@@ -31,6 +31,7 @@ ONLY_WHEN_NEEDED = {
     "pvs6sup.report.render",
     "pvs6sup.sinks.deliver",
     "pvs6sup.sinks.queue",
+    "pvs6sup.store.csvquery",
     "pvs6sup.pvs.varserver",
     "pvs6sup.commands.check",
 }

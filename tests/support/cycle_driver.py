@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the project: pvs
 
 from pvs6sup.cli import main
 from pvs6sup.runtime import Runtime
-from pvs6sup.store.csvread import newest_timestamp
+from pvs6sup.store.csvlog import newest_timestamp
 
 
 def drive(env_file: str, data_dir: Path, count: int) -> None:

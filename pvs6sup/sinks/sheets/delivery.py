@@ -54,7 +54,7 @@ from pvs6sup.sinks.sheets.google_auth import (
     Tokens,
     load_key,
 )
-from pvs6sup.store import csvread
+from pvs6sup.store import csvquery
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 
@@ -91,7 +91,7 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     queue.verify()
     last_queued = queue.last_queued_at()
     if last_queued is not None:
-        missed = csvread.rows_between(data_dir, last_queued, reading.fetched_at)
+        missed = csvquery.rows_between(data_dir, last_queued, reading.fetched_at)
         powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
         for row in missed:
             payload: dict[str, Any] = {
@@ -112,9 +112,9 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
 def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
     """timestamp -> {serial: power_kw cell} from the monthly inverter files: the tail for one row, else their months."""
     if len(stamps) <= 1:
-        return {stamp: csvread.inverter_power_at(data_dir, stamp) for stamp in stamps}
+        return {stamp: csvquery.inverter_power_at(data_dir, stamp) for stamp in stamps}
     try:
-        return csvread.inverter_powers(data_dir, stamps)
+        return csvquery.inverter_powers(data_dir, stamps)
     except OSError as err:  # the site rows still go; their inverter columns stay empty
         log.warning("Google Sheets: cannot read the inverter rows (%s); inverter columns left empty", err)
         return {}

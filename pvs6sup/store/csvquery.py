@@ -1,152 +1,17 @@
-"""Reading the CSV logs back: where they are (readings.csv, inverters-YYYY-MM.csv), their tails and rows read
-the way a person may have re-saved them from a spreadsheet (BOM, quotes, CRLF, columns reordered), and the
-questions the cycle, the alerts, the sinks and the report ask of them. csvlog.py appends to them.
+"""Questions asked of the CSV logs beyond the newest reading (csvlog.py's): the rows between two moments and the
+inverters' powers at some (for the sinks and the report), every inverter row (report --rebuild), and an
+inverter's recent power beside its siblings' (an alert email's trend). Not needed every cycle.
 """
 
 from __future__ import annotations
 
 import csv
-import os
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS, cell, normalised_row, parse_number, parse_timestamp
-
-READINGS_FILE = "readings.csv"
-INVERTERS_FILE = "inverters.csv"  # the single file of earlier versions: split into months on the next append
-_MONTH_FILE = re.compile(r"inverters-\d{4}-\d{2}\.csv")
-
-
-def inverters_path(data_dir: Path, month: str) -> Path:
-    return data_dir / f"inverters-{month}.csv"
-
-
-def inverter_files(data_dir: Path) -> list[Path]:
-    """The monthly inverter files, oldest first (files set aside, inverters-….until-….csv, are not among them)."""
-    try:
-        names = sorted(name for name in os.listdir(data_dir) if _MONTH_FILE.fullmatch(name))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [data_dir / name for name in names]
-
-
-# --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
-
-_BOM = b"\xef\xbb\xbf"
-
-
-class Layout(FrozenRecord):
-    columns: tuple[str, ...]  # as named in the file's header, in its order
-    newline: str  # the file's own line end, kept when appending
-
-
-def read_layout(path: Path) -> Layout | None:
-    """The header of an existing CSV (BOM, quotes and CRLF tolerated), or None if it is missing or empty."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline(64 * 1024)
-    except OSError:  # missing, or unreadable (append_csv heals that): nothing to judge by
-        return None
-    if not first.strip():
-        return None
-    newline = "\r\n" if first.endswith(b"\r\n") else "\n"
-    text = first.removeprefix(_BOM).decode("utf-8", "replace").strip("\r\n")
-    names = next(csv.reader([text]), [])
-    return Layout(tuple(name.strip() for name in names), newline)
-
-
-class FutureRow(FrozenRecord):
-    """A row dated later than every clock: a typo, or a clock that once jumped forward."""
-
-    path: Path
-    line: int
-    timestamp: str
-
-    def describe(self) -> str:
-        return f"{self.path} line {self.line} ({self.timestamp})"
-
-
-def tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[int, dict[str, str]]]:
-    """(byte offset, cells) of the whole rows in the last tail_bytes of a CSV with these columns.
-
-    Cells are keyed by the file's own header when it names the same columns in another order; blank
-    rows, 'Total' rows and rows with another number of cells are left out.
-    """
-    layout = read_layout(path)
-    if layout is None:
-        return []
-    names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
-    try:
-        with path.open("rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            start = max(0, size - tail_bytes)
-            handle.seek(max(0, start - 1))
-            chunk = handle.read()
-    except OSError:
-        return []
-    if start == 0:
-        chunk = b"\n" + chunk
-    offset = max(0, start - 1)
-    first_cut = chunk.find(b"\n")  # everything before it is a line the window cut (or nothing)
-    offset += first_cut + 1
-    lines = chunk[first_cut + 1 :].split(b"\n")
-    if start == 0:  # the header
-        offset += len(lines[0]) + 1
-        lines = lines[1:]
-    found = []
-    for line in lines:
-        text = line.removesuffix(b"\r").decode("utf-8", "replace")
-        if text.strip():
-            row = next(csv.reader([text]), [])
-            if len(row) == len(names):
-                found.append((offset, dict(zip(names, (c.strip() for c in row), strict=True))))
-        offset += len(line) + 1
-    return found
-
-
-def _line_number(path: Path, offset: int) -> int:
-    count = 1
-    with path.open("rb") as handle:
-        while offset > 0:
-            block = handle.read(min(offset, 1 << 20))
-            if not block:
-                break
-            count += block.count(b"\n")
-            offset -= len(block)
-    return count
-
-
-def newest_row(
-    data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None
-) -> tuple[datetime | None, FutureRow | None]:
-    """The newest moment in readings.csv's tail, and the latest row ignored for being after not_after.
-
-    A row later than not_after is ignored only when an earlier row is not (so a typo, or a row stamped by
-    a clock that jumped forward, cannot hold recording back; when every row is later, the clocks are
-    behind the record and the rows stand). Cells that are not timestamps are passed over.
-    """
-    path = data_dir / READINGS_FILE
-    dated = []
-    for offset, row in tail(path, READING_COLUMNS, 4096):
-        moment = parse_timestamp(row["timestamp"], zone)
-        if moment is not None:
-            dated.append((moment, offset, row["timestamp"]))
-    if not dated:
-        return None, None
-    within = [moment for moment, _, _ in dated if not_after is None or moment <= not_after]
-    if not within:
-        return max(moment for moment, _, _ in dated), None
-    beyond = [(offset, text) for moment, offset, text in dated if not_after is not None and moment > not_after]
-    future = FutureRow(path, _line_number(path, beyond[-1][0]), beyond[-1][1]) if beyond else None
-    return max(within), future
-
-
-def newest_timestamp(data_dir: Path, zone: tzinfo | None = None, not_after: datetime | None = None) -> datetime | None:
-    """The newest timestamp in the tail of readings.csv (see newest_row), or None."""
-    return newest_row(data_dir, zone, not_after)[0]
+from pvs6sup.store.csvlog import READINGS_FILE, inverter_files, inverters_path, read_layout, tail
 
 
 def _tail_rows(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[dict[str, str]]:
