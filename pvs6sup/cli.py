@@ -101,6 +101,9 @@ def _flush_options(parser: argparse.ArgumentParser) -> None:
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--send-test-email", action="store_true", help="also send a test email to ALERT_EMAIL_TO")
+    parser.add_argument(
+        "--send-test-notification", action="store_true", help="also send a test message to each of NOTIFY_URLS"
+    )
 
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
@@ -277,6 +280,7 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         status_text,
     )
     from pvs6sup.core.values import printable
+    from pvs6sup.notify.health import summary_lines
     from pvs6sup.sinks import deliver as delivery
     from pvs6sup.sinks.sheets import delivery as sheets
     from pvs6sup.store import csvlog
@@ -293,6 +297,8 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
+        alerting = summary_lines(config.data_dir, config.notify, config.email_alerts, runtime.now())
+        text += "".join(f"\n{line}" for line in alerting)
         roof = load_roof_view(config.data_dir, config.latitude, config.longitude)
         text += "".join(f"\n{line}" for line in roof.lines())
         text = printable(text)  # what came from the PVS was cleaned when parsed; a terminal gets no escape anyway
@@ -324,7 +330,7 @@ def command_check(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
     from pvs6sup.commands.check import run_check  # only this command tries every service
 
     config = load(args, runtime, logger)
-    ok = run_check(config, runtime, args.send_test_email, runtime.stdout)
+    ok = run_check(config, runtime, args.send_test_email, runtime.stdout, args.send_test_notification)
     return ExitStatus.OK if ok else ExitStatus.SERVICE_FAILED
 
 

@@ -21,6 +21,9 @@ from dotenv import dotenv_values
 from pvs6sup.core import secrets
 from pvs6sup.core.sun import longitude_sign_problem, standard_offset_h
 from pvs6sup.errors import ConfigError
+from pvs6sup.notify.settings import NotifySettings, split_urls
+from pvs6sup.notify.settings import problem as url_problem
+from pvs6sup.notify.settings import url_secrets as notify_url_secrets
 from pvs6sup.settings_table import BY_NAME, SECRET_NAMES, SETTINGS, Reader, Rows
 from pvs6sup.sink_settings import build_sinks
 from pvs6sup.store.os_errors import user_name
@@ -79,6 +82,7 @@ class Config(NamedTuple):
     alert_email_from: str | None = None
     alert_email_to: tuple[str, ...] = ()
     healthcheck_url: str | None = None  # a watchdog outside the Pi; its URL is a secret
+    notify: NotifySettings | None = None  # the push channels (NOTIFY_URLS): None when off
     site_name: str = "site"
     # Delivery targets: None when off.
     pvoutput: "pvoutput.Settings | None" = None
@@ -202,6 +206,7 @@ def data_dir_setting(values: Mapping[str, str | None], script_dir: Path) -> Path
 def provisional_secrets(values: Mapping[str, str | None]) -> tuple[str, ...]:
     """The values of the table's secret settings, to mask even before they are validated."""
     found = [v.strip() for name in SECRET_NAMES if (v := values.get(name)) and v.strip()]
+    found += [part for url in split_urls(values.get("NOTIFY_URLS")) for part in notify_url_secrets(url)]
     serial = (values.get("PVS_SERIAL") or "").strip()  # a PVS serial's tail is its password; every form sent:
     return tuple(dict.fromkeys(secrets.every_form([*found, serial[-5:]] if serial else found, values)))
 
@@ -278,6 +283,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
     electricity_price = r.number("ELECTRICITY_PRICE")
     email = _email(r)
     healthcheck_url = r.url("HEALTHCHECK_URL")
+    notify = _notify(r)
     pvoutput, influx, prometheus, mqtt = build_sinks(r, site_name, (latitude, longitude), script_dir)
     report_every = r.whole("REPORT_EVERY_MIN")
     layout = r.rows("INVERTER_LAYOUT", "00001,00002,00003;00004,00005")
@@ -321,6 +327,7 @@ def load_config(values: Mapping[str, str | None], script_dir: Path) -> Config:
         alert_email_from=email.alert_email_from,
         alert_email_to=email.alert_email_to,
         healthcheck_url=healthcheck_url,
+        notify=notify,
         site_name=site_name,
         pvoutput=pvoutput,
         influx=influx,
@@ -411,3 +418,13 @@ def _email(r: Reader) -> _Email:
     assert smtp_timeout is not None
     return _Email(host, port, security, user, password, smtp_timeout, sender, recipients)
 
+
+def _notify(r: Reader) -> NotifySettings | None:
+    """The push channels, read here only: None when NOTIFY_URLS is empty."""
+    urls = split_urls(r.text("NOTIFY_URLS"))
+    for url in urls:
+        if found := url_problem(url):
+            r.problem("NOTIFY_URLS", found)
+    max_age_days, timeout_s = r.whole("NOTIFY_MAX_AGE"), r.number("NOTIFY_TIMEOUT")
+    assert max_age_days is not None and timeout_s is not None  # they have defaults
+    return NotifySettings(urls, max_age_days * 86400.0, timeout_s) if urls else None

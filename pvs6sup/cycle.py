@@ -4,8 +4,10 @@ record   fetch once, archive the raw answer, parse, add the weather, append the 
 deliver  send each sink's queue (each its own duty), then prune the raw archive
 judge    the alert detectors, and an email queued for what changed
 rollup   the daily rollup (daily.csv); the report page and the summary email when due (report/step.py)
-notify   send the queued emails, then the sinks that carry alerts (MQTT) with the cycle's alert events
-ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded
+notify   send the queued emails and each push channel's outbox (NOTIFY_URLS), then the sinks that carry alerts
+         (MQTT) with the cycle's alert events
+ping     tell the watchdog (HEALTHCHECK_URL) that a reading was recorded, stream by stream, or that alerts are not
+         getting through (notify/health.py)
 
 Only a failed record ends the cycle with an error (and its exit code). Every other duty runs whatever the
 ones before it did: its failure is one line in the log (an unexpected exception, a bug, one error line
@@ -104,11 +106,12 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         except SupervisorError as err:
             failed = isinstance(err, PVSError)  # counts towards pvs_unreachable; never hides the PVS's own error
             events = duty("alerts", alerting.after_failure, config, runtime.now()) if failed else None
+            duty("phone notifications", queue_phone, config, events or [])
             if failed:
                 duty("daily rollup", reporting.rollup_failure, config, runtime.now())
             held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
-            duty("alert email deferred", alerting.send_queued, config)
+            _send_alerts(config, runtime)
             if held is not None:
                 held.drop()
                 held.release()
@@ -119,10 +122,11 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         backlogs = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
         events = duty("alerts", alerting.after_reading, config, reading, backlogs)
+        duty("phone notifications", queue_phone, config, events or [])
         _report_duties(config, runtime)
-        duty("alert email deferred", alerting.send_queued, config)
+        _send_alerts(config, runtime)
         deliver_alerts(config, runtime, events or [])
-        duty("watchdog", healthcheck.ping, config, runtime)
+        duty("watchdog", watch, config, runtime, reading, backlogs)
         _log_recorded(reading)
         return reading
 
@@ -155,6 +159,71 @@ def _process_started() -> float:
     except (OSError, ValueError, IndexError):
         return _IMPORTED_AT
     return time.time() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+
+
+def queue_phone(config: Config, events: list[Event]) -> None:
+    """Queue the cycle's alert events as one push message for each channel (NOTIFY_URLS), and remember a raised
+    one as undelivered until some channel (email too) delivers it (notify/health.py)."""
+    if not events or not (config.notify or config.email_alerts):
+        return
+    from pvs6sup.notify import health, outbox, phone
+
+    when = events[0].time  # the email for these events is queued under the same time
+    if config.notify:
+        title, body = phone.message(events, config.timezone, config.site_name)
+        outbox.enqueue(config.notify, config.data_dir, when, title, body)
+    if any(event.event == "raised" for event in events):
+        health.note_raised(config.data_dir, when)
+
+
+def _send_alerts(config: Config, runtime: Runtime) -> None:
+    """Send the queued alert emails, then each push channel's outbox: each its own duty."""
+    duty("alert email deferred", send_email, config, runtime.now())
+    if config.notify:
+        from pvs6sup.notify import outbox
+
+        for line in duty("phone notifications", outbox.send_all, config.notify, config.data_dir, runtime.now(),
+                         config.secret_values()) or []:
+            log.warning("phone notification: %s", line)
+
+
+def send_email(config: Config, now: datetime) -> None:
+    """Send the queued alert emails; when some waited, note how the email channel fared (notify/health.py)."""
+    from pvs6sup.alerts import state as alertstate
+
+    waited = config.email_alerts and bool(alertstate.queued_emails(config.data_dir))
+    error: str | None = "internal error (a bug)"  # unless the sending ends below
+    try:
+        alerting.send_queued(config)  # returns at once when nothing waits
+        error = None
+    except SupervisorError as err:
+        error = str(err)
+        raise
+    finally:
+        if waited:
+            from pvs6sup.notify import health
+            from pvs6sup.notify.settings import EMAIL
+
+            left = alertstate.queued_emails(config.data_dir)
+            through = alertstate.queued_at(left[0]) - timedelta(microseconds=1) if left else now
+            health.record(config.data_dir, EMAIL, "email", now, error, through)
+
+
+def watch(config: Config, runtime: Runtime, reading: Reading, backlogs: list[tuple[str, float]] | None) -> None:
+    """Ping the watchdog with the per-stream report; as a failure when alerts are not getting through."""
+    if not config.healthcheck_url:
+        return
+    from pvs6sup.core.streams import stream_lines
+
+    lines = stream_lines(reading, backlogs, config.any_sink)
+    problems: list[str] = []
+    if config.notify or config.email_alerts:
+        from pvs6sup.notify import health
+
+        channels, state = health.channels(config.notify, config.email_alerts), health.load(config.data_dir)
+        problems = health.verdict(state, channels, runtime.now())
+        lines += ["alerts: " + line for line in health.channel_lines(state, channels, runtime.now())]
+    healthcheck.ping(config, runtime, "\n".join(lines), "; ".join(problems) or None)
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:

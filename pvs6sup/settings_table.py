@@ -88,6 +88,12 @@ GROUPS = (
         "address, SMTP_PASSWORD = an App Password.",
         ("SMTP_HOST", "ALERT_EMAIL_TO"),
     ),
+    Group(
+        "Phone notifications",
+        "Off while NOTIFY_URLS is empty. Every alert also goes to each Apprise URL (ntfy, Telegram, Pushover, "
+        "Discord, Gotify, Home Assistant, webhooks ...). See README, \"Phone notifications\".",
+        ("NOTIFY_URLS",),
+    ),
     Group("Watchdog", "Recommended: the only thing that notices a dead cron, a dead Pi or a full SD card.",
           ("HEALTHCHECK_URL",)),
     Group("PVOutput", "Off unless the key and the system id are both set.", ("PVOUTPUT_API_KEY", "PVOUTPUT_SYSTEM_ID")),
@@ -183,6 +189,16 @@ SETTINGS = (
             low=1, high=300, unit="seconds"),
     Setting("ALERT_EMAIL_FROM", "text", "", "Email alerts", "Sender address.", shown_default="SMTP_USER"),
     Setting("ALERT_EMAIL_TO", "list", "", "Email alerts", "Recipients, comma-separated."),
+    # --- Phone notifications
+    Setting("NOTIFY_URLS", "text", "", "Phone notifications",
+            "One or more Apprise URLs, split by spaces or commas, e.g. ntfy://ntfy.sh/my-secret-topic or "
+            "json://host/path; each is a channel with its own outbox. A secret.", secret=True),
+    Setting("NOTIFY_MAX_AGE", "whole", "3", "Phone notifications",
+            "Days a message a channel could not deliver is kept and retried; older ones are dropped with one line.",
+            low=1, high=60, unit="days"),
+    Setting("NOTIFY_TIMEOUT", "number", "20", "Phone notifications",
+            "Seconds in all for one channel's sending in a cycle; what is not sent is retried next cycle.",
+            low=1, high=120, unit="seconds"),
     # --- Watchdog
     Setting("HEALTHCHECK_URL", "url", "", "Watchdog",
             "A ping URL watched from outside the Pi (https://hc-ping.com/<uuid>, an Uptime Kuma push URL); each "

@@ -177,9 +177,11 @@ def test_secret_values_come_from_the_table_and_none_is_in_repr():
         "SMTP_PASSWORD": "smtp-pw-0042",
         "ALERT_EMAIL_TO": "you@example.com",
         "HEALTHCHECK_URL": "https://hc-ping.com/0000-0042",
+        "NOTIFY_URLS": "ntfy://ntfy.sh/topic-0042 json://127.0.0.1:9/hook-0042",
     }
     config = load_config({**BASE, **secrets}, SCRIPT_DIR)
-    expected = {secrets[name] for name in SECRET_NAMES} | {"X0042"}
+    each_url = {"ntfy://ntfy.sh/topic-0042", "topic-0042", "json://127.0.0.1:9/hook-0042", "hook-0042"}
+    expected = {secrets[name] for name in SECRET_NAMES} | {"X0042"} | each_url
     assert expected <= set(config.secret_values())
     # and each in every form the program sends it in (percent-encoded, base64, the basic-auth header)
     assert set(config.secret_values()) == set(every_form(sorted(expected), {**BASE, **secrets}))

@@ -30,7 +30,14 @@ TITLES = {
     detectors.PVS_UNREACHABLE: "PVS not answering",
     detectors.NO_PRODUCTION: "No solar production",
     detectors.DELIVERY_BACKLOG: "Delivery behind",
+    detectors.INVERTERS_STALLED: "PVS not hearing the inverters",
+    detectors.METERS_STALLED: "PVS meters frozen",
 }
+RESTART = (
+    "Restart the PVS: switch off the breaker that feeds it in the main panel (often labelled PVS or solar "
+    "monitoring) for 30 seconds, then back on. It starts in about 10 minutes and these readings should move "
+    "again within the hour; this alert then resolves on its own. "
+)
 ADVICE = {
     detectors.OFFLINE: "Check the inverter's breaker and the PVS's device list (status command). If it stays "
     "down in full sun, the microinverter likely needs replacing under warranty.",
@@ -42,6 +49,10 @@ ADVICE = {
     "also stop production.",
     detectors.DELIVERY_BACKLOG: "Run `pvs6_supervisor.py check` to test each delivery target's settings, and "
     "`pvs6_supervisor.py status` to see each queue; the readings are kept and delivered once it works.",
+    detectors.INVERTERS_STALLED: RESTART + "Only the readings stand still: the panels most likely keep "
+    "producing. If it stalls again, ask your installer to check the PVS's link to the inverters and its firmware.",
+    detectors.METERS_STALLED: RESTART + "The inverters' own figures are fine; production, consumption and grid "
+    "figures are stale until then. If it stalls again, ask your installer to check the meters' wiring in the PVS.",
 }
 
 

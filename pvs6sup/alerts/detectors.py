@@ -5,18 +5,21 @@ returns Judgements: for each incident key, whether its condition fires now, is j
 could not be judged (night, dawn, heavy overcast, too few siblings). Persistence is built in: a
 condition fires only after it held for several readings, so a passing cloud, a tree's morning shadow or
 the PVS's normal "error" at night never fire. Here: offline, missing, PVS unreachable, no production and
-the delivery backlog; underperformance against the learned normal is alerts/underperf.py's. Cost per
+the delivery backlog; underperformance against the learned normal is alerts/underperf.py's, a stalled stream
+(most reports standing still together) alerts/stalled.py's. Cost per
 reading is O(inverters); nothing re-reads history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from pvs6sup.alerts import diagnosis, normal, underperf
+from pvs6sup.alerts import diagnosis, normal, stalled, underperf
 from pvs6sup.alerts.judgement import (
     DELIVERY_BACKLOG,
+    INVERTERS_STALLED,
+    METERS_STALLED,
     NO_PRODUCTION,
     OFFLINE,
     PVS_UNREACHABLE,
@@ -33,6 +36,8 @@ from pvs6sup.core.values import mask_serial
 
 __all__ = [  # the records and kinds live in their own modules; callers may take them from here
     "DELIVERY_BACKLOG",
+    "INVERTERS_STALLED",
+    "METERS_STALLED",
     "NO_PRODUCTION",
     "OFFLINE",
     "PVS_UNREACHABLE",
@@ -147,10 +152,12 @@ def observe_reading(
     thresholds: Thresholds = THRESHOLDS,
     book: normal.NormalBook | None = None,
     tuning: normal.Tuning = normal.TUNING,
+    zone: tzinfo | None = None,
 ) -> list[Judgement]:
     """Update the state with a reading and judge every condition that can be judged now.
 
-    `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged."""
+    `book` holds the learned normal (alerts/normal.py); without one, underperformance is not judged. `zone` is the
+    site's, for the clock times a stalled stream's message gives (None: UTC)."""
     now = reading.fetched_at
     previous = state.last_reading_at
     resumed = previous is not None and (now - previous).total_seconds() > GAP_S
@@ -161,6 +168,9 @@ def observe_reading(
     judgements = [Judgement(PVS_UNREACHABLE, None, False)]
     state.failed_cycles = 0
     day = solar_day(now, longitude)
+    elevation = sun_elevation_deg(latitude, longitude, now) if latitude is not None and longitude is not None else None
+    streams = stalled.observe(state, reading, elevation, zone)  # before the tracks take this reading's report times
+    judgements += streams.judgements
 
     by_group: dict[int, list[InverterReading]] = {}
     for inv in reading.devices.inverters:
@@ -172,15 +182,16 @@ def observe_reading(
 
     working: dict[str, float] = {}
     for members in by_group.values():
-        judgements += _judge_group(state, members, now, day, longitude, after_gap, thresholds, working)
+        judgements += _judge_group(state, members, now, day, longitude, after_gap, thresholds, working, streams)
     if book is not None:
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
             state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None
         )
-    sun_up = latitude is not None and longitude is not None and sun_elevation_deg(latitude, longitude, now) >= 5
+    sun_up = elevation is not None and elevation >= 5
     judgements += _judge_missing(state, by_group, now, after_gap, sun_up, thresholds)
-    judgements += _judge_no_production(state, reading, latitude, longitude, after_gap, thresholds)
+    if not (streams.meters_still and streams.inverters_stalled):  # both frozen: what is made is not known
+        judgements += _judge_no_production(state, reading, elevation, after_gap, thresholds, streams.meters_still)
     diagnosis.observe(state, reading, hours)
     return diagnosis.explain(state, reading, judgements)
 
@@ -194,12 +205,16 @@ def _judge_group(
     after_gap: bool,
     t: Thresholds,
     working: dict[str, float],
+    streams: stalled.Streams | None = None,
 ) -> list[Judgement]:
     """Offline (in error, producing nothing, or not reporting) against the group's median; the inverters
-    that work, fresh, go into `working` for the underperformance judge."""
+    that work, fresh, go into `working` for the underperformance judge. Nothing is judged from a stalled
+    stream's stale figures, and no frozen report goes into `working` (`streams`, alerts/stalled.py)."""
+    frozen = streams.frozen if streams is not None else frozenset()
     powers = [inv.power_kw for inv in members if inv.power_kw is not None]
     median_kw = _median(powers)
-    judged = median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
+    stalled_now = streams is not None and streams.inverters_stalled
+    judged = not stalled_now and median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
     reported = [inv.measured_at.timestamp() for inv in members if inv.measured_at is not None]
     newest_report = _median(reported)
 
@@ -231,7 +246,7 @@ def _judge_group(
             track.offline_streak = 0
             if not woke:
                 _learn_wake(track, solar_hour, t)
-            if inv.power_kw is not None:
+            if inv.power_kw is not None and inv.serial not in frozen:
                 working[inv.serial] = inv.power_kw
 
         name = mask_serial(inv.serial)
@@ -310,21 +325,22 @@ def _judge_missing(
 def _judge_no_production(
     state: DetectorState,
     reading: Reading,
-    latitude: float | None,
-    longitude: float | None,
+    elevation: float | None,
     after_gap: bool,
     t: Thresholds,
+    meters_still: bool = False,
 ) -> list[Judgement]:
-    production = reading.site.production_kw
+    """The site's output (the production meter's, or the inverters' sum when it has none or it stands still)
+    against its best, with the sun `elevation` degrees up (None: where the site is, is not known)."""
+    production = None if meters_still else reading.site.production_kw
     if production is None:
         powers = [inv.power_kw for inv in reading.devices.inverters if inv.power_kw is not None]
         production = sum(powers) if powers else None
     if production is None:
         return []
     state.peak_production_kw = learned_peak_kw(state.peak_production_kw, production, reading.inverters_total)
-    if latitude is None or longitude is None or state.peak_production_kw <= 0:
+    if elevation is None or state.peak_production_kw <= 0:
         return []
-    elevation = sun_elevation_deg(latitude, longitude, reading.fetched_at)
     cloud = reading.cloud_cover_pct
     if elevation < t.no_production_elevation_deg or (cloud is not None and cloud >= t.overcast_pct):
         return []

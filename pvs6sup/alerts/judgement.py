@@ -9,6 +9,8 @@ UNDERPERFORMING = "inverter_underperforming"
 PVS_UNREACHABLE = "pvs_unreachable"
 NO_PRODUCTION = "no_production"
 DELIVERY_BACKLOG = "delivery_backlog"
+INVERTERS_STALLED = "inverters_stalled"  # the PVS answers, but its inverters' reports stand still
+METERS_STALLED = "meters_stalled"  # the PVS answers and the inverters report, but the meters stand still
 # When several conditions hold for one inverter, the incident is named after the most specific one.
 SPECIFICITY = (OFFLINE, UNDERPERFORMING)
 

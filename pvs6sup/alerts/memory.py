@@ -46,3 +46,5 @@ class DetectorState(Record):
     # [serial, day, made kWh, expected kWh] of finished days, until they are filed:
     closed: list[list[Any]] = field(default_factory=list)
     inverters: dict[str, InverterTrack] = field(default_factory=dict)
+    inverters_still_since: datetime | None = None  # the stalled streams (alerts/stalled.py): since when each has stood
+    meters_still_since: datetime | None = None  # still while it should have moved; None while it moves

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 STATE_FILE = "alerts-state.json.gz"  # gzipped: rewritten every cycle, so kept small (zcat to read)
 OUTBOX_DIR = "alerts-outbox"
-VERSION = 3  # 3: the learned normal's gauge, siblings and faces; 2: fields at their defaults left out
+# 4: the stalled streams' spells and the diagnosis' clues; 3: the learned normal's gauge, siblings and faces;
+# 2: fields at their defaults left out
+VERSION = 4
 TRACK_DEFAULTS = {name: value for name, value in as_dict(InverterTrack()).items() if name != "gauge"}
 MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the oldest emails go first
 
@@ -171,6 +173,8 @@ def to_json(state: AlertState) -> bytes:
         "faces": [{"members": list(f.members), "peak_hour": _leaf(f.peak_hour)} for f in d.faces],
         "closed": [[_leaf(v) for v in entry] for entry in d.closed],
         "inverters": {serial: _track(t, place, derived.get(serial, []), leaf) for serial, t in d.inverters.items()},
+        "inverters_still_since": _leaf(d.inverters_still_since),
+        "meters_still_since": _leaf(d.meters_still_since),
     }
     incidents = {key: _incident(incident) for key, incident in state.incidents.items()}
     carried = {str(key): bin_to_doc(table) for key, table in state.carried.items()}
@@ -183,7 +187,7 @@ def from_json(data: bytes) -> AlertState:
     document = json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
     if not isinstance(document, dict):
         raise TypeError(f"a JSON {type(document).__name__}, not an object")
-    if document.get("version") not in (1, 2, VERSION):  # older ones lack the learned normal: it starts afresh
+    if document.get("version") not in (1, 2, 3, VERSION):  # 1, 2 lack the learned normal: it starts afresh
         raise ValueError(f"unknown version {document.get('version')!r}")
     d = document["detector"]
     faces = [Face(tuple(f["members"]), f["peak_hour"]) for f in d.get("faces", [])]
@@ -203,6 +207,8 @@ def from_json(data: bytes) -> AlertState:
         faces=faces,
         closed=[list(entry) for entry in d.get("closed", [])],
         inverters=inverters,
+        inverters_still_since=_time(d.get("inverters_still_since")),
+        meters_still_since=_time(d.get("meters_still_since")),
     )
     incidents = {}
     for key, i in document["incidents"].items():
@@ -233,6 +239,13 @@ def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: i
         old.unlink()
         log.warning("alert outbox full: dropped the oldest unsent email %s", old.name)
     return path
+
+
+def queued_at(path: Path) -> datetime:
+    """When a queued email was queued, from its name (to the second, UTC)."""
+    from datetime import timezone
+
+    return datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
 
 
 def queued_emails(data_dir: Path) -> list[Path]:

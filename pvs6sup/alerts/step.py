@@ -60,7 +60,13 @@ def after_reading(
     state = alertstate.load(config.data_dir)
     book = normal_files.FileBook(config.data_dir, state.carried)
     judgements = detectors.observe_reading(
-        state.detector, reading, config.inverter_groups, config.latitude, config.longitude, book=book
+        state.detector,
+        reading,
+        config.inverter_groups,
+        config.latitude,
+        config.longitude,
+        book=book,
+        zone=config.timezone,
     )
     judgements += detectors.delivery_backlog(backlogs)
     try:  # the report's trend: kept in the state until filed, so a failure here only delays it

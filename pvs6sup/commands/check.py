@@ -20,6 +20,7 @@ from pvs6sup.config import Config
 from pvs6sup.cycle import read_pvs
 from pvs6sup.errors import LockHeldError, PVSAnswerError, StorageError, SupervisorError
 from pvs6sup.net import weather
+from pvs6sup.notify.trial import try_channels
 from pvs6sup.pvs.access import DETECT_TIMEOUT_S
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings_table import GROUPS, SETTINGS
@@ -246,13 +247,15 @@ def _shown(value: str) -> str:
     return shown_url(value) if "://" in value else value
 
 
-def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO) -> bool:
+def run_check(config: Config, runtime: Runtime, send_test: bool, out: TextIO, send_push: bool = False) -> bool:
     """Print the effective settings, then one line per service; True when every configured one works."""
     out.write("✓ settings: valid\n" + "\n".join(settings_lines(config)) + "\n")
     outcomes: list[Outcome] = check_storage(config.data_dir)
     outcomes += check_pvs(config, runtime, out)
     outcomes += [check_weather(config, runtime), check_sheets(config, runtime)]
     outcomes += [*check_sinks(config, runtime), check_email(config, runtime, send_test)]
+    push_args = (config.data_dir, runtime.now(), config.site_name, config.secret_values())
+    outcomes += try_channels(config.notify, *push_args, send_push)
     newest, now = csvlog.newest_timestamp(config.data_dir), runtime.now()
     recent = (newest is not None and (now - newest).total_seconds() < RECENT_S) or None  # None: a hint, not a failure
     hint = FIRST_RUN_HINT if newest is None else "is cron running? see crontab.example and DATA_DIR/logs"

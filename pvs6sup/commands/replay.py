@@ -64,7 +64,14 @@ class Replayer(Record):
             if self.csv_dir is not None:
                 csvlog.append_reading(self.csv_dir, reading, self.zone)
             judgements = detectors.observe_reading(
-                self.state, reading, self.groups, self.latitude, self.longitude, self.thresholds, self.book
+                self.state,
+                reading,
+                self.groups,
+                self.latitude,
+                self.longitude,
+                self.thresholds,
+                self.book,
+                zone=self.zone,
             )
         return alerts.update(self.incidents, judgements, fetched_at)
 

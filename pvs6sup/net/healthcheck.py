@@ -3,7 +3,9 @@
 The only thing that notices a dead cron, a dead Pi or a full SD card is something elsewhere that expects
 a ping every few minutes and raises the alarm when none comes.
 
-- A recorded reading: GET the URL (healthchecks.io, Uptime Kuma push monitors, anything that counts hits).
+- A recorded reading: GET the URL (healthchecks.io, Uptime Kuma push monitors, anything that counts hits), or
+  POST it the per-stream report as the body (Uptime Kuma: status=up&msg=<its first line>).
+- A recorded reading while alerts are not getting through (notify/health.py): as a failure, with the reason.
 - Nothing recorded (PVS, storage, clock, or a bug): healthchecks.io gets a POST to <url>/fail with the
   one-line error as the body; an Uptime Kuma push URL (/api/push/) gets status=down&msg=<the error>.
 - Another run holding the lock (exit 3) pings nothing: that other run is alive and will ping.
@@ -34,10 +36,12 @@ KUMA_PATH = "/api/push/"
 USER_AGENT = "pvs6-supervisor"
 
 
-def ping(config: Config, runtime: Runtime) -> None:
-    """A reading was recorded: say so (when HEALTHCHECK_URL is set)."""
+def ping(config: Config, runtime: Runtime, report: str | None = None, problem: str | None = None) -> None:
+    """A reading was recorded: say so (when HEALTHCHECK_URL is set), with the per-stream report; as a failure
+    when `problem` says alerts are not getting through."""
     if config.healthcheck_url:
-        _send(runtime.session, config.healthcheck_url, None, config.secret_values())
+        error = None if problem is None else problem + (f"\n\n{report}" if report else "")
+        _send(runtime.session, config.healthcheck_url, error, config.secret_values(), report)
 
 
 def ping_failure(config: Config, runtime: Runtime, error: str) -> None:
@@ -58,20 +62,25 @@ def failure_reported(config: Config, runtime: Runtime) -> Iterator[None]:
         raise
 
 
-def request_for(url: str, error: str | None) -> tuple[str, str, bytes | None]:
-    """(method, url, body) of the ping: success, or failure with its error, in the style the URL speaks."""
-    if error is None:
-        return "GET", url, None
+def request_for(url: str, error: str | None, report: str | None = None) -> tuple[str, str, bytes | None]:
+    """(method, url, body) of the ping: success (with its report), or failure with its error, in the style the
+    URL speaks."""
     parts = urlsplit(url)
-    if KUMA_PATH in parts.path:
-        query = dict(parse_qsl(parts.query)) | {"status": "down", "msg": error[:250]}
+    if KUMA_PATH in parts.path and (error is not None or report):
+        status, text = ("down", error) if error is not None else ("up", report or "")
+        query = dict(parse_qsl(parts.query)) | {"status": status, "msg": text.splitlines()[0][:250] if text else ""}
         return "GET", urlunsplit(parts._replace(query=urlencode(query))), None
+    if error is None:
+        return ("POST", url, report[:MAX_BODY_CHARS].encode("utf-8")) if report else ("GET", url, None)
     fail_url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/fail"))
     return "POST", fail_url, error[:MAX_BODY_CHARS].encode("utf-8")
 
 
-def _send(session: requests.Session, url: str, error: str | None, secrets: tuple[str, ...]) -> None:
-    method, target, body = request_for(url, None if error is None else masked(error, secrets))
+def _send(
+    session: requests.Session, url: str, error: str | None, secrets: tuple[str, ...], report: str | None = None
+) -> None:
+    shown = None if report is None else masked(report, secrets)
+    method, target, body = request_for(url, None if error is None else masked(error, secrets), shown)
 
     def call() -> int:
         with session.request(

@@ -60,6 +60,7 @@ class ReportData(FrozenRecord):
     alerts: tuple[AlertItem, ...]
     last_reading_at: datetime | None
     sinks: tuple[SinkFreshness, ...] = ()
+    alert_delivery: tuple[str, ...] = ()  # whether alerts get through, channel by channel (notify/health.py)
     faces: tuple[str, ...] = ()  # the roof faces the alerts found, in words
     face_of: Mapping[str, str] = field(default_factory=dict)  # serial -> "south"…
     shares: Mapping[str, tuple[tuple[str, float | None], ...]] = field(default_factory=dict)  # daily share of normal

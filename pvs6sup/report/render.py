@@ -352,6 +352,9 @@ def _alerts(data: ReportData) -> str:
     return f"<section><h2>Alerts</h2>{body}</section>"
 
 
+_ALARM = ' style="color:#b00;font-weight:bold"'
+
+
 def _freshness(data: ReportData) -> str:
     rows = [f"<tr><td>Last recorded reading</td><td>{escape(_when(data.last_reading_at, data))}</td><td></td></tr>"]
     for sink in data.sinks:
@@ -361,6 +364,8 @@ def _freshness(data: ReportData) -> str:
         )
     if not data.sinks:
         rows.append('<tr><td colspan="3" class="muted">No delivery target is set up (README, "Every sink").</td></tr>')
+    rows += [f'<tr><td colspan="3"{_ALARM if line.startswith("✗") else ""}>{escape(line)}</td></tr>'
+             for line in data.alert_delivery]
     head = "<tr><th></th><th>Newest reading there</th><th>Queue</th></tr>"
     return f'<section><h2>Freshness</h2><div class="scroll"><table>{head}{"".join(rows)}</table></div></section>'
 

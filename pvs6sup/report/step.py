@@ -46,11 +46,21 @@ def write_report(config: Config, now: datetime, days: int | None = None, out: Pa
         layout=config.inverter_layout,
         groups=config.inverter_groups,
         sinks=load.sinks_freshness(config),
+        alert_delivery=_alert_delivery(config, now),
         latitude=config.latitude,
         longitude=config.longitude,
         price=config.electricity_price,
     )
     return load.write_report(data, out or schedule.report_path(config.data_dir))
+
+
+def _alert_delivery(config: Config, now: datetime) -> tuple[str, ...]:
+    """Whether alerts are getting through, channel by channel (notify/health.py), as `status` says it."""
+    if not (config.notify or config.email_alerts):
+        return ()
+    from pvs6sup.notify.health import summary_lines
+
+    return tuple(summary_lines(config.data_dir, config.notify, config.email_alerts, now))
 
 
 def report_if_due(config: Config, now: datetime) -> Path | None:

@@ -62,6 +62,10 @@ class SimulatedSite:
         self.boot_time: datetime | None = None
         self.overrides: dict[int, float] = {}  # inverter index -> output factor (0.7 = 30 % loss)
         self._sun: tuple[datetime, float] | None = None  # the last moment's sun factor (the same for every panel)
+        # A stalled stream: "inverters" and/or "meters" whose reports stand still (the PVS answers, repeating
+        # them with only CURTIME moving) while the site goes on producing; the repeated reports are kept here.
+        self.stalled: frozenset[str] = frozenset()
+        self._stalled_reports: dict[str, list[dict[str, Any]]] = {}
 
     # --- physics -----------------------------------------------------------------------------
     def cloud_cover_pct(self, when: datetime) -> float:
@@ -116,8 +120,17 @@ class SimulatedSite:
         outputs_kw = [self.inverter_kw(i, when) for i in range(self.model.inverter_count)]  # once a document
         self._advance(when, outputs_kw)
         inverters = [self._inverter(i, when, kw) for i, kw in enumerate(outputs_kw)]
-        production = sum(outputs_kw)
-        return {"devices": [self._supervisor(when), *self._meters(when, production), *inverters], "result": "succeed"}
+        inverters = self._as_stalled("inverters", inverters, when)
+        meters = self._as_stalled("meters", self._meters(when, sum(outputs_kw)), when)
+        return {"devices": [self._supervisor(when), *meters, *inverters], "result": "succeed"}
+
+    def _as_stalled(self, stream: str, reports: list[dict[str, Any]], when: datetime) -> list[dict[str, Any]]:
+        """The reports as sent: those of the moment the stream stalled while it is stalled (only CURTIME moves)."""
+        if stream not in self.stalled:
+            self._stalled_reports.pop(stream, None)
+            return reports
+        kept = self._stalled_reports.setdefault(stream, reports)
+        return [{**report, "CURTIME": format_pvs_time(when)} for report in kept]
 
     def render(self, when: datetime) -> bytes:
         """The document as bytes, tab-indented like the PVS's own output."""

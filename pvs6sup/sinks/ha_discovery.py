@@ -24,8 +24,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pvs6sup import __version__
-from pvs6sup.alerts.detectors import DELIVERY_BACKLOG, NO_PRODUCTION, OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import REMIND_AFTER_S, Event
+from pvs6sup.alerts.judgement import (
+    DELIVERY_BACKLOG,
+    INVERTERS_STALLED,
+    METERS_STALLED,
+    NO_PRODUCTION,
+    OFFLINE,
+    PVS_UNREACHABLE,
+    UNDERPERFORMING,
+)
 from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import FrozenRecord
@@ -47,6 +55,8 @@ ALERT_KINDS: dict[str, str] = {
     NO_PRODUCTION: "No production",
     PVS_UNREACHABLE: "PVS unreachable",
     DELIVERY_BACKLOG: "Delivery backlog",
+    INVERTERS_STALLED: "Inverter reports stalled",
+    METERS_STALLED: "Meter reports stalled",
 }
 SITE_POWER = (("production_w", "Production power"), ("consumption_w", "Consumption power"), ("grid_w", "Grid power"))
 SITE_ENERGY = (

@@ -1,6 +1,7 @@
-"""The alert-state encoder writes, field by field, the bytes pinned in tests/alerts/golden/alert_state_rich_v3.json
-(a change of format is a deliberate change of that file), and a version-2 file (before the learned normal, written
-by the former dataclasses.asdict encoder) still reads: its incidents are kept, its dropped fields are ignored."""
+"""The alert-state encoder writes, field by field, the bytes pinned in tests/alerts/golden/alert_state_rich_v4.json
+(a change of format is a deliberate change of that file); a version-3 file (before the stalled streams and the
+diagnosis) reads with everything it held, and a version-2 file (before the learned normal, written by the former
+dataclasses.asdict encoder) still reads: its incidents are kept, its dropped fields are ignored."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.normal import Gauge
 from tests.support.alert_state_rich import rich_state
 
-GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
+GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v4.json"
+GOLDEN_V3 = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
 GOLDEN_V2 = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
 
 
@@ -25,6 +27,19 @@ def _field_names(record: Any) -> list[str]:  # a dataclass or a __slots__ record
 
 def test_the_bytes_are_the_pinned_ones() -> None:
     assert alertstate.to_json(rich_state()) == GOLDEN.read_bytes()
+
+
+def test_a_version_3_file_reads_whole_with_no_stalled_stream() -> None:
+    old = alertstate.from_json(GOLDEN_V3.read_bytes())
+    assert (old.detector.inverters_still_since, old.detector.meters_still_since) == (None, None)
+    now = alertstate.from_json(GOLDEN.read_bytes())
+    now.detector.inverters_still_since = None
+    for track in now.detector.inverters.values():  # the diagnosis' clues came with version 4 too
+        track.clues = []
+    for incident in now.incidents.values():
+        incident.cause, incident.evidence, incident.lost_kwh = "", "", None
+    assert alertstate.to_json(old) == alertstate.to_json(now)  # nothing else was lost
+    assert now.detector.inverters["E00000000000000001"].gauge.gaps == [-0.123, 0.0, 0.3]
 
 
 def test_a_version_2_file_reads_with_its_incidents_and_without_the_dropped_fields() -> None:
@@ -58,8 +73,9 @@ def test_what_is_read_back_is_written_back_the_same(tmp_path: Path) -> None:
 
 def test_an_empty_state_is_the_smallest_document() -> None:
     assert alertstate.to_json(alertstate.AlertState()) == (
-        b'{"version":3,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
-        b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"closed":[],"inverters":{}},"incidents":{},"carried":{}}'
+        b'{"version":4,"detector":{"last_reading_at":null,"failed_cycles":0,"no_production_streak":0,'
+        b'"peak_production_kw":0.0,"site_peak_kw":0.0,"faces_day":"","faces":[],"closed":[],"inverters":{},'
+        b'"inverters_still_since":null,"meters_still_since":null},"incidents":{},"carried":{}}'
     )
 
 

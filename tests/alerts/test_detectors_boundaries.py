@@ -84,7 +84,8 @@ def test_judged_from_a_median_of_exactly_two_hundredths_of_a_kilowatt():
     at = _feed(_seasoned(), _two(), lambda t: _reading(t, _site(t, kw=0.02, i2=(0.0, ERROR))))
     assert _firing(at) == _offline(2)
     under = _feed(_seasoned(), _two(), lambda t: _reading(t, _site(t, kw=0.02 - TINY, i2=(0.0, ERROR))))
-    assert under == [Judgement(detectors.PVS_UNREACHABLE, None, False)]
+    streams = {detectors.INVERTERS_STALLED}  # the stream moves: judged clean whatever the light (alerts/stalled.py)
+    assert [j for j in under if j.kind not in streams] == [Judgement(detectors.PVS_UNREACHABLE, None, False)]
 
 
 def test_two_inverters_are_a_group_one_is_not():

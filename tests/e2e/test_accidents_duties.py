@@ -384,7 +384,7 @@ CASES = [
 def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: World, case: Case):
     harness = world.harness
     assert harness.run().code == 0  # a first, normal cycle: the folders exist, the watchdog heard it
-    assert world.watchdog.hits[-1][:2] == ("GET", "/ping/0000-secret-uuid")
+    assert world.watchdog.hits[-1][:2] == ("POST", "/ping/0000-secret-uuid")
     before, hits_before = world.rows(), len(world.watchdog.hits)
     world.inbox.messages.clear()
 
@@ -401,7 +401,7 @@ def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: Wor
     assert world.rows() == before + (case.code == 0) or case.arrange is readings_csv_a_folder
     heard = world.watchdog.heard_since(hits_before, 1 if case.ping else 0)
     if case.ping == "up":
-        assert [hit[:2] for hit in heard] == [("GET", "/ping/0000-secret-uuid")]
+        assert [hit[:2] for hit in heard] == [("POST", "/ping/0000-secret-uuid")]
     elif case.ping == "fail":
         [(method, path, body)] = heard
         assert (method, path) == ("POST", "/ping/0000-secret-uuid/fail")
@@ -416,7 +416,7 @@ def test_an_accident_to_one_duty_is_one_line_and_the_next_cycle_works(world: Wor
     after = harness.run()
     assert after.code == 0, after.stderr
     assert world.rows() == before + (case.code == 0) + 1
-    assert [hit[:2] for hit in world.watchdog.heard_since(hits_before, 1)] == [("GET", "/ping/0000-secret-uuid")]
+    assert [hit[:2] for hit in world.watchdog.heard_since(hits_before, 1)] == [("POST", "/ping/0000-secret-uuid")]
 
 
 def test_an_uptime_kuma_push_url_gets_status_down_with_the_error(world: World):

@@ -15,10 +15,14 @@ from tests.support.sim.roofs import (
     CLEAR,
     CREEPING,
     DEAD,
+    INVERTERS_STALLED,
     LOSS,
+    METERS_STALLED,
     MISSING,
     NOT_REPORTING,
     OVERCAST,
+    SITE,
+    STREAMS,
     Fault,
     RoofScenario,
     ScenarioSite,
@@ -180,7 +184,8 @@ def test_the_catalogue_covers_what_the_issue_asks() -> None:
     for s in catalogue.values():
         suffixes = [suffix for group in s.groups() for suffix in group]
         assert len(suffixes) == s.model.inverter_count == len(set(suffixes))
-        assert all(0 <= f.index < s.model.inverter_count for f in s.faults)
+        assert all(0 <= f.index < s.model.inverter_count or f.index == SITE for f in s.faults)
+    assert {f.kind for s in catalogue.values() for f in s.faults if f.index == SITE} == set(STREAMS)
 
 
 def test_a_roof_site_on_its_own_drifting_clouds_serves_the_demo_the_same_kind_of_documents() -> None:
@@ -193,3 +198,21 @@ def test_a_roof_site_on_its_own_drifting_clouds_serves_the_demo_the_same_kind_of
     assert states == ["working"] * 4 + ["error"]
     night = reading_from_capture(site.render(noon + timedelta(hours=10)), noon + timedelta(hours=10), "auto", None)
     assert {inverter.state for inverter in night.devices.inverters} == {"error"}
+
+
+def test_a_stalled_stream_repeats_its_reports_with_only_curtime_moving_while_the_other_moves() -> None:
+    start = solar_midnight(date(2026, 6, 10), CALIFORNIA[1])
+    faults = (
+        Fault(INVERTERS_STALLED, SITE, start + timedelta(hours=11), start + timedelta(hours=12)),
+        Fault(METERS_STALLED, SITE, start + timedelta(hours=13), start + timedelta(hours=14)),
+    )
+    site = ScenarioSite(scenario(first=date(2026, 6, 10), faults=faults))
+
+    def devices(hour: float, kind: str) -> list[dict[str, object]]:
+        document = site.device_list(start + timedelta(hours=hour))
+        return [{k: v for k, v in d.items() if k != "CURTIME"} for d in document["devices"] if d["DEVICE_TYPE"] == kind]
+
+    for stalled, moving, hour in (("Inverter", "Power Meter", 11.0), ("Power Meter", "Inverter", 13.0)):
+        frozen, other = devices(hour, stalled), devices(hour, moving)
+        assert devices(hour + 0.5, stalled) == frozen and devices(hour + 0.5, moving) != other
+        assert devices(hour + 1.0, stalled) != frozen  # the stream moves again at the fault's end

@@ -24,6 +24,8 @@ from pvs6sup.sinks.queue import Entry
 from tests.support.mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
 from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
+SITE_CONFIGS = 9 + len(ha_discovery.ALERT_KINDS)  # the site's sensors, and a problem sensor per alert kind
+
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
 HA_REQUIRED = ("name", "unique_id", "state_topic", "device", "value_template")
@@ -68,7 +70,7 @@ def test_one_cycle_gives_valid_discovery_state_and_no_pvs_serial(broker, recorde
         assert PVS_SERIAL[-5:] not in message.topic + message.payload.decode()
     configs = {m.topic: json.loads(m.payload) for m in messages if m.topic.startswith("homeassistant/")}
     assert all(m.retain for m in messages if m.topic.startswith("homeassistant/"))
-    assert len(configs) == 14 + 12 * 4
+    assert len(configs) == SITE_CONFIGS + 12 * 4
     for config in configs.values():
         assert all(config.get(key) for key in HA_REQUIRED), config
         assert config["device"]["identifiers"]
@@ -121,7 +123,7 @@ def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(bro
 
     messages = recorder.snapshot()
     configs = [m for m in messages if m.topic.startswith("homeassistant/")]
-    assert len(configs) == 2 * (14 + 12 * 4)  # the first cycle, and once more when the (UTC) day turned
+    assert len(configs) == 2 * (SITE_CONFIGS + 12 * 4)  # the first cycle, and once more when the (UTC) day turned
     assert sum(1 for m in messages if m.topic == f"{PREFIX}/site") == readings
     availability = [m.payload.decode() for m in messages if m.topic == f"{PREFIX}/availability"]
     # one outage: offline from its OFFLINE_AFTER_FAILURES-th failed cycle on, online again after it
@@ -242,7 +244,7 @@ def test_a_kill_mid_publish_is_followed_by_a_clean_next_publish(broker, recorder
         if child.poll() is None:
             child.kill()
             child.wait(timeout=20)
-    assert len(retained(broker)) < 14 + 30 * 4  # the kill landed mid-discovery
+    assert len(retained(broker)) < SITE_CONFIGS + 30 * 4  # the kill landed mid-discovery
 
     # The queue still holds the entry and the memo was never saved: the next cycle sends it all again.
     payload = mqtt.payload(reading_at(site(30), NOON), "Home", timezone.utc)
@@ -250,5 +252,5 @@ def test_a_kill_mid_publish_is_followed_by_a_clean_next_publish(broker, recorder
     assert sent.through_seq == 1
     kept = retained(broker)
     configs = {t: json.loads(p) for t, p in kept.items() if t.startswith("homeassistant/")}
-    assert len(configs) == 14 + 30 * 4 and all(c["unique_id"] for c in configs.values())
+    assert len(configs) == SITE_CONFIGS + 30 * 4 and all(c["unique_id"] for c in configs.values())
     assert kept[f"{PREFIX}/availability"] == b"online"

@@ -50,6 +50,7 @@ def rich_state() -> AlertState:
         closed=[["E00000000000000001", "2026-06-13", 1.25, 1.5]],
         faces=[Face(("E00000000000000001", "E00000000000000002", "E00000000000000003"), 12.0833333), Face((), None)],
         inverters=inverters,
+        inverters_still_since=T0 - timedelta(minutes=25),  # meters_still_since stays None
     )
     incidents = {
         "inverter:E00000000000000001": Incident(

@@ -1,8 +1,9 @@
 """The named roof scenarios the alert evaluation runs: places, seasons, faces, shade, weather and faults.
 
-Every fault starts on day 5 or later (the detector learns the roof first). The last three were added after the
-detector was tuned on the first nine, as a check on roofs it had not seen. Times are local solar time
-(`at(day, hour)`); inverter indexes run face by face. Scenario `ca-winter-quiet` has no fault at all.
+Every fault starts on day 5 or later (the detector learns the roof first). The three after the first nine were added
+after the detector was tuned on those nine, as a check on roofs it had not seen; `ca-summer-stalled`, added last,
+has the site's stalled streams (issue #22 part 4). Times are local solar time (`at(day, hour)`); inverter indexes
+run face by face. Scenario `ca-winter-quiet` has no fault at all.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from tests.support.sim.roofs import (
     CREEPING,
     DEAD,
     HAZY,
+    INVERTERS_STALLED,
     LOSS,
+    METERS_STALLED,
     MISSING,
     NOT_REPORTING,
     OVERCAST,
+    SITE,
     Fault,
     RoofScenario,
     solar_midnight,
@@ -304,6 +308,25 @@ def _catalogue() -> list[RoofScenario]:
             weather(33, 24, 0.35, 0.2, 0.25, 0.2),
             spread_pct=2.5,
             seed=43,
+        ),
+        # Added for issue #22 part 4, after the twelve above: the PVS answers while a stream stands still.
+        roof(
+            "ca-summer-stalled",
+            "California, June; south 8 + west 6; the inverters' reports stand still for 4 hours at midday, the "
+            "meters' for 3 hours, and the inverters' again from 2:00 until 10:00",
+            CALIFORNIA,
+            date(2026, 6, 1),
+            21,
+            (Face("south", 20, 180, 8), Face("west", 25, 270, 6)),
+            [
+                (INVERTERS_STALLED, SITE, (5, 11.0), (5, 15.0), 0.0, 0.0),
+                (METERS_STALLED, SITE, (7, 10.0), (7, 13.0), 0.0, 0.0),
+                (INVERTERS_STALLED, SITE, (9, 2.0), (9, 10.0), 0.0, 0.0),
+                (DEAD, 3, (11, 9.0), (11, 16.0), 0.0, 0.0),  # the per-inverter detectors still see one
+            ],
+            weather(34, 21, 0.5, 0.2, 0.2, 0.1),
+            spread_pct=3.0,
+            seed=44,
         ),
     ]
 

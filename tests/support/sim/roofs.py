@@ -2,7 +2,8 @@
 
 A RoofScenario is a pvs6sup.sim.roof.RoofModel (faces, obstructions, panel spread) plus the weather of each
 day (clear, hazy, broken clouds whose km-wide shadows cross the whole roof within a minute, overcast), gaps
-(the Pi off), garbage answers and injected faults (dead, missing, not reporting, sudden or creeping loss).
+(the Pi off), garbage answers and injected faults (dead, missing, not reporting, sudden or creeping loss; and the
+site's stalled streams: the inverters' or the meters' reports standing still while the PVS answers).
 `captures` yields its documents; `evaluate` scores a detector's raised events against the faults, with
 latency counted in daylight minutes (sun >= 10°). The named scenarios are in sim/roof_catalogue.py.
 """
@@ -32,6 +33,11 @@ LOSS, CREEPING = "sudden loss", "creeping loss"
 # gone), a microinverter converting less (the panel's voltage and power as they were), new shade at some sun
 # positions (an Obstruction from `start`: less current at a normal voltage).
 DIODE, INVERTER, SHADE = "bypass diode", "inverter stage", "new shade"
+# A stalled stream (the whole site's, so `index` is SITE): the PVS answers, but the inverters' reports, or the
+# meters', stand still; the alert is the site's, of the same name (alerts/judgement.py).
+INVERTERS_STALLED, METERS_STALLED = "inverters_stalled", "meters_stalled"
+STREAMS = {INVERTERS_STALLED: "inverters", METERS_STALLED: "meters"}
+SITE = -1
 CLEAR, HAZY, BROKEN, OVERCAST = "clear", "hazy", "broken clouds", "overcast"
 NOT_REPORTING_TARGET_MIN = 60  # as bench/alerts_eval.py's month: a 30-minute stale report is its definition
 
@@ -173,6 +179,7 @@ class ScenarioSite(RoofSite):
         return round(super().inverter_kw(index, when) * factor, 4)
 
     def device_list(self, when: datetime) -> dict[str, Any]:
+        self.stalled = frozenset(STREAMS[f.kind] for f in self._faults.get(SITE, ()) if f.active(when))
         return with_faults(super().device_list(when), when, lambda k, i, w: self._faults_now(i, w, k), self._frozen)
 
     def shade(self, index: int, sky: ClearSky, when: datetime) -> float:
@@ -252,10 +259,10 @@ def day_length_min(scenario: RoofScenario, moment: datetime) -> int:
 
 def target_min(scenario: RoofScenario, fault: Fault) -> int | None:
     """The issue's target in daylight minutes: dead or missing 15; 30 % loss 4 h; 20-25 % a day; 15 % 2 days;
-    10 % a week (a day = day_length_min at the fault's date). Not reporting: NOT_REPORTING_TARGET_MIN."""
+    10 % a week (a day = day_length_min at the fault's date). Not reporting, a stalled stream: 60 (the issue's)."""
     if fault.kind in (DEAD, MISSING):
         return 15
-    if fault.kind == NOT_REPORTING:
+    if fault.kind in (NOT_REPORTING, *STREAMS):
         return NOT_REPORTING_TARGET_MIN
     loss = round(fault.loss, 3)
     day = day_length_min(scenario, fault.full_at)
@@ -292,9 +299,9 @@ def evaluate(scenario: RoofScenario, events: list[Any]) -> tuple[list[Outcome], 
     claimed: set[int] = set()
     outcomes = []
     for fault in scenario.faults:
-        serial = scenario.serial(fault.index)
+        serial = "site" if fault.index == SITE else scenario.serial(fault.index)
         window_end = (fault.end or scenario.end) + DAY
-        mine = [i for i, e in enumerate(raised) if e.serial == serial and fault.start <= e.time < window_end]
+        mine = [i for i, e in enumerate(raised) if _names(e, fault, serial) and fault.start <= e.time < window_end]
         claimed.update(mine)
         target = target_min(scenario, fault)
         if not mine:
@@ -305,6 +312,11 @@ def evaluate(scenario: RoofScenario, events: list[Any]) -> tuple[list[Outcome], 
         outcomes.append(Outcome(fault, serial, event.time, event.kind, latency, target, len(mine)))
     false_alarms = [e for i, e in enumerate(raised) if i not in claimed]
     return outcomes, false_alarms
+
+
+def _names(event: Any, fault: Fault, serial: str) -> bool:
+    """Whether a raised event is about this fault's inverter (a site's stalled stream: its own alert)."""
+    return event.kind == fault.kind and event.serial is None if fault.index == SITE else event.serial == serial
 
 
 def scenarios() -> dict[str, RoofScenario]:
