@@ -63,44 +63,58 @@ class _Spec:
 
     __slots__ = ("names", "required", "tail", "factories", "index", "calls")
 
-    def __init__(self, names: tuple[str, ...], defaults: dict[str, Any]) -> None:
-        self.names = names
-        self.required = len(names) - len(defaults)
-        if any(name in defaults for name in names[: self.required]):
-            raise TypeError(f"a field without a default follows one with a default among {', '.join(names)}")
-        tail = [defaults[name] for name in names[self.required :]]
-        self.tail = tuple(None if isinstance(value, _Field) else value for value in tail)
-        self.factories: tuple[tuple[int, Callable[[], object]], ...] = tuple(
-            (self.required + i, value.make) for i, value in enumerate(tail) if isinstance(value, _Field) and value.make
-        )
-        self.index = {name: i for i, name in enumerate(names)}
+    def __init__(
+        self, names: tuple[str, ...], required: int, tail: tuple[Any, ...], factories: tuple[tuple[int, Any], ...]
+    ) -> None:
+        self.names, self.required, self.tail, self.factories = names, required, tail, factories
+        self.index: dict[str, int] | None = None  # name -> position, made for the first call with keywords
         self.calls = 0
 
 
 class _RecordType(type):
-    """Makes a record class's annotations its __slots__ and keeps their defaults for its __init__."""
+    """Makes a record class's annotations its __slots__ and keeps their defaults for its __init__.
+
+    One pass over the annotations: every cron run defines some 30 record classes.
+    """
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _RecordType:
         if "__slots__" in namespace:  # written by hand, with its own __init__
-            namespace.setdefault("_shown", tuple(namespace["__slots__"]))
-        else:
-            names = tuple(
-                n for n, a in namespace.get("__annotations__", {}).items() if not str(a).startswith("ClassVar")
-            )
-            if names and any(getattr(base, "__slots__", ()) for base in bases):
-                raise TypeError(f"record {name} cannot add fields to another record's")
-            namespace["__slots__"] = names
-            if names:
-                given = {n: namespace.pop(n) for n in names if n in namespace}
-                specified = {n: v for n, v in given.items() if isinstance(v, _Field)}
-                for n, v in specified.items():  # a default factory stays a _Field; no default at all: required
-                    if v.make is None:
-                        del given[n]
-                        if v.default is not _MISSING:
-                            given[n] = v.default
-                namespace["_spec"] = _Spec(names, given)
-                namespace["_shown"] = tuple(n for n in names if n not in specified or specified[n].shown)
-                namespace.setdefault("__init__", _shared_init)
+            return super().__new__(mcs, name, bases, namespace)
+        names: list[str] = []
+        tail: list[Any] = []
+        factories: list[tuple[int, Any]] = []
+        hidden: list[str] = []  # fields the repr leaves out
+        for field_name, annotation in namespace.get("__annotations__", {}).items():
+            if str(annotation).startswith("ClassVar"):
+                continue
+            if field_name in namespace:
+                value = namespace.pop(field_name)
+                if isinstance(value, _Field):
+                    if not value.shown:
+                        hidden.append(field_name)
+                    if value.make is not None:
+                        factories.append((len(names), value.make))
+                        value = None  # the parameter's default; None makes a fresh one
+                    elif value.default is _MISSING:
+                        if tail:
+                            raise TypeError(f"{name}.{field_name} has no default but follows a field with one")
+                        names.append(field_name)
+                        continue
+                    else:
+                        value = value.default
+                tail.append(value)
+            elif tail:
+                raise TypeError(f"{name}.{field_name} has no default but follows a field with one")
+            names.append(field_name)
+        namespace["__slots__"] = fields = tuple(names)
+        if fields:
+            for base in bases:
+                if getattr(base, "__slots__", ()):
+                    raise TypeError(f"record {name} cannot add fields to another record's")
+            namespace["_spec"] = _Spec(fields, len(fields) - len(tail), tuple(tail), tuple(factories))
+            namespace.setdefault("__init__", _shared_init)
+            if hidden:
+                namespace["_shown"] = tuple(n for n in fields if n not in hidden)
         return super().__new__(mcs, name, bases, namespace)
 
 
@@ -140,8 +154,11 @@ def _bind(spec: _Spec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[An
     if count > len(spec.names):
         return None
     values = [*args, *[_MISSING] * (spec.required - count), *spec.tail[max(0, count - spec.required) :]]
+    index = spec.index
+    if index is None:
+        index = spec.index = {field_name: i for i, field_name in enumerate(spec.names)}
     for name, value in kwargs.items():
-        i = spec.index.get(name)
+        i = index.get(name)
         if i is None or i < count:
             return None
         values[i] = value
@@ -183,7 +200,7 @@ class _Fields(metaclass=_RecordType):
 
     __slots__: tuple[str, ...] = ()
     _spec: ClassVar[_Spec]
-    _shown: ClassVar[tuple[str, ...]] = ()  # the fields the repr shows (not a secret's)
+    _shown: ClassVar[tuple[str, ...] | None] = None  # the fields the repr shows, when not all (a secret)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -193,7 +210,8 @@ class _Fields(metaclass=_RecordType):
     # no __hash__: a class that defines __eq__ alone is unhashable, like an unfrozen dataclass
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown)
+        names = self.__slots__ if self._shown is None else self._shown
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{self.__class__.__qualname__}({shown})"
 
 

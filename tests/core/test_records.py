@@ -180,3 +180,11 @@ def test_a_record_with_hand_written_slots_and_init_keeps_them() -> None:
     record = _HandWritten("pvs")
     assert repr(record) == "_HandWritten(host='pvs', port=80)" and record == _HandWritten("pvs", 80)
     assert hash(record) == hash(replace(record)) and replace(record, port=443).port == 443
+
+
+def test_a_field_without_a_default_cannot_follow_one_with_a_default() -> None:
+    with pytest.raises(TypeError, match=re.escape("_Late.b_m has no default but follows a field with one")):
+
+        class _Late(FrozenRecord):
+            a_m: float = 0.0
+            b_m: float  # type: ignore[misc]  # mypy, too, refuses it
