@@ -37,7 +37,7 @@ from pvs6sup.runtime import Runtime  # noqa: E402
 from pvs6sup.settings.config import WeatherURLs  # noqa: E402
 from pvs6sup.settings.load import load_config  # noqa: E402
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite, SiteModel  # noqa: E402
-from pvs6sup.store import csvlog, legacy  # noqa: E402
+from pvs6sup.store import csvfiles, csvquery, legacy  # noqa: E402
 
 ZONE = ZoneInfo("America/Los_Angeles")
 STEP = timedelta(minutes=5)
@@ -103,13 +103,13 @@ def split_cost(folder: Path, inverters: int, days: int = 92) -> str:
     """Write an old single inverters.csv of `days` days and time its split (legacy.migrate)."""
     folder.mkdir()
     start = datetime(2026, 1, 1, tzinfo=ZONE)
-    with (folder / csvlog.INVERTERS_FILE).open("w") as handle:
+    with (folder / csvfiles.INVERTERS_FILE).open("w") as handle:
         handle.write(",".join(INVERTER_COLUMNS) + "\n")
         for i in range(days * 288):
             stamp = (start + STEP * i).isoformat()
             row = f",working,0.2512,{1000 + i / 100:.4f},41,0.26,{stamp}\n"
             handle.write("".join(f"{stamp},E00X{n:011d}{row}" for n in range(inverters)))
-    size = (folder / csvlog.INVERTERS_FILE).stat().st_size
+    size = (folder / csvfiles.INVERTERS_FILE).stat().st_size
     began = time.perf_counter()
     rows = legacy.migrate(folder, ZONE, start + timedelta(days=days))
     spent = time.perf_counter() - began
@@ -132,11 +132,11 @@ def main() -> None:
         day = Path(tmp) / "day"
         run(day, args.inverters, midnight, 288)
         sizes = {
-            "inverter rows (a month file)": sum(p.stat().st_size for p in csvlog.inverter_files(day)),
+            "inverter rows (a month file)": sum(p.stat().st_size for p in csvfiles.inverter_files(day)),
             "readings.csv": (day / "readings.csv").stat().st_size,
             "raw/ (kept RAW_RETENTION_DAYS)": sum(p.stat().st_size for p in (day / "raw").rglob("*") if p.is_file()),
         }
-        rows = sum(1 for _ in csvlog.all_inverter_rows(day))
+        rows = sum(1 for _ in csvquery.all_inverter_rows(day))
         print(f"\nA day of {args.inverters} inverters (288 readings): {rows} inverter rows")
         for name, size in sizes.items():
             print(f"  {name:32s} {size / 1e6:7.2f} MB a day, {365 * size / 1e6:8.1f} MB a year")

@@ -37,7 +37,7 @@ from pvs6sup.pvs import read as pvs_read
 from pvs6sup.report import step as reporting
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import Config
-from pvs6sup.store import archive, csvlog, packing, retention, tempfiles
+from pvs6sup.store import archive, csvfiles, csvlog, packing, retention, tempfiles
 from pvs6sup.store.lock import data_dir_lock
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def _one_reading_a_minute(config: Config, now: datetime) -> None:
     the last one ended (cron, a manual run) records."""
     try:
         newest = csvlog.newest_timestamp(config.data_dir)
-        written = os.stat(config.data_dir / csvlog.READINGS_FILE).st_mtime
+        written = os.stat(config.data_dir / csvfiles.READINGS_FILE).st_mtime
     except OSError:  # no file yet, or the record duty will say what is wrong with it
         return
     if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED or written < _process_started():

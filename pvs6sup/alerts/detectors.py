@@ -30,6 +30,7 @@ from pvs6sup.alerts.judgement import (
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.energy_guard import learned_peak_kw
 from pvs6sup.core.models import ERROR, InverterReading, Reading
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.core.values import mask_serial
 
@@ -54,10 +55,9 @@ __all__ = [  # the records and kinds live in their own modules; callers may take
 GAP_S = 30 * 60  # readings further apart than this start every streak afresh (the Pi or the PVS was off)
 
 
-class Thresholds:
-    """The tuning knobs; README's Alerts section explains each. Read-only (no instance fields)."""
-
-    __slots__ = ()
+class Thresholds(FrozenRecord):
+    """The tuning knobs; README's Alerts section explains each. Read-only; tests and the evaluation change
+    some with replace(THRESHOLDS, learning_days=5) or Thresholds(learning_days=5)."""
 
     judge_kw: float = 0.02  # siblings' median output needed to judge an inverter (dawn, dusk, overcast: not judged)
     nothing_ratio: float = 0.02  # at most this share of the median counts as producing nothing (a thick

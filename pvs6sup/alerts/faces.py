@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable
 
 from pvs6sup.alerts.normal import BinTable, bin_hour, median
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 SAME_FACE = 0.06  # median stray of the log ratio below which two inverters share a face
 PROFILE_DAYS = 1  # clear days a bin needs to count in a profile
@@ -27,14 +27,8 @@ MOST_SIBLINGS = 12  # on a large face, 12 of the others: as good a median, and a
 class Face(FrozenRecord):
     """One roof face as found: its members and the solar hour at which it makes the most."""
 
-    __slots__ = ("members", "peak_hour")
-
     members: tuple[str, ...]
     peak_hour: float | None
-
-    def __init__(self, members: tuple[str, ...], peak_hour: float | None) -> None:
-        set_field(self, "members", members)
-        set_field(self, "peak_hour", peak_hour)
 
 
 def _profiles(tables: dict[int, BinTable], serials: Iterable[str]) -> dict[str, dict[int, float]]:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
 from pvs6sup.alerts.diagnosis import UNKNOWN
-from pvs6sup.core.records import FrozenRecord, Record, set_field
+from pvs6sup.core.records import FrozenRecord, Record
 
 CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
 REMIND_AFTER_S = 24 * 3600
@@ -21,94 +21,31 @@ REMIND_AFTER_S = 24 * 3600
 class Incident(Record):
     """An active alert."""
 
-    __slots__ = (
-        "kind",
-        "serial",
-        "message",
-        "detail",
-        "raised_at",
-        "notified_at",
-        "clean_streak",
-        "cause",
-        "evidence",
-        "lost_kwh",
-    )
-
     kind: str
     serial: str | None
     message: str
     detail: str
     raised_at: datetime
     notified_at: datetime
-    clean_streak: int
-    cause: str  # the likely cause as last told (alerts/diagnosis.py), "" for a site condition
-    evidence: str
-    lost_kwh: float | None  # energy lost over the incident (None: not counted, e.g. a site condition)
-
-    def __init__(
-        self,
-        kind: str,
-        serial: str | None,
-        message: str,
-        detail: str,
-        raised_at: datetime,
-        notified_at: datetime,
-        clean_streak: int = 0,
-        cause: str = "",
-        evidence: str = "",
-        lost_kwh: float | None = None,
-    ) -> None:
-        self.kind = kind
-        self.serial = serial
-        self.message = message
-        self.detail = detail
-        self.raised_at = raised_at
-        self.notified_at = notified_at
-        self.clean_streak = clean_streak
-        self.cause = cause
-        self.evidence = evidence
-        self.lost_kwh = lost_kwh
+    clean_streak: int = 0
+    cause: str = ""  # the likely cause as last told (alerts/diagnosis.py), "" for a site condition
+    evidence: str = ""
+    lost_kwh: float | None = None  # energy lost over the incident (None: not counted, e.g. a site condition)
 
 
 class Event(FrozenRecord):
     """Something to tell the user: event is 'raised', 'reminder' or 'resolved'."""
-
-    __slots__ = ("time", "event", "kind", "serial", "message", "detail", "raised_at", "cause", "evidence", "lost_kwh")
 
     time: datetime
     event: str
     kind: str
     serial: str | None
     message: str
-    detail: str
-    raised_at: datetime | None  # a reminder's or a resolution's incident began then
-    cause: str  # the incident's likely cause and the figures behind it (alerts/diagnosis.py)
-    evidence: str
-    lost_kwh: float | None  # energy lost so far over the incident
-
-    def __init__(
-        self,
-        time: datetime,
-        event: str,
-        kind: str,
-        serial: str | None,
-        message: str,
-        detail: str = "",
-        raised_at: datetime | None = None,
-        cause: str = "",
-        evidence: str = "",
-        lost_kwh: float | None = None,
-    ) -> None:
-        set_field(self, "raised_at", raised_at)
-        set_field(self, "cause", cause)
-        set_field(self, "evidence", evidence)
-        set_field(self, "lost_kwh", lost_kwh)
-        set_field(self, "time", time)
-        set_field(self, "event", event)
-        set_field(self, "kind", kind)
-        set_field(self, "serial", serial)
-        set_field(self, "message", message)
-        set_field(self, "detail", detail)
+    detail: str = ""
+    raised_at: datetime | None = None  # a reminder's or a resolution's incident began then
+    cause: str = ""  # the incident's likely cause and the figures behind it (alerts/diagnosis.py)
+    evidence: str = ""
+    lost_kwh: float | None = None  # energy lost so far over the incident
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {

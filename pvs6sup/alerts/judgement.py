@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 OFFLINE = "inverter_offline"
 UNDERPERFORMING = "inverter_underperforming"
@@ -18,33 +18,11 @@ SPECIFICITY = (OFFLINE, UNDERPERFORMING)
 class Judgement(FrozenRecord):
     """One incident's verdict this cycle. serial is None for site-wide conditions."""
 
-    __slots__ = ("kind", "serial", "firing", "message", "detail", "cause", "evidence", "lost_kwh")
-
     kind: str
     serial: str | None
     firing: bool
-    message: str
-    detail: str  # what the subject shows after the name, e.g. "0 W vs 287 W median"
-    cause: str  # an inverter's likely cause (alerts/diagnosis.py), "" when not diagnosed
-    evidence: str  # ...and the figures behind it, in an owner's words
-    lost_kwh: float | None  # energy lost since the last judgement that counted it (None: not counted)
-
-    def __init__(
-        self,
-        kind: str,
-        serial: str | None,
-        firing: bool,
-        message: str = "",
-        detail: str = "",
-        cause: str = "",
-        evidence: str = "",
-        lost_kwh: float | None = None,
-    ) -> None:
-        set_field(self, "kind", kind)
-        set_field(self, "serial", serial)
-        set_field(self, "firing", firing)
-        set_field(self, "message", message)
-        set_field(self, "detail", detail)
-        set_field(self, "cause", cause)
-        set_field(self, "evidence", evidence)
-        set_field(self, "lost_kwh", lost_kwh)
+    message: str = ""
+    detail: str = ""  # what the subject shows after the name, e.g. "0 W vs 287 W median"
+    cause: str = ""  # an inverter's likely cause (alerts/diagnosis.py), "" when not diagnosed
+    evidence: str = ""  # ...and the figures behind it, in an owner's words
+    lost_kwh: float | None = None  # energy lost since the last judgement that counted it (None: not counted)

@@ -23,77 +23,35 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from pvs6sup.core.records import Record
+from pvs6sup.core.records import FrozenRecord, Record, field
 
 CLEAR, DIFFUSE = 0, 5  # a cell: for each light, [ln ratio, days learned, today's sum, today's count, a 2nd day]
 CELL_SIZE = 10
 BINS_PER_HOUR = 3
 
 
-class Tuning:
+class Tuning(FrozenRecord):
     """The learning and judging knobs; README's Alerts section explains them. Subclass-free overrides:
-    Tuning(cusum_limit=6) in tests and the evaluation."""
+    Tuning(limit=6) or replace(TUNING, limit=6) in tests and the evaluation."""
 
-    __slots__ = (
-        "min_days",
-        "day_weight",
-        "day_step",
-        "clear_at",
-        "diffuse_at",
-        "envelope_decay",
-        "min_light",
-        "full_light",
-        "window",
-        "min_window",
-        "slack",
-        "limit",
-        "fast_slack",
-        "fast_limit",
-        "suspect_gap",
-        "resolve_gap",
-        "floor",
-        "cap",
-    )
-
-    def __init__(
-        self,
-        min_days: int = 3,  # days a cell must have learned before it is trusted
-        day_weight: float = 0.15,  # after those, each day moves the normal this share of the way...
-        day_step: float = 0.25,  # ...by at most this much (ln ratio): one odd day moves it under 4 %
-        clear_at: float = 0.8,  # site output / its envelope at this bin: clear light at or above...
-        diffuse_at: float = 0.45,  # ...diffuse at or below; in between, the two are blended
-        envelope_decay: float = 0.005,  # the envelope sinks by this share a sample, so the seasons move it
-        min_light: float = 0.03,  # site output below this share of its best is too dim to judge or learn...
-        full_light: float = 0.1,  # ...and from this share on, a reading counts fully in the charts
-        window: int = 18,  # the median of the last 90 minutes of judged gaps feeds the charts (a cloud's
-        min_window: int = 9,  # shadow that lingers 40 minutes on some panels moves it little), once it holds 45
-        slack: float = 0.05,  # slow chart: a gap within 5 % is noise
-        limit: float = 8.0,  # ...and fires at this sum (a 10 % loss in 2-4 days, 20 % within a day)
-        fast_slack: float = 0.12,  # fast chart: a 30 % loss adds about 0.2 an hour of full light...
-        fast_limit: float = 2.0,  # ...and fires within a few daylight hours
-        suspect_gap: float = -0.08,  # below this smoothed gap, or with a chart a quarter up, it learns nothing
-        resolve_gap: float = -0.03,  # back within 3 % of normal: the charts fall quickly
-        floor: float = -0.5,  # one reading's gap is clipped to this (a 40 % loss) and...
-        cap: float = 0.5,  # ...this, so that no reading adds more than about 0.35 to a chart
-    ) -> None:
-        self.min_days = min_days
-        self.day_weight = day_weight
-        self.day_step = day_step
-        self.clear_at = clear_at
-        self.diffuse_at = diffuse_at
-        self.envelope_decay = envelope_decay
-        self.min_light = min_light
-        self.full_light = full_light
-        self.window = window
-        self.min_window = min_window
-        self.slack = slack
-        self.limit = limit
-        self.fast_slack = fast_slack
-        self.fast_limit = fast_limit
-        self.suspect_gap = suspect_gap
-        self.resolve_gap = resolve_gap
-        self.floor = floor
-        self.cap = cap
+    min_days: int = 3  # days a cell must have learned before it is trusted
+    day_weight: float = 0.15  # after those, each day moves the normal this share of the way...
+    day_step: float = 0.25  # ...by at most this much (ln ratio): one odd day moves it under 4 %
+    clear_at: float = 0.8  # site output / its envelope at this bin: clear light at or above...
+    diffuse_at: float = 0.45  # ...diffuse at or below; in between, the two are blended
+    envelope_decay: float = 0.005  # the envelope sinks by this share a sample, so the seasons move it
+    min_light: float = 0.03  # site output below this share of its best is too dim to judge or learn...
+    full_light: float = 0.1  # ...and from this share on, a reading counts fully in the charts
+    window: int = 18  # the median of the last 90 minutes of judged gaps feeds the charts (a cloud's
+    min_window: int = 9  # shadow that lingers 40 minutes on some panels moves it little), once it holds 45
+    slack: float = 0.05  # slow chart: a gap within 5 % is noise
+    limit: float = 8.0  # ...and fires at this sum (a 10 % loss in 2-4 days, 20 % within a day)
+    fast_slack: float = 0.12  # fast chart: a 30 % loss adds about 0.2 an hour of full light...
+    fast_limit: float = 2.0  # ...and fires within a few daylight hours
+    suspect_gap: float = -0.08  # below this smoothed gap, or with a chart a quarter up, it learns nothing
+    resolve_gap: float = -0.03  # back within 3 % of normal: the charts fall quickly
+    floor: float = -0.5  # one reading's gap is clipped to this (a 40 % loss) and...
+    cap: float = 0.5  # ...this, so that no reading adds more than about 0.35 to a chart
 
 
 TUNING = Tuning()
@@ -102,16 +60,9 @@ TUNING = Tuning()
 class BinTable(Record):
     """The learned normal of every inverter at one 20-minute bin of solar time."""
 
-    __slots__ = ("envelope_kw", "day", "cells")
-
-    envelope_kw: float  # the site's output on a clear day at this bin (a slowly sinking maximum)
-    day: str  # the solar day the cells' running sums belong to
-    cells: dict[str, list[float]]  # serial -> CELL_SIZE numbers (see CLEAR)
-
-    def __init__(self, envelope_kw: float = 0.0, day: str = "", cells: dict[str, list[float]] | None = None) -> None:
-        self.envelope_kw = envelope_kw
-        self.day = day
-        self.cells = {} if cells is None else cells
+    envelope_kw: float = 0.0  # the site's output on a clear day at this bin (a slowly sinking maximum)
+    day: str = ""  # the solar day the cells' running sums belong to
+    cells: dict[str, list[float]] = field(default_factory=dict)  # serial -> CELL_SIZE numbers (see CLEAR)
 
 
 class NormalBook(Protocol):
@@ -145,30 +96,12 @@ class MemoryBook:
 class Gauge(Record):
     """One inverter's running test: the recent gaps and the two charts."""
 
-    __slots__ = ("gaps", "slow", "fast", "since", "made_kwh", "expected_kwh")
-
-    gaps: list[float]  # the last `window` judged gaps, oldest first
-    slow: float
-    fast: float
-    since: datetime | None  # when the charts last rose from zero: the start of this shortfall
-    made_kwh: float  # energy made and expected since then, over judged readings
-    expected_kwh: float
-
-    def __init__(
-        self,
-        gaps: list[float] | None = None,
-        slow: float = 0.0,
-        fast: float = 0.0,
-        since: datetime | None = None,
-        made_kwh: float = 0.0,
-        expected_kwh: float = 0.0,
-    ) -> None:
-        self.gaps = [] if gaps is None else gaps
-        self.slow = slow
-        self.fast = fast
-        self.since = since
-        self.made_kwh = made_kwh
-        self.expected_kwh = expected_kwh
+    gaps: list[float] = field(default_factory=list)  # the last `window` judged gaps, oldest first
+    slow: float = 0.0
+    fast: float = 0.0
+    since: datetime | None = None  # when the charts last rose from zero: the start of this shortfall
+    made_kwh: float = 0.0  # energy made and expected since then, over judged readings
+    expected_kwh: float = 0.0
 
 
 def median(values: Sequence[float]) -> float:

@@ -9,7 +9,7 @@ from pvs6sup.alerts import normal_files, underperf
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import describe, facing
 from pvs6sup.alerts.normal import TUNING
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import mask_serial
 
 LEARNED_SHARE = 0.5  # an inverter with under half the learned bins of the best-known one is still learning
@@ -18,24 +18,10 @@ LEARNED_SHARE = 0.5  # an inverter with under half the learned bins of the best-
 class RoofView(FrozenRecord):
     """The learned roof in words and figures."""
 
-    __slots__ = ("faces", "learning", "face_of", "shares")
-
     faces: tuple[str, ...]  # "12 inverters peak at 12:05 solar time (south face)"
     learning: tuple[str, ...]  # serials not judged yet for underperformance
     face_of: dict[str, str]  # serial -> "south", "west"…
     shares: dict[str, tuple[tuple[str, float | None], ...]]  # serial -> (solar day, made / expected), oldest first
-
-    def __init__(
-        self,
-        faces: tuple[str, ...],
-        learning: tuple[str, ...],
-        face_of: dict[str, str],
-        shares: dict[str, tuple[tuple[str, float | None], ...]],
-    ) -> None:
-        set_field(self, "faces", faces)
-        set_field(self, "learning", learning)
-        set_field(self, "face_of", face_of)
-        set_field(self, "shares", shares)
 
     def lines(self) -> list[str]:
         """The lines `status` prints."""

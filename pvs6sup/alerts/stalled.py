@@ -24,7 +24,7 @@ from datetime import datetime, timezone, tzinfo
 from pvs6sup.alerts.judgement import INVERTERS_STALLED, METERS_STALLED, Judgement
 from pvs6sup.alerts.memory import DetectorState
 from pvs6sup.core.models import InverterReading, Reading
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 STILL_S = 10 * 60  # a report this old stands still (inverters report every ~15 s, varserver's at every 5 minutes)
 STALL_S = 30 * 60  # how long a stream stands still before it is told (with STILL_S: 40 minutes after it froze)
@@ -37,20 +37,10 @@ class Streams(FrozenRecord):
     """What one reading says about the streams: whether the inverters' figures are stalled (not to be judged),
     whether the meters stand still (production not to be taken from them), and the judgements."""
 
-    __slots__ = ("inverters_stalled", "meters_still", "frozen", "judgements")
-
     inverters_stalled: bool
     meters_still: bool
     frozen: frozenset[str]  # the inverters whose own report stands still: the learned normal takes nothing from them
     judgements: tuple[Judgement, ...]
-
-    def __init__(
-        self, inverters_stalled: bool, meters_still: bool, frozen: frozenset[str], judgements: tuple[Judgement, ...]
-    ) -> None:
-        set_field(self, "inverters_stalled", inverters_stalled)
-        set_field(self, "meters_still", meters_still)
-        set_field(self, "frozen", frozen)
-        set_field(self, "judgements", judgements)
 
 
 def _still(measured_at: datetime | None, reference: datetime) -> bool:

@@ -20,7 +20,7 @@ from pvs6sup.alerts.incidents import Incident
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.alerts.normal import BinTable, Gauge
 from pvs6sup.alerts.normal_files import bin_from_doc, bin_to_doc
-from pvs6sup.core.records import Record, as_dict
+from pvs6sup.core.records import Record, as_dict, field
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
 
@@ -39,21 +39,9 @@ MAX_QUEUED = 50  # a mail server down for months must not fill the disk; the old
 
 
 class AlertState(Record):
-    __slots__ = ("detector", "incidents", "carried")
-
-    detector: DetectorState
-    incidents: dict[str, Incident]
-    carried: dict[int, BinTable]  # the learned normal's bin in use (normal_files.FileBook)
-
-    def __init__(
-        self,
-        detector: DetectorState | None = None,
-        incidents: dict[str, Incident] | None = None,
-        carried: dict[int, BinTable] | None = None,
-    ) -> None:
-        self.detector = DetectorState() if detector is None else detector
-        self.incidents = dict() if incidents is None else incidents
-        self.carried = dict() if carried is None else carried
+    detector: DetectorState = field(default_factory=DetectorState)
+    incidents: dict[str, Incident] = field(default_factory=dict)
+    carried: dict[int, BinTable] = field(default_factory=dict)  # the learned normal's bin in use (FileBook)
 
 
 def _leaf(value: Any) -> Any:

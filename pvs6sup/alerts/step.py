@@ -20,14 +20,15 @@ from pvs6sup.alerts import detectors, normal_files
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.alerts import state as alertstate
 from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import SupervisorError
 from pvs6sup.settings.config import AlertSettings, EmailSettings
-from pvs6sup.store import alert_log, csvlog
+from pvs6sup.store import alert_log
 from pvs6sup.store.files import private_dir
 
-# alertmail and mailer (the email package, smtplib) are imported only when an email is composed or sent:
-# most cycles of a healthy system do neither, and every cron run pays for what it imports.
+# alertmail and mailer (the email package, smtplib), and csvquery for the trend, are imported only when an
+# email is composed or sent: most cycles of a healthy system do neither, and every cron run pays for what it
+# imports.
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +39,10 @@ class Mailing(FrozenRecord):
     """Where an alert email goes and how it is told: the email settings, the site's name and time zone, and the
     price of a kWh (ELECTRICITY_PRICE: the energy lost in money too; None: in kWh only)."""
 
-    __slots__ = ("email", "site_name", "zone", "price")
-
     email: EmailSettings
     site_name: str
     zone: tzinfo
-    price: float | None
-
-    def __init__(self, email: EmailSettings, site_name: str, zone: tzinfo, price: float | None = None) -> None:
-        set_field(self, "email", email)
-        set_field(self, "site_name", site_name)
-        set_field(self, "zone", zone)
-        set_field(self, "price", price)
+    price: float | None = None
 
 
 def after_reading(
@@ -125,12 +118,13 @@ def _conclude(
     email = mailing.email
     if email.on and events:
         from pvs6sup.alerts import compose as alertmail
+        from pvs6sup.store import csvquery
 
         assert email.sender is not None
         sender, recipients, zone, site_name = email.sender, email.recipients, mailing.zone, mailing.site_name
         if len(events) == 1:
             [event] = events
-            history = csvlog.recent_power_beside(data_dir, event.serial) if event.serial else None
+            history = csvquery.recent_power_beside(data_dir, event.serial) if event.serial else None
             message = alertmail.compose(event, sender, recipients, zone, reading, history, site_name, mailing.price)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
             message = alertmail.compose_digest(events, sender, recipients, zone, reading, site_name, mailing.price)

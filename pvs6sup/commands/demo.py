@@ -26,7 +26,7 @@ from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import AlertSettings, Config, PvsSettings, ReportSettings, WeatherSettings, WeatherURLs
 from pvs6sup.sim.legacy_pvs import SimulatedPVS, SimulatedSite
 from pvs6sup.sim.roof import Face, Obstruction, RoofModel, RoofSite
-from pvs6sup.store import csvlog, files, rollup_file
+from pvs6sup.store import csvfiles, files, rollup_file
 from pvs6sup.store.files import atomic_write
 
 DEMO_MARKER = ".pvs6-demo"
@@ -239,7 +239,7 @@ def summary_text(folder: Path, readings: list[Reading], requests_made: int, site
     raw_bytes = sum(p.stat().st_size for p in (folder / "raw").rglob("*") if p.is_file())
     lines = [f"Wrote to {folder}:"]
     lines.append(f"  raw/                   {len(raw_files)} gzipped PVS answers, {raw_bytes / 1024:.0f} KiB")
-    for path in (folder / csvlog.READINGS_FILE, *csvlog.inverter_files(folder), folder / rollup_file.DAILY_FILE):
+    for path in (folder / csvfiles.READINGS_FILE, *csvfiles.inverter_files(folder), folder / rollup_file.DAILY_FILE):
         rows = max(0, sum(1 for _ in path.open()) - 1) if path.exists() else 0
         if rows:  # daily.csv has a row per finished day only
             lines.append(f"  {path.name:<22} {rows} rows")

@@ -16,7 +16,6 @@ import re
 import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -24,6 +23,7 @@ from typing import TextIO
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.alerts.normal import MemoryBook
+from pvs6sup.core.records import Record, field
 from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.settings.config import Config
@@ -35,8 +35,7 @@ log = logging.getLogger(__name__)
 _STAMP = re.compile(r"(\d{8}T\d{6}Z)")
 
 
-@dataclass
-class Replayer:
+class Replayer(Record):
     """Carries the detector state and active incidents from one capture to the next."""
 
     groups: tuple[tuple[str, ...], ...] = ()

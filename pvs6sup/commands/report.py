@@ -10,7 +10,7 @@ from typing import TextIO
 from pvs6sup.errors import ConfigError
 from pvs6sup.report import step
 from pvs6sup.settings.config import Config
-from pvs6sup.store import csvlog, legacy, rollup_file
+from pvs6sup.store import csvfiles, csvquery, legacy, rollup_file
 from pvs6sup.store.lock import data_dir_lock
 
 
@@ -21,7 +21,7 @@ def rebuild(config: Config, now: datetime) -> int:
     """
     with data_dir_lock(config.data_dir):
         legacy.migrate(config.data_dir, config.timezone, now)  # an old inverters.csv: split it first
-        readings = config.data_dir / csvlog.READINGS_FILE
+        readings = config.data_dir / csvfiles.READINGS_FILE
         if not readings.is_file():
             raise ConfigError([f"report --rebuild: {readings} does not exist: nothing recorded yet (check DATA_DIR)"])
         from pvs6sup.report import trend_months
@@ -29,7 +29,7 @@ def rebuild(config: Config, now: datetime) -> int:
         trend_months.forget(config.data_dir)  # its months came from the daily.csv being replaced
         with readings.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             return rollup_file.rebuild(
-                config.data_dir, csv.DictReader(handle), csvlog.all_inverter_rows(config.data_dir), config.timezone
+                config.data_dir, csv.DictReader(handle), csvquery.all_inverter_rows(config.data_dir), config.timezone
             )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 CLOCKS_APART = timedelta(days=1)  # clocks further apart than this: one of them is wrong, not drifting
 PVS_MAX_LEAP = timedelta(days=366)  # a PVS clock further than this past the newest row is not believed
@@ -29,30 +29,12 @@ PENDING = "pending"
 class ClockVerdict(FrozenRecord):
     """How to stamp one reading. stamp is None when it must wait (source PENDING)."""
 
-    __slots__ = ("stamp", "source", "warning", "warning_kind", "confirmed", "offset")
-
     stamp: datetime | None
     source: str
-    warning: str  # one line for the owner ("" when all is well)
-    warning_kind: str  # what the warning is about, for the once-a-day limit
-    confirmed: bool  # the stamp is vouched for by both clocks
-    offset: timedelta | None  # system clock minus the PVS's, when the system clock stamped
-
-    def __init__(
-        self,
-        stamp: datetime | None,
-        source: str,
-        warning: str = "",
-        warning_kind: str = "",
-        confirmed: bool = False,
-        offset: timedelta | None = None,
-    ) -> None:
-        set_field(self, "stamp", stamp)
-        set_field(self, "source", source)
-        set_field(self, "warning", warning)
-        set_field(self, "warning_kind", warning_kind)
-        set_field(self, "confirmed", confirmed)
-        set_field(self, "offset", offset)
+    warning: str = ""  # one line for the owner ("" when all is well)
+    warning_kind: str = ""  # what the warning is about, for the once-a-day limit
+    confirmed: bool = False  # the stamp is vouched for by both clocks
+    offset: timedelta | None = None  # system clock minus the PVS's, when the system clock stamped
 
 
 def span(delta: timedelta) -> str:

@@ -14,7 +14,7 @@ import csv
 import math
 from collections.abc import Iterable, Sequence
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.texts import short_serial
 
 COLUMNS = ("serialNumber", "xCoordinate", "yCoordinate", "rotation", "azimuth", "orientation")
@@ -25,8 +25,6 @@ _ORIENTATIONS = {"portrait": True, "p": True, "": True, "landscape": False, "l":
 class Panel(FrozenRecord):
     """One panel of the layout, its serial as the file gives it (or, once placed, the inverter's own)."""
 
-    __slots__ = ("serial", "x", "y", "rotation_deg", "azimuth_deg", "portrait", "line")
-
     serial: str
     x: float
     y: float
@@ -34,17 +32,6 @@ class Panel(FrozenRecord):
     azimuth_deg: float | None  # None: the file left it empty
     portrait: bool
     line: int  # the file's line, for messages
-
-    def __init__(
-        self, serial: str, x: float, y: float, rotation_deg: float, azimuth_deg: float | None, portrait: bool, line: int
-    ) -> None:
-        set_field(self, "serial", serial)
-        set_field(self, "x", x)
-        set_field(self, "y", y)
-        set_field(self, "rotation_deg", rotation_deg)
-        set_field(self, "azimuth_deg", azimuth_deg)
-        set_field(self, "portrait", portrait)
-        set_field(self, "line", line)
 
 
 def _number(text: str, name: str, column: str, line: int, optional: bool = False) -> float | None:

@@ -19,7 +19,7 @@ import requests
 
 from pvs6sup.core.gateway import FORGET_INVERTER_AFTER, LEGACY, VARSERVER
 from pvs6sup.core.models import DeviceList
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import iso_time
 from pvs6sup.errors import PVSError
 from pvs6sup.pvs import firmware
@@ -41,16 +41,9 @@ DETECT_TIMEOUT_S = 30.0
 class Access(FrozenRecord):
     """The path in use for this cycle, where to reach it, and what supervisor/info said."""
 
-    __slots__ = ("path", "base_url", "info")
-
     path: str  # LEGACY | VARSERVER
     base_url: str
     info: FirmwareInfo | None
-
-    def __init__(self, path: str, base_url: str, info: FirmwareInfo | None) -> None:
-        set_field(self, "path", path)
-        set_field(self, "base_url", base_url)
-        set_field(self, "info", info)
 
     @property
     def description(self) -> str:

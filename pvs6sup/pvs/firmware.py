@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pvs6sup.core.gateway import LEGACY, VARSERVER
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import build_number, integer, iso_time, text
 
 NEW_FIRMWARE_MIN_BUILD = 61840  # PVS6: the first build with /vars and without Command=DeviceList
@@ -23,24 +23,10 @@ SUPERVISOR_INFO_PATH = "/cgi-bin/dl_cgi/supervisor/info"
 class FirmwareInfo(FrozenRecord):
     """What supervisor/info says about the PVS. The serial is kept out of repr (its tail is the password)."""
 
-    __slots__ = ("model", "build", "swver", "serial")
-
     model: str | None
     build: int | None
     swver: str | None
-    serial: str | None
-
-    def __init__(
-        self,
-        model: str | None,
-        build: int | None,
-        swver: str | None,
-        serial: str | None = None,
-    ) -> None:
-        set_field(self, "model", model)
-        set_field(self, "build", build)
-        set_field(self, "swver", swver)
-        set_field(self, "serial", serial)
+    serial: str | None = None
 
     def __repr__(self) -> str:
         return f"FirmwareInfo(model={self.model!r}, build={self.build!r}, swver={self.swver!r})"

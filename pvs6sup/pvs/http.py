@@ -8,7 +8,7 @@ import time
 import requests
 import urllib3
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
 
@@ -36,18 +36,10 @@ NO_NETRC = _NoNetrc()
 class Answer(FrozenRecord):
     """What the PVS sent back: status and body (cut at MAX_ANSWER_BYTES, then truncated=True)."""
 
-    __slots__ = ("path", "status_code", "body", "truncated")
-
     path: str
     status_code: int
     body: bytes
-    truncated: bool
-
-    def __init__(self, path: str, status_code: int, body: bytes, truncated: bool = False) -> None:
-        set_field(self, "path", path)
-        set_field(self, "status_code", status_code)
-        set_field(self, "body", body)
-        set_field(self, "truncated", truncated)
+    truncated: bool = False
 
 
 def _connection_reason(err: Exception) -> str:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from pvs6sup.core.layout import Panel
+from pvs6sup.core.records import FrozenRecord, field
 
 
-@dataclass(frozen=True, slots=True)
-class DayPoint:
+class DayPoint(FrozenRecord):
     """One readings.csv row of today, for the Today chart."""
 
     at: datetime
@@ -20,8 +19,7 @@ class DayPoint:
     cloud_cover_pct: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class InverterNow:
+class InverterNow(FrozenRecord):
     """An inverter as the rollup last saw it today."""
 
     serial: str
@@ -31,8 +29,7 @@ class InverterNow:
     reported_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertItem:
+class AlertItem(FrozenRecord):
     """An alert: active when resolved_at is None."""
 
     kind: str
@@ -43,8 +40,7 @@ class AlertItem:
     note: str = ""  # an inverter's likely cause and the energy its incident lost (alerts/diagnosis.py)
 
 
-@dataclass(frozen=True, slots=True)
-class SinkFreshness:
+class SinkFreshness(FrozenRecord):
     """A delivery target: the newest reading it has, and how many wait for it."""
 
     name: str
@@ -52,8 +48,7 @@ class SinkFreshness:
     waiting: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class ReportData:
+class ReportData(FrozenRecord):
     site_name: str
     generated_at: datetime
     zone: tzinfo

@@ -21,7 +21,7 @@ from pvs6sup.errors import ConfigError
 from pvs6sup.report import trend_months
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
 from pvs6sup.settings.sinks import SinkSettings
-from pvs6sup.store import alert_log, csvlog, rollup_file
+from pvs6sup.store import alert_log, csvlog, csvquery, rollup_file
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.layout_file import read_layout
 
@@ -74,7 +74,7 @@ def load(
         inverters.append(InverterNow(serial, today_kwh, tally.state, tally.temperature_c, reported))
     midnight = datetime.combine(today, datetime.min.time(), zone)
     points = []
-    for cells in csvlog.rows_between(data_dir, midnight - timedelta(seconds=1), now + timedelta(seconds=1)):
+    for cells in csvquery.rows_between(data_dir, midnight - timedelta(seconds=1), now + timedelta(seconds=1)):
         points.append(
             DayPoint(
                 datetime.fromisoformat(cells["timestamp"]),

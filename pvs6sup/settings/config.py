@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from pvs6sup.core import secrets
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.settings.notify import NotifySettings, split_urls, url_secrets
 from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.settings.table import SECRET_NAMES, Rows
@@ -34,33 +34,13 @@ def _shown(record: FrozenRecord, hidden: tuple[str, ...]) -> str:
 class PvsSettings(FrozenRecord):
     """How to reach and read the PVS: PVS_HOST, PVS_TIMEOUT, PVS_FIRMWARE, the login, CONSUMPTION_METER_MODE."""
 
-    __slots__ = ("host", "base_url", "timeout_s", "firmware", "serial", "password", "consumption_meter_mode")
-
     host: str
     base_url: str  # scheme://host[:port], no trailing slash
     timeout_s: float
-    firmware: str  # auto | legacy | varserver (new firmware, authenticated)
-    serial: str | None  # its last 5 characters are the password
-    password: str | None
-    consumption_meter_mode: str
-
-    def __init__(
-        self,
-        host: str,
-        base_url: str,
-        timeout_s: float,
-        firmware: str = "auto",
-        serial: str | None = None,
-        password: str | None = None,
-        consumption_meter_mode: str = "auto",
-    ) -> None:
-        set_field(self, "host", host)
-        set_field(self, "base_url", base_url)
-        set_field(self, "timeout_s", timeout_s)
-        set_field(self, "firmware", firmware)
-        set_field(self, "serial", serial)
-        set_field(self, "password", password)
-        set_field(self, "consumption_meter_mode", consumption_meter_mode)
+    firmware: str = "auto"  # auto | legacy | varserver (new firmware, authenticated)
+    serial: str | None = None  # its last 5 characters are the password
+    password: str | None = None
+    consumption_meter_mode: str = "auto"
 
     def __repr__(self) -> str:
         return _shown(self, ("serial", "password"))
@@ -69,14 +49,8 @@ class PvsSettings(FrozenRecord):
 class WeatherURLs(FrozenRecord):
     """Where the providers live; tests and the demo point these at loopback."""
 
-    __slots__ = ("open_meteo", "openweathermap")
-
-    open_meteo: str
-    openweathermap: str
-
-    def __init__(self, open_meteo: str = OPEN_METEO_URL, openweathermap: str = OPENWEATHERMAP_URL) -> None:
-        set_field(self, "open_meteo", open_meteo)
-        set_field(self, "openweathermap", openweathermap)
+    open_meteo: str = OPEN_METEO_URL
+    openweathermap: str = OPENWEATHERMAP_URL
 
 
 DEFAULT_URLS = WeatherURLs()
@@ -85,27 +59,11 @@ DEFAULT_URLS = WeatherURLs()
 class WeatherSettings(FrozenRecord):
     """Cloud cover at the site: WEATHER_PROVIDER, its key, WEATHER_TIMEOUT and the site's place."""
 
-    __slots__ = ("provider", "api_key", "timeout_s", "latitude", "longitude")
-
     provider: str  # open-meteo | openweathermap | none
     api_key: str | None  # OPENWEATHERMAP_API_KEY
     timeout_s: float
     latitude: float | None
     longitude: float | None
-
-    def __init__(
-        self,
-        provider: str,
-        api_key: str | None,
-        timeout_s: float,
-        latitude: float | None,
-        longitude: float | None,
-    ) -> None:
-        set_field(self, "provider", provider)
-        set_field(self, "api_key", api_key)
-        set_field(self, "timeout_s", timeout_s)
-        set_field(self, "latitude", latitude)
-        set_field(self, "longitude", longitude)
 
     def __repr__(self) -> str:
         return _shown(self, ("api_key",))
@@ -114,36 +72,14 @@ class WeatherSettings(FrozenRecord):
 class EmailSettings(FrozenRecord):
     """The mail server and the addresses (SMTP_*, ALERT_EMAIL_*); email is off unless host and recipients are set."""
 
-    __slots__ = ("host", "port", "security", "user", "password", "timeout_s", "sender", "recipients")
-
-    host: str | None
-    port: int
-    security: str  # starttls | ssl | none
-    user: str | None
-    password: str | None
-    timeout_s: float
-    sender: str | None
-    recipients: tuple[str, ...]
-
-    def __init__(
-        self,
-        host: str | None = None,
-        port: int = 587,
-        security: str = "starttls",
-        user: str | None = None,
-        password: str | None = None,
-        timeout_s: float = 30.0,
-        sender: str | None = None,
-        recipients: tuple[str, ...] = (),
-    ) -> None:
-        set_field(self, "host", host)
-        set_field(self, "port", port)
-        set_field(self, "security", security)
-        set_field(self, "user", user)
-        set_field(self, "password", password)
-        set_field(self, "timeout_s", timeout_s)
-        set_field(self, "sender", sender)
-        set_field(self, "recipients", recipients)
+    host: str | None = None
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    user: str | None = None
+    password: str | None = None
+    timeout_s: float = 30.0
+    sender: str | None = None
+    recipients: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return _shown(self, ("password",))
@@ -158,27 +94,11 @@ class AlertSettings(FrozenRecord):
     """What the alert detectors are given beyond the readings: INVERTER_GROUPS, the site's place, and
     ELECTRICITY_PRICE (an incident's energy lost told in money too)."""
 
-    __slots__ = ("inverter_groups", "latitude", "longitude", "electricity_price", "layout_file")
-
-    inverter_groups: Rows
-    latitude: float | None
-    longitude: float | None
-    electricity_price: float | None  # per kWh, in the owner's currency
-    layout_file: Path | None  # LAYOUT_FILE: its azimuths seed the roof faces not learned yet
-
-    def __init__(
-        self,
-        inverter_groups: Rows = (),
-        latitude: float | None = None,
-        longitude: float | None = None,
-        electricity_price: float | None = None,
-        layout_file: Path | None = None,
-    ) -> None:
-        set_field(self, "inverter_groups", inverter_groups)
-        set_field(self, "latitude", latitude)
-        set_field(self, "longitude", longitude)
-        set_field(self, "electricity_price", electricity_price)
-        set_field(self, "layout_file", layout_file)
+    inverter_groups: Rows = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    electricity_price: float | None = None  # per kWh, in the owner's currency
+    layout_file: Path | None = None  # LAYOUT_FILE: its azimuths seed the roof faces not learned yet
 
 
 class ReportSettings(FrozenRecord):
@@ -186,60 +106,21 @@ class ReportSettings(FrozenRecord):
     what the page shows beside the readings (INVERTER_GROUPS, the site's place for the sun, ELECTRICITY_PRICE,
     LAYOUT_FILE)."""
 
-    __slots__ = (
-        "every_min",
-        "inverter_layout",
-        "summary_email",
-        "summary_hour",
-        "inverter_groups",
-        "latitude",
-        "longitude",
-        "electricity_price",
-        "layout_file",
-    )
-
-    every_min: int  # 0: only when the report command runs
-    inverter_layout: Rows
-    summary_email: str  # off | daily | weekly
-    summary_hour: int
-    inverter_groups: Rows
-    latitude: float | None
-    longitude: float | None
-    electricity_price: float | None
-    layout_file: Path | None  # LAYOUT_FILE: the roof drawn from it
-
-    def __init__(
-        self,
-        every_min: int = 60,
-        inverter_layout: Rows = (),
-        summary_email: str = "off",
-        summary_hour: int = 7,
-        inverter_groups: Rows = (),
-        latitude: float | None = None,
-        longitude: float | None = None,
-        electricity_price: float | None = None,
-        layout_file: Path | None = None,
-    ) -> None:
-        set_field(self, "every_min", every_min)
-        set_field(self, "inverter_layout", inverter_layout)
-        set_field(self, "summary_email", summary_email)
-        set_field(self, "summary_hour", summary_hour)
-        set_field(self, "inverter_groups", inverter_groups)
-        set_field(self, "latitude", latitude)
-        set_field(self, "longitude", longitude)
-        set_field(self, "electricity_price", electricity_price)
-        set_field(self, "layout_file", layout_file)
+    every_min: int = 60  # 0: only when the report command runs
+    inverter_layout: Rows = ()
+    summary_email: str = "off"  # off | daily | weekly
+    summary_hour: int = 7
+    inverter_groups: Rows = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    electricity_price: float | None = None
+    layout_file: Path | None = None  # LAYOUT_FILE: the roof drawn from it
 
 
 class HealthcheckSettings(FrozenRecord):
     """The watchdog outside the Pi: HEALTHCHECK_URL (a secret), None when off."""
 
-    __slots__ = ("url",)
-
-    url: str | None
-
-    def __init__(self, url: str | None = None) -> None:
-        set_field(self, "url", url)
+    url: str | None = None
 
     def __repr__(self) -> str:
         return f"HealthcheckSettings(url={'set' if self.url else None!r})"

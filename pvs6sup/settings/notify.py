@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 
 # Apprise URLs are split by spaces, or by commas followed by another scheme (a query may hold commas: mailto's to=).
 _SPLIT = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -22,16 +22,9 @@ EMAIL = "email"  # the email channel's name (its outbox is alerts-outbox/, its s
 class NotifySettings(FrozenRecord):
     """The push channels: their URLs, how long an undelivered message is kept, and one channel's time per cycle."""
 
-    __slots__ = ("urls", "max_age_s", "timeout_s")
-
     urls: tuple[str, ...]
-    max_age_s: float
-    timeout_s: float
-
-    def __init__(self, urls: tuple[str, ...], max_age_s: float = 3 * 86400.0, timeout_s: float = 20.0) -> None:
-        set_field(self, "urls", urls)
-        set_field(self, "max_age_s", max_age_s)
-        set_field(self, "timeout_s", timeout_s)
+    max_age_s: float = 3 * 86400.0
+    timeout_s: float = 20.0
 
     def __repr__(self) -> str:  # the URLs are secrets
         return f"NotifySettings(urls={[label(u) for u in self.urls]!r}, max_age_s={self.max_age_s!r})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.settings.table import Reader
 
 # (name = queue name, title): the order they are sent in; MQTT last, after the alerts.
@@ -33,48 +33,21 @@ def _shown(record: FrozenRecord, hidden: tuple[str, ...]) -> str:
 class SheetsSettings(FrozenRecord):
     """Google Sheets: the service account's key file, the spreadsheet and the worksheet's name."""
 
-    __slots__ = ("service_account_file", "sheet_id", "worksheet")
-
     service_account_file: Path
     sheet_id: str
-    worksheet: str
-
-    def __init__(self, service_account_file: Path, sheet_id: str, worksheet: str = DEFAULT_WORKSHEET) -> None:
-        set_field(self, "service_account_file", service_account_file)
-        set_field(self, "sheet_id", sheet_id)
-        set_field(self, "worksheet", worksheet)
+    worksheet: str = DEFAULT_WORKSHEET
 
 
 class PvoutputSettings(FrozenRecord):
     """PVOutput: the key and system, the service, the account's limits, and the site's place (for the night)."""
 
-    __slots__ = ("api_key", "system_id", "url", "donation", "interval_min", "latitude", "longitude")
-
     api_key: str
     system_id: str
-    url: str
-    donation: bool
-    interval_min: int
-    latitude: float | None  # for the night rule; without them, night is "production is not above 0"
-    longitude: float | None
-
-    def __init__(
-        self,
-        api_key: str,
-        system_id: str,
-        url: str = "https://pvoutput.org",
-        donation: bool = False,
-        interval_min: int = 5,
-        latitude: float | None = None,
-        longitude: float | None = None,
-    ) -> None:
-        set_field(self, "api_key", api_key)
-        set_field(self, "system_id", system_id)
-        set_field(self, "url", url)
-        set_field(self, "donation", donation)
-        set_field(self, "interval_min", interval_min)
-        set_field(self, "latitude", latitude)
-        set_field(self, "longitude", longitude)
+    url: str = "https://pvoutput.org"
+    donation: bool = False
+    interval_min: int = 5
+    latitude: float | None = None  # for the night rule; without them, night is "production is not above 0"
+    longitude: float | None = None
 
     def __repr__(self) -> str:
         return _shown(self, ("api_key",))
@@ -83,33 +56,13 @@ class PvoutputSettings(FrozenRecord):
 class InfluxSettings(FrozenRecord):
     """InfluxDB: 2.x/Cloud/3.x (token, org, bucket) or 1.x (database, user)."""
 
-    __slots__ = ("url", "token", "org", "bucket", "database", "username", "password")
-
     url: str
-    token: str | None
-    org: str | None
-    bucket: str | None  # set: the /api/v2/write endpoint
-    database: str | None  # else: the 1.x /write endpoint
-    username: str | None
-    password: str | None
-
-    def __init__(
-        self,
-        url: str,
-        token: str | None = None,
-        org: str | None = None,
-        bucket: str | None = None,
-        database: str | None = None,
-        username: str | None = None,
-        password: str | None = None,
-    ) -> None:
-        set_field(self, "url", url)
-        set_field(self, "token", token)
-        set_field(self, "org", org)
-        set_field(self, "bucket", bucket)
-        set_field(self, "database", database)
-        set_field(self, "username", username)
-        set_field(self, "password", password)
+    token: str | None = None
+    org: str | None = None
+    bucket: str | None = None  # set: the /api/v2/write endpoint
+    database: str | None = None  # else: the 1.x /write endpoint
+    username: str | None = None
+    password: str | None = None
 
     def __repr__(self) -> str:
         return _shown(self, ("token", "password"))
@@ -122,50 +75,21 @@ class InfluxSettings(FrozenRecord):
 class PrometheusSettings(FrozenRecord):
     """Prometheus: the .prom file node_exporter reads."""
 
-    __slots__ = ("textfile",)
-
     textfile: Path  # e.g. /var/lib/prometheus/node-exporter/pvs6.prom
-
-    def __init__(self, textfile: Path) -> None:
-        set_field(self, "textfile", textfile)
 
 
 class MqttSettings(FrozenRecord):
     """MQTT and Home Assistant: the broker, its account and TLS, and the topics."""
 
-    __slots__ = ("host", "port", "user", "password", "tls", "ca_file", "topic_prefix", "discovery_prefix", "discovery")
-
     host: str
-    port: int  # 8883 with TLS
-    user: str | None
-    password: str | None
-    tls: bool
-    ca_file: Path | None  # None with TLS: the system's CAs
-    topic_prefix: str
-    discovery_prefix: str
-    discovery: bool
-
-    def __init__(
-        self,
-        host: str,
-        port: int = 1883,
-        user: str | None = None,
-        password: str | None = None,
-        tls: bool = False,
-        ca_file: Path | None = None,
-        topic_prefix: str = "pvs6/site",
-        discovery_prefix: str = "homeassistant",
-        discovery: bool = True,
-    ) -> None:
-        set_field(self, "host", host)
-        set_field(self, "port", port)
-        set_field(self, "user", user)
-        set_field(self, "password", password)
-        set_field(self, "tls", tls)
-        set_field(self, "ca_file", ca_file)
-        set_field(self, "topic_prefix", topic_prefix)
-        set_field(self, "discovery_prefix", discovery_prefix)
-        set_field(self, "discovery", discovery)
+    port: int = 1883  # 8883 with TLS
+    user: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: Path | None = None  # None with TLS: the system's CAs
+    topic_prefix: str = "pvs6/site"
+    discovery_prefix: str = "homeassistant"
+    discovery: bool = True
 
     def __repr__(self) -> str:
         return _shown(self, ("password",))
@@ -174,27 +98,11 @@ class MqttSettings(FrozenRecord):
 class SinkSettings(FrozenRecord):
     """Every delivery target's settings, None when it is off."""
 
-    __slots__ = ("sheets", "pvoutput", "influx", "prometheus", "mqtt")
-
-    sheets: SheetsSettings | None
-    pvoutput: PvoutputSettings | None
-    influx: InfluxSettings | None
-    prometheus: PrometheusSettings | None
-    mqtt: MqttSettings | None
-
-    def __init__(
-        self,
-        sheets: SheetsSettings | None = None,
-        pvoutput: PvoutputSettings | None = None,
-        influx: InfluxSettings | None = None,
-        prometheus: PrometheusSettings | None = None,
-        mqtt: MqttSettings | None = None,
-    ) -> None:
-        set_field(self, "sheets", sheets)
-        set_field(self, "pvoutput", pvoutput)
-        set_field(self, "influx", influx)
-        set_field(self, "prometheus", prometheus)
-        set_field(self, "mqtt", mqtt)
+    sheets: SheetsSettings | None = None
+    pvoutput: PvoutputSettings | None = None
+    influx: InfluxSettings | None = None
+    prometheus: PrometheusSettings | None = None
+    mqtt: MqttSettings | None = None
 
     @property
     def any(self) -> bool:

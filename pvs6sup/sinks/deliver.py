@@ -27,7 +27,7 @@ import requests
 
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import ConfigError
 from pvs6sup.settings.sinks import SHEETS, SinkSettings
 from pvs6sup.sinks.outcome import Result
@@ -123,18 +123,10 @@ def _not_configured(only: str | None) -> str:
 class QueueStatus(FrozenRecord):
     """One sink's queue for `status`: how many entries wait and how old the oldest is."""
 
-    __slots__ = ("name", "title", "pending", "oldest_age_s")
-
     name: str
     title: str
     pending: int
     oldest_age_s: float | None
-
-    def __init__(self, name: str, title: str, pending: int, oldest_age_s: float | None) -> None:
-        set_field(self, "name", name)
-        set_field(self, "title", title)
-        set_field(self, "pending", pending)
-        set_field(self, "oldest_age_s", oldest_age_s)
 
 
 def queue_status(sinks: SinkSettings, data_dir: Path, now: datetime) -> list[QueueStatus]:

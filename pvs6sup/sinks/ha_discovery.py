@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,6 +37,7 @@ from pvs6sup.alerts.judgement import (
 from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
 from pvs6sup.core.gateway import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord
 
 OFFLINE_AFTER_FAILURES = 3  # failed cycles in a row before the PVS's entities go unavailable (as EXPIRE_AFTER_S)
 EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops
@@ -67,8 +67,7 @@ SITE_ENERGY = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Topics:
+class Topics(FrozenRecord):
     """Where this site publishes: its own prefix, and Home Assistant's discovery prefix."""
 
     prefix: str
@@ -97,8 +96,7 @@ class Topics:
         return f"{self.discovery_prefix}/{component}/{unique_id}/config"
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(FrozenRecord):
     topic: str
     payload: str  # "" removes a retained message
     retain: bool
@@ -308,8 +306,7 @@ def removals(configs: Sequence[Message]) -> list[Message]:
 # ---- one batch: from queued entries and the memo to the messages, the new memo and the warnings ----
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(FrozenRecord):
     messages: list[Message]
     memo: dict[str, Any]
     warnings: list[str]

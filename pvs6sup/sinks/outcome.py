@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord, field
 from pvs6sup.errors import DeliveryError
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
+class Sent(FrozenRecord):
     """Entries up to `through_seq` are settled: delivered, or `dropped` with a warning each kind."""
 
     through_seq: int
@@ -35,13 +33,6 @@ class FixConfigError(DeliveryError):
 class Result(FrozenRecord):
     """One send: entries that were pending, entries settled, and the one-line problem when some had to stay."""
 
-    __slots__ = ("pending", "sent", "problem")
-
     pending: int
     sent: int
-    problem: str | None
-
-    def __init__(self, pending: int, sent: int, problem: str | None = None) -> None:
-        set_field(self, "pending", pending)
-        set_field(self, "sent", sent)
-        set_field(self, "problem", problem)
+    problem: str | None = None

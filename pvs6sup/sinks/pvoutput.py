@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import requests
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, Record
 from pvs6sup.core.secrets import cut, forms, shown_url, url_secrets
 from pvs6sup.core.sun import sun_elevation_deg
 from pvs6sup.settings.sinks import PvoutputSettings as Settings
@@ -68,16 +68,14 @@ def payload(reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class _Slot:
+class _Slot(FrozenRecord):
     key: str  # "yyyymmdd,hh:mm": what PVOutput calls d,t
     start: datetime  # aware, the site's offset
     entry: Entry  # the slot's latest reading
     through_seq: int
 
 
-@dataclass(frozen=True)
-class _Status:
+class _Status(FrozenRecord):
     slot: _Slot
     v1_kwh: float | None
     v2_w: int | None
@@ -94,8 +92,7 @@ class _Status:
         return self.v1_kwh is None and self.v2_w is None and self.v4_w is None
 
 
-@dataclass(frozen=True)
-class _Item:
+class _Item(FrozenRecord):
     """One ended slot: a status to send, or (status None) a slot settled without sending, with why."""
 
     slot: _Slot
@@ -173,8 +170,7 @@ def _chunks(items: list[_Item]) -> list[list[_Item]]:
     return chunks
 
 
-@dataclass
-class _Rate:
+class _Rate(Record):
     remaining: int | None
     reset_s: float | None
 

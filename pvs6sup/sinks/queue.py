@@ -28,11 +28,11 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pvs6sup.core.records import FrozenRecord, field, replace
 from pvs6sup.store.files import append_lines, atomic_write, private_dir
 from pvs6sup.store.statefile import heal, load_state, reclaim
 
@@ -46,8 +46,7 @@ LEGACY_NAMES = {"outbox.jsonl": QUEUE_FILE, "outbox-state.json": STATE_FILE}
 TRIM_FRACTION = 0.1  # past its age limit, a queue drops this much more, so the next trim is far off
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(FrozenRecord):
     """One queued item: its sequence number, when it was read (UTC), and what to deliver."""
 
     seq: int
@@ -55,8 +54,7 @@ class Entry:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Sending:
+class Sending(FrozenRecord):
     """Entries first..last were handed to `target` and no answer says whether they landed.
 
     An empty target means the target is unknown (the state was lost); Google Sheets then looks in the tab of
@@ -68,8 +66,7 @@ class Sending:
     target: str = ""
 
 
-@dataclass(frozen=True)
-class State:
+class State(FrozenRecord):
     cursor: int = 0
     sending: Sending | None = None
     delivered_at: datetime | None = None  # when the newest settled entry was read: what the queue last held
@@ -80,8 +77,7 @@ class State:
     dropped_at: datetime | None = None  # the last time the age limit dropped entries
 
 
-@dataclass(frozen=True)
-class Backlog:
+class Backlog(FrozenRecord):
     rows: int
     oldest_age_s: float | None
 

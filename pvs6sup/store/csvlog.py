@@ -1,4 +1,6 @@
-"""The CSV logs: one row per reading (readings.csv) and one per inverter, a file a month (inverters-YYYY-MM.csv).
+"""The CSV logs: one row per reading (readings.csv) and one per inverter, a file a month (inverters-YYYY-MM.csv):
+where they are, their tails read the way a person may have re-saved them, the newest reading in them, and
+appending to them (what every cycle needs). csvquery.py answers the other questions asked of them.
 
 The inverter log is split by month so that a person can still open it in a spreadsheet (30 inverters make
 about 260,000 rows a month; one file would pass the 1,048,576-row limit in four months). The month is the
@@ -12,51 +14,31 @@ import csv
 import io
 import logging
 import os
-import re
-from collections.abc import Iterable, Iterator
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, set_field
+from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.rows import (
     INVERTER_COLUMNS,
     READING_COLUMNS,
-    cell,
     inverter_rows,
-    normalised_row,
-    parse_number,
     parse_timestamp,
     reading_row,
 )
 from pvs6sup.errors import StorageError
-from pvs6sup.settings.load import user_name
-from pvs6sup.store.files import append_lines, atomic_write
+from pvs6sup.store.csvfiles import (
+    INVERTERS_FILE,
+    READINGS_FILE,
+    heal_ownership,
+    inverters_path,
+    month_of,
+    read_layout,
+    set_aside_if_other_columns,
+)
+from pvs6sup.store.files import append_lines
 
 log = logging.getLogger(__name__)
-
-READINGS_FILE = "readings.csv"
-INVERTERS_FILE = "inverters.csv"  # the single file of earlier versions: split into months on the next append
-_MONTH_FILE = re.compile(r"inverters-\d{4}-\d{2}\.csv")
-
-
-def month_of(moment: datetime, zone: tzinfo) -> str:
-    """YYYY-MM of a moment in the site's time zone: the month its inverter rows are filed under."""
-    return moment.astimezone(zone).strftime("%Y-%m")
-
-
-def inverters_path(data_dir: Path, month: str) -> Path:
-    return data_dir / f"inverters-{month}.csv"
-
-
-def inverter_files(data_dir: Path) -> list[Path]:
-    """The monthly inverter files, oldest first (files set aside, inverters-….until-….csv, are not among them)."""
-    try:
-        names = sorted(name for name in os.listdir(data_dir) if _MONTH_FILE.fullmatch(name))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return [data_dir / name for name in names]
-
 
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
@@ -71,58 +53,24 @@ def _header(columns: tuple[str, ...]) -> bytes:
 
 # --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
 
-_BOM = b"\xef\xbb\xbf"
-
-
-class _Layout(FrozenRecord):
-    __slots__ = ("columns", "newline")
-    columns: tuple[str, ...]  # as named in the file's header, in its order
-    newline: str  # the file's own line end, kept when appending
-
-    def __init__(self, columns: tuple[str, ...], newline: str) -> None:
-        set_field(self, "columns", columns)
-        set_field(self, "newline", newline)
-
-
-def _layout(path: Path) -> _Layout | None:
-    """The header of an existing CSV (BOM, quotes and CRLF tolerated), or None if it is missing or empty."""
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline(64 * 1024)
-    except OSError:  # missing, or unreadable (append_csv heals that): nothing to judge by
-        return None
-    if not first.strip():
-        return None
-    newline = "\r\n" if first.endswith(b"\r\n") else "\n"
-    text = first.removeprefix(_BOM).decode("utf-8", "replace").strip("\r\n")
-    names = next(csv.reader([text]), [])
-    return _Layout(tuple(name.strip() for name in names), newline)
-
-
 class FutureRow(FrozenRecord):
     """A row dated later than every clock: a typo, or a clock that once jumped forward."""
 
-    __slots__ = ("path", "line", "timestamp")
     path: Path
     line: int
     timestamp: str
-
-    def __init__(self, path: Path, line: int, timestamp: str) -> None:
-        set_field(self, "path", path)
-        set_field(self, "line", line)
-        set_field(self, "timestamp", timestamp)
 
     def describe(self) -> str:
         return f"{self.path} line {self.line} ({self.timestamp})"
 
 
-def _tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[int, dict[str, str]]]:
+def tail(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[tuple[int, dict[str, str]]]:
     """(byte offset, cells) of the whole rows in the last tail_bytes of a CSV with these columns.
 
     Cells are keyed by the file's own header when it names the same columns in another order; blank
     rows, 'Total' rows and rows with another number of cells are left out.
     """
-    layout = _layout(path)
+    layout = read_layout(path)
     if layout is None:
         return []
     names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
@@ -177,7 +125,7 @@ def newest_row(
     """
     path = data_dir / READINGS_FILE
     dated = []
-    for offset, row in _tail(path, READING_COLUMNS, 4096):
+    for offset, row in tail(path, READING_COLUMNS, 4096):
         moment = parse_timestamp(row["timestamp"], zone)
         if moment is not None:
             dated.append((moment, offset, row["timestamp"]))
@@ -196,183 +144,7 @@ def newest_timestamp(data_dir: Path, zone: tzinfo | None = None, not_after: date
     return newest_row(data_dir, zone, not_after)[0]
 
 
-def _tail_rows(path: Path, columns: tuple[str, ...], tail_bytes: int) -> list[dict[str, str]]:
-    return [row for _, row in _tail(path, columns, tail_bytes)]
-
-
-def _inverter_tail(data_dir: Path, tail_bytes: int) -> list[dict[str, str]]:
-    """The inverter rows in the last tail_bytes of the monthly files taken together (newest month first,
-    reaching into the month before when the current one is shorter than the window)."""
-    found: list[dict[str, str]] = []
-    for path in reversed(inverter_files(data_dir)):
-        found = _tail_rows(path, INVERTER_COLUMNS, tail_bytes) + found
-        try:
-            tail_bytes -= path.stat().st_size
-        except OSError:
-            break
-        if tail_bytes <= 0:
-            break
-    return found
-
-
-def iter_rows(path: Path, columns: tuple[str, ...]) -> Iterator[dict[str, str]]:
-    """Every row of a CSV, streamed, keyed like _tail's rows (a file too large to hold is never held)."""
-    layout = _layout(path)
-    if layout is None:
-        return
-    names = layout.columns if sorted(layout.columns) == sorted(columns) else columns
-    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for fields in reader:
-            if len(fields) == len(names):
-                yield dict(zip(names, (c.strip() for c in fields), strict=True))
-
-
-def all_inverter_rows(data_dir: Path) -> Iterator[dict[str, str]]:
-    """Every inverter row, month after month (for report --rebuild)."""
-    for path in inverter_files(data_dir):
-        yield from iter_rows(path, INVERTER_COLUMNS)
-
-
-def inverter_powers(data_dir: Path, stamps: Iterable[str], zone: tzinfo | None = None) -> dict[str, dict[str, str]]:
-    """timestamp -> {serial: power_kw cell} for these readings.csv timestamps, from their months' files only."""
-    wanted = {moment: stamp for stamp in stamps if (moment := parse_timestamp(stamp, zone)) is not None}
-    found: dict[str, dict[str, str]] = {}
-    for month in sorted({moment.strftime("%Y-%m") for moment in wanted}):
-        for row in iter_rows(inverters_path(data_dir, month), INVERTER_COLUMNS):
-            moment = parse_timestamp(row["timestamp"], zone)
-            stamp = wanted.get(moment) if moment is not None else None
-            if stamp is not None:
-                found.setdefault(stamp, {})[row["serial"]] = cell(parse_number(row["power_kw"]))
-    return found
-
-
-def rows_between(data_dir: Path, after: datetime, before: datetime, zone: tzinfo | None = None) -> list[dict[str, str]]:
-    """readings.csv rows stamped strictly between two moments (to the second), from the file's tail,
-    with their cells as this program writes them (a timestamp with its offset, plain decimals)."""
-    low, high = after.replace(microsecond=0), before.replace(microsecond=0)
-    found = []
-    rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 64 * 1024)
-    first = parse_timestamp(rows[0]["timestamp"], zone) if rows else None
-    if first is not None and first > low:  # the tail does not reach back far enough: read it all
-        rows = _tail_rows(data_dir / READINGS_FILE, READING_COLUMNS, 1 << 62)
-    for row in rows:
-        stamp = parse_timestamp(row["timestamp"], zone)
-        if stamp is not None and low < stamp < high:
-            found.append(normalised_row(row, zone))
-    return found
-
-
-def inverter_power_at(data_dir: Path, timestamp: str, zone: tzinfo | None = None) -> dict[str, str]:
-    """serial -> power_kw cell of the inverter rows stamped at this moment, from its month's file's tail."""
-    moment = parse_timestamp(timestamp, zone)
-    if moment is None:
-        return {}
-    rows = _tail_rows(inverters_path(data_dir, moment.strftime("%Y-%m")), INVERTER_COLUMNS, 512 * 1024)
-    return {
-        row["serial"]: cell(parse_number(row["power_kw"]))
-        for row in rows
-        if parse_timestamp(row["timestamp"], zone) == moment
-    }
-
-
-def recent_power(data_dir: Path, serial: str, points: int = 36) -> list[tuple[float, float | None]]:
-    """The last `points` (epoch s, kW) of one inverter, read from the tail of the monthly files (for an email's
-    trend; kept out of the alert state so that the state file, rewritten every cycle, stays small)."""
-    found: list[tuple[float, float | None]] = []
-    for row in _inverter_tail(data_dir, 256 * 1024):  # 36 readings of 60 inverters
-        if row["serial"] == serial:
-            stamp = parse_timestamp(row["timestamp"])
-            if stamp is not None:
-                found.append((stamp.timestamp(), parse_number(row["power_kw"])))
-    return found[-points:]
-
-
-def recent_power_beside(
-    data_dir: Path, serial: str, points: int = 36
-) -> list[tuple[float, float | None, float | None]]:
-    """recent_power with, at each moment, the median output of the other inverters: the trend's reference."""
-    own: dict[float, float | None] = {}
-    others: dict[float, list[float]] = {}
-    for row in _inverter_tail(data_dir, 256 * 1024):
-        stamp = parse_timestamp(row["timestamp"])
-        if stamp is None:
-            continue
-        kw = parse_number(row["power_kw"])
-        if row["serial"] == serial:
-            own[stamp.timestamp()] = kw
-        elif kw is not None:
-            others.setdefault(stamp.timestamp(), []).append(kw)
-    found = []
-    for at in sorted(own)[-points:]:
-        values = sorted(others.get(at, []))
-        middle = (values[(len(values) - 1) // 2] + values[len(values) // 2]) / 2 if values else None
-        found.append((at, own[at], middle))
-    return found
-
-
 # --- appending --------------------------------------------------------------------------------------
-
-
-def _aside_name(path: Path, now: datetime) -> Path:
-    return path.with_name(f"{path.stem}.until-{now.strftime('%Y%m%dT%H%M%S')}{path.suffix}")
-
-
-def heal_ownership(path: Path, now: datetime) -> None:
-    """A CSV this user cannot write (left by one `sudo ... run`) is replaced by a copy this user owns.
-
-    The folder is ours, so the copy is written beside it and renamed over it atomically. A file this
-    user cannot even read is renamed aside instead, so that recording goes on in a fresh file.
-    """
-    try:
-        owner = path.stat().st_uid
-    except FileNotFoundError:
-        return
-    if os.access(path, os.W_OK):
-        return
-    me, them = user_name(), user_name(owner)
-    fix = f"sudo chown {me}: {path}"
-    try:
-        try:
-            data = path.read_bytes()
-        except PermissionError:
-            aside = _aside_name(path, now)
-            os.replace(path, aside)
-            log.warning(
-                "%s is owned by %s and unreadable by %s (a run with sudo?); kept as %s and started anew "
-                "(to read it: sudo chown %s: %s)",
-                path,
-                them,
-                me,
-                aside.name,
-                me,
-                aside,
-            )
-            return
-        atomic_write(path, data)
-    except (OSError, StorageError) as err:
-        raise StorageError(f"cannot write {path}: it is owned by {them} (a run with sudo?); fix: {fix}") from err
-    log.warning("%s was owned by %s (a run with sudo?); replaced by a copy owned by %s", path, them, me)
-
-
-def set_aside_if_other_columns(path: Path, columns: tuple[str, ...], now: datetime) -> _Layout | None:
-    """A file with other columns (an older version, a person's edit) is renamed aside, never mixed.
-
-    The same columns behind a BOM, in quotes, with CRLF line ends or in another order are the same file.
-    """
-    layout = _layout(path)
-    if layout is None or sorted(layout.columns) == sorted(columns):
-        return layout
-    missing = [name for name in columns if name not in layout.columns]
-    extra = [name for name in layout.columns if name not in columns]
-    parts = [f"missing {', '.join(missing)}"] if missing else []
-    parts += [f"extra {', '.join(name or '(unnamed)' for name in extra)}"] if extra else []
-    what = "; ".join(parts) or "a column named twice"
-    aside = _aside_name(path, now)
-    os.replace(path, aside)
-    log.warning("%s had other columns (%s); kept as %s and started anew", path, what, aside.name)
-    return None
 
 
 def append_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], now: datetime) -> None:
@@ -401,11 +173,11 @@ def append_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> None:
             log.warning("%s: not split into monthly files yet (%s); tried again next cycle", INVERTERS_FILE, err)
     month = inverters_path(data_dir, month_of(reading.fetched_at, zone))
     rows = inverter_rows(reading, zone)
-    last = _tail(month, INVERTER_COLUMNS, 1024) if rows else []  # the last row says whether to look further
+    last = tail(month, INVERTER_COLUMNS, 1024) if rows else []  # the last row says whether to look further
     if last and last[-1][1]["timestamp"] == rows[0]["timestamp"]:
         # a killed run's inverter rows with this very timestamp and no site row: taken back, not doubled
-        tail = _tail(month, INVERTER_COLUMNS, 1 << 16)
-        orphans = [offset for offset, row in tail if row["timestamp"] == rows[0]["timestamp"]]
+        recent = tail(month, INVERTER_COLUMNS, 1 << 16)
+        orphans = [offset for offset, row in recent if row["timestamp"] == rows[0]["timestamp"]]
         if orphans and newest_timestamp(data_dir) != reading.fetched_at.replace(microsecond=0):  # no site row
             os.truncate(month, orphans[0])
     append_csv(month, INVERTER_COLUMNS, rows, reading.fetched_at)

@@ -21,7 +21,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from pvs6sup.core.rows import INVERTER_COLUMNS, parse_timestamp
-from pvs6sup.store import csvlog
+from pvs6sup.store import csvfiles
 from pvs6sup.store.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -32,11 +32,11 @@ _HEADER = (",".join(INVERTER_COLUMNS) + "\n").encode()
 
 def migrate(data_dir: Path, zone: tzinfo, now: datetime) -> int:
     """Split DATA_DIR/inverters.csv into monthly files; returns the rows moved (0 when there is no such file)."""
-    legacy = data_dir / csvlog.INVERTERS_FILE
+    legacy = data_dir / csvfiles.INVERTERS_FILE
     if not legacy.is_file():
         return 0
-    csvlog.heal_ownership(legacy, now)  # the same healing as an append
-    layout = csvlog.set_aside_if_other_columns(legacy, INVERTER_COLUMNS, now)
+    csvfiles.heal_ownership(legacy, now)  # the same healing as an append
+    layout = csvfiles.set_aside_if_other_columns(legacy, INVERTER_COLUMNS, now)
     if layout is None:  # no header (empty), or other columns: set aside with a warning, never mixed in
         if legacy.is_file():
             legacy.unlink()
@@ -48,7 +48,7 @@ def migrate(data_dir: Path, zone: tzinfo, now: datetime) -> int:
         for start, end, month in reversed(runs):
             handle.seek(start)
             lines = _standard_lines(handle.read(end - start), layout.columns)
-            _merge(csvlog.inverters_path(data_dir, month), lines)
+            _merge(csvfiles.inverters_path(data_dir, month), lines)
             handle.truncate(start)
             os.fsync(handle.fileno())
             moved += len(lines)
@@ -76,7 +76,7 @@ def _month_runs(path: Path, columns: tuple[str, ...], zone: tzinfo, now: datetim
                 month = found  # rows before the first dated one join its month
             offset += len(line)
     if offset > start:
-        runs.append((start, offset, month or csvlog.month_of(now, zone)))
+        runs.append((start, offset, month or csvfiles.month_of(now, zone)))
     return runs
 
 

@@ -3,14 +3,18 @@ equality by value, a readable repr, frozen ones immutable and hashable, mutable 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from typing import Any, ClassVar
 
 import pytest
 
-from pvs6sup.alerts.detectors import THRESHOLDS, DetectorState, InverterTrack, Judgement
+from pvs6sup.alerts.detectors import THRESHOLDS, DetectorState, InverterTrack, Judgement, Thresholds
 from pvs6sup.alerts.incidents import Incident
+from pvs6sup.alerts.normal import TUNING
+from pvs6sup.core import records
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
-from pvs6sup.core.records import as_dict, replace
+from pvs6sup.core.records import FrozenRecord, Record, as_dict, field, replace, set_field
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.runtime import Runtime
 
@@ -64,7 +68,7 @@ def test_replace_and_as_dict_stand_in_for_the_dataclasses_functions() -> None:
     assert changed.cloud_cover_pct == 40.0 and original.cloud_cover_pct is None
     assert replace(changed, cloud_cover_pct=None) == original
     with pytest.raises(TypeError):
-        replace(original, cloud_cover=40.0)
+        replace(original, cloud_cover=40.0)  # type: ignore[call-arg]  # mypy, too, refuses it
     document = as_dict(original)
     assert list(document) == ["fetched_at", "devices", "site", "cloud_cover_pct", "raw_path", "access"]
     assert document["devices"]["inverters"][1]["power_kw"] is None
@@ -78,3 +82,109 @@ def test_thresholds_are_read_only_and_runtime_fills_its_defaults() -> None:
         THRESHOLDS.offline_readings = 3  # type: ignore[misc]
     runtime = Runtime(environ={})
     assert runtime.environ == {} and runtime.session is not None and runtime.weather_urls.open_meteo.startswith("https")
+
+
+def test_thresholds_and_tuning_change_without_subclassing() -> None:
+    stricter = replace(THRESHOLDS, learning_days=5, offline_readings=4)
+    assert (stricter.learning_days, stricter.offline_readings, stricter.judge_kw) == (5, 4, THRESHOLDS.judge_kw)
+    assert THRESHOLDS.learning_days == 3 and Thresholds(learning_days=5) == replace(stricter, offline_readings=2)
+    assert replace(TUNING, limit=6.0).limit == 6.0 and TUNING.limit == 8.0
+
+
+class _Point(FrozenRecord):
+    x_m: float
+    y_m: float = 0.0
+    unit: ClassVar[str] = "m"  # a class constant, not a field
+
+
+class _Bag(Record):
+    items: list[int] = field(default_factory=list)
+    count: int = 0
+
+
+def test_a_record_declares_its_fields_once_with_defaults_and_fresh_factories() -> None:
+    assert _Point.__slots__ == ("x_m", "y_m") and _Point.unit == "m"
+    assert _Point(1.0) == _Point(1.0, 0.0) == _Point(y_m=0.0, x_m=1.0)
+    assert repr(_Point(2.0, 3.0)) == "_Point(x_m=2.0, y_m=3.0)"
+    first, second = _Bag(), _Bag()
+    first.items.append(1)
+    assert second.items == [] and _Bag(None).items == []  # type: ignore[arg-type]  # None: a fresh one, as before
+    assert as_dict(first) == {"items": [1], "count": 0} and _Bag(count=2).count == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error"),
+    [
+        ((), {}, "missing 1 required positional argument: 'x_m'"),
+        ((1.0, 2.0, 3.0), {}, "takes from 2 to 3 positional arguments but 4 were given"),
+        ((1.0,), {"x_m": 2.0}, "got multiple values for argument 'x_m'"),
+        ((1.0,), {"z_m": 2.0}, "got an unexpected keyword argument 'z_m'"),
+        ((), {"y_m": 2.0}, "missing 1 required positional argument: 'x_m'"),
+    ],
+)
+def test_a_call_that_does_not_fit_the_fields_gets_pythons_own_error(
+    args: tuple[float, ...], kwargs: dict[str, float], error: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(error)):
+        _Point(*args, **kwargs)
+
+
+def test_the_compiled_init_builds_what_the_shared_one_builds() -> None:
+    class Often(Record):
+        a: int
+        b: str = "b"
+        c: list[int] = field(default_factory=list)
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((1,), {}), ((1, "x"), {}), ((1, "x", [2]), {})]
+    calls += [((1,), {"c": [3]}), ((), {"a": 1, "b": "y"}), ((1, "x", None), {})]
+    shared = [as_dict(Often(*args, **kwargs)) for args, kwargs in calls]
+    assert Often.__dict__["__init__"] is records._shared_init  # not compiled for a few calls
+    for _ in range(records._COMPILE_AFTER):
+        Often(0)
+    assert Often.__init__.__qualname__.endswith("Often.__init__")  # its own, compiled
+    assert [as_dict(Often(*args, **kwargs)) for args, kwargs in calls] == shared
+    assert Often(1).c is not Often(1).c
+
+
+def test_a_record_cannot_add_fields_to_another() -> None:
+    with pytest.raises(TypeError, match="cannot add fields"):
+
+        class _Point3(_Point):
+            z_m: float  # type: ignore[misc]  # mypy, too, refuses it (no default after one)
+
+
+class _Key(FrozenRecord):
+    user: str
+    secret: str = field(repr=False)
+    port: int = field(default=443, repr=False)
+
+
+def test_a_field_can_stay_out_of_the_repr() -> None:
+    key = _Key("me", "hunter2")
+    assert repr(key) == "_Key(user='me')" and key.secret == "hunter2" and key.port == 443
+    assert key == _Key("me", "hunter2", 443) != _Key("me", "other")
+
+
+class _HandWritten(FrozenRecord):  # the idiom before fields were declared once (the settings records)
+    __slots__ = ("host", "port")
+
+    host: str
+    port: int
+
+    def __init__(self, host: str, port: int = 80) -> None:
+        set_field(self, "host", host)
+        set_field(self, "port", port)
+
+
+def test_a_record_with_hand_written_slots_and_init_keeps_them() -> None:
+    record = _HandWritten("pvs")
+    assert repr(record) == "_HandWritten(host='pvs', port=80)" and record == _HandWritten("pvs", 80)
+    assert hash(record) == hash(replace(record)) and replace(record, port=443).port == 443
+
+
+def test_a_field_without_a_default_cannot_follow_one_with_a_default() -> None:
+    with pytest.raises(TypeError, match=re.escape("_Late.b_m has no default but follows a field with one")):
+
+        class _Late(FrozenRecord):
+            a_m: float = 0.0
+            b_m: float  # type: ignore[misc]  # mypy, too, refuses it

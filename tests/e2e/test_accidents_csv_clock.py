@@ -26,7 +26,7 @@ from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
 from pvs6sup.core.rows import parse_timestamp
 from pvs6sup.settings.config import WeatherURLs
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedPVS, SimulatedSite, SiteModel
-from pvs6sup.store.csvlog import recent_power
+from pvs6sup.store.csvquery import recent_power
 from tests.support.harness import SITE_ENV, Harness, Result
 
 ZONE = ZoneInfo("America/Los_Angeles")

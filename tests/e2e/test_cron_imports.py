@@ -32,6 +32,7 @@ ONLY_WHEN_NEEDED = {
     "pvs6sup.sinks.deliver",
     "pvs6sup.sinks.table",
     "pvs6sup.sinks.queue",
+    "pvs6sup.store.csvquery",
     "pvs6sup.pvs.varserver",
     "pvs6sup.commands.check",
     "pvs6sup.settings.docs",

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from pvs6sup.core.rows import parse_timestamp
 from pvs6sup.sinks.queue import Queue
-from pvs6sup.store import csvlog
+from pvs6sup.store import csvquery
 from tests.support.harness import Harness
 
 
@@ -26,7 +26,7 @@ def test_readings_kept_for_a_wrong_clock_reach_the_sinks_queues_once_recorded(ha
     recovered = harness.run()
     assert "recorded 2 reading(s) kept while no clock was right" in recovered.stderr
 
-    rows = csvlog.rows_between(harness.data_dir, real - timedelta(days=9), real + timedelta(days=1))
+    rows = csvquery.rows_between(harness.data_dir, real - timedelta(days=9), real + timedelta(days=1))
     recorded = {parse_timestamp(row["timestamp"]) for row in rows}
     queued = {entry.fetched_at for entry in Queue(harness.data_dir, "prometheus", "Prometheus").pending()}
     assert len(recorded) == 5

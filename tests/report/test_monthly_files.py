@@ -19,7 +19,7 @@ from pvs6sup.core.records import replace
 from pvs6sup.core.rows import INVERTER_COLUMNS, local_timestamp
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
-from pvs6sup.store import csvlog, legacy
+from pvs6sup.store import csvfiles, csvlog, csvquery, legacy
 
 ZONE = ZoneInfo("America/Los_Angeles")
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,23 +38,24 @@ def test_rows_go_to_the_month_of_their_local_time_and_the_readers_follow(tmp_pat
     for reading in readings(before_midnight, 4):  # 23:50, 23:55, 00:00, 00:05 local
         csvlog.append_reading(tmp_path, reading, ZONE)
     june, july = tmp_path / "inverters-2026-06.csv", tmp_path / "inverters-2026-07.csv"
-    assert csvlog.inverter_files(tmp_path) == [june, july]
+    assert csvfiles.inverter_files(tmp_path) == [june, july]
     for path, month in ((june, "2026-06-30T"), (july, "2026-07-01T")):
         lines = path.read_text().splitlines()
         assert lines[0] + "\n" == HEADER and len(lines) == 1 + 2 * 3
         assert all(line.startswith(month) for line in lines[1:])
     serial = SiteModel(inverter_count=3).inverter_serial(0)
-    points = csvlog.recent_power(tmp_path, serial)  # the trend reaches back across the month's change
+    points = csvquery.recent_power(tmp_path, serial)  # the trend reaches back across the month's change
     assert [p[0] for p in points] == [(before_midnight + timedelta(minutes=5 * i)).timestamp() for i in range(4)]
     june_stamp = local_timestamp(before_midnight, ZONE)
     july_stamp = local_timestamp(before_midnight + timedelta(minutes=15), ZONE)
-    assert len(csvlog.inverter_power_at(tmp_path, june_stamp)) == 3
-    assert len(csvlog.inverter_power_at(tmp_path, july_stamp)) == 3
-    powers = csvlog.inverter_powers(tmp_path, {june_stamp, july_stamp})
+    assert len(csvquery.inverter_power_at(tmp_path, june_stamp)) == 3
+    assert len(csvquery.inverter_power_at(tmp_path, july_stamp)) == 3
+    powers = csvquery.inverter_powers(tmp_path, {june_stamp, july_stamp})
     assert sorted(powers) == sorted([june_stamp, july_stamp]) and all(len(p) == 3 for p in powers.values())
-    assert [r["timestamp"][:10] for r in csvlog.all_inverter_rows(tmp_path)] == ["2026-06-30"] * 6 + ["2026-07-01"] * 6
+    days = [r["timestamp"][:10] for r in csvquery.all_inverter_rows(tmp_path)]
+    assert days == ["2026-06-30"] * 6 + ["2026-07-01"] * 6
     (tmp_path / "inverters-2026-06.until-20260701T000000.csv").write_text(HEADER)  # set aside: not a month file
-    assert csvlog.inverter_files(tmp_path) == [june, july]
+    assert csvfiles.inverter_files(tmp_path) == [june, july]
 
 
 def legacy_file(folder: Path, months: int = 3, inverters: int = 3, step: timedelta = timedelta(hours=6)) -> bytes:
@@ -63,9 +64,9 @@ def legacy_file(folder: Path, months: int = 3, inverters: int = 3, step: timedel
     start = datetime(2026, 4, 30, 12, tzinfo=timezone.utc)
     for reading in readings(start, int(months * 31 * timedelta(days=1) / step), inverters, step):
         csvlog.append_csv(
-            folder / csvlog.INVERTERS_FILE, INVERTER_COLUMNS, csvlog.inverter_rows(reading, ZONE), reading.fetched_at
+            folder / csvfiles.INVERTERS_FILE, INVERTER_COLUMNS, csvlog.inverter_rows(reading, ZONE), reading.fetched_at
         )
-    path = folder / csvlog.INVERTERS_FILE
+    path = folder / csvfiles.INVERTERS_FILE
     lines = path.read_bytes().splitlines(keepends=True)
     lines.insert(len(lines) // 2, b"Total,,,,,,,\n")
     path.write_bytes(b"".join(lines))
@@ -74,7 +75,7 @@ def legacy_file(folder: Path, months: int = 3, inverters: int = 3, step: timedel
 
 def months_joined(folder: Path) -> bytes:
     """The month files' rows, oldest month first, under one header: the old file again."""
-    files = csvlog.inverter_files(folder)
+    files = csvfiles.inverter_files(folder)
     assert all(path.read_text().startswith(HEADER) for path in files)
     return HEADER.encode() + b"".join(path.read_bytes()[len(HEADER) :] for path in files)
 
@@ -83,8 +84,8 @@ def test_an_old_inverters_csv_is_split_in_place_with_nothing_lost(tmp_path):
     original = legacy_file(tmp_path)
     [reading] = readings(datetime(2026, 8, 5, 12, tzinfo=timezone.utc), 1)
     csvlog.append_reading(tmp_path, reading, ZONE)  # the next cycle splits it, then appends
-    assert not (tmp_path / csvlog.INVERTERS_FILE).exists()
-    months = [p.name for p in csvlog.inverter_files(tmp_path)]
+    assert not (tmp_path / csvfiles.INVERTERS_FILE).exists()
+    months = [p.name for p in csvfiles.inverter_files(tmp_path)]
     assert months == [f"inverters-2026-{m:02d}.csv" for m in (4, 5, 6, 7, 8)]
     joined = months_joined(tmp_path)
     assert joined.startswith(original)  # every old row, in order; the 'Total' row stays with its neighbours
@@ -94,7 +95,7 @@ def test_an_old_inverters_csv_is_split_in_place_with_nothing_lost(tmp_path):
 
 
 def test_a_resaved_old_file_is_split_into_this_programs_column_order(tmp_path):
-    path = tmp_path / csvlog.INVERTERS_FILE
+    path = tmp_path / csvfiles.INVERTERS_FILE
     order = ("serial", *(c for c in INVERTER_COLUMNS if c != "serial"))
     path.write_bytes(
         b"\xef\xbb\xbf"
@@ -139,7 +140,7 @@ def split_killed_at(folder: Path, kill_at: int, now: datetime, monkeypatch) -> N
         step()
 
     def unlink(self, *args, **kwargs):
-        if self.name == csvlog.INVERTERS_FILE:
+        if self.name == csvfiles.INVERTERS_FILE:
             step()
         return real_unlink(self, *args, **kwargs)
 
@@ -157,17 +158,17 @@ def test_a_kill_at_any_step_of_the_split_loses_nothing_and_doubles_nothing(tmp_p
     original = legacy_file(reference)
     now = datetime(2026, 8, 1, tzinfo=timezone.utc)
     legacy.migrate(reference, ZONE, now)
-    expected = {p.name: p.read_bytes() for p in csvlog.inverter_files(reference)}
+    expected = {p.name: p.read_bytes() for p in csvfiles.inverter_files(reference)}
     assert months_joined(reference) == original
 
     for kill_at in range(2 * len(expected) + 1):
         folder = tmp_path / f"kill-{kill_at}"
         folder.mkdir()
-        (folder / csvlog.INVERTERS_FILE).write_bytes(original)
+        (folder / csvfiles.INVERTERS_FILE).write_bytes(original)
         split_killed_at(folder, kill_at, now, monkeypatch)
         legacy.migrate(folder, ZONE, now)  # the next cycle finishes it
-        assert not (folder / csvlog.INVERTERS_FILE).exists()
-        assert {p.name: p.read_bytes() for p in csvlog.inverter_files(folder)} == expected, kill_at
+        assert not (folder / csvfiles.INVERTERS_FILE).exists()
+        assert {p.name: p.read_bytes() for p in csvfiles.inverter_files(folder)} == expected, kill_at
 
 
 def synthetic_year_part(months: int, inverters: int) -> bytes:
@@ -197,22 +198,22 @@ def test_a_real_kill_during_the_split(tmp_path):
     reference.mkdir()
     folder.mkdir()
     original = synthetic_year_part(months=3, inverters=30)
-    (reference / csvlog.INVERTERS_FILE).write_bytes(original)
-    (folder / csvlog.INVERTERS_FILE).write_bytes(original)
+    (reference / csvfiles.INVERTERS_FILE).write_bytes(original)
+    (folder / csvfiles.INVERTERS_FILE).write_bytes(original)
     legacy.migrate(reference, ZONE, datetime(2026, 8, 1, tzinfo=timezone.utc))
-    expected = {p.name: p.read_bytes() for p in csvlog.inverter_files(reference)}
+    expected = {p.name: p.read_bytes() for p in csvfiles.inverter_files(reference)}
 
     child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT), folder=str(folder))])
     try:
         deadline = time.monotonic() + 60
-        while not csvlog.inverter_files(folder) and child.poll() is None:  # the first month is in place
+        while not csvfiles.inverter_files(folder) and child.poll() is None:  # the first month is in place
             assert time.monotonic() < deadline
             time.sleep(0.001)
         os.kill(child.pid, signal.SIGKILL)
     finally:
         child.wait()
     assert child.returncode == -signal.SIGKILL, "the split ended before the kill: nothing was tested"
-    assert (folder / csvlog.INVERTERS_FILE).exists()
+    assert (folder / csvfiles.INVERTERS_FILE).exists()
     legacy.migrate(folder, ZONE, datetime(2026, 8, 1, tzinfo=timezone.utc))
-    assert {p.name: p.read_bytes() for p in csvlog.inverter_files(folder)} == expected
+    assert {p.name: p.read_bytes() for p in csvfiles.inverter_files(folder)} == expected
     assert months_joined(folder) == original

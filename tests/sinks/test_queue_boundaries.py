@@ -1,7 +1,6 @@
 """The queue cursor and the age limit at their boundaries (mutation testing: bench/mutation.py): the oldest
 entry exactly at the limit, a tenth more dropped, one warning an outage, the in-flight range cut at the cursor."""
 
-import dataclasses
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -151,8 +150,8 @@ def test_abandon_sending_forgets_the_range_only_when_there_is_one(tmp_path):
 
 def test_the_records_are_frozen_and_hashable():
     for record in (outbox.Entry(1, T0, {}), Sending(1, 2), State(), outbox.Backlog(0, None)):
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            record.__setattr__(dataclasses.fields(record)[0].name, 5)
+        with pytest.raises(AttributeError, match="frozen"):
+            record.__setattr__(record.__slots__[0], 5)
     assert len({Sending(1, 2), Sending(1, 2)}) == 1
 
 

@@ -73,7 +73,7 @@ def test_a_csv_with_other_columns_is_set_aside_not_mixed(tmp_path):
 def test_recent_power_reads_one_inverters_last_points_from_the_tail(tmp_path):
     from datetime import timedelta
 
-    from pvs6sup.store.csvlog import recent_power
+    from pvs6sup.store.csvquery import recent_power
 
     for step in range(5):
         devices = parse_devicelist(fixture_bytes("legacy_build61839_net_loadside/devicelist.json"))

@@ -17,7 +17,6 @@ import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import requests
 
 from pvs6sup.core.models import Reading
+from pvs6sup.core.records import FrozenRecord, Record, as_dict, field
 from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
 from pvs6sup.errors import StorageError
 from pvs6sup.settings.sinks import SheetsSettings
@@ -53,7 +53,7 @@ from pvs6sup.sinks.sheets.google_auth import (
     Tokens,
     load_key,
 )
-from pvs6sup.store import csvlog
+from pvs6sup.store import csvquery
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 
@@ -84,7 +84,7 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     queue.verify()
     last_queued = queue.last_queued_at()
     if last_queued is not None:
-        missed = csvlog.rows_between(data_dir, last_queued, reading.fetched_at)
+        missed = csvquery.rows_between(data_dir, last_queued, reading.fetched_at)
         powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
         for row in missed:
             payload: dict[str, Any] = {
@@ -105,9 +105,9 @@ def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
 def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
     """timestamp -> {serial: power_kw cell} from the monthly inverter files: the tail for one row, else their months."""
     if len(stamps) <= 1:
-        return {stamp: csvlog.inverter_power_at(data_dir, stamp) for stamp in stamps}
+        return {stamp: csvquery.inverter_power_at(data_dir, stamp) for stamp in stamps}
     try:
-        return csvlog.inverter_powers(data_dir, stamps)
+        return csvquery.inverter_powers(data_dir, stamps)
     except OSError as err:  # the site rows still go; their inverter columns stay empty
         log.warning("Google Sheets: cannot read the inverter rows (%s); inverter columns left empty", err)
         return {}
@@ -116,8 +116,7 @@ def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, st
 # --- local state ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Worksheet:
+class _Worksheet(Record):
     title: str
     sheet_id: int
     columns: list[str]
@@ -125,8 +124,7 @@ class _Worksheet:
     last_row: int | None = None
 
 
-@dataclass
-class _Cache:
+class _Cache(Record):
     """What Google told us about the spreadsheet, so that a steady cycle needs no metadata call."""
 
     path: Path
@@ -146,7 +144,7 @@ class _Cache:
     def save(self) -> None:
         document = {
             "spreadsheet_id": self.spreadsheet_id,
-            "worksheets": {t: ws.__dict__ for t, ws in self.worksheets.items()},
+            "worksheets": {t: as_dict(ws) for t, ws in self.worksheets.items()},
             "not_before": self.not_before.isoformat() if self.not_before else None,
         }
         atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
@@ -380,8 +378,7 @@ def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, li
     return batches
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(FrozenRecord):
     """What one delivery did: rows that were pending, rows confirmed sent, and a wait Google asked for."""
 
     pending: int

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from pvs6sup.core.records import FrozenRecord, field
 from pvs6sup.errors import DeliveryError
 from pvs6sup.settings.load import env_file_warnings
 from pvs6sup.sinks.budget import within
@@ -40,8 +40,7 @@ class OutOfTimeError(SheetsError):
     """The time budget ran out before a request could be sent (so nothing was sent)."""
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(FrozenRecord):
     """A service-account key as read from its JSON file; repr never shows it."""
 
     path: Path
