@@ -104,7 +104,7 @@ def _incident(saved: Any, serial: str, events: list[dict[str, Any]]) -> dict[str
     first = events[raised[-1]]
     resolved = next((e for e in events[raised[-1] + 1 :] if e["event"] == "resolved"), None)
     told = resolved or first
-    lost = told.get("lost_kwh")
+    lost = told.get("lost_kwh") if resolved else None  # at its raising: a small part (the state lost the rest)
     return {
         "kind": first.get("kind", ""),
         "message": str(first.get("message", "")),
@@ -220,11 +220,11 @@ def gather(config: Config, ending: str, now: datetime, days: int) -> Evidence:
     serial = choose(ending, serials)
     track = saved.detector.inverters.get(serial)
     siblings = [s for s in (track.siblings if track else []) if s in daily]
-    how = "the inverters the alerts compare it with (its roof face, or its INVERTER_GROUPS group)"
+    how = "those the alerts compare it with, on its roof face or in its INVERTER_GROUPS group"
     if len(siblings) < 2:
         siblings, how = (
             [s for s in daily if s != serial],
-            "every other inverter (the alerts have not found its siblings)",
+            "every other inverter: the alerts have not found its siblings yet",
         )
     incident = _incident(saved, serial, _history(data_dir, serial))
     raised_at: datetime | None = incident.get("raised_at")

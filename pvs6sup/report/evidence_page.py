@@ -32,8 +32,11 @@ code{overflow-wrap:anywhere}
 """
 
 
-def _kwh(value: float | None, places: int = 2) -> str:
-    return "unknown" if value is None else f"{value:.{places}f} kWh"
+def _kwh(value: float | None) -> str:
+    """'0.04 kWh', '3.21 kWh', '42.5 kWh'."""
+    if value is None:
+        return "unknown"
+    return f"{value:.2f} kWh" if value < 10 else f"{value:.1f} kWh"
 
 
 def _pct(value: float | None) -> str:
@@ -74,13 +77,13 @@ def summary_text(ev: Evidence) -> str:
     usual, remaining = ev.usual(), ev.remaining()
     if remaining is not None:
         lines.append(f"Daily output since then: {_pct(remaining)} of what it should make (before: {_pct(usual)})")
-    lost = [f"{_kwh(ev.lost_kwh, 1)} counted by the alerts"] if ev.lost_kwh is not None else []
+    lost = [f"{_kwh(ev.lost_kwh)} counted by the alerts"] if ev.lost_kwh is not None else []
     by_day = ev.lost_by_day_kwh()
     if by_day is not None:
-        lost.append(f"{_kwh(by_day, 1)} by the daily figures")
+        lost.append(f"{_kwh(by_day)} by the daily figures")
     if lost:
         lines.append("Energy lost: " + "; ".join(lost))
-    lines.append(f"Compared with: {len(ev.siblings)} inverters ({ev.siblings_how})")
+    lines.append(f"Compared with: {len(ev.siblings)} inverters, {ev.siblings_how}")
     if ev.captures:
         lines.append("Raw PVS answers: " + "; ".join(f"{c.folder} ({c.count} files)" for c in ev.captures))
     return "\n".join(lines)
@@ -134,7 +137,7 @@ def _facts(ev: Evidence) -> str:
         ("Likely cause", escape(ev.cause or "unknown")),
         ("Energy lost", escape(_lost(ev))),
         ("Daily share", escape(f"{_pct(remaining)} since it began, {_pct(usual)} before")),
-        ("Compared with", escape(f"{len(ev.siblings)} inverters: {ev.siblings_how}")),
+        ("Compared with", escape(f"{len(ev.siblings)} inverters, {ev.siblings_how}")),
     ]
     cells = "".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in rows)
     return f'<section id="facts"><h2>Key figures</h2><dl class="facts">{cells}</dl></section>'
@@ -143,10 +146,10 @@ def _facts(ev: Evidence) -> str:
 def _lost(ev: Evidence) -> str:
     said = []
     if ev.lost_kwh is not None:
-        said.append(f"{_kwh(ev.lost_kwh, 1)} counted by the alerts against its learned normal")
+        said.append(f"{_kwh(ev.lost_kwh)} counted by the alerts against its learned normal")
     by_day = ev.lost_by_day_kwh()
     if by_day is not None:
-        said.append(f"{_kwh(by_day, 1)} by the daily figures below")
+        said.append(f"{_kwh(by_day)} by the daily figures below")
     return "; ".join(said) or "unknown"
 
 
