@@ -272,10 +272,8 @@ def gather(config: Config, ending: str, now: datetime, days: int) -> Evidence:
     )
 
 
-def run_evidence(
-    config: Config, ending: str, now: datetime, days: int, out_dir: Path, stdout: TextIO
-) -> tuple[Path, Path]:
-    """Write the page and the CSV (atomically) into out_dir and print their paths."""
+def write_evidence(config: Config, ending: str, now: datetime, days: int, out_dir: Path) -> tuple[Path, Path]:
+    """Write the page and the CSV (atomically) into out_dir; returns their paths."""
     from pvs6sup.report.evidence_page import render_evidence
 
     evidence = gather(config, ending, now, days)
@@ -283,5 +281,13 @@ def run_evidence(
     table = out_dir / file_name(evidence.serial, "csv")
     atomic_write(table, evidence_csv(evidence.days).encode("utf-8"))
     atomic_write(page, render_evidence(evidence).encode("utf-8"))
+    return page, table
+
+
+def run_evidence(
+    config: Config, ending: str, now: datetime, days: int, out_dir: Path, stdout: TextIO
+) -> tuple[Path, Path]:
+    """The evidence command: write the two files and print their paths."""
+    page, table = write_evidence(config, ending, now, days, out_dir)
     stdout.write(f"{page}\n{table}\n")
     return page, table
