@@ -288,6 +288,8 @@ def run_evidence(
     config: Config, ending: str, now: datetime, days: int, out_dir: Path, stdout: TextIO
 ) -> tuple[Path, Path]:
     """The evidence command: write the two files and print their paths."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError([f"evidence --out: {out_dir} is a file, not a folder; give a folder (it is made if need be)"])
     page, table = write_evidence(config, ending, now, days, out_dir)
     stdout.write(f"{page}\n{table}\n")
     return page, table
