@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from pvs6sup.config import Config
 from pvs6sup.core.rollup import SITE
 from pvs6sup.errors import ConfigError, StorageError, SupervisorError
 from pvs6sup.report.evidence import Capture, Evidence, day_figures, evidence_csv, file_name, match_serial
+from pvs6sup.settings.config import Config
 from pvs6sup.store import archive, rollup_file
 from pvs6sup.store.alert_log import LOG_FILE
 from pvs6sup.store.files import atomic_write
@@ -27,16 +27,29 @@ MODEL_LOOKBACK_DAYS = 7  # the newest capture is looked for in the archive's las
 
 
 def capture_files(data_dir: Path, day: date) -> list[Path]:
-    """The raw captures of one UTC day, by name: DATA_DIR/raw/YYYY/MM/DD/*.json.gz (clock-skewed ones left out).
-    The one place the evidence lists the archive."""
+    """The raw captures of one UTC day, by name: loose (DATA_DIR/raw/YYYY/MM/DD/*.json.gz) and packed (addressed
+    as raw/YYYY/MM/YYYY-MM-DD.tar.gz/NAME, as replay reads them); clock-skewed ones left out. The one place the
+    evidence lists the archive."""
+    import tarfile
+
+    from pvs6sup.store.packing import PackedReader, is_capture, packed_path
+
     folder = archive.raw_path(data_dir, datetime(day.year, day.month, day.day, tzinfo=timezone.utc)).parent
+    packed = packed_path(data_dir, day)
+    found: list[Path] = []
     try:
-        names = sorted(p for p in folder.iterdir() if p.name.endswith((".json.gz", ".json")))
-    except FileNotFoundError:
-        return []
-    except OSError as err:
-        raise StorageError(f"cannot list {folder}: {err.strerror or err}") from err
-    return [p for p in names if not p.name.startswith(".") and f".{archive.CLOCK_SKEW}." not in p.name]
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if is_capture(p.name)]
+        if packed.is_file():
+            found += [packed / name for name in PackedReader().members(packed)]
+    except (OSError, EOFError, tarfile.TarError) as err:
+        raise StorageError(f"cannot list the captures of {day} (UTC) in {folder.parent}: {err}") from err
+    return sorted((p for p in found if f".{archive.CLOCK_SKEW}." not in p.name), key=lambda p: p.name)
+
+
+def _where(paths: list[Path], data_dir: Path) -> str:
+    """The folder or packed day (or both) the captures are in, relative to DATA_DIR."""
+    return " and ".join(sorted({str(p.parent.relative_to(data_dir)) for p in paths}))
 
 
 def known_serials(daily: dict[str, dict[date, float | None]], state_serials: list[str], shares: list[str]) -> list[str]:
@@ -133,15 +146,20 @@ def _low_since(track: Any, raised_at: datetime | None) -> datetime | None:
 
 def _device(data_dir: Path, serial: str, today: date) -> tuple[str | None, str | None]:
     """(model, firmware) of the inverter in the newest capture of the archive's last days; None where not said."""
+    import tarfile
+
     from pvs6sup.pvs.devicelist import decode_json
     from pvs6sup.pvs.parse import parse_capture
+    from pvs6sup.store.packing import PackedReader
+
+    reader = PackedReader()
 
     for back in range(MODEL_LOOKBACK_DAYS + 1):
         for path in reversed(capture_files(data_dir, today - timedelta(days=back))[-5:]):
             try:
-                body = archive.read_raw(path)
+                body = reader.read(path)
                 found = [inv for inv in parse_capture(body).inverters if inv.serial == serial]
-            except (OSError, EOFError, ValueError, SupervisorError):
+            except (OSError, EOFError, ValueError, KeyError, tarfile.TarError, SupervisorError):
                 continue
             if not found:
                 continue
@@ -189,7 +207,7 @@ def _captures(data_dir: Path, began: datetime | None, today: date) -> list[Captu
 
             timed = [(abs((t - moment).total_seconds()), p.name) for p in files if (t := capture_time(p))]
             nearest = min(timed)[1] if timed else ""
-        folder = str(files[0].parent.relative_to(data_dir))
+        folder = _where(files, data_dir)
         out.append(Capture(label, folder, len(files), files[0].name, files[-1].name, nearest))
     return out
 
@@ -243,11 +261,8 @@ def gather(config: Config, ending: str, now: datetime, days: int) -> Evidence:
     )
     anchor = min(now.astimezone(timezone.utc).date(), last + timedelta(days=2))  # the archive's days are UTC
     model, firmware = _device(data_dir, serial, anchor)
-    location = (
-        f"{config.latitude:g}, {config.longitude:g}"
-        if config.latitude is not None and config.longitude is not None
-        else ""
-    )
+    lat, lon = config.report.latitude, config.report.longitude
+    location = f"{lat:g}, {lon:g}" if lat is not None and lon is not None else ""
     zone = config.timezone
     return Evidence(
         serial=serial,

@@ -269,9 +269,9 @@ def _captures(ev: Evidence) -> str:
             f"<code>{escape(c.first)}</code> to <code>{escape(c.last)}</code>{nearest}</li>"
         )
     return (
-        '<section id="captures"><h2>Raw PVS answers that show it</h2><p class="muted">The exact answers of the PVS, '
-        "one gzipped JSON file per reading, in DATA_DIR. Zip these folders and attach them if the installer asks; "
-        "<code>pvs6_supervisor.py replay FOLDER</code> reprocesses them.</p>"
+        '<section id="captures"><h2>Raw PVS answers that show it</h2><p class="muted">The exact answers of the PVS in '
+        "DATA_DIR: one gzipped JSON file per reading, or a finished day packed into one tar.gz. Attach these (a "
+        "folder zipped) if the installer asks; <code>pvs6_supervisor.py replay PATH</code> reprocesses them.</p>"
         f"<ul>{''.join(items)}</ul></section>"
     )
 

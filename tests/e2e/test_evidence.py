@@ -1,5 +1,6 @@
 """`evidence SERIAL` end to end: a simulated roof whose panel loses a bypass diode (a third of its output), its raw
-archive replayed by the real CLI into a DATA_DIR (`replay --learn --csv-dir`, `report --rebuild`), then the real
+archive replayed by the real CLI into a DATA_DIR (`replay --learn --csv-dir`, `report --rebuild`; the older days
+packed as the cycle packs them), then the real
 `evidence` command: the CSV's daily share against the simulator's truth, the page's figures, its layout in
 headless Chromium at phone and desktop widths, and the exit codes of an unknown or ambiguous ending."""
 
@@ -15,6 +16,7 @@ import pytest
 
 from pvs6sup.errors import ExitStatus
 from pvs6sup.sim.roof import Face, RoofModel
+from pvs6sup.store import packing
 from tests.e2e.test_roofs_replay import write_archive
 from tests.support.browser import measure
 from tests.support.harness import Harness
@@ -61,6 +63,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Harness:
         str(data / "alerts-history.jsonl"),
     )
     assert result.code == 0, result.stderr
+    for day, folder in packing.loose_days(data, (SCENARIO.end - timedelta(days=2)).date()):
+        packing.pack_day(data, day, folder)  # the cycle packs each finished UTC day: the older days are packed
     harness.clock.now = SCENARIO.end + timedelta(hours=8)
     result = harness.run("report", "--rebuild", "--out", str(harness.tmp_path / "report.html"))
     assert result.code == 0, result.stderr
@@ -99,10 +103,12 @@ def test_the_page_names_the_inverter_the_cause_the_energy_lost_and_the_captures(
     truth = energy_lost_kwh(SCENARIO, 2, at(FAULT_DAY, 3.0), SCENARIO.end)
     assert abs(lost - truth) <= 0.15 * truth, (lost, truth)
     assert "kWh counted by the alerts" not in page  # replay keeps no incident open: only what it raised is known
-    day = at(FAULT_DAY, 3.0).strftime("%Y/%m/%d")
-    assert f"raw/{day}" in page
+    began = at(FAULT_DAY, 3.0).date()  # the day it began is packed, the latest is loose
+    packed = packing.packed_path(site.data_dir, began)
+    assert f"{packed.relative_to(site.data_dir)}</code>, 288 files" in page
     nearest = page.split("nearest the start: <code>")[1].split("</code>")[0]
-    assert (site.data_dir / "raw" / day / nearest).is_file()
+    assert nearest.startswith(f"{began:%Y%m%d}T14") and nearest in packing.read_packed(packed)
+    assert f"raw/{SCENARIO.end:%Y/%m/%d}</code>" in page
     assert "<script" not in page and "http" not in page.replace("http-equiv", "")  # self-contained
 
 
