@@ -1,7 +1,7 @@
 #!/bin/sh
 # README's screenshots, from the demo: run `docs/screenshots.sh` from anywhere (needs Debian's chromium).
-# It runs the demo into a temporary folder and photographs its report (desktop and phone width) and its
-# alert email, into docs/.
+# It runs the demo into a temporary folder and photographs its report (desktop and phone width), its
+# alert email and its evidence page, into docs/.
 set -eu
 cd "$(dirname "$0")/.."
 python=.venv/bin/python
@@ -20,4 +20,5 @@ shot() {  # shot OUT.png WIDTH,HEIGHT PAGE
 shot docs/report.png 1000,2150 "$work/demo/report/index.html"
 shot docs/report-phone.png 400,1500 "$work/demo/report/index.html"
 shot docs/alert-email.png 640,1000 "$work/demo/alert-email.html"
-echo "docs/report.png docs/report-phone.png docs/alert-email.png"
+shot docs/evidence-phone.png 400,1500 "$work/demo/evidence-E00X00000700003.html"
+echo "docs/report.png docs/report-phone.png docs/alert-email.png docs/evidence-phone.png"

@@ -111,6 +111,12 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rebuild", action="store_true", help="first recompute daily.csv from the CSV files")
 
 
+def _evidence_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("serial", metavar="SERIAL", help="the inverter's serial or its last characters")
+    parser.add_argument("--days", type=int, default=90, choices=range(1, 367), metavar="N", help="days shown (90)")
+    parser.add_argument("--out", type=Path, default=Path(), metavar="DIR", help="folder to write to (default: here)")
+
+
 def _replay_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="capture file or folder")
     parser.add_argument("--alerts-out", type=Path, metavar="FILE", help="write the JSON lines here (default: stdout)")
@@ -179,6 +185,15 @@ SPECS: dict[str, Spec] = {
         "alerts and the freshness of the data, as one self-contained page. Reads nothing from the PVS.",
         (E.OK, E.LOCKED, E.STORAGE, *_ALWAYS),
         _report_options,
+    ),
+    "evidence": Spec(
+        "write one inverter's evidence for an installer: an HTML page and a daily CSV",
+        "Write evidence-<serial>.html and evidence-<serial>.csv into --out: the inverter's serial, model, "
+        "firmware, the start of its problem, its likely cause with the figures, the energy lost, its daily "
+        "energy against what it should have made and its siblings over --days, and the raw captures that show "
+        "it. SERIAL may be any unique ending of the serial. Reads DATA_DIR only, nothing from the PVS.",
+        (E.OK, E.STORAGE, *_ALWAYS),
+        _evidence_options,
     ),
 }
 
@@ -358,6 +373,14 @@ def command_report(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     return ExitStatus.OK
 
 
+def command_evidence(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
+    from pvs6sup.commands.evidence import run_evidence  # only this command gathers evidence
+
+    config = load(args, runtime, logger)
+    run_evidence(config, args.serial, runtime.now(), args.days, args.out, runtime.stdout)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its function here
     "run": command_run,
     "status": command_status,
@@ -366,6 +389,7 @@ COMMANDS: dict[str, Command] = {  # a new sub-command: a Spec in SPECS and its f
     "check": command_check,
     "replay": command_replay,
     "report": command_report,
+    "evidence": command_evidence,
 }
 
 

@@ -139,6 +139,8 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
                     out.write(progress_line(readings[-1], zone) + "\n")
                     out.flush()
             report = write_report(config, moment, days)
+            finished = max(1, days - 1)  # daily.csv holds the finished days
+            evidence = write_evidence(config, site.model.inverter_serial(FAILING_INDEX), moment, finished, folder)
         finally:
             files.DURABLE = durable
         requests_made = pvs.device_list_requests
@@ -151,7 +153,7 @@ def run_demo(folder: Path, days: int, out: TextIO, on_ready: Callable[[], None] 
     events = replayed_alerts(folder, site, zone)
     out.write(alerts_text(events, zone) + "\n")
     emails = write_alert_email(folder, events, readings, zone)
-    out.write("\n" + next_steps(folder, report, emails) + "\n")
+    out.write("\n" + next_steps(folder, report, emails, evidence) + "\n")
 
 
 def progress_line(reading: Reading, zone: ZoneInfo) -> str:
@@ -167,6 +169,13 @@ def write_report(config: Config, now: datetime, days: int) -> Path:
     from pvs6sup.commands import report
 
     return report.write_report(config, now, days)
+
+
+def write_evidence(config: Config, serial: str, now: datetime, days: int, folder: Path) -> Path:
+    """The evidence page an owner would send the installer about the failing inverter (`evidence SERIAL`)."""
+    from pvs6sup.commands.evidence import write_evidence as write
+
+    return write(config, serial, now, days, folder)[0]
 
 
 def write_alert_email(
@@ -198,7 +207,7 @@ def write_alert_email(
     return eml, html
 
 
-def next_steps(folder: Path, report: Path, emails: tuple[Path, Path] | None) -> str:
+def next_steps(folder: Path, report: Path, emails: tuple[Path, Path] | None, evidence: Path | None = None) -> str:
     """The last lines: what to open, and how to point it at a real PVS."""
     lines = [
         "Next steps:",
@@ -208,9 +217,17 @@ def next_steps(folder: Path, report: Path, emails: tuple[Path, Path] | None) -> 
     ]
     if emails:
         lines.append("  - open the alert email in a mail program (the .eml) or a browser (the .html)")
+    if evidence:
+        serial = evidence.stem.removeprefix("evidence-")
+        lines.append(
+            f"  - the evidence page for the installer about {short_serial(serial)}, the failing inverter "
+            f"(`pvs6_supervisor.py evidence {serial[-4:]}` makes it from DATA_DIR)"
+        )
     lines += ["", f"Report:      {report}"]
     if emails:
         lines += [f"Alert email: {emails[0]}", f"Alert email: {emails[1]}"]
+    if evidence:
+        lines.append(f"Evidence:    {evidence}")
     return "\n".join(lines)
 
 

@@ -127,3 +127,9 @@ def rebuild(
     atomic_write(data_dir / DAILY_FILE, rollup.header() + rollup.encode_rows(finished))
     save_state(data_dir, state)
     return len({r.day for r in finished})
+
+
+def newest_day(data_dir: Path) -> date | None:
+    """The newest finished day in daily.csv, from its tail; None when it holds none."""
+    rows = _tail(data_dir / DAILY_FILE, TAIL_BYTES)
+    return max((r.day for r in rows), default=None)

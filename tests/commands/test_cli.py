@@ -210,7 +210,17 @@ def test_the_demo_shows_the_product_a_week_up_to_the_last_afternoon(harness: Har
     assert "E00…0007 is dead" in result.stdout and "E00…0003 loses" in result.stdout  # one dead, one failing
     assert "  Mon 00:00  production " in result.stdout  # progress while it simulates
     report, eml, html = (folder / "report" / "index.html", folder / "alert-email.eml", folder / "alert-email.html")
-    assert result.stdout.splitlines()[-3:] == [f"Report:      {report}", f"Alert email: {eml}", f"Alert email: {html}"]
+    evidence = folder / "evidence-E00X00000700003.html"
+    assert result.stdout.splitlines()[-4:] == [
+        f"Report:      {report}",
+        f"Alert email: {eml}",
+        f"Alert email: {html}",
+        f"Evidence:    {evidence}",
+    ]
+    example = evidence.read_text()  # the failing inverter's evidence: its cause, its share falling day by day
+    assert "Likely cause: microinverter." in example and "E00X00000700003" in example
+    shares = [row.split(",")[3] for row in (folder / "evidence-E00X00000700003.csv").read_text().splitlines()[1:]]
+    assert len(shares) == 6 and float(shares[0]) > 0.97 and float(shares[-1]) < 0.9  # the last day is not over
 
     page = report.read_text()
     assert "<h1>Demo roof</h1>" in page and "Report of Sunday 21 June 2026, 15:00 PDT" in page  # named, mid-afternoon
