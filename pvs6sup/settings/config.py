@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pvs6sup.core import secrets
 from pvs6sup.core.records import FrozenRecord
-from pvs6sup.settings.notify import NotifySettings, split_urls, url_secrets
 from pvs6sup.settings.sinks import SinkSettings
 from pvs6sup.settings.table import SECRET_NAMES, Rows
+
+if TYPE_CHECKING:
+    from pvs6sup.settings.notify import NotifySettings
 
 OPEN_METEO_URL = "https://api.open-meteo.com/v1/forecast"
 OPENWEATHERMAP_URL = "https://api.openweathermap.org/data/2.5/weather"
@@ -147,7 +149,7 @@ class Config(NamedTuple):
     alerts: AlertSettings = AlertSettings()
     report: ReportSettings = ReportSettings()
     healthcheck: HealthcheckSettings = HealthcheckSettings()
-    notify: NotifySettings | None = None  # the push channels (NOTIFY_URLS): None when off
+    notify: "NotifySettings | None" = None  # the push channels (NOTIFY_URLS): None when off
     sinks: SinkSettings = SinkSettings()
     raw_retention_days: int = 400
     max_clock_skew_s: float | None = 600.0  # None: do not compare with the PVS's clock
@@ -166,6 +168,9 @@ class Config(NamedTuple):
 def provisional_secrets(values: Mapping[str, str | None]) -> tuple[str, ...]:
     """The values of the table's secret settings, to mask even before they are validated."""
     found = [v.strip() for name in SECRET_NAMES if (v := values.get(name)) and v.strip()]
-    found += [part for url in split_urls(values.get("NOTIFY_URLS")) for part in url_secrets(url)]
+    if values.get("NOTIFY_URLS"):  # their module only when there are push channels
+        from pvs6sup.settings.notify import split_urls, url_secrets
+
+        found += [part for url in split_urls(values.get("NOTIFY_URLS")) for part in url_secrets(url)]
     serial = (values.get("PVS_SERIAL") or "").strip()  # a PVS serial's tail is its password; every form sent:
     return tuple(dict.fromkeys(secrets.every_form([*found, serial[-5:]] if serial else found, values)))

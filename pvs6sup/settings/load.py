@@ -12,6 +12,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -27,10 +28,11 @@ from pvs6sup.settings.config import (
     ReportSettings,
     WeatherSettings,
 )
-from pvs6sup.settings.notify import NotifySettings, split_urls
-from pvs6sup.settings.notify import problem as url_problem
 from pvs6sup.settings.sinks import DEFAULT_WORKSHEET, SheetsSettings, build_sinks
 from pvs6sup.settings.table import BY_NAME, SETTINGS, Reader
+
+if TYPE_CHECKING:
+    from pvs6sup.settings.notify import NotifySettings
 
 ORDER = {setting.name: index for index, setting in enumerate(SETTINGS)}
 _SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
@@ -213,11 +215,17 @@ def _email(r: Reader) -> EmailSettings:
 
 def _notify(r: Reader) -> NotifySettings | None:
     """The push channels, read here only: None when NOTIFY_URLS is empty."""
-    urls = split_urls(r.text("NOTIFY_URLS"))
+    text = r.text("NOTIFY_URLS")
+    max_age_days, timeout_s = r.whole("NOTIFY_MAX_AGE"), r.number("NOTIFY_TIMEOUT")
+    if not text:
+        return None
+    from pvs6sup.settings.notify import NotifySettings, split_urls  # only when there are push channels
+    from pvs6sup.settings.notify import problem as url_problem
+
+    urls = split_urls(text)
     for url in urls:
         if found := url_problem(url):
             r.problem("NOTIFY_URLS", found)
-    max_age_days, timeout_s = r.whole("NOTIFY_MAX_AGE"), r.number("NOTIFY_TIMEOUT")
     assert max_age_days is not None and timeout_s is not None  # they have defaults
     return NotifySettings(urls, max_age_days * 86400.0, timeout_s) if urls else None
 
