@@ -19,12 +19,13 @@ import pytest
 from pvs6sup.alerts import detectors
 from pvs6sup.alerts import incidents as alerts
 from pvs6sup.sinks import ha_discovery, mqtt
+from pvs6sup.sinks.ha_entities import ALERT_KINDS
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
 from tests.support.mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
 from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
-SITE_CONFIGS = 9 + len(ha_discovery.ALERT_KINDS)  # the site's sensors, and a problem sensor per alert kind
+SITE_CONFIGS = 9 + len(ALERT_KINDS)  # the site's sensors, and a problem sensor per alert kind
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
