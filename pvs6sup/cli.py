@@ -80,19 +80,19 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
     )
     from pvs6sup.core.values import printable
     from pvs6sup.notify.health import summary_lines
-    from pvs6sup.sinks import deliver as delivery
-    from pvs6sup.sinks.sheets import delivery as sheets
+    from pvs6sup.sinks.deliver import queue_status
+    from pvs6sup.sinks.sheets.queueing import backlog_line
     from pvs6sup.store import csvlog
 
     config = load(args, runtime, logger)
     with data_dir_lock(config.data_dir):
         reading = read_pvs(config, runtime, keep_raw=False)
-        queues = delivery.queue_status(config.sinks, config.data_dir, runtime.now())
+        queues = queue_status(config.sinks, config.data_dir, runtime.now())
     text = status_json(reading) if args.json else status_text(reading, config.timezone)
     if args.json:
         text = json.dumps({**json.loads(text), **queues_json(queues)}, indent=2, ensure_ascii=False)
     else:
-        queue_line = sheets.backlog_line(config.data_dir, runtime.now())
+        queue_line = backlog_line(config.data_dir, runtime.now())
         text += f"\n\n{queue_line}" if queue_line else ""
         text += "".join(f"\n{line}" for line in queue_lines(queues))
         text += "\n" + last_recorded_text(csvlog.newest_timestamp(config.data_dir), runtime.now())
@@ -106,11 +106,11 @@ def command_status(args: argparse.Namespace, runtime: Runtime, logger: logging.L
 
 
 def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Logger) -> int:
-    from pvs6sup.sinks import deliver as delivery
+    from pvs6sup.sinks.deliver import flush
 
     config = load(args, runtime, logger, log_file=True)
     with data_dir_lock(config.data_dir):
-        results = delivery.flush(
+        results = flush(
             config.sinks, runtime.session, config.data_dir, runtime.now(), config.timezone, args.sink
         )
     for title, result in results:
