@@ -19,8 +19,9 @@ from typing import NamedTuple
 from pvs6sup.core import secrets
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.settings.notify import NotifySettings, split_urls, url_secrets
+from pvs6sup.settings.reader import Rows
 from pvs6sup.settings.sinks import SinkSettings
-from pvs6sup.settings.table import SECRET_NAMES, Rows
+from pvs6sup.settings.table import SECRET_NAMES
 
 OPEN_METEO_URL = "https://api.open-meteo.com/v1/forecast"
 OPENWEATHERMAP_URL = "https://api.openweathermap.org/data/2.5/weather"

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from pvs6sup.core.records import FrozenRecord
-from pvs6sup.settings.table import Reader
+from pvs6sup.settings.reader import Reader
 
 # (name = queue name, title): the order they are sent in; MQTT last, after the alerts.
 # Here, beside their settings, so that --help can name them without importing the delivery code.
