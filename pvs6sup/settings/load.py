@@ -27,8 +27,7 @@ from pvs6sup.settings.config import (
     ReportSettings,
     WeatherSettings,
 )
-from pvs6sup.settings.notify import NotifySettings, split_urls
-from pvs6sup.settings.notify import problem as url_problem
+from pvs6sup.settings.notify import NotifySettings, split_urls, url_problem
 from pvs6sup.settings.reader import Reader
 from pvs6sup.settings.sinks import DEFAULT_WORKSHEET, SheetsSettings, build_sinks
 from pvs6sup.settings.table import BY_NAME, SETTINGS

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pvs6sup.alerts import detectors
-from pvs6sup.alerts import incidents as alerts
+from pvs6sup.alerts.incidents import update
 from pvs6sup.sinks import ha_discovery, mqtt
 from pvs6sup.sinks.ha_entities import ALERT_KINDS
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
@@ -113,7 +113,7 @@ def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(bro
             judgements = detectors.observe_reading(state, reading, (), 37.42, -122.08)
             entries = [entry(seq, mqtt.payload(reading, "Home", timezone.utc), now)]
             readings += 1
-        for event in alerts.update(incidents, judgements, now):
+        for event in update(incidents, judgements, now):
             seq += 1
             entries.append(entry(seq, mqtt.alert_payload(event), now))
             events_sent.append(event)
