@@ -20,7 +20,7 @@ from pvs6sup.core.trend import combine_faces, slope_pct_per_year
 from pvs6sup.errors import ConfigError
 from pvs6sup.report import trend_months
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
-from pvs6sup.settings.sinks import SinkSettings
+from pvs6sup.settings.sinks import SHEETS_TITLE, SinkSettings
 from pvs6sup.store import alert_log, csvlog, csvquery, rollup_file
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.layout_file import read_layout
@@ -192,7 +192,7 @@ def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     queue = sheets_queue(data_dir)
     if not queue.exists():
         return None
-    return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
+    return SinkFreshness(SHEETS_TITLE, queue.read_state().delivered_at, queue.pending_count())
 
 
 def sinks_freshness(sinks: SinkSettings, data_dir: Path) -> list[SinkFreshness]:

@@ -29,8 +29,8 @@ from pvs6sup.settings.config import (
 )
 from pvs6sup.settings.notify import NotifySettings, split_urls, url_problem
 from pvs6sup.settings.reader import Reader
-from pvs6sup.settings.sinks import DEFAULT_WORKSHEET, SheetsSettings, build_sinks
-from pvs6sup.settings.table import BY_NAME, SETTINGS
+from pvs6sup.settings.sinks import SheetsSettings, build_sinks
+from pvs6sup.settings.table import BY_NAME, DEFAULT_WORKSHEET, SETTINGS
 
 ORDER = {setting.name: index for index, setting in enumerate(SETTINGS)}
 _SHEET_URL_ID = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")

@@ -66,6 +66,8 @@ class Group:
         self.enabled_by = enabled_by  # off while all of these are unset (check prints "off")
 
 
+DEFAULT_WORKSHEET = "Readings"  # GOOGLE_WORKSHEET's default (settings/sinks.py's SheetsSettings too)
+
 GROUPS = (
     Group("PVS", "The PVS gateway."),
     Group("Storage", "Where things are kept: the raw archive, the CSVs, logs and the lock."),
@@ -157,7 +159,7 @@ SETTINGS = (
             "The service account's JSON key (chmod 600 it); relative to the folder of pvs6_supervisor.py."),
     Setting("GOOGLE_SHEET_ID", "text", "", "Google Sheets",
             "The spreadsheet's ID or whole URL; share it with the key's client_email as Editor."),
-    Setting("GOOGLE_WORKSHEET", "text", "Readings", "Google Sheets",
+    Setting("GOOGLE_WORKSHEET", "text", DEFAULT_WORKSHEET, "Google Sheets",
             "Tab name; the year is added (\"Readings 2026\"). At most 90 characters."),
     # --- Alerts
     Setting("INVERTER_GROUPS", "rows", "", "Alerts",

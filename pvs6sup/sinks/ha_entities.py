@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pvs6sup import __version__
+from pvs6sup import USER_AGENT, __version__
 from pvs6sup.alerts.judgement import (
     DELIVERY_BACKLOG,
     INVERTERS_STALLED,
@@ -80,7 +80,7 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _origin() -> dict[str, str]:
-    return {"name": "pvs6-supervisor", "sw": __version__}
+    return {"name": USER_AGENT, "sw": __version__}
 
 
 def _site_device(gateway_id: str, site_name: str, gateway: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import requests
 
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.rows import READING_COLUMNS
+from pvs6sup.net.deadline import CONNECT_TIMEOUT_S
 from pvs6sup.settings.sinks import SheetsSettings
 from pvs6sup.sinks.queue import Entry, Sending, sheets_queue
 from pvs6sup.sinks.sheets import google_errors
@@ -40,7 +41,6 @@ from pvs6sup.sinks.sheets.cells import (
     worksheet_title,
 )
 from pvs6sup.sinks.sheets.google_auth import (
-    CONNECT_TIMEOUT_S,
     READ_TIMEOUT_S,
     Deadline,
     GoogleSession,
