@@ -23,9 +23,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pvs6sup import cycle
-from pvs6sup.alerts import smtp, step
+from pvs6sup.alerts import smtp
 from pvs6sup.alerts.state import queue_email, queued_emails
 from pvs6sup.net import healthcheck
+from pvs6sup.notify import step  # its send_queued: the alert emails it sends each cycle
 from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store.lock import data_dir_lock
 from tests.support.harness import Harness, fixture_bytes
@@ -335,7 +336,7 @@ CASES = [
     ),
     Case(
         "the alert detectors crash (a bug): email and watchdog still done",
-        lambda w: (w.monkeypatch.setattr(step, "after_reading", crash), w.queue("[PVS6] queued before")),
+        lambda w: (w.monkeypatch.setattr(cycle, "after_reading", crash), w.queue("[PVS6] queued before")),
         0,
         "alerts: internal error RuntimeError: a bug",
         "up",
