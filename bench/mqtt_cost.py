@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # pvs6sup, and tests.support: the broker
 
 from pvs6sup.sinks import ha_discovery, mqtt  # noqa: E402
-from pvs6sup.sinks.ha_discovery import Topics  # noqa: E402
+from pvs6sup.sinks.ha_entities import Topics  # noqa: E402
 from pvs6sup.sinks.queue import Entry  # noqa: E402
 from tests.support.mqtt_broker import start_broker  # noqa: E402
 from tests.support.mqtt_reading import NOON, reading_at, site  # noqa: E402

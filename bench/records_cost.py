@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pvs6sup.core.records import _COMPILE_AFTER as COMPILE_AFTER  # noqa: E402
+from pvs6sup.core.records import _COMPILE_AFTER  # noqa: E402
 
 CHILD = """
 import importlib, sys, time
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"record classes a cron run defines: {count}")
     print(f"defined as records:                 {records_ms:6.2f} ms")
     print(f"every record's own __init__ compiled: {compiled_ms:4.2f} ms (a cron run compiles only the classes it "
-          f"builds more than {COMPILE_AFTER} times)")
+          f"builds more than {_COMPILE_AFTER} times)")
     print(f"import dataclasses (inspect, ast):  {import_ms:6.2f} ms")
     print(f"defined as dataclasses:             {dataclasses_ms:6.2f} ms")
     print(f"dataclasses would cost {(import_ms + dataclasses_ms) / records_ms:.0f}x as much: "

@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))  # pvs6sup, bench, and tests.support: the test-onl
 import requests  # noqa: E402
 import responses  # noqa: E402
 
+from bench import alerts_eval  # noqa: E402
 from bench.alerts_eval import evaluate_month, evaluate_roofs, roofs_markdown  # noqa: E402
-from bench.alerts_eval import markdown as alerts_markdown  # noqa: E402
 from pvs6sup.commands.replay import Replayer  # noqa: E402
 from pvs6sup.cycle import run_cycle  # noqa: E402
 from pvs6sup.logs import add_log_file, configured_logging  # noqa: E402
@@ -505,7 +505,7 @@ def section_alerts(opts: argparse.Namespace) -> str:
             "night errors and gaps, replayed through the live detectors. Targets: dead or missing within",
             "15 minutes of daylight, not reporting within 60 minutes, 30 % degraded the same day, no false alarm.",
             "",
-            alerts_markdown(month),
+            alerts_eval.markdown(month),
         ]
     )
 

@@ -25,16 +25,16 @@ from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from pvs6sup import clockwatch
-from pvs6sup.alerts import step as alerting
 from pvs6sup.alerts.incidents import Event
+from pvs6sup.alerts.step import Mailing, after_failure, after_reading
 from pvs6sup.core import rows
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.errors import LockHeldError, PVSError, StorageError, SupervisorError
 from pvs6sup.net import weather
-from pvs6sup.notify import step as notifying
-from pvs6sup.pvs import read as pvs_read
-from pvs6sup.report import step as reporting
+from pvs6sup.notify.step import queue_phone, send_email, send_push, watch
+from pvs6sup.pvs.read import read
+from pvs6sup.report.step import report_if_due, rollup_failure, rollup_reading, summary_if_due
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import Config
 from pvs6sup.store import archive, csvfiles, csvlog, packing, retention, tempfiles
@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 def read_pvs(config: Config, runtime: Runtime, *, keep_raw: bool) -> Reading:
     """One reading from the PVS (pvs/read.py), archived if keep_raw."""
-    return pvs_read.read(config.pvs, runtime.session, config.data_dir, runtime.now(), keep_raw=keep_raw)
+    return read(config.pvs, runtime.session, config.data_dir, runtime.now(), keep_raw=keep_raw)
 
 
 def _check_clock(config: Config, reading: Reading) -> Reading:
@@ -65,8 +65,8 @@ def _check_clock(config: Config, reading: Reading) -> Reading:
     )
 
 
-def _mailing(config: Config) -> alerting.Mailing:
-    return alerting.Mailing(config.email, config.site_name, config.timezone, config.alerts.electricity_price)
+def _mailing(config: Config) -> Mailing:
+    return Mailing(config.email, config.site_name, config.timezone, config.alerts.electricity_price)
 
 
 def run_cycle(config: Config, runtime: Runtime) -> Reading:
@@ -79,10 +79,10 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             reading = record(config, runtime)
         except SupervisorError as err:
             failed = isinstance(err, PVSError)  # counts towards pvs_unreachable; never hides the PVS's own error
-            events = duty("alerts", alerting.after_failure, data_dir, mailing, runtime.now()) if failed else None
+            events = duty("alerts", after_failure, data_dir, mailing, runtime.now()) if failed else None
             _queue_phone(config, events)
             if failed:
-                duty("daily rollup", reporting.rollup_failure, data_dir, zone, runtime.now())
+                duty("daily rollup", rollup_failure, data_dir, zone, runtime.now())
             held = _HeldWarnings() if isinstance(err, StorageError) else None  # a full disk: its one line only
             _report_duties(config, runtime)
             _send_alerts(config, runtime)
@@ -92,17 +92,17 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
             if failed:  # MQTT: the devices go unavailable, and the events go out
                 deliver_alerts(config, runtime, events or [], failed_at=runtime.now())
             raise
-        duty("daily rollup", reporting.rollup_reading, data_dir, zone, reading)
+        duty("daily rollup", rollup_reading, data_dir, zone, reading)
         backlogs = duty("delivery", deliver, config, runtime, reading)
         duty("raw archive", prune, config, reading)
-        events = duty("alerts", alerting.after_reading, data_dir, config.alerts, mailing, reading, backlogs)
+        events = duty("alerts", after_reading, data_dir, config.alerts, mailing, reading, backlogs)
         _queue_phone(config, events)
         _report_duties(config, runtime)
         _send_alerts(config, runtime)
         deliver_alerts(config, runtime, events or [])
         if config.healthcheck.url:  # the secrets (to mask in what is sent) are gathered only for a ping
             channels = (config.notify, config.email.on)
-            duty("watchdog", notifying.watch, config.healthcheck, runtime.session, config.secret_values(), channels,
+            duty("watchdog", watch, config.healthcheck, runtime.session, config.secret_values(), channels,
                  data_dir, runtime.now(), reading, backlogs, config.sinks.any)
         duty("raw archive packing", packing.pack_finished_day, data_dir, reading.fetched_at)  # a day at most
         _log_recorded(reading)
@@ -140,25 +140,25 @@ def _process_started() -> float:
 
 
 def _queue_phone(config: Config, events: list[Event] | None) -> None:
-    queue = notifying.queue_phone
+    queue = queue_phone
     duty("phone notifications", queue, config.notify, config.email.on, config.data_dir, config.timezone,
          config.site_name, events or [])
 
 
 def _send_alerts(config: Config, runtime: Runtime) -> None:
     """Send the queued alert emails, then each push channel's outbox: each its own duty."""
-    duty("alert email deferred", notifying.send_email, config.email, config.data_dir, runtime.now())
+    duty("alert email deferred", send_email, config.email, config.data_dir, runtime.now())
     if config.notify:
-        duty("phone notifications", notifying.send_push, config.notify, config.data_dir, runtime.now(),
+        duty("phone notifications", send_push, config.notify, config.data_dir, runtime.now(),
              config.secret_values())
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
     report, sinks, data_dir, zone = config.report, config.sinks, config.data_dir, config.timezone
     site, channels = config.site_name, (config.notify, config.email.on)
-    duty("report", reporting.report_if_due, report, sinks, runtime.now(), data_dir=data_dir, zone=zone, site_name=site,
+    duty("report", report_if_due, report, sinks, runtime.now(), data_dir=data_dir, zone=zone, site_name=site,
          channels=channels)
-    duty("summary email", reporting.summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
+    duty("summary email", summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
 
 
 def record(config: Config, runtime: Runtime) -> Reading:
@@ -234,12 +234,12 @@ def deliver(config: Config, runtime: Runtime, reading: Reading) -> list[tuple[st
     alerts wait for deliver_alerts); for the alerts, each sink still waiting: (title, oldest entry's age in s)."""
     if not config.sinks.any:
         return []  # nothing waits: a backlog incident from before the sinks were turned off resolves
-    from pvs6sup.sinks import deliver as sink_delivery  # its code only when something is delivered
+    from pvs6sup.sinks.deliver import backlogs, configured_sinks, send  # its code only when something is delivered
 
     queue_for_sinks(config, reading)
-    for sink in (s for s in sink_delivery.configured_sinks(config.sinks) if not s.after_alerts):
-        duty(sink.title, sink_delivery.send, sink, runtime.session, config.data_dir, runtime.now(), config.timezone)
-    return sink_delivery.backlogs(config.sinks, config.data_dir, runtime.now())
+    for sink in (s for s in configured_sinks(config.sinks) if not s.after_alerts):
+        duty(sink.title, send, sink, runtime.session, config.data_dir, runtime.now(), config.timezone)
+    return backlogs(config.sinks, config.data_dir, runtime.now())
 
 
 def recover_handoff(config: Config) -> None:
@@ -267,13 +267,13 @@ def queue_for_sinks(config: Config, reading: Reading) -> None:
     from readings.csv); the sink modules get it through the hand-off (stage_for_sinks)."""
     if not config.sinks.any:
         return
-    from pvs6sup.sinks import deliver as sink_delivery
+    from pvs6sup.sinks.deliver import configured_sinks, queue_reading
 
-    for sink in sink_delivery.configured_sinks(config.sinks):
+    for sink in configured_sinks(config.sinks):
         if not sink.staged:
             duty(
                 f"{sink.title} queue",
-                sink_delivery.queue_reading,
+                queue_reading,
                 sink,
                 reading,
                 data_dir=config.data_dir,
@@ -288,14 +288,14 @@ def deliver_alerts(
     """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
     if not config.sinks.any:
         return
-    from pvs6sup.sinks import deliver as sink_delivery
+    from pvs6sup.sinks.deliver import configured_sinks, queue_events, send
     from pvs6sup.sinks.table import ModuleSink
 
     data_dir, zone = config.data_dir, config.timezone
-    for sink in sink_delivery.configured_sinks(config.sinks):
+    for sink in configured_sinks(config.sinks):
         if isinstance(sink, ModuleSink) and sink.after_alerts:
-            duty(f"{sink.title} queue", sink_delivery.queue_events, sink, data_dir, events, failed_at)
-            duty(sink.title, sink_delivery.send, sink, runtime.session, data_dir, runtime.now(), zone)
+            duty(f"{sink.title} queue", queue_events, sink, data_dir, events, failed_at)
+            duty(sink.title, send, sink, runtime.session, data_dir, runtime.now(), zone)
 
 
 def prune(config: Config, reading: Reading) -> int:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pvs6sup import cli
+from pvs6sup import cli, cli_args
 from pvs6sup.errors import ExitStatus
 from tests.support.harness import ROOT
 
@@ -38,23 +38,23 @@ def test_every_code_has_a_one_line_description_and_ctrl_c_is_named():
 def test_the_top_level_help_lists_every_command_and_every_code(capsys):
     text = help_text(capsys)
     assert listed_codes(text) == [code.value for code in ExitStatus]
-    for name, spec in cli.SPECS.items():
+    for name, spec in cli_args.SPECS.items():
         assert re.search(rf"^    {name} +{re.escape(spec.help[:30])}", text, re.M), name
     for code in ExitStatus:
         assert f"  {code.value:<3} {code.description}\n" in text
 
 
-@pytest.mark.parametrize("command", sorted(cli.SPECS))
+@pytest.mark.parametrize("command", sorted(cli_args.SPECS))
 def test_each_command_help_lists_the_codes_it_can_return(capsys, command):
-    assert listed_codes(help_text(capsys, command)) == sorted(cli.SPECS[command].codes)
-    assert set(cli.SPECS) == set(cli.COMMANDS)
+    assert listed_codes(help_text(capsys, command)) == sorted(cli_args.SPECS[command].codes)
+    assert set(cli_args.SPECS) == set(cli.COMMANDS)
 
 
 def test_flush_and_check_have_their_own_codes():
-    assert ExitStatus.NOT_DELIVERED in cli.SPECS["flush"].codes
-    assert ExitStatus.SERVICE_FAILED in cli.SPECS["check"].codes
-    assert ExitStatus.CLOCK in cli.SPECS["run"].codes
-    assert ExitStatus.NO_READING not in cli.SPECS["check"].codes  # a failing check is 6, never "no reading"
+    assert ExitStatus.NOT_DELIVERED in cli_args.SPECS["flush"].codes
+    assert ExitStatus.SERVICE_FAILED in cli_args.SPECS["check"].codes
+    assert ExitStatus.CLOCK in cli_args.SPECS["run"].codes
+    assert ExitStatus.NO_READING not in cli_args.SPECS["check"].codes  # a failing check is 6, never "no reading"
 
 
 @pytest.mark.parametrize(
@@ -72,19 +72,19 @@ def test_flush_and_check_have_their_own_codes():
     ],
 )
 def test_only_the_named_sub_command_is_built(argv, chosen):
-    assert cli.chosen_command(argv) == chosen
+    assert cli_args.chosen_command(argv) == chosen
 
 
 def test_verbose_before_or_after_the_command_both_count():
-    assert cli.parse_args(["status", "-v"]).verbose == 1
-    assert cli.parse_args(["-v", "status"]).verbose == 1
-    assert cli.parse_args(["-v", "status", "-v"]).verbose == 1  # the sub-command's own count wins, as before
-    args = cli.parse_args(["--env-file", "a.env", "replay", "x", "--csv-dir", "out"])
+    assert cli_args.parse_args(["status", "-v"]).verbose == 1
+    assert cli_args.parse_args(["-v", "status"]).verbose == 1
+    assert cli_args.parse_args(["-v", "status", "-v"]).verbose == 1  # the sub-command's own count wins, as before
+    args = cli_args.parse_args(["--env-file", "a.env", "replay", "x", "--csv-dir", "out"])
     assert (args.command, str(args.env_file), [str(p) for p in args.paths]) == ("replay", "a.env", ["x"])
 
 
 def test_a_run_builds_one_sub_parser():
-    parser = cli.build_parser(cli.chosen_command(["status"]))
+    parser = cli_args.build_parser(cli_args.chosen_command(["status"]))
     subparsers = next(a for a in parser._actions if a.dest == "command")
     assert list(subparsers.choices) == ["status"]  # type: ignore[union-attr]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pvs6sup.alerts import normal_files, underperf
-from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import describe, facing
 from pvs6sup.alerts.normal import TUNING
+from pvs6sup.alerts.state import load
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import mask_serial
 
@@ -38,7 +38,7 @@ class RoofView(FrozenRecord):
 
 
 def load_roof_view(data_dir: Path, latitude: float | None, longitude: float | None = 0.0) -> RoofView:
-    saved = alertstate.load(data_dir)
+    saved = load(data_dir)
     state = saved.detector
     counts = underperf.learning(state, normal_files.FileBook(data_dir, saved.carried), TUNING)
     best = max(counts.values(), default=0)

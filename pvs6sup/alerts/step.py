@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from pvs6sup.alerts import detectors, normal_files
-from pvs6sup.alerts import incidents as alerts
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import detectors, incidents, normal_files
+from pvs6sup.alerts.state import AlertState, load, queue_email, queued_emails, read_email, save
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import SupervisorError
@@ -51,10 +50,10 @@ def after_reading(
     mailing: Mailing,
     reading: Reading,
     backlogs: Sequence[tuple[str, float]] | None = None,
-) -> list[alerts.Event]:
+) -> list[incidents.Event]:
     """Judge a recorded reading (and the delivery queues; None when delivery could not tell) and queue an email
     for what changed."""
-    state = alertstate.load(data_dir)
+    state = load(data_dir)
     book = normal_files.FileBook(data_dir, state.carried)
     seeds = None
     if settings.layout_file is not None:
@@ -97,9 +96,9 @@ def layout_seeds(path: Path, serials: Iterable[str]) -> Callable[[], tuple[tuple
     return read
 
 
-def after_failure(data_dir: Path, mailing: Mailing, now: datetime) -> list[alerts.Event]:
+def after_failure(data_dir: Path, mailing: Mailing, now: datetime) -> list[incidents.Event]:
     """Count a cycle in which the PVS gave no reading."""
-    state = alertstate.load(data_dir)
+    state = load(data_dir)
     judgements = detectors.observe_failure(state.detector)
     return _conclude(data_dir, mailing, state, judgements, now, None)
 
@@ -107,17 +106,17 @@ def after_failure(data_dir: Path, mailing: Mailing, now: datetime) -> list[alert
 def _conclude(
     data_dir: Path,
     mailing: Mailing,
-    state: alertstate.AlertState,
+    state: AlertState,
     judgements: list[detectors.Judgement],
     now: datetime,
     reading: Reading | None,
-) -> list[alerts.Event]:
-    events = alerts.update(state.incidents, judgements, now)
+) -> list[incidents.Event]:
+    events = incidents.update(state.incidents, judgements, now)
     for event in events:
         log.info("alert %s: %s", event.event, event.message)
     email = mailing.email
     if email.on and events:
-        from pvs6sup.alerts import compose as alertmail
+        from pvs6sup.alerts.compose import compose, compose_digest
         from pvs6sup.store import csvquery
 
         assert email.sender is not None
@@ -125,11 +124,11 @@ def _conclude(
         if len(events) == 1:
             [event] = events
             history = csvquery.recent_power_beside(data_dir, event.serial) if event.serial else None
-            message = alertmail.compose(event, sender, recipients, zone, reading, history, site_name, mailing.price)
+            message = compose(event, sender, recipients, zone, reading, history, site_name, mailing.price)
         else:  # several at once (a tripped breaker takes a whole string down): one email, not a flood
-            message = alertmail.compose_digest(events, sender, recipients, zone, reading, site_name, mailing.price)
-        alertstate.queue_email(data_dir, message, now, 0)
-    alertstate.save(data_dir, state)
+            message = compose_digest(events, sender, recipients, zone, reading, site_name, mailing.price)
+        queue_email(data_dir, message, now, 0)
+    save(data_dir, state)
     try:  # the history the report shows, after the state: its failure never stops an alert
         alert_log.append(data_dir, events)
     except (SupervisorError, OSError) as err:
@@ -146,24 +145,24 @@ def send_queued(email: EmailSettings, data_dir: Path, context: ssl.SSLContext | 
     """
     if not email.on:
         return 0
-    queued = alertstate.queued_emails(data_dir)
+    queued = queued_emails(data_dir)
     if not queued:
         return 0
-    from pvs6sup.alerts import smtp as mailer
+    from pvs6sup.alerts import smtp
 
     sent = 0
     for path in queued:
-        message = alertstate.read_email(path, data_dir)
+        message = read_email(path, data_dir)
         if message is None:  # damaged: set aside with a warning; the emails behind it still go
             continue
         try:
-            mailer.send(email, message, context)
-        except mailer.MailRefusedError as err:
+            smtp.send(email, message, context)
+        except smtp.MailRefusedError as err:
             log.warning("alert email %s to %s: %s; %s", path.name, message["To"], err, _set_aside(path))
             continue
-        except mailer.MailError as err:
-            waiting = len(alertstate.queued_emails(data_dir))
-            raise mailer.MailError(f"{err}; {waiting} alert email(s) kept to retry next cycle") from err
+        except smtp.MailError as err:
+            waiting = len(queued_emails(data_dir))
+            raise smtp.MailError(f"{err}; {waiting} alert email(s) kept to retry next cycle") from err
         path.unlink()
         sent += 1
     return sent

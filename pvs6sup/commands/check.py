@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from pvs6sup.alerts import compose as alertmail
-from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts import compose, smtp
 from pvs6sup.commands.status import FIRST_RUN_HINT, RECENT_S, last_recorded_text
 from pvs6sup.cycle import read_pvs
 from pvs6sup.errors import ConfigError, LockHeldError, PVSAnswerError, StorageError, SupervisorError
@@ -24,7 +23,7 @@ from pvs6sup.runtime import Runtime
 from pvs6sup.settings.config import Config
 from pvs6sup.settings.sinks import SHEETS
 from pvs6sup.settings.table import GROUPS, SETTINGS
-from pvs6sup.sinks.sheets import delivery as sheets
+from pvs6sup.sinks.sheets import delivery
 from pvs6sup.store import csvlog
 from pvs6sup.store.files import private_dir
 from pvs6sup.store.lock import data_dir_lock
@@ -120,7 +119,7 @@ def check_pvs(config: Config, runtime: Runtime, out: TextIO | None = None) -> li
 def check_layout(path: Path, serials: list[str], groups: tuple[tuple[str, ...], ...], data_dir: Path) -> list[Outcome]:
     """LAYOUT_FILE placed on the PVS's inverters, and where INVERTER_GROUPS or the faces the alerts learned part
     from its azimuths (they win: said, not a failure)."""
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts import state
     from pvs6sup.core.layout import azimuth_groups, disagreements
     from pvs6sup.store.layout_file import read_layout
 
@@ -133,7 +132,7 @@ def check_layout(path: Path, serials: list[str], groups: tuple[tuple[str, ...], 
         (True, f"LAYOUT_FILE: {len(panels)} of {len(serials)} inverters placed, {len(facing)} azimuth group(s)", "")
     ]
     given = [[s for s in serials if any(s.endswith(m) for m in members)] for members in groups]
-    learned = [face.members for face in alertstate.load(data_dir).detector.faces]
+    learned = [face.members for face in state.load(data_dir).detector.faces]
     for name, grouping in (("INVERTER_GROUPS", given), ("the faces the alerts learned", learned)):
         differ = disagreements(facing, grouping)
         if differ:
@@ -154,7 +153,7 @@ def check_weather(config: Config, runtime: Runtime) -> Outcome:
 
 def check_sheets(config: Config, runtime: Runtime) -> Outcome:
     try:
-        described = sheets.probe(config.sinks.sheets, runtime.session, config.data_dir, runtime.now())
+        described = delivery.probe(config.sinks.sheets, runtime.session, config.data_dir, runtime.now())
     except SupervisorError as err:
         return False, str(err), "README, section Google Sheets, walks through the key and the sharing"
     if described is None:
@@ -164,10 +163,10 @@ def check_sheets(config: Config, runtime: Runtime) -> Outcome:
 
 def check_sinks(config: Config, runtime: Runtime) -> list[Outcome]:
     """Each configured sink besides Google Sheets, probed once: reachable and accepting our credentials."""
-    from pvs6sup.sinks import deliver as delivery
+    from pvs6sup.sinks.deliver import configured_sinks
 
     outcomes: list[Outcome] = []
-    for sink in delivery.configured_sinks(config.sinks):
+    for sink in configured_sinks(config.sinks):
         if sink.name == SHEETS:
             continue  # check_sheets: it says what it found, or that Sheets is off
         problem = sink.probe(runtime.session, config.data_dir, runtime.now())
@@ -189,10 +188,10 @@ def check_email(config: Config, runtime: Runtime, send_test: bool) -> Outcome:
     try:
         if send_test:
             assert settings.sender is not None
-            mailer.send(settings, alertmail.trial_message(settings.sender, settings.recipients, runtime.now()))
+            smtp.send(settings, compose.trial_message(settings.sender, settings.recipients, runtime.now()))
         else:
-            mailer.probe(settings)
-    except mailer.MailError as err:
+            smtp.probe(settings)
+    except smtp.MailError as err:
         return (
             False,
             f"email: {err}",

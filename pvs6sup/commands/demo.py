@@ -173,9 +173,9 @@ def write_report(config: Config, now: datetime, days: int) -> Path:
 
 def write_evidence(config: Config, serial: str, now: datetime, days: int, folder: Path) -> Path:
     """The evidence page an owner would send the installer about the failing inverter (`evidence SERIAL`)."""
-    from pvs6sup.commands.evidence import write_evidence as write
+    from pvs6sup.commands import evidence
 
-    return write(config, serial, now, days, folder)[0]
+    return evidence.write_evidence(config, serial, now, days, folder)[0]
 
 
 def write_alert_email(

@@ -214,8 +214,7 @@ def _captures(data_dir: Path, began: datetime | None, today: date) -> list[Captu
 
 def gather(config: Config, ending: str, now: datetime, days: int) -> Evidence:
     """Everything the page and the CSV say, from DATA_DIR."""
-    from pvs6sup.alerts import normal_files
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts import normal_files, state
 
     data_dir = config.data_dir
     if not data_dir.is_dir():
@@ -228,7 +227,7 @@ def gather(config: Config, ending: str, now: datetime, days: int) -> Evidence:
     for row in rollup_file.read_since(data_dir, first):
         if row.serial != SITE and row.day <= last:
             daily.setdefault(row.serial, {})[row.day] = row.energy_kwh
-    saved = alertstate.load(data_dir)
+    saved = state.load(data_dir)
     shares = normal_files.read_shares(data_dir)
     serials = known_serials(daily, list(saved.detector.inverters), list(shares))
     if not serials:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pvs6sup.alerts import detectors
-from pvs6sup.alerts import incidents as alerts
+from pvs6sup.alerts.incidents import Event, Incident, update
 from pvs6sup.alerts.normal import MemoryBook
 from pvs6sup.core.records import Record, field
 from pvs6sup.errors import ConfigError, SupervisorError
@@ -44,7 +44,7 @@ class Replayer(Record):
     mode: str = "auto"
     thresholds: detectors.Thresholds = field(default_factory=detectors.Thresholds)
     state: detectors.DetectorState = field(default_factory=detectors.DetectorState)
-    incidents: dict[str, alerts.Incident] = field(default_factory=dict)
+    incidents: dict[str, Incident] = field(default_factory=dict)
     book: MemoryBook = field(default_factory=MemoryBook)  # the learned normal, carried like the state
     csv_dir: Path | None = None
     layout_file: Path | None = None  # LAYOUT_FILE: its azimuths seed the faces, as in the cron cycle
@@ -52,7 +52,7 @@ class Replayer(Record):
     captures: int = 0
     unusable: int = 0
 
-    def feed(self, fetched_at: datetime, body: bytes | None, name: str = "") -> list[alerts.Event]:
+    def feed(self, fetched_at: datetime, body: bytes | None, name: str = "") -> list[Event]:
         """Process one capture (None: no answer) and return the alert events it caused."""
         self.captures += 1
         reading = None
@@ -83,7 +83,7 @@ class Replayer(Record):
                 zone=self.zone,
                 seeds=seeds,
             )
-        return alerts.update(self.incidents, judgements, fetched_at)
+        return update(self.incidents, judgements, fetched_at)
 
 
 def capture_time(path: Path) -> datetime | None:
@@ -149,7 +149,7 @@ def _same(reader: PackedReader, one: Path, other: Path) -> bool:
         return False
 
 
-def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> Iterator[alerts.Event]:
+def replay_files(replayer: Replayer, captures: list[tuple[datetime, Path]]) -> Iterator[Event]:
     """Feed archived captures to the replayer; a file that cannot be read counts as a failed cycle."""
     with PackedReader() as reader:
         for when, path in captures:
@@ -165,10 +165,10 @@ def keep_learned(data_dir: Path, replayer: Replayer) -> None:
     """Keep what the replay learned (the detector's memory and the learned normal) in DATA_DIR, for the cron
     cycle; the live incidents stay as they are, so no alert is raised or resolved by this."""
     from pvs6sup.alerts import normal_files
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts.state import AlertState, load, save
 
-    live = alertstate.load(data_dir)
-    alertstate.save(data_dir, alertstate.AlertState(replayer.state, live.incidents))
+    live = load(data_dir)
+    save(data_dir, AlertState(replayer.state, live.incidents))
     book = normal_files.FileBook(data_dir)
     book.tables = replayer.book.tables
     book.save()

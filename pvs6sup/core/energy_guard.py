@@ -11,7 +11,8 @@ daily delta, PVOutput's v1, a Home Assistant total, an InfluxDB point — goes t
 from __future__ import annotations
 
 # The largest AC output of one microinverter the PVS manages, with margin (SunPower/Enphase models
-# top out near 0.43 kW). A bound too high only makes the "no production" alert less eager, never false.
+# top out near 0.43 kW). A bound too high only makes the "no production" alert less eager, never false; the
+# sinks' jump check on lifetime energy (sinks/lifetimes.py) takes it as its ceiling too.
 MAX_INVERTER_AC_KW = 0.5
 
 

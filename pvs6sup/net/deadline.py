@@ -16,6 +16,8 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
+CONNECT_TIMEOUT_S = 10.0  # the most any request waits for its connection: to the PVS, a sink, Google
+
 
 class DeadlineExceeded(Exception):  # noqa: N818 (the name says what happened; callers turn it into theirs)
     """The call had not returned when its time was up."""

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from pvs6sup import USER_AGENT
 from pvs6sup.errors import LockHeldError
 from pvs6sup.logs import masked
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 TIMEOUT_S = 10.0
 MAX_BODY_CHARS = 10_000  # healthchecks.io keeps the first 10 KB of a body
 KUMA_PATH = "/api/push/"
-USER_AGENT = "pvs6-supervisor"
 
 
 def ping(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import requests
 
+from pvs6sup import USER_AGENT
 from pvs6sup.errors import DeliveryError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
 from pvs6sup.settings.config import DEFAULT_URLS, WeatherSettings, WeatherURLs
 
-USER_AGENT = "pvs6-supervisor (home solar monitor)"
+WEATHER_USER_AGENT = f"{USER_AGENT} (home solar monitor)"
 
 
 class WeatherError(DeliveryError):
@@ -31,7 +32,7 @@ def cloud_cover_pct(
     try:  # requests' timeout bounds each read; call_within bounds the whole answer (a trickle too)
         response = call_within(
             timeout_s,
-            lambda: session.get(url, params=params, timeout=timeout_s, headers={"User-Agent": USER_AGENT}),
+            lambda: session.get(url, params=params, timeout=timeout_s, headers={"User-Agent": WEATHER_USER_AGENT}),
             "weather request",
         )
     except (DeadlineExceeded, requests.Timeout) as err:

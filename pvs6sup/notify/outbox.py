@@ -21,14 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from pvs6sup.notify import health, push
 from pvs6sup.settings.notify import NotifySettings, channel_name, label
+from pvs6sup.settings.sinks import OUTBOX_DIR, QUEUE_FILE
 
 if TYPE_CHECKING:
     from pvs6sup.sinks.queue import Queue
 
 log = logging.getLogger(__name__)
 
-OUTBOX_DIR = "outbox"  # sinks/queue.py's folder: each channel's queue beside the sinks'
-QUEUE_FILE = "queue.jsonl"
 
 
 def _queue(data_dir: Path, url: str) -> Queue:

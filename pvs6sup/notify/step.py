@@ -14,8 +14,8 @@ from pathlib import Path
 
 import requests
 
-from pvs6sup.alerts import step as alerting
 from pvs6sup.alerts.incidents import Event
+from pvs6sup.alerts.step import send_queued
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import SupervisorError
 from pvs6sup.net import healthcheck
@@ -49,12 +49,12 @@ def queue_phone(
 
 def send_email(email: EmailSettings, data_dir: Path, now: datetime) -> None:
     """Send the queued alert emails; when some waited, note how the email channel fared (notify/health.py)."""
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts.state import queued_at, queued_emails
 
-    waited = email.on and bool(alertstate.queued_emails(data_dir))
+    waited = email.on and bool(queued_emails(data_dir))
     error: str | None = "internal error (a bug)"  # unless the sending ends below
     try:
-        alerting.send_queued(email, data_dir)  # returns at once when nothing waits
+        send_queued(email, data_dir)  # returns at once when nothing waits
         error = None
     except SupervisorError as err:
         error = str(err)
@@ -63,8 +63,8 @@ def send_email(email: EmailSettings, data_dir: Path, now: datetime) -> None:
         if waited:
             from pvs6sup.notify import health
 
-            left = alertstate.queued_emails(data_dir)
-            through = alertstate.queued_at(left[0]) - timedelta(microseconds=1) if left else now
+            left = queued_emails(data_dir)
+            through = queued_at(left[0]) - timedelta(microseconds=1) if left else now
             health.record(data_dir, EMAIL, "email", now, error, through)
 
 

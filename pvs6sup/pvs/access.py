@@ -22,8 +22,7 @@ from pvs6sup.core.models import DeviceList
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import iso_time
 from pvs6sup.errors import PVSError
-from pvs6sup.pvs import firmware
-from pvs6sup.pvs import http as gateway
+from pvs6sup.pvs import firmware, http
 from pvs6sup.pvs.firmware import FirmwareInfo
 from pvs6sup.pvs.login import VarsClient, pin, raise_if_certificate_changed
 from pvs6sup.settings.config import PvsSettings
@@ -64,7 +63,7 @@ def _read_supervisor_info(
     pin_file = pin(session, pvs.base_url, data_dir, pvs.timeout_s)
     timeout = min(pvs.timeout_s, DETECT_TIMEOUT_S)
     try:
-        answer = gateway.get(session, pvs.base_url, firmware.SUPERVISOR_INFO_PATH, timeout)
+        answer = http.get(session, pvs.base_url, firmware.SUPERVISOR_INFO_PATH, timeout)
     except PVSError as err:
         raise_if_certificate_changed(err, pvs.base_url, pin_file)
         log.debug("supervisor/info: %s", err)
@@ -110,7 +109,7 @@ def _read_cache(path: Path, data_dir: Path) -> tuple[FirmwareInfo | None, str, d
     return load_state(path, _decode_cache, "PVS firmware cache", "the firmware is detected again", data_dir)
 
 
-def fetch_legacy(pvs: PvsSettings, session: requests.Session, data_dir: Path) -> gateway.Answer:
+def fetch_legacy(pvs: PvsSettings, session: requests.Session, data_dir: Path) -> http.Answer:
     """The one DeviceList request of legacy firmware (over a pinned certificate if PVS_HOST says https).
 
     A 403 is no proof of new firmware (old firmware has transient ones), but a reason to read
@@ -118,7 +117,7 @@ def fetch_legacy(pvs: PvsSettings, session: requests.Session, data_dir: Path) ->
     """
     pin_file = pin(session, pvs.base_url, data_dir, pvs.timeout_s)
     try:
-        answer = gateway.fetch_device_list(session, pvs.base_url, pvs.timeout_s)
+        answer = http.fetch_device_list(session, pvs.base_url, pvs.timeout_s)
     except PVSError as err:
         raise_if_certificate_changed(err, pvs.base_url, pin_file)
         raise
@@ -152,7 +151,7 @@ def _password(
 
 def fetch_varserver(
     pvs: PvsSettings, session: requests.Session, data_dir: Path, access: Access, fetched_at: datetime
-) -> gateway.Answer:
+) -> http.Answer:
     """This cycle's /vars answers as one archive document, in an Answer judged like a DeviceList one.
 
     Its status is the device query's (a 400, "nothing matched", counts as success); the login and its
@@ -183,7 +182,7 @@ def fetch_varserver(
             log.info("/vars %s: HTTP %d; PVS model, firmware and uptime left blank", query, answer.status_code)
     facts = {"model": access.info.model, "build": access.info.build, "swver": access.info.swver} if access.info else {}
     body = varserver.archive_document(fetched_at, entries, known_inverters(data_dir), facts)
-    return gateway.Answer("/vars?" + varserver.DEVICES_QUERY, status, body, truncated)
+    return http.Answer("/vars?" + varserver.DEVICES_QUERY, status, body, truncated)
 
 
 def decode_known_inverters(data: bytes) -> dict[str, datetime | None]:

@@ -8,14 +8,13 @@ import time
 import requests
 import urllib3
 
+from pvs6sup import USER_AGENT
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
-from pvs6sup.net.deadline import DeadlineExceeded, call_within
+from pvs6sup.net.deadline import CONNECT_TIMEOUT_S, DeadlineExceeded, call_within
 
 DEVICE_LIST_PATH = "/cgi-bin/dl_cgi?Command=DeviceList"
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # a real 30-inverter answer is ~30 KB
-CONNECT_TIMEOUT_S = 10.0
-USER_AGENT = "pvs6-supervisor"
 # The same request in every environment. requests advertises "br" as soon as brotli imports anywhere (and
 # "zstd" where that imports), and legacy PVS firmware hangs on it; it also honours http_proxy and ~/.netrc,
 # which must never route or authenticate a LAN request. The weather and the sinks keep the environment.

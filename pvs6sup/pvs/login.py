@@ -29,7 +29,7 @@ from requests.adapters import HTTPAdapter
 
 from pvs6sup.errors import PVSError, PVSRefusedError, PVSUnreachableError
 from pvs6sup.net.deadline import DeadlineExceeded, call_within
-from pvs6sup.pvs import http as gateway
+from pvs6sup.pvs import http
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import load_state
 
@@ -156,9 +156,9 @@ class VarsClient:
         fresh = "the PVS will be logged in to again"
         return load_state(self.session_file, decode_token, "PVS session", fresh, self.data_dir)
 
-    def _get(self, path: str, **kwargs: object) -> gateway.Answer:
+    def _get(self, path: str, **kwargs: object) -> http.Answer:
         try:
-            return gateway.get(self.session, self.base_url, path, self.timeout_s, **kwargs)
+            return http.get(self.session, self.base_url, path, self.timeout_s, **kwargs)
         except PVSUnreachableError as err:
             raise_if_certificate_changed(err, self.base_url, self.pin_file)
             raise
@@ -180,7 +180,7 @@ class VarsClient:
                 f"from {source}; check PVS_SERIAL (the PVS's serial: its last 5 characters are the password) "
                 "or set PVS_PASSWORD"
             )
-        gateway.require_ok(answer)
+        http.require_ok(answer)
         token = _token_from(answer.body) or jar_token
         if not token:
             raise PVSRefusedError("the PVS accepted the login but sent no session", answer.status_code)
@@ -195,7 +195,7 @@ class VarsClient:
         with contextlib.suppress(OSError):
             os.unlink(self.session_file)
 
-    def get(self, path: str) -> gateway.Answer:
+    def get(self, path: str) -> http.Answer:
         """GET path with the session, logging in first (no session yet) or once more (session dead)."""
         if self._token is None:
             self.login()
@@ -207,7 +207,7 @@ class VarsClient:
         return answer
 
 
-def _session_dead(answer: gateway.Answer) -> bool:
+def _session_dead(answer: http.Answer) -> bool:
     return answer.status_code in SESSION_DEAD or (answer.status_code == 200 and not answer.body.strip())
 
 

@@ -16,8 +16,8 @@ from pvs6sup.core.gateway import VARSERVER
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import replace
 from pvs6sup.errors import StorageError, SupervisorError
-from pvs6sup.pvs import access as pvs_access
-from pvs6sup.pvs import http as gateway
+from pvs6sup.pvs.access import choose_access, fetch_legacy, fetch_varserver, remember_inverters
+from pvs6sup.pvs.http import require_ok
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.settings.config import PvsSettings
 from pvs6sup.store import archive
@@ -32,13 +32,13 @@ def read(
 
     PVSError when the PVS gives no usable answer; the raw answer is archived first all the same.
     """
-    access = pvs_access.choose_access(pvs, session, data_dir, fetched_at)  # supervisor/info at most once a day
+    access = choose_access(pvs, session, data_dir, fetched_at)  # supervisor/info at most once a day
     if access.path == VARSERVER:
-        answer = pvs_access.fetch_varserver(pvs, session, data_dir, access, fetched_at)
+        answer = fetch_varserver(pvs, session, data_dir, access, fetched_at)
     else:
-        answer = pvs_access.fetch_legacy(pvs, session, data_dir)  # one request, as ever
+        answer = fetch_legacy(pvs, session, data_dir)  # one request, as ever
     raw_path = _archive(data_dir, fetched_at, answer.body) if keep_raw else None
-    gateway.require_ok(answer)
+    require_ok(answer)
     raw = str(raw_path) if raw_path else None
     reading = reading_from_capture(answer.body, fetched_at, pvs.consumption_meter_mode, raw)
     reading = replace(reading, access=access.description)
@@ -70,7 +70,7 @@ def _remember_inverters(data_dir: Path, reading: Reading, fetched_at: datetime) 
     """Remember this reading's inverters (new firmware stops listing a dead one); a failure is one line, as a
     duty of the cycle's is, and the reading goes on."""
     try:
-        pvs_access.remember_inverters(data_dir, reading.devices, fetched_at)
+        remember_inverters(data_dir, reading.devices, fetched_at)
     except (SupervisorError, OSError) as err:
         log.warning("known inverters: %s", err)
     except Exception as err:  # a bug: said loudly, as one line, while the reading goes on

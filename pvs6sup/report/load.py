@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import state
 from pvs6sup.core.layout import Panel, azimuth_groups
 from pvs6sup.core.rollup import SITE
 from pvs6sup.core.trend import combine_faces, slope_pct_per_year
 from pvs6sup.errors import ConfigError
 from pvs6sup.report import trend_months
 from pvs6sup.report.data import AlertItem, DayPoint, InverterNow, ReportData, SinkFreshness
-from pvs6sup.settings.sinks import SinkSettings
+from pvs6sup.settings.sinks import SHEETS_TITLE, SinkSettings
 from pvs6sup.store import alert_log, csvlog, csvquery, rollup_file
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.layout_file import read_layout
@@ -134,7 +134,7 @@ def _months(
     """Each inverter's monthly share of its face: INVERTER_GROUPS first, then the faces the alerts learned, then
     the layout's azimuths (the whole site for the rest)."""
     given = [[s for s in serials if any(s == m or s.endswith(m) for m in members)] for members in groups]
-    learned = [face.members for face in alertstate.load(data_dir).detector.faces]
+    learned = [face.members for face in state.load(data_dir).detector.faces]
     faces = combine_faces(given, learned, azimuth_groups(panels))
     return trend_months.monthly_shares(data_dir, faces, today)
 
@@ -146,7 +146,7 @@ def alerts(
     likely cause and the energy it lost (in money too with `price` per kWh)."""
     from pvs6sup.alerts.diagnosis import energy_text
 
-    incidents = alertstate.load(data_dir).incidents.values()
+    incidents = state.load(data_dir).incidents.values()
     active = []
     for i in incidents:
         days = ((now or i.notified_at) - i.raised_at).total_seconds() / 86400
@@ -192,7 +192,7 @@ def sheets_freshness(data_dir: Path) -> SinkFreshness | None:
     queue = sheets_queue(data_dir)
     if not queue.exists():
         return None
-    return SinkFreshness("Google Sheets", queue.read_state().delivered_at, queue.pending_count())
+    return SinkFreshness(SHEETS_TITLE, queue.read_state().delivered_at, queue.pending_count())
 
 
 def sinks_freshness(sinks: SinkSettings, data_dir: Path) -> list[SinkFreshness]:

@@ -12,12 +12,12 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from pvs6sup.alerts.judgement import OFFLINE
 from pvs6sup.core.layout import Panel
 from pvs6sup.core.texts import short_serials
 from pvs6sup.report.colours import NO_DATA, colour, key_swatches
 from pvs6sup.report.data import MIN_BEST_KWH, ReportData, ratios
 
-OFFLINE = "inverter_offline"  # alerts/judgement.py's kind: an inverter down
 LONG_SIDE = 1.68  # a panel's length over its width (a 60- or 66-cell module)
 FILL = 0.94  # of the neighbour distance a panel's width takes: a thin gap shows between panels
 

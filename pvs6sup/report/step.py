@@ -114,7 +114,7 @@ def summary_if_due(
     if due is None:
         return None
     first, last = due
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts.state import queue_email
     from pvs6sup.store import rollup_file
 
     rows = rollup_file.read_since(data_dir, first)
@@ -134,6 +134,6 @@ def summary_if_due(
         now=now,
         zone=mailing.zone,
     )
-    path = alertstate.queue_email(data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
+    path = queue_email(data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
     schedule.mark_summary_sent(data_dir, last)  # after the queue: a kill in between sends it twice, never not
     return path

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pvs6sup.core import secrets
 from pvs6sup.core.records import FrozenRecord
+from pvs6sup.settings.reader import Rows
 from pvs6sup.settings.sinks import SinkSettings
-from pvs6sup.settings.table import SECRET_NAMES, Rows
+from pvs6sup.settings.table import SECRET_NAMES
 
 if TYPE_CHECKING:
     from pvs6sup.settings.notify import NotifySettings

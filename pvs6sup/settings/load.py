@@ -28,8 +28,9 @@ from pvs6sup.settings.config import (
     ReportSettings,
     WeatherSettings,
 )
-from pvs6sup.settings.sinks import DEFAULT_WORKSHEET, SheetsSettings, build_sinks
-from pvs6sup.settings.table import BY_NAME, SETTINGS, Reader
+from pvs6sup.settings.reader import Reader
+from pvs6sup.settings.sinks import SheetsSettings, build_sinks
+from pvs6sup.settings.table import BY_NAME, DEFAULT_WORKSHEET, SETTINGS
 
 if TYPE_CHECKING:
     from pvs6sup.settings.notify import NotifySettings
@@ -219,8 +220,7 @@ def _notify(r: Reader) -> NotifySettings | None:
     max_age_days, timeout_s = r.whole("NOTIFY_MAX_AGE"), r.number("NOTIFY_TIMEOUT")
     if not text:
         return None
-    from pvs6sup.settings.notify import NotifySettings, split_urls  # only when there are push channels
-    from pvs6sup.settings.notify import problem as url_problem
+    from pvs6sup.settings.notify import NotifySettings, split_urls, url_problem  # only with push channels
 
     urls = split_urls(text)
     for url in urls:

@@ -35,7 +35,7 @@ def split_urls(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in _SPLIT.split(text or "") if part.strip()))
 
 
-def problem(url: str) -> str | None:
+def url_problem(url: str) -> str | None:
     """What is wrong with one URL at a glance (Apprise itself judges the rest when it first sends), or None."""
     if not _SCHEME.match(url):
         return "an entry without a scheme:// is not an Apprise URL (write it as e.g. ntfy://ntfy.sh/my-topic)"

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 from pvs6sup.core.records import FrozenRecord
-from pvs6sup.settings.table import Reader
+from pvs6sup.settings.reader import Reader
+from pvs6sup.settings.table import DEFAULT_WORKSHEET
 
 # (name = queue name, title): the order they are sent in; MQTT last, after the alerts.
 # Here, beside their settings, so that --help can name them without importing the delivery code.
@@ -21,7 +22,8 @@ SHEETS_TITLE = "Google Sheets"
 MODULES = (("pvoutput", "PVOutput"), ("influx", "InfluxDB"), ("prometheus", "Prometheus"), ("mqtt", "MQTT"))
 SINK_NAMES = (SHEETS, *(name for name, _ in MODULES))
 TARGETS_TEXT = ", ".join((SHEETS_TITLE, *(title for _, title in MODULES))).replace("MQTT", "MQTT/Home Assistant")
-DEFAULT_WORKSHEET = "Readings"
+OUTBOX_DIR = "outbox"  # DATA_DIR/outbox/<name>/: each sink's queue (and each phone channel's, notify/outbox.py)
+QUEUE_FILE = "queue.jsonl"
 _TOPIC_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-CONNECT_TIMEOUT_S = 10.0
+from pvs6sup.net.deadline import CONNECT_TIMEOUT_S
+
 READ_TIMEOUT_S = 30.0
 MIN_REQUEST_S = 1.0  # less than this left: do not start another request
 

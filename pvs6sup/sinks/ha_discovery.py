@@ -23,24 +23,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pvs6sup import __version__
 from pvs6sup.alerts.incidents import REMIND_AFTER_S, Event
-from pvs6sup.alerts.judgement import (
-    DELIVERY_BACKLOG,
-    INVERTERS_STALLED,
-    METERS_STALLED,
-    NO_PRODUCTION,
-    OFFLINE,
-    PVS_UNREACHABLE,
-    UNDERPERFORMING,
-)
 from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
-from pvs6sup.core.gateway import FORGET_INVERTER_AFTER as FORGET_AFTER  # the project forgets a vanished inverter then
+from pvs6sup.core.gateway import FORGET_INVERTER_AFTER  # the project forgets a vanished inverter then
 from pvs6sup.core.models import Reading
 from pvs6sup.core.records import FrozenRecord
+from pvs6sup.sinks.ha_entities import (
+    ALERT_KINDS,
+    EXPIRE_AFTER_S,
+    SITE_ENERGY,
+    Message,
+    Topics,
+    drop_none,
+    inverter_configs,
+    removals,
+    site_configs,
+)
 
 OFFLINE_AFTER_FAILURES = 3  # failed cycles in a row before the PVS's entities go unavailable (as EXPIRE_AFTER_S)
-EXPIRE_AFTER_S = 900  # three 5-minute cron periods: Home Assistant greys the sensors out when the Pi stops
 # Ceilings for the glitch guard's jump test. A microinverter peaks near 0.3-0.45 kW AC; a 400 A, 240 V
 # service (the largest a house has) carries 96 kW.
 MAX_INVERTER_KW = 1.0
@@ -48,58 +48,6 @@ MAX_SERVICE_KW = 100.0
 REBASE_AFTER = timedelta(days=1)  # a register consistently below its last trusted value this long was replaced
 # An incident is reminded at least daily while it lasts: one unheard of for two days is over (an event lost).
 ACTIVE_FORGET_S = 2 * REMIND_AFTER_S
-
-ALERT_KINDS: dict[str, str] = {
-    OFFLINE: "Inverter offline",
-    UNDERPERFORMING: "Inverter underperforming",
-    NO_PRODUCTION: "No production",
-    PVS_UNREACHABLE: "PVS unreachable",
-    DELIVERY_BACKLOG: "Delivery backlog",
-    INVERTERS_STALLED: "Inverter reports stalled",
-    METERS_STALLED: "Meter reports stalled",
-}
-SITE_POWER = (("production_w", "Production power"), ("consumption_w", "Consumption power"), ("grid_w", "Grid power"))
-SITE_ENERGY = (
-    ("production_kwh", "Production energy"),
-    ("consumption_kwh", "Consumption energy"),
-    ("grid_import_kwh", "Grid import energy"),
-    ("grid_export_kwh", "Grid export energy"),
-)
-
-
-class Topics(FrozenRecord):
-    """Where this site publishes: its own prefix, and Home Assistant's discovery prefix."""
-
-    prefix: str
-    discovery_prefix: str
-
-    @property
-    def availability(self) -> str:
-        return f"{self.prefix}/availability"
-
-    @property
-    def site(self) -> str:
-        return f"{self.prefix}/site"
-
-    @property
-    def status(self) -> str:
-        return f"{self.prefix}/status"
-
-    @property
-    def alerts(self) -> str:
-        return f"{self.prefix}/alerts"
-
-    def inverter(self, inverter_id: str) -> str:
-        return f"{self.prefix}/inverter/{inverter_id}"
-
-    def config(self, component: str, unique_id: str) -> str:
-        return f"{self.discovery_prefix}/{component}/{unique_id}/config"
-
-
-class Message(FrozenRecord):
-    topic: str
-    payload: str  # "" removes a retained message
-    retain: bool
 
 
 def stable_id(kind: str, serial: str) -> str:
@@ -115,10 +63,6 @@ def _watts(kw: float | None) -> int | None:
     return None if kw is None else round(kw * 1000)
 
 
-def _drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
-
-
 # ---- queue payloads: what one cycle queues (JSON-able, never the PVS serial) ----
 
 
@@ -126,7 +70,7 @@ def reading_payload(reading: Reading, site_name: str) -> dict[str, Any]:
     """The facts of one reading Home Assistant shows; unknown values are left out."""
     pvs, site = reading.devices.supervisor, reading.site
     inverters = [
-        _drop_none(
+        drop_none(
             {
                 "id": stable_id("inverter", inv.serial),
                 "serial": inv.serial,  # an inverter's serial is no secret; the PVS's is
@@ -144,14 +88,14 @@ def reading_payload(reading: Reading, site_name: str) -> dict[str, Any]:
         "type": "reading",
         "fetched_at": reading.fetched_at.isoformat(),
         "site_name": site_name,
-        "gateway": _drop_none(
+        "gateway": drop_none(
             {
                 "id": stable_id("gateway", pvs.serial) if pvs and pvs.serial else None,
                 "model": pvs.model if pvs else None,
                 "firmware": pvs.firmware if pvs else None,
             }
         ),
-        "site": _drop_none(
+        "site": drop_none(
             {
                 "production_w": _watts(site.production_kw),
                 "consumption_w": _watts(site.consumption_kw),
@@ -174,7 +118,7 @@ def failure_payload(now: datetime) -> dict[str, Any]:
 
 def alert_payload(event: Event) -> dict[str, Any]:
     """One raised, reminder or resolved event, as published on P/alerts."""
-    return _drop_none(
+    return drop_none(
         {
             "type": "alert",
             "time": event.time.isoformat(),
@@ -186,121 +130,6 @@ def alert_payload(event: Event) -> dict[str, Any]:
             "detail": event.detail or None,
         }
     )
-
-
-# ---- discovery configs ----
-
-
-def _origin() -> dict[str, str]:
-    return {"name": "pvs6-supervisor", "sw": __version__}
-
-
-def _site_device(gateway_id: str, site_name: str, gateway: Mapping[str, Any]) -> dict[str, Any]:
-    return _drop_none(
-        {
-            "identifiers": [f"pvs6sup_{gateway_id}"],
-            "name": f"{site_name} PVS",
-            "manufacturer": "SunPower",
-            "model": gateway.get("model"),
-            "sw_version": gateway.get("firmware"),
-        }
-    )
-
-
-def _value(key: str, *, keep_last: bool = False) -> str:
-    """A template reading one key of the JSON state. A missing key gives 'None' (unknown), or with keep_last
-    '' (Home Assistant keeps the last value: a lifetime left out by the glitch guard is not a gap)."""
-    fallback = "''" if keep_last else "'None'"
-    return f"{{{{ value_json.{key} if value_json.{key} is defined else {fallback} }}}}"
-
-
-def _entity(
-    unique_id: str, name: str, device: dict[str, Any], state_topic: str, template: str, topics: Topics | None
-) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "name": name,
-        "unique_id": unique_id,
-        "device": device,
-        "origin": _origin(),
-        "state_topic": state_topic,
-        "value_template": template,
-        "expire_after": EXPIRE_AFTER_S,
-    }
-    if topics is not None:  # follows whether the PVS answered
-        config |= {
-            "availability_topic": topics.availability,
-            "payload_available": "online",
-            "payload_not_available": "offline",
-        }
-    return config
-
-
-def _power(config: dict[str, Any]) -> dict[str, Any]:
-    return config | {"device_class": "power", "state_class": "measurement", "unit_of_measurement": "W"}
-
-
-def _energy(config: dict[str, Any]) -> dict[str, Any]:
-    # total, never total_increasing: a register that glitches down and back would count as a meter reset
-    return config | {"device_class": "energy", "state_class": "total", "unit_of_measurement": "kWh"}
-
-
-def site_configs(topics: Topics, gateway_id: str, site_name: str, gateway: Mapping[str, Any]) -> list[Message]:
-    """The site-and-gateway device's entities: power, lifetime energy, cloud cover, last reading, problems."""
-    device = _site_device(gateway_id, site_name, gateway)
-    base = f"pvs6sup_{gateway_id}"
-    configs: list[tuple[str, dict[str, Any]]] = []
-    for key, name in SITE_POWER:
-        configs.append(("sensor", _power(_entity(f"{base}_{key}", name, device, topics.site, _value(key), topics))))
-    for key, name in SITE_ENERGY:
-        entity = _entity(f"{base}_{key}", name, device, topics.site, _value(key, keep_last=True), topics)
-        configs.append(("sensor", _energy(entity)))
-    cloud = _entity(f"{base}_cloud_cover", "Cloud cover", device, topics.site, _value("cloud_cover_pct"), topics)
-    configs.append(
-        ("sensor", cloud | {"state_class": "measurement", "unit_of_measurement": "%", "icon": "mdi:weather-cloudy"})
-    )
-    last = _entity(f"{base}_last_reading", "Last reading", device, topics.status, _value("last_reading"), None)
-    configs.append(("sensor", last | {"device_class": "timestamp", "entity_category": "diagnostic"}))
-    for kind, name in ALERT_KINDS.items():
-        problem = _entity(f"{base}_{kind}", name, device, topics.status, f"{{{{ value_json.problems.{kind} }}}}", None)
-        configs.append(("binary_sensor", problem | {"device_class": "problem"}))
-    return [_config_message(topics, c, cfg) for c, cfg in configs]
-
-
-def _config_message(topics: Topics, component: str, config: dict[str, Any]) -> Message:
-    """A retained discovery config. default_entity_id (Home Assistant 2025.10; object_id stops working in 2026.4)
-    names the entity as object_id did, `<component>.<unique_id>`, so existing installs keep their entity ids."""
-    config = config | {"default_entity_id": f"{component}.{config['unique_id']}"}
-    return Message(topics.config(component, config["unique_id"]), json.dumps(config, sort_keys=True), True)
-
-
-def inverter_configs(topics: Topics, gateway_id: str, inverter_id: str, facts: Mapping[str, Any]) -> list[Message]:
-    """One inverter's device (via the gateway) and its power, lifetime energy, temperature and state."""
-    device = _drop_none(
-        {
-            "identifiers": [f"pvs6sup_inv_{inverter_id}"],
-            "name": f"Inverter {facts.get('serial') or inverter_id}",
-            "manufacturer": "SunPower",
-            "model": facts.get("model"),
-            "serial_number": facts.get("serial"),
-            "via_device": f"pvs6sup_{gateway_id}",
-        }
-    )
-    base, state = f"pvs6sup_inv_{inverter_id}", topics.inverter(inverter_id)
-    configs = [
-        _power(_entity(f"{base}_power", "Power", device, state, _value("power_w"), topics)),
-        _energy(
-            _entity(f"{base}_energy", "Lifetime energy", device, state, _value("lifetime_kwh", keep_last=True), topics)
-        ),
-        _entity(f"{base}_temperature", "Temperature", device, state, _value("temperature_c"), topics)
-        | {"device_class": "temperature", "state_class": "measurement", "unit_of_measurement": "°C"},
-        _entity(f"{base}_state", "State", device, state, _value("state"), topics) | {"icon": "mdi:solar-panel"},
-    ]
-    return [_config_message(topics, "sensor", cfg) for cfg in configs]
-
-
-def removals(configs: Sequence[Message]) -> list[Message]:
-    """Empty retained payloads: Home Assistant deletes those entities (and a device left with none)."""
-    return [Message(message.topic, "", True) for message in configs]
 
 
 # ---- one batch: from queued entries and the memo to the messages, the new memo and the warnings ----
@@ -417,7 +246,7 @@ def plan(
     messages: list[Message] = replaced
     gateway_id = new_memo.get("gateway")
     today = now.date()
-    gone = [i for i, facts in known.items() if today - date.fromisoformat(facts["seen"]) > FORGET_AFTER]
+    gone = [i for i, facts in known.items() if today - date.fromisoformat(facts["seen"]) > FORGET_INVERTER_AFTER]
     for inverter_id in gone:
         if discovery and gateway_id:
             messages += removals(inverter_configs(topics, gateway_id, inverter_id, {}))

@@ -26,7 +26,7 @@ from typing import Any
 
 from pvs6sup.core.models import Reading
 from pvs6sup.errors import StorageError
-from pvs6sup.settings.sinks import SinkSettings
+from pvs6sup.settings.sinks import OUTBOX_DIR, SinkSettings
 from pvs6sup.sinks import deliver
 from pvs6sup.store import csvlog
 from pvs6sup.store.files import atomic_write, private_dir
@@ -37,7 +37,7 @@ HANDOFF_FILE = "handoff.json"
 
 
 def _path(data_dir: Path) -> Path:
-    return data_dir / "outbox" / HANDOFF_FILE
+    return data_dir / OUTBOX_DIR / HANDOFF_FILE
 
 
 def stage(

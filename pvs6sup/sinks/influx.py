@@ -20,11 +20,12 @@ from typing import Any
 
 import requests
 
+from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
 from pvs6sup.core.models import Reading
 from pvs6sup.core.secrets import basic_auth, cut, forms, shown_url, url_secrets
 from pvs6sup.settings.sinks import InfluxSettings as Settings
 from pvs6sup.sinks.budget import Budget
-from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
+from pvs6sup.sinks.lifetimes import LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
 from pvs6sup.sinks.queue import Entry
 
@@ -126,7 +127,7 @@ def _lines(facts: Mapping[str, Any], guard: LifetimeGuard, problems: list[str]) 
     points = [line("pvs_site", {"site": site}, site_fields, time_s)]
     for inverter in facts.get("pvs_inverter", []):
         fields = {k: v for k, v in inverter.items() if k != "serial"}
-        admit(fields, "lifetime_kwh", f"inverter {inverter['serial']} lifetime_kwh", MAX_INVERTER_KW)
+        admit(fields, "lifetime_kwh", f"inverter {inverter['serial']} lifetime_kwh", MAX_INVERTER_AC_KW)
         points.append(line("pvs_inverter", {"serial": inverter["serial"], "site": site}, fields, time_s))
     points.append(line("pvs_gateway", {"site": site}, facts.get("pvs_gateway", {}), time_s))
     return [p for p in points if p is not None]

@@ -9,16 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pvs6sup.core.energy_guard import held_kwh, lifetime_problem
-
-# The most one microinverter on a PVS can put out (the largest SunPower/Enphase models are under 0.4 kW AC):
-# a ceiling for the jump check, generous on purpose so that only impossible jumps are refused.
-MAX_INVERTER_KW = 0.5
+from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW, held_kwh, lifetime_problem
 
 
 def site_max_kw(inverter_count: int | None) -> float | None:
     """The most the site's inverters together can make; None (no jump check) when their number is unknown."""
-    return inverter_count * MAX_INVERTER_KW if inverter_count else None
+    return inverter_count * MAX_INVERTER_AC_KW if inverter_count else None
 
 
 class LifetimeGuard:

@@ -23,7 +23,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from pvs6sup.core.models import Reading
 from pvs6sup.settings.sinks import MqttSettings as Settings
 from pvs6sup.sinks import ha_discovery
-from pvs6sup.sinks.ha_discovery import Message, Topics
+from pvs6sup.sinks.ha_entities import Message, Topics
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
 from pvs6sup.sinks.queue import Entry
 

@@ -18,10 +18,11 @@ from typing import Any
 
 import requests
 
+from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
 from pvs6sup.core.models import WORKING, Reading
 from pvs6sup.errors import StorageError
 from pvs6sup.settings.sinks import PrometheusSettings as Settings
-from pvs6sup.sinks.lifetimes import MAX_INVERTER_KW, LifetimeGuard, site_max_kw
+from pvs6sup.sinks.lifetimes import LifetimeGuard, site_max_kw
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError, Sent
 from pvs6sup.sinks.queue import Entry
 from pvs6sup.store.files import atomic_write
@@ -111,7 +112,7 @@ def render(facts: Mapping[str, Any], guard: LifetimeGuard) -> str:
         inverter = dict(inverter)
         key = f"inverter {inverter['serial']} lifetime_kwh"
         if "lifetime_kwh" in inverter:
-            inverter["lifetime_kwh"], _ = guard.admit(key, inverter["lifetime_kwh"], at_s, MAX_INVERTER_KW)
+            inverter["lifetime_kwh"], _ = guard.admit(key, inverter["lifetime_kwh"], at_s, MAX_INVERTER_AC_KW)
             if inverter["lifetime_kwh"] is None:
                 del inverter["lifetime_kwh"]
         inverters.append(inverter)

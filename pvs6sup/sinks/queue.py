@@ -33,13 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from pvs6sup.core.records import FrozenRecord, field, replace
+from pvs6sup.settings.sinks import OUTBOX_DIR, QUEUE_FILE, SHEETS, SHEETS_TITLE
 from pvs6sup.store.files import append_lines, atomic_write, private_dir
 from pvs6sup.store.statefile import heal, load_state, reclaim
 
 log = logging.getLogger(__name__)
 
-OUTBOX_DIR = "outbox"
-QUEUE_FILE = "queue.jsonl"
 STATE_FILE = "state.json"
 LEGACY_DIR = "sheets"  # DATA_DIR/sheets/: the Google Sheets queue before every sink had one
 LEGACY_NAMES = {"outbox.jsonl": QUEUE_FILE, "outbox-state.json": STATE_FILE}
@@ -358,4 +357,4 @@ def sheets_queue(data_dir: Path) -> Queue:
     """The Google Sheets queue, moved first from DATA_DIR/sheets/ if an older version left it there. (Here, not
     in sinks/sheets/, so that the report and `status` read it without loading the Sheets sink.)"""
     migrate_legacy(data_dir)
-    return Queue(data_dir, "sheets", "Google Sheets", "its rows are queued again from readings.csv")
+    return Queue(data_dir, SHEETS, SHEETS_TITLE, "its rows are queued again from readings.csv")

@@ -126,27 +126,27 @@ class SheetsSink(Sink):
         return sheets_queue(data_dir)
 
     def queue_reading(self, data_dir: Path, reading: Reading, site_name: str, zone: tzinfo) -> None:
-        from pvs6sup.sinks.sheets import delivery as sheets
+        from pvs6sup.sinks.sheets.queueing import queue_reading
 
-        sheets.queue_reading(data_dir, reading, zone)
+        queue_reading(data_dir, reading, zone)
 
     def send(self, session: requests.Session, data_dir: Path, now: datetime, zone: tzinfo, force: bool) -> Result:
         from pvs6sup.errors import DeliveryError
-        from pvs6sup.sinks.sheets import delivery as sheets
+        from pvs6sup.sinks.sheets.delivery import deliver
 
         queue = sheets_queue(data_dir)
         pending = queue.pending_count()
         try:
-            result = sheets.deliver(self.settings, session, data_dir, now, zone, force=force)
+            result = deliver(self.settings, session, data_dir, now, zone, force=force)
         except DeliveryError as err:  # the rows stay queued
             log.warning("%s", err)
             return Result(pending, pending - queue.pending_count(), str(err))
         return Result(result.pending, result.sent, "waiting as Google asked" if result.not_before else None)
 
     def probe(self, session: requests.Session, data_dir: Path, now: datetime) -> str | None:
-        from pvs6sup.sinks.sheets import delivery as sheets
+        from pvs6sup.sinks.sheets.delivery import probe
 
-        return sheets.probe(self.settings, session, data_dir, now)
+        return probe(self.settings, session, data_dir, now)
 
 
 def _pvoutput() -> SinkModule[PvoutputSettings]:

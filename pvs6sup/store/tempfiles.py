@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from pvs6sup.store.archive import RAW_DIR
+
 log = logging.getLogger(__name__)
 
 PATTERN = re.compile(r"^\..+\.(\d+)\.tmp$")  # files.atomic_write's temporary name
-RAW_DIR = "raw"
 
 
 def clean(data_dir: Path) -> int:

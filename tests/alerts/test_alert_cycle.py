@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from aiosmtpd.controller import Controller
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts.state import load, queued_emails
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from tests.support.harness import Harness
 from tests.support.sim.month import DEAD, Fault, Scenario, write_archive
@@ -59,7 +59,7 @@ def test_a_dead_inverter_in_daylight_sends_exactly_one_email_and_one_resolved_af
     assert re.fullmatch(r"\[PVS6\] Roof: Inverter E00…0004 down: 0 W vs \d+ W median", subjects[0])
     assert subjects[1] == "[PVS6] Roof: Resolved: Inverter E00…0004 down"
     assert smtp.recipients == [["owner@example.invalid"]] * 2
-    assert alertstate.queued_emails(harness.data_dir) == []
+    assert queued_emails(harness.data_dir) == []
 
 
 def test_inverters_failing_together_are_told_in_one_email_listing_each(harness: Harness, healthy, smtp):
@@ -82,7 +82,7 @@ def test_an_email_that_cannot_be_sent_stays_queued_and_goes_next_cycle(harness: 
     result = harness.run("run")  # the second reading in error raises the alert; nobody listens on the port
     assert result.code == 0
     assert result.stderr.count("\n") == 1 and "alert email deferred" in result.stderr
-    assert len(alertstate.queued_emails(harness.data_dir)) == 1
+    assert len(queued_emails(harness.data_dir)) == 1
     harness.clock.advance(minutes=5)
 
     inbox = Inbox()
@@ -94,7 +94,7 @@ def test_an_email_that_cannot_be_sent_stays_queued_and_goes_next_cycle(harness: 
         controller.stop()
     [message] = inbox.messages
     assert message["Subject"].startswith("[PVS6] Roof: Inverter E00…0004 down: 0 W vs ")
-    assert alertstate.queued_emails(harness.data_dir) == []
+    assert queued_emails(harness.data_dir) == []
     assert len((harness.data_dir / "readings.csv").read_text().splitlines()) == 1 + 4  # every reading recorded
 
 
@@ -102,9 +102,9 @@ def test_with_email_off_detection_still_updates_and_nothing_is_queued(harness: H
     cycles(harness, 1)
     healthy.site.model.failed = frozenset({3})
     cycles(harness, 4)
-    state = alertstate.load(harness.data_dir)
+    state = load(harness.data_dir)
     assert list(state.incidents) == ["inverter:E00X00000700004"]
-    assert alertstate.queued_emails(harness.data_dir) == []
+    assert queued_emails(harness.data_dir) == []
 
 
 def test_an_unreachable_pvs_is_told_after_twelve_failed_cycles_and_the_exit_code_stays_1(
@@ -230,4 +230,4 @@ def test_a_sink_behind_for_a_day_is_told_in_one_email_naming_it_and_resolved_onc
         cycle()
     assert textfile.exists() == (mended_by == "creating the folder")
     assert [m["Subject"] for m in smtp.messages][1:] == ["[PVS6] Roof: Resolved: Delivery behind"]
-    assert alertstate.load(harness.data_dir).incidents == {}
+    assert load(harness.data_dir).incidents == {}

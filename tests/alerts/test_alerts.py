@@ -6,10 +6,10 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from pvs6sup.alerts import detectors
-from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import Judgement
 from pvs6sup.alerts.incidents import update
 from pvs6sup.alerts.normal import Gauge
+from pvs6sup.alerts.state import STATE_FILE, AlertState, load, queue_email, queued_emails, read_email, save, to_json
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
 SERIAL = "E00X000000001392"
@@ -71,7 +71,7 @@ def test_an_underperforming_inverter_that_then_dies_is_told_once_more_as_offline
 
 
 def test_the_state_survives_a_round_trip_through_its_file(tmp_path):
-    state = alertstate.AlertState()
+    state = AlertState()
     detectors.observe_failure(state.detector)
     gauge = Gauge([-0.25, -0.5], 1.5, 0.25, T0, 1.25, 2.5)
     track = detectors.InverterTrack(group=1, last_seen=T0, measured_at=T0, day="2026-06-21", gauge=gauge)
@@ -79,16 +79,16 @@ def test_the_state_survives_a_round_trip_through_its_file(tmp_path):
     state.detector.inverters[SERIAL] = track
     state.detector.site_peak_kw = 2.5
     update(state.incidents, [offline()], T0)
-    alertstate.save(tmp_path, state)
-    loaded = alertstate.load(tmp_path)
+    save(tmp_path, state)
+    loaded = load(tmp_path)
     assert loaded == state
-    assert oct(os.stat(tmp_path / alertstate.STATE_FILE).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(tmp_path / STATE_FILE).st_mode & 0o777) == "0o600"
 
 
 def test_a_damaged_state_file_is_set_aside_and_detection_starts_afresh(tmp_path, caplog):
-    (tmp_path / alertstate.STATE_FILE).write_text('{"version": 1, "detec')
-    assert alertstate.load(tmp_path) == alertstate.AlertState()
-    assert (tmp_path / (alertstate.STATE_FILE + ".damaged")).exists()
+    (tmp_path / STATE_FILE).write_text('{"version": 1, "detec')
+    assert load(tmp_path) == AlertState()
+    assert (tmp_path / (STATE_FILE + ".damaged")).exists()
     assert "started afresh" in caplog.text
 
 
@@ -99,26 +99,26 @@ def test_the_outbox_keeps_only_the_newest_emails_when_mail_stays_down(tmp_path):
         message = EmailMessage()
         message["Subject"] = f"alert {n}"
         message["From"], message["To"] = "pi@example.com", "owner@example.com"
-        alertstate.queue_email(tmp_path, message, T0 + timedelta(minutes=5 * n), 0)
-    waiting = alertstate.queued_emails(tmp_path)
+        queue_email(tmp_path, message, T0 + timedelta(minutes=5 * n), 0)
+    waiting = queued_emails(tmp_path)
     assert len(waiting) == 50  # the documented cap, stated here, not read from the code under test
-    assert alertstate.read_email(waiting[0], tmp_path)["Subject"] == "alert 2"
+    assert read_email(waiting[0], tmp_path)["Subject"] == "alert 2"
 
 
 def test_the_state_file_leaves_out_what_is_at_its_default(tmp_path):
-    state = alertstate.AlertState()
+    state = AlertState()
     state.detector.inverters[SERIAL] = detectors.InverterTrack(group=1, last_seen=T0)
-    alertstate.save(tmp_path, state)
-    saved = json.loads(gzip.decompress((tmp_path / alertstate.STATE_FILE).read_bytes()))
+    save(tmp_path, state)
+    saved = json.loads(gzip.decompress((tmp_path / STATE_FILE).read_bytes()))
     assert saved["detector"]["inverters"][SERIAL] == {"group": 1, "last_seen": T0.isoformat()}
-    assert alertstate.load(tmp_path) == state
+    assert load(tmp_path) == state
 
 
 def test_a_version_1_state_file_with_a_history_still_loads(tmp_path):
-    state = alertstate.AlertState()
+    state = AlertState()
     state.detector.inverters[SERIAL] = detectors.InverterTrack(group=1, last_seen=T0)
-    document = json.loads(alertstate.to_json(state))
+    document = json.loads(to_json(state))
     document["version"] = 1
     document["detector"]["inverters"][SERIAL]["history"] = [[1.0, 0.2]]
-    (tmp_path / alertstate.STATE_FILE).write_text(json.dumps(document))
-    assert alertstate.load(tmp_path) == state
+    (tmp_path / STATE_FILE).write_text(json.dumps(document))
+    assert load(tmp_path) == state

@@ -6,9 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pvs6sup.alerts import compose as alertmail
-from pvs6sup.alerts import detectors
-from pvs6sup.alerts import smtp as mailer
+from pvs6sup.alerts import compose, detectors, smtp
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 from pvs6sup.settings.config import EmailSettings
@@ -41,13 +39,13 @@ def alert_email():
     reading = Reading(WHEN, DeviceList(None, (), inverters), SiteFigures(*[None] * 9))
     event = Event(WHEN, "raised", detectors.OFFLINE, DEAD, "Inverter E00…1392 is in STATE error", "0 W vs 287 W median")
     history = [(WHEN.timestamp() - 300 * n, kw) for n, kw in enumerate([0.0, 0.0, 0.25, 0.28])][::-1]
-    return alertmail.compose(event, USER, ("owner@example.invalid", "second@example.invalid"), ZONE, reading, history)
+    return compose.compose(event, USER, ("owner@example.invalid", "second@example.invalid"), ZONE, reading, history)
 
 
 def test_an_alert_reaches_a_plain_server_with_its_subject_text_and_html_chart():
     controller, inbox = start_server("none")
     try:
-        mailer.send(settings(controller, "none"), alert_email())
+        smtp.send(settings(controller, "none"), alert_email())
     finally:
         controller.stop()
     [message] = inbox.messages
@@ -65,7 +63,7 @@ def test_an_alert_reaches_a_plain_server_with_its_subject_text_and_html_chart():
 def test_starttls_with_login_sends_when_the_certificate_is_trusted(certificate, trusting):
     controller, inbox = start_server("starttls", certificate, auth=True)
     try:
-        mailer.send(settings(controller, "starttls", USER, PASSWORD), alert_email(), trusting)
+        smtp.send(settings(controller, "starttls", USER, PASSWORD), alert_email(), trusting)
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
@@ -74,8 +72,8 @@ def test_starttls_with_login_sends_when_the_certificate_is_trusted(certificate, 
 def test_starttls_refuses_a_certificate_it_cannot_verify(certificate):
     controller, inbox = start_server("starttls", certificate, auth=True)
     try:
-        with pytest.raises(mailer.MailError, match=r"certificate of 127\.0\.0\.1 could not be verified"):
-            mailer.send(settings(controller, "starttls", USER, PASSWORD), alert_email())  # default trust store
+        with pytest.raises(smtp.MailError, match=r"certificate of 127\.0\.0\.1 could not be verified"):
+            smtp.send(settings(controller, "starttls", USER, PASSWORD), alert_email())  # default trust store
     finally:
         controller.stop()
     assert inbox.messages == []
@@ -85,7 +83,7 @@ def test_starttls_refuses_a_certificate_it_cannot_verify(certificate):
 def test_implicit_tls_sends_when_the_certificate_is_trusted(certificate, trusting):
     controller, inbox = start_server("ssl", certificate, auth=True)
     try:
-        mailer.send(settings(controller, "ssl", USER, PASSWORD), alert_email(), trusting)
+        smtp.send(settings(controller, "ssl", USER, PASSWORD), alert_email(), trusting)
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
@@ -94,8 +92,8 @@ def test_implicit_tls_sends_when_the_certificate_is_trusted(certificate, trustin
 def test_a_wrong_password_is_one_line_naming_the_settings_without_the_password(certificate, trusting):
     controller, _ = start_server("starttls", certificate, auth=True)
     try:
-        with pytest.raises(mailer.MailError) as caught:
-            mailer.send(settings(controller, "starttls", USER, "wrong-X000"), alert_email(), trusting)
+        with pytest.raises(smtp.MailError) as caught:
+            smtp.send(settings(controller, "starttls", USER, "wrong-X000"), alert_email(), trusting)
     finally:
         controller.stop()
     assert "refused SMTP_USER/SMTP_PASSWORD (535)" in str(caught.value)
@@ -104,8 +102,8 @@ def test_a_wrong_password_is_one_line_naming_the_settings_without_the_password(c
 
 def test_a_server_that_is_not_there_is_a_mail_error():
     gone = EmailSettings("127.0.0.1", 9, "none", None, None, timeout_s=2)
-    with pytest.raises(mailer.MailError, match=r"cannot send email via 127\.0\.0\.1:9"):
-        mailer.send(gone, alert_email())
+    with pytest.raises(smtp.MailError, match=r"cannot send email via 127\.0\.0\.1:9"):
+        smtp.send(gone, alert_email())
 
 
 def test_the_password_never_shows_in_the_settings_repr():
@@ -114,10 +112,10 @@ def test_the_password_never_shows_in_the_settings_repr():
 
 def test_resolved_and_reminder_subjects_say_so():
     raised = Event(WHEN, "raised", detectors.PVS_UNREACHABLE, None, "m", "no answer for 12 cycles")
-    assert alertmail.subject(raised) == "[PVS6] PVS not answering: no answer for 12 cycles"
-    assert alertmail.subject(Event(WHEN, "reminder", detectors.OFFLINE, DEAD, "m", "not reporting")) == (
+    assert compose.subject(raised) == "[PVS6] PVS not answering: no answer for 12 cycles"
+    assert compose.subject(Event(WHEN, "reminder", detectors.OFFLINE, DEAD, "m", "not reporting")) == (
         "[PVS6] Still: Inverter E00…1392 down: not reporting"
     )
-    assert alertmail.subject(Event(WHEN, "resolved", detectors.OFFLINE, DEAD, "m", "x")) == (
+    assert compose.subject(Event(WHEN, "resolved", detectors.OFFLINE, DEAD, "m", "x")) == (
         "[PVS6] Resolved: Inverter E00…1392 down"
     )

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from pvs6sup.alerts import detectors, faces, normal, normal_files, underperf
-from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.detectors import DetectorState, observe_reading
+from pvs6sup.alerts.state import AlertState, load, save
 from pvs6sup.core.models import DeviceList, InverterReading, Reading, SiteFigures
 
 LAT, LON = 37.42, -122.08
@@ -217,7 +217,7 @@ def test_the_learned_normal_lives_in_one_small_file_a_bin_and_a_damaged_one_is_l
 
 
 def test_the_bin_in_use_travels_in_the_alert_state(tmp_path: Path):
-    state = alertstate.AlertState()
+    state = AlertState()
     state.carried = {36: normal.BinTable(2.5, "2026-06-21", {"E00X1": [0.25] * normal.CELL_SIZE})}
-    alertstate.save(tmp_path, state)
-    assert alertstate.load(tmp_path).carried == state.carried
+    save(tmp_path, state)
+    assert load(tmp_path).carried == state.carried

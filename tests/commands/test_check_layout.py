@@ -3,7 +3,7 @@ and a note (not a failure) where INVERTER_GROUPS or the learned faces part from 
 
 from __future__ import annotations
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import state
 from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.memory import DetectorState
 from pvs6sup.errors import ExitStatus
@@ -51,7 +51,7 @@ def test_learned_faces_that_part_from_the_azimuths_are_said_and_win(harness: Har
     write_layout(harness, rows)
     harness.env["INVERTER_GROUPS"] = ",".join(serials[:3]) + ";" + ",".join(serials[3:])
     detector = DetectorState(faces=[Face(tuple(serials[:4]), 11.0), Face(tuple(serials[4:]), 15.0)])
-    alertstate.save(harness.data_dir, alertstate.AlertState(detector, {}))
+    state.save(harness.data_dir, state.AlertState(detector, {}))
     result = harness.run("check")
     assert result.code == ExitStatus.OK, result.stdout
     said = [line for line in result.stdout.splitlines() if line.startswith("- LAYOUT_FILE's azimuths")]

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from pvs6sup.alerts import state as alertstate
 from pvs6sup.alerts.faces import Face
 from pvs6sup.alerts.memory import InverterTrack
+from pvs6sup.alerts.state import load, save
 from pvs6sup.report.colours import NO_DATA
 from pvs6sup.sim.legacy_pvs import ForcedAnswer, SimulatedSite, SiteModel
 from pvs6sup.store.lock import data_dir_lock
@@ -173,11 +173,11 @@ def test_status_prints_the_site_and_every_inverter_and_records_nothing(harness: 
 def test_status_says_what_the_alerts_have_learned_of_the_roof(harness: Harness, simulated):
     fresh = harness.run("status")
     assert "Roof         not learned yet" in fresh.stdout
-    state = alertstate.load(harness.data_dir)
+    state = load(harness.data_dir)
     serials = [f"E00X000007{i:05d}" for i in range(1, 13)]
     state.detector.faces = [Face(tuple(serials[:8]), 12.1), Face(tuple(serials[8:]), 14.5)]
     state.detector.inverters = {s: InverterTrack() for s in serials}
-    alertstate.save(harness.data_dir, state)
+    save(harness.data_dir, state)
     learned = harness.run("status")
     assert "Roof         2 face(s) found: 8 inverters peak at 12:06 solar time (south face); " in learned.stdout
     assert "4 inverters peak at 14:30 solar time (west face)" in learned.stdout

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import state
 from pvs6sup.core.energy_guard import MAX_INVERTER_AC_KW
 from pvs6sup.core.rows import parse_timestamp
 from pvs6sup.settings.config import WeatherURLs
@@ -164,12 +164,12 @@ def meter_glitch(h, pvs, run):
             device["p_3phsum_kw"] = "450.0"
     pvs.forced.append(ForcedAnswer(body=json.dumps(document).encode()))
     result = run()
-    peak = alertstate.load(h.data_dir).detector.peak_production_kw
+    peak = state.load(h.data_dir).detector.peak_production_kw
     assert 0 < peak <= 12 * MAX_INVERTER_AC_KW
     for _ in range(4):  # "no solar production" would fire after 3 readings under a 450 kW peak
         h.clock.advance(minutes=5)
         assert run().code == 0
-    assert not [key for key in alertstate.load(h.data_dir).incidents if "no_production" in key]
+    assert not [key for key in state.load(h.data_dir).incidents if "no_production" in key]
     return result
 
 

@@ -23,10 +23,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from pvs6sup import cycle
-from pvs6sup.alerts import smtp as mailer
-from pvs6sup.alerts import state as alertstate
-from pvs6sup.alerts import step as alerting
+from pvs6sup.alerts import smtp
+from pvs6sup.alerts.state import queue_email, queued_emails
 from pvs6sup.net import healthcheck
+from pvs6sup.notify import step  # its send_queued: the alert emails it sends each cycle
 from pvs6sup.settings.config import EmailSettings
 from pvs6sup.store.lock import data_dir_lock
 from tests.support.harness import Harness, fixture_bytes
@@ -117,8 +117,8 @@ class World:
         message = EmailMessage()
         message["Subject"], message["From"], message["To"] = subject, "pvs@example.invalid", to
         message.set_content("an alert\n")
-        number = len(alertstate.queued_emails(self.harness.data_dir))
-        return alertstate.queue_email(self.harness.data_dir, message, self.harness.clock.now, number)
+        number = len(queued_emails(self.harness.data_dir))
+        return queue_email(self.harness.data_dir, message, self.harness.clock.now, number)
 
     def subjects(self) -> list[str]:
         return [str(m["Subject"]) for m in self.inbox.messages]
@@ -296,7 +296,7 @@ CASES = [
         0,
         "did not finish within 2 s (SMTP_TIMEOUT)",
         "up",
-        check=lambda w: [p.name for p in alertstate.queued_emails(w.harness.data_dir)] != [],
+        check=lambda w: [p.name for p in queued_emails(w.harness.data_dir)] != [],
         repair=lambda w: w.harness.env.update(SMTP_PORT=str(w.smtp_port)),
         max_s=2 + 4,
     ),
@@ -313,7 +313,7 @@ CASES = [
         check=lambda w: (
             w.subjects() == ["[PVS6] behind it"]
             and [p.name for p in (w.harness.data_dir / "alerts-outbox" / "refused").iterdir()] != []
-            and not alertstate.queued_emails(w.harness.data_dir)
+            and not queued_emails(w.harness.data_dir)
         ),
     ),
     Case(
@@ -322,7 +322,7 @@ CASES = [
         0,
         "554 5.7.1 looks like spam",
         "up",
-        check=lambda w: not alertstate.queued_emails(w.harness.data_dir),
+        check=lambda w: not queued_emails(w.harness.data_dir),
         repair=lambda w: setattr(w.inbox, "data_answer", None),
     ),
     Case(
@@ -331,12 +331,12 @@ CASES = [
         0,
         "kept to retry next cycle",
         "up",
-        check=lambda w: len(alertstate.queued_emails(w.harness.data_dir)) == 1,
+        check=lambda w: len(queued_emails(w.harness.data_dir)) == 1,
         repair=lambda w: setattr(w.inbox, "data_answer", None),
     ),
     Case(
         "the alert detectors crash (a bug): email and watchdog still done",
-        lambda w: (w.monkeypatch.setattr(alerting, "after_reading", crash), w.queue("[PVS6] queued before")),
+        lambda w: (w.monkeypatch.setattr(cycle, "after_reading", crash), w.queue("[PVS6] queued before")),
         0,
         "alerts: internal error RuntimeError: a bug",
         "up",
@@ -354,7 +354,7 @@ CASES = [
     ),
     Case(
         "sending email crashes (a bug): the watchdog still hears the reading",
-        lambda w: w.monkeypatch.setattr(alerting, "send_queued", crash),
+        lambda w: w.monkeypatch.setattr(step, "send_queued", crash),
         0,
         "internal error RuntimeError",
         "up",
@@ -464,6 +464,6 @@ def test_a_login_check_against_a_trickling_greeting_fails_at_the_deadline():
     """Even with nothing to send (`check`), a greeting cut off at SMTP_TIMEOUT is a failure, not a success."""
     settings = EmailSettings("127.0.0.1", trickling_greeting(), "none", None, None, timeout_s=1.0)
     started = time.monotonic()
-    with pytest.raises(mailer.MailError, match=r"did not finish within 1 s \(SMTP_TIMEOUT\)"):
-        mailer.probe(settings)
+    with pytest.raises(smtp.MailError, match=r"did not finish within 1 s \(SMTP_TIMEOUT\)"):
+        smtp.probe(settings)
     assert time.monotonic() - started < 1 + 4

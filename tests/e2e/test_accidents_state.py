@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 import responses
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts.state import load, queue_email, queued_emails
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
-from pvs6sup.sinks.sheets.delivery import sheets_queue
+from pvs6sup.sinks.queue import sheets_queue
 from tests.support.google_fake import SHEET_ID, Failure, FakeGoogle, write_key
 from tests.support.harness import SITE_ENV, Harness, Result
 from tests.support.selfsigned import make_certificate
@@ -106,11 +106,11 @@ def warm_up(site: Site) -> None:
     assert sheets_queue(site.data).read_state().sending is not None
 
 
-def queue_email(site: Site, minutes: int, subject: str) -> None:
+def queue_an_email(site: Site, minutes: int, subject: str) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "pvs@example.invalid", "owner@example.invalid", subject
     message.set_content("test")
-    alertstate.queue_email(site.data, message, site.harness.clock.now + timedelta(minutes=minutes), 1)
+    queue_email(site.data, message, site.harness.clock.now + timedelta(minutes=minutes), 1)
 
 
 # --- the damages ---------------------------------------------------------------------------------
@@ -166,8 +166,8 @@ class StateFile:
 
 
 def damaged_email_first(site: Site) -> None:
-    queue_email(site, -10, "damaged one")  # queued first: it must not block the one behind it
-    queue_email(site, -5, "queued behind")
+    queue_an_email(site, -10, "damaged one")  # queued first: it must not block the one behind it
+    queue_an_email(site, -5, "queued behind")
 
 
 FILES = {
@@ -229,7 +229,7 @@ CASES = [
 
 def resolve(site: Site, state_file: StateFile) -> Path:
     if "{first}" in state_file.name:
-        return alertstate.queued_emails(site.data)[0]
+        return queued_emails(site.data)[0]
     return site.data / state_file.name
 
 
@@ -240,7 +240,7 @@ def check_healed(site: Site, result: Result, before: int, path: Path, what: str)
     assert len(lines) == 1, result.stderr  # one warning names the file ...
     assert what in lines[0] and path.name + ".damaged" in lines[0]  # ... and what was done about it
     assert "different HTTPS certificate" not in result.stderr and "internal error" not in result.stderr
-    state = alertstate.load(site.data)  # the alerts ran on this reading and saved their state
+    state = load(site.data)  # the alerts ran on this reading and saved their state
     assert state.detector.last_reading_at is not None
     assert state.detector.last_reading_at >= site.harness.clock.now - timedelta(minutes=5)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts.state import STATE_FILE, load
 from pvs6sup.commands.replay import find_captures
 from pvs6sup.core.rows import INVERTER_COLUMNS, READING_COLUMNS
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
@@ -96,8 +96,8 @@ def test_sigkill_at_random_moments_over_200_cycles_leaves_every_file_whole(tmp_p
     with packing.PackedReader() as reader:
         for _, path in archived:
             json.loads(reader.read(path))  # every archived answer is whole
-    state = alertstate.load(data_dir)  # rewritten every cycle: whole, or it would have been set aside
-    assert not (data_dir / (alertstate.STATE_FILE + ".damaged")).exists()
+    state = load(data_dir)  # rewritten every cycle: whole, or it would have been set aside
+    assert not (data_dir / (STATE_FILE + ".damaged")).exists()
     assert state.detector.last_reading_at is not None
     assert not [p for p in data_dir.iterdir() if p.name.endswith(".damaged")]
 

@@ -149,12 +149,12 @@ def test_an_unknown_or_ambiguous_ending_and_a_missing_data_dir_are_one_line_each
 
 @pytest.mark.slow
 def test_an_open_incident_in_the_alert_state_gives_the_energy_the_alerts_counted(site: Harness) -> None:
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts import state
     from pvs6sup.alerts.incidents import Incident
 
-    path = site.data_dir / alertstate.STATE_FILE
+    path = site.data_dir / state.STATE_FILE
     kept = path.read_bytes()
-    saved = alertstate.load(site.data_dir)
+    saved = state.load(site.data_dir)
     raised = at(FAULT_DAY, 9.0)
     saved.incidents[f"inverter:{SERIAL}"] = Incident(
         "inverter_underperforming",
@@ -167,7 +167,7 @@ def test_an_open_incident_in_the_alert_state_gives_the_energy_the_alerts_counted
         evidence="Its panel's voltage is 36 V while its siblings' is 54 V.",
         lost_kwh=3.07,
     )
-    alertstate.save(site.data_dir, saved)
+    state.save(site.data_dir, saved)
     try:
         result = site.run("evidence", SERIAL, "--out", str(site.tmp_path / "open"), "--days", "7")
     finally:

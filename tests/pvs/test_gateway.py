@@ -7,16 +7,16 @@ import requests
 import responses
 
 from pvs6sup.errors import PVSAnswerError, PVSRefusedError, PVSUnreachableError
-from pvs6sup.pvs import http as gateway
+from pvs6sup.pvs import http
 
 BASE = "http://172.27.153.1"
-URL = BASE + gateway.DEVICE_LIST_PATH
+URL = BASE + http.DEVICE_LIST_PATH
 
 
 @responses.activate
 def test_one_get_of_the_device_list_with_a_timeout():
     responses.get(URL, body=b'{"devices": []}')
-    answer = gateway.fetch_device_list(requests.Session(), BASE, 120)
+    answer = http.fetch_device_list(requests.Session(), BASE, 120)
     assert (answer.status_code, answer.body) == (200, b'{"devices": []}')
     assert len(responses.calls) == 1
     assert responses.calls[0].request.url == URL
@@ -35,27 +35,27 @@ def test_one_get_of_the_device_list_with_a_timeout():
 def test_no_answer_is_unreachable(error, message):
     responses.get(URL, body=error)
     with pytest.raises(PVSUnreachableError, match=message):
-        gateway.fetch_device_list(requests.Session(), BASE, 120)
+        http.fetch_device_list(requests.Session(), BASE, 120)
 
 
 @responses.activate
 def test_an_http_error_is_returned_for_archiving_then_refused():
     responses.get(URL, status=403, body=b'{"status":403,"error":"Unauthorized","path":""}')
-    answer = gateway.fetch_device_list(requests.Session(), BASE, 120)
+    answer = http.fetch_device_list(requests.Session(), BASE, 120)
     assert answer.status_code == 403 and b"Unauthorized" in answer.body
     with pytest.raises(PVSRefusedError, match="HTTP 403") as caught:
-        gateway.require_ok(answer)
+        http.require_ok(answer)
     assert caught.value.status_code == 403
 
 
 @responses.activate
 def test_an_oversized_answer_is_cut_and_refused(monkeypatch):
-    monkeypatch.setattr(gateway, "MAX_ANSWER_BYTES", 100_000)
+    monkeypatch.setattr(http, "MAX_ANSWER_BYTES", 100_000)
     responses.get(URL, body=b"x" * 300_000)
-    answer = gateway.fetch_device_list(requests.Session(), BASE, 120)
+    answer = http.fetch_device_list(requests.Session(), BASE, 120)
     assert answer.truncated and len(answer.body) == 100_000
     with pytest.raises(PVSAnswerError, match="larger than"):
-        gateway.require_ok(answer)
+        http.require_ok(answer)
 
 
 @pytest.mark.slow
@@ -80,7 +80,7 @@ def test_a_trickling_answer_counts_against_the_total_timeout():
 
     threading.Thread(target=trickle, daemon=True).start()
     with pytest.raises(PVSUnreachableError, match="still sending after 1 s"):
-        gateway.get(requests.Session(), f"http://127.0.0.1:{port}", "/", 1.0)
+        http.get(requests.Session(), f"http://127.0.0.1:{port}", "/", 1.0)
     server.close()
 
 
@@ -101,6 +101,6 @@ def test_headers_then_silence_is_a_timeout_not_a_crash():
     threading.Thread(target=stall, daemon=True).start()
     # The read timeout and the total deadline end together: either way of saying so is right.
     with pytest.raises(PVSUnreachableError, match=r"did not answer within 0\.5 s|still sending after 0\.5 s"):
-        gateway.get(requests.Session(), f"http://127.0.0.1:{port}", "/", 0.5)
+        http.get(requests.Session(), f"http://127.0.0.1:{port}", "/", 0.5)
     done.set()
     server.close()

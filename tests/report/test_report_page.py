@@ -119,14 +119,14 @@ def test_the_report_is_written_atomically_where_the_cycle_puts_it(site):
 
 
 def test_an_inverter_alert_shows_its_likely_cause_and_the_energy_it_lost_active_and_resolved(tmp_path):
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts import state
     from pvs6sup.alerts.incidents import Event, Incident
     from pvs6sup.store import alert_log
 
     raised = NOW - timedelta(days=2)
     why = "Its panel's voltage is 36 V while its siblings' is 54 V: most likely a failed bypass diode."
     incident = Incident("inverter_underperforming", "E1", "E1 made 67 %", "", raised, raised, 0, "panel", why, 3.0)
-    alertstate.save(tmp_path, alertstate.AlertState(incidents={"inverter:E1": incident}))
+    state.save(tmp_path, state.AlertState(incidents={"inverter:E1": incident}))
     alert_log.append(
         tmp_path,
         [

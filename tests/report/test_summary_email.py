@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from pvs6sup.alerts import smtp as mailer
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import smtp
+from pvs6sup.alerts.state import queue_email, queued_emails, read_email
 from pvs6sup.report import load, schedule
 from pvs6sup.report.data import AlertItem, SinkFreshness
 from pvs6sup.report.summary import compose_summary, period
@@ -58,7 +58,7 @@ def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
     data_dir, serials = site
     first, last = period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir))
     message = compose(data_dir, first, last, [SinkFreshness("Google Sheets", None, 12)])
-    alertstate.queue_email(data_dir, message, NOW, 1)
+    queue_email(data_dir, message, NOW, 1)
     schedule.mark_summary_sent(data_dir, last)
     assert period("daily", NOW, ZONE, 7, schedule.summary_sent_through(data_dir)) is None
 
@@ -67,10 +67,10 @@ def test_the_summary_arrives_over_loopback_smtp_through_the_alert_outbox(site):
         settings = EmailSettings(
             host="127.0.0.1", port=controller.port, security="none", user=None, password=None, timeout_s=10
         )
-        for path in alertstate.queued_emails(data_dir):  # what alerting.send_queued does each cycle
-            message = alertstate.read_email(path, data_dir)
+        for path in queued_emails(data_dir):  # what alerting.send_queued does each cycle
+            message = read_email(path, data_dir)
             assert message is not None
-            mailer.send(settings, message, None)
+            smtp.send(settings, message, None)
             path.unlink()
     finally:
         controller.stop()

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pvs6sup.sim.legacy_pvs import SimulatedPVS
-from pvs6sup.sinks import handoff, influx, mqtt, prometheus, pvoutput
-from pvs6sup.sinks import queue as queue_module
+from pvs6sup.sinks import handoff, influx, mqtt, prometheus, pvoutput, queue
 from pvs6sup.store import csvlog
 from tests.support.delivery_site import LAT, LON, PREFIX, local_slot, run_cycles
 from tests.support.influx_server import PASSWORD as INFLUX_PASSWORD
@@ -62,7 +61,7 @@ def test_a_kill_at_each_step_of_the_delivery_step_loses_nothing(harness, peers, 
                 where = what
                 raise Killed(what)
 
-    real_append, real_write = queue_module.append_lines, queue_module.atomic_write
+    real_append, real_write = queue.append_lines, queue.atomic_write
 
     def append_lines(path, header, lines):
         real_append(path, header, lines)
@@ -81,8 +80,8 @@ def test_a_kill_at_each_step_of_the_delivery_step_loses_nothing(harness, peers, 
 
         return send
 
-    monkeypatch.setattr(queue_module, "append_lines", append_lines)
-    monkeypatch.setattr(queue_module, "atomic_write", atomic_write)
+    monkeypatch.setattr(queue, "append_lines", append_lines)
+    monkeypatch.setattr(queue, "atomic_write", atomic_write)
     monkeypatch.setattr(handoff, "atomic_write", atomic_write)  # the hand-off staged before the CSV rows
     real_csv = csvlog.append_reading
 

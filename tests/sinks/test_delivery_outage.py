@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from pvs6sup.alerts import state as alertstate
+from pvs6sup.alerts import state
 from pvs6sup.core.records import replace
 from pvs6sup.sinks import table
 from tests.support.delivery_site import PREFIX, local_slot, run_cycles, scan_for_secrets
@@ -113,7 +113,7 @@ def test_a_hanging_sink_costs_its_deadline_and_delays_no_other_sink_the_csv_or_t
     assert peers.influx_count() == 3
     assert len((harness.data_dir / "readings.csv").read_text().splitlines()) == 4
     wait_for(lambda: len(peers.mqtt_on(f"{PREFIX}/site")) == 3, what="three site states")
-    judged = alertstate.load(harness.data_dir).detector.last_reading_at  # the alerts judged every reading
+    judged = state.load(harness.data_dir).detector.last_reading_at  # the alerts judged every reading
     assert judged == harness.clock.now - timedelta(minutes=5)
 
 

@@ -9,16 +9,17 @@ from datetime import timedelta, timezone
 from pvs6sup.alerts.detectors import OFFLINE, PVS_UNREACHABLE, UNDERPERFORMING
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.settings.sinks import default_topic_prefix, topic_prefix_problem
-from pvs6sup.sinks import ha_discovery as ha
-from pvs6sup.sinks import mqtt
+from pvs6sup.sinks import ha_discovery, mqtt
+from pvs6sup.sinks.ha_discovery import OFFLINE_AFTER_FAILURES
+from pvs6sup.sinks.ha_entities import ALERT_KINDS, Topics
 from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
-TOPICS = ha.Topics("pvs6/home", "homeassistant")
+TOPICS = Topics("pvs6/home", "homeassistant")
 ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def plan(entries, memo=None, now=NOON, discovery=True):
-    return ha.plan(TOPICS, discovery, entries, memo or {}, now)
+    return ha_discovery.plan(TOPICS, discovery, entries, memo or {}, now)
 
 
 def by_topic(messages):
@@ -33,7 +34,7 @@ def test_every_config_has_what_home_assistant_requires_and_ids_are_unique():
     simulated = site(12)
     result = plan([mqtt.payload(reading_at(simulated, NOON), "Home", timezone.utc)])
     found = configs(result.messages)
-    assert len(found) == 8 + 1 + len(ha.ALERT_KINDS) + 12 * 4
+    assert len(found) == 8 + 1 + len(ALERT_KINDS) + 12 * 4
     unique_ids = [c["unique_id"] for c in found.values()]
     assert len(set(unique_ids)) == len(unique_ids)
     gateway_ids = set()
@@ -58,7 +59,7 @@ def test_every_config_has_what_home_assistant_requires_and_ids_are_unique():
     site_device = found[f"homeassistant/sensor/{unique_ids[0]}/config"]["device"]["identifiers"]
     assert gateway_ids == set(site_device)  # every inverter hangs off the one gateway device
     problems = [c for c in found.values() if c.get("device_class") == "problem"]
-    assert {k for k in ha.ALERT_KINDS if any(c["unique_id"].endswith("_" + k) for c in problems)} == set(ha.ALERT_KINDS)
+    assert {k for k in ALERT_KINDS if any(c["unique_id"].endswith("_" + k) for c in problems)} == set(ALERT_KINDS)
     assert all("availability_topic" not in c for c in problems)  # readable while the PVS is down
 
 
@@ -72,9 +73,9 @@ def test_the_pvs_serial_is_nowhere_not_even_in_the_queue_or_the_memo():
 
 
 def test_the_stable_id_depends_on_the_serial_only():
-    assert ha.stable_id("gateway", PVS_SERIAL) == ha.stable_id("gateway", PVS_SERIAL)
-    assert ha.stable_id("gateway", PVS_SERIAL) != ha.stable_id("gateway", PVS_SERIAL[:-1] + "8")
-    assert ID_CHARS.match(ha.stable_id("gateway", PVS_SERIAL))
+    assert ha_discovery.stable_id("gateway", PVS_SERIAL) == ha_discovery.stable_id("gateway", PVS_SERIAL)
+    assert ha_discovery.stable_id("gateway", PVS_SERIAL) != ha_discovery.stable_id("gateway", PVS_SERIAL[:-1] + "8")
+    assert ID_CHARS.match(ha_discovery.stable_id("gateway", PVS_SERIAL))
 
 
 def test_discovery_is_sent_when_the_inverters_change_and_once_a_day_otherwise():
@@ -87,7 +88,7 @@ def test_discovery_is_sent_when_the_inverters_change_and_once_a_day_otherwise():
     assert len(steady.messages) == 1 + 1 + 6 + 1  # availability, site, inverters, status
     grown = site(7)
     changed = plan([mqtt.payload(reading_at(grown, later), "Home", timezone.utc)], first.memo, later)
-    assert len(configs(changed.messages)) == 8 + 1 + len(ha.ALERT_KINDS) + 7 * 4
+    assert len(configs(changed.messages)) == 8 + 1 + len(ALERT_KINDS) + 7 * 4
     next_day = NOON + timedelta(days=1)
     daily = plan([mqtt.payload(reading_at(simulated, next_day), "Home", timezone.utc)], steady.memo, next_day)
     assert configs(daily.messages)
@@ -118,12 +119,12 @@ def test_only_the_newest_fresh_state_is_sent_and_only_a_run_of_failures_sets_ava
     assert json.loads(by_topic(result.messages)[TOPICS.status].payload)["last_reading"] == new.isoformat()
 
     memo, at = result.memo, new
-    for failures in range(1, ha.OFFLINE_AFTER_FAILURES + 1):  # a transient 403 greys nothing out; a run of them does
+    for failures in range(1, OFFLINE_AFTER_FAILURES + 1):  # a transient 403 greys nothing out; a run of them does
         at += timedelta(minutes=5)
-        failed = plan([ha.failure_payload(at)], memo, at)
+        failed = plan([ha_discovery.failure_payload(at)], memo, at)
         memo, topics = failed.memo, by_topic(failed.messages)
         assert TOPICS.site not in topics and TOPICS.status in topics
-        if failures < ha.OFFLINE_AFTER_FAILURES:
+        if failures < OFFLINE_AFTER_FAILURES:
             assert TOPICS.availability not in topics
     assert topics[TOPICS.availability].payload == "offline" and topics[TOPICS.availability].retain
     back = plan(entries[-1:], memo, new)
@@ -164,7 +165,7 @@ def test_alerts_are_events_in_order_and_the_problem_sensors_follow_the_incidents
     raised = Event(NOON, "raised", UNDERPERFORMING, inverter, "Inverter E00…0003 makes 40 % of its siblings")
     worse = Event(NOON + timedelta(minutes=5), "raised", OFFLINE, inverter, "Inverter E00…0003 produces nothing")
     unreachable = Event(NOON + timedelta(minutes=5), "raised", PVS_UNREACHABLE, None, "The PVS has not answered")
-    entries = [ha.alert_payload(e) for e in (raised, worse, unreachable)]
+    entries = [ha_discovery.alert_payload(e) for e in (raised, worse, unreachable)]
     result = plan(entries, now=NOON + timedelta(minutes=5))
     alerts = [json.loads(m.payload) for m in result.messages if m.topic == TOPICS.alerts]
     assert [a["kind"] for a in alerts] == [UNDERPERFORMING, OFFLINE, PVS_UNREACHABLE]
@@ -173,7 +174,7 @@ def test_alerts_are_events_in_order_and_the_problem_sensors_follow_the_incidents
     assert problems[OFFLINE] == "ON" and problems[PVS_UNREACHABLE] == "ON" and problems[UNDERPERFORMING] == "OFF"
 
     resolved = Event(NOON + timedelta(hours=1), "resolved", OFFLINE, inverter, "Fine again")
-    result = plan([ha.alert_payload(resolved)], result.memo, NOON + timedelta(hours=1))
+    result = plan([ha_discovery.alert_payload(resolved)], result.memo, NOON + timedelta(hours=1))
     problems = json.loads(by_topic(result.messages)[TOPICS.status].payload)["problems"]
     assert problems[OFFLINE] == "OFF" and problems[PVS_UNREACHABLE] == "ON"
     # an incident never reminded for two days was resolved by an event that got lost

@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 
 from pvs6sup.alerts import detectors
-from pvs6sup.alerts import incidents as alerts
+from pvs6sup.alerts.incidents import update
 from pvs6sup.sinks import ha_discovery, mqtt
+from pvs6sup.sinks.ha_entities import ALERT_KINDS
 from pvs6sup.sinks.outcome import FixConfigError, RetryLaterError
 from pvs6sup.sinks.queue import Entry
 from tests.support.mqtt_broker import PASSWORD, USER, Recorder, free_port, retained, start_broker, wait_for
 from tests.support.mqtt_reading import NOON, PVS_SERIAL, reading_at, site
 
-SITE_CONFIGS = 9 + len(ha_discovery.ALERT_KINDS)  # the site's sensors, and a problem sensor per alert kind
+SITE_CONFIGS = 9 + len(ALERT_KINDS)  # the site's sensors, and a problem sensor per alert kind
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "pvs6/home"
@@ -112,7 +113,7 @@ def test_a_simulated_day_discovery_state_every_cycle_alerts_and_availability(bro
             judgements = detectors.observe_reading(state, reading, (), 37.42, -122.08)
             entries = [entry(seq, mqtt.payload(reading, "Home", timezone.utc), now)]
             readings += 1
-        for event in alerts.update(incidents, judgements, now):
+        for event in update(incidents, judgements, now):
             seq += 1
             entries.append(entry(seq, mqtt.alert_payload(event), now))
             events_sent.append(event)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pvs6sup.sinks import queue as outbox
+from pvs6sup.sinks import queue
 from pvs6sup.sinks.queue import Queue
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
@@ -46,9 +46,9 @@ def test_a_line_torn_by_a_crash_is_ignored_and_trimmed_by_the_next_append(tmp_pa
 def test_the_sending_mark_stays_until_confirmed_or_abandoned(tmp_path):
     fill(tmp_path, 3)
     q(tmp_path).mark_sending(1, 3, "Readings 2026")
-    assert q(tmp_path).read_state().sending == outbox.Sending(1, 3, "Readings 2026")
+    assert q(tmp_path).read_state().sending == queue.Sending(1, 3, "Readings 2026")
     q(tmp_path).abandon_sending()
-    assert q(tmp_path).read_state() == outbox.State()
+    assert q(tmp_path).read_state() == queue.State()
     q(tmp_path).mark_sending(1, 3, "Readings 2026")
     q(tmp_path).confirm(1)
     state = q(tmp_path).read_state()
@@ -58,7 +58,7 @@ def test_the_sending_mark_stays_until_confirmed_or_abandoned(tmp_path):
 def test_a_crash_between_cursor_and_compaction_skips_the_delivered_lines(tmp_path, monkeypatch):
     fill(tmp_path, 3)
     writes = []
-    real = outbox.atomic_write
+    real = queue.atomic_write
 
     def crash_on_second(path, data, **kw):
         writes.append(path.name)
@@ -66,7 +66,7 @@ def test_a_crash_between_cursor_and_compaction_skips_the_delivered_lines(tmp_pat
             raise KeyboardInterrupt  # stands in for kill -9 between the two writes
         real(path, data, **kw)
 
-    monkeypatch.setattr(outbox, "atomic_write", crash_on_second)
+    monkeypatch.setattr(queue, "atomic_write", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         q(tmp_path).confirm(2)
     monkeypatch.undo()
@@ -80,7 +80,7 @@ def test_the_oldest_pending_age_is_none_when_nothing_waits(tmp_path):
     fill(tmp_path, 3)
     assert q(tmp_path).oldest_pending_age_s(T0 + timedelta(hours=1)) == 3600
     q(tmp_path).confirm(1)
-    assert q(tmp_path).backlog(T0 + timedelta(hours=1)) == outbox.Backlog(2, 3300)
+    assert q(tmp_path).backlog(T0 + timedelta(hours=1)) == queue.Backlog(2, 3300)
     q(tmp_path).confirm(3)
     assert q(tmp_path).oldest_pending_age_s(T0) is None
 
@@ -136,10 +136,10 @@ def legacy_sheets_folder(data_dir):
 
 
 def assert_migrated(data_dir):
-    queue = Queue(data_dir, "sheets", "Google Sheets")
-    state = queue.read_state()
-    assert state.cursor == 1 and state.sending == outbox.Sending(2, 3, "Readings 2026")
-    assert [e.payload["row"] for e in queue.pending()] == [["2"], ["3"]]
+    legacy = Queue(data_dir, "sheets", "Google Sheets")
+    state = legacy.read_state()
+    assert state.cursor == 1 and state.sending == queue.Sending(2, 3, "Readings 2026")
+    assert [e.payload["row"] for e in legacy.pending()] == [["2"], ["3"]]
     assert (data_dir / "outbox" / "sheets" / "sheets-cache.json").exists()
     assert not (data_dir / "sheets").exists()
     assert sorted(p.name for p in (data_dir / "outbox" / "sheets").iterdir()) == [
@@ -149,9 +149,9 @@ def assert_migrated(data_dir):
 
 def test_the_old_sheets_folder_moves_in_place_with_nothing_lost(tmp_path):
     legacy_sheets_folder(tmp_path)
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert_migrated(tmp_path)
-    outbox.migrate_legacy(tmp_path)  # again: nothing to do
+    queue.migrate_legacy(tmp_path)  # again: nothing to do
     assert_migrated(tmp_path)
 
 
@@ -159,7 +159,7 @@ def test_the_old_sheets_folder_moves_in_place_with_nothing_lost(tmp_path):
 def test_a_kill_in_the_middle_of_the_move_is_finished_by_the_next_run(tmp_path, monkeypatch, kill_at_rename):
     legacy_sheets_folder(tmp_path)
     renames = []
-    real = outbox.os.rename
+    real = queue.os.rename
 
     def rename(src, dst):
         renames.append(src)
@@ -167,22 +167,22 @@ def test_a_kill_in_the_middle_of_the_move_is_finished_by_the_next_run(tmp_path, 
             raise KeyboardInterrupt  # stands in for kill -9 before this rename
         real(src, dst)
 
-    monkeypatch.setattr(outbox.os, "rename", rename)
+    monkeypatch.setattr(queue.os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
-        outbox.migrate_legacy(tmp_path)
+        queue.migrate_legacy(tmp_path)
     monkeypatch.undo()
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert_migrated(tmp_path)
 
 
 def test_an_old_folder_made_again_after_the_move_is_brought_over_without_overwriting(tmp_path, caplog):
     legacy_sheets_folder(tmp_path)
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     folder = tmp_path / "sheets"  # an older version ran once more
     folder.mkdir()
     (folder / "outbox.jsonl").write_text("")
     (folder / "google-token.json").write_text("{}")
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert (tmp_path / "outbox" / "sheets" / "google-token.json").exists()
     assert (folder / "outbox.jsonl").exists()  # the live queue.jsonl is not overwritten; said once
     assert [r.message for r in caplog.records if "kept where it is" in r.message]

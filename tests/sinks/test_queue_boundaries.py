@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pvs6sup.sinks import queue as outbox
+from pvs6sup.sinks import queue
 from pvs6sup.sinks.queue import Queue, Sending, State
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
@@ -51,7 +51,7 @@ def test_one_warning_an_outage_another_once_a_limit_has_passed_since_the_last_dr
     assert _q(tmp_path).trim(first, 10 * DAY) is not None
     assert _q(tmp_path).read_state().dropped_at == first
     again = first + 10 * DAY  # exactly a limit after the last drop: the same outage
-    with caplog.at_level(logging.INFO, logger=outbox.__name__):
+    with caplog.at_level(logging.INFO, logger=queue.__name__):
         assert _q(tmp_path).trim(again, 10 * DAY) is None
     assert "were dropped" in caplog.text
     assert _q(tmp_path).read_state().dropped_at == again
@@ -96,13 +96,13 @@ def test_pending_reads_at_most_the_limit(tmp_path):
 
 
 def test_the_backlog_age_is_never_negative(tmp_path):
-    assert _q(tmp_path).backlog(T0) == outbox.Backlog(0, None)
+    assert _q(tmp_path).backlog(T0) == queue.Backlog(0, None)
     _fill(tmp_path, [T0, T0 + SECOND])
-    assert _q(tmp_path).backlog(T0 - DAY) == outbox.Backlog(2, 0.0)
-    assert _q(tmp_path).backlog(T0 + 60 * SECOND) == outbox.Backlog(2, 60.0)
+    assert _q(tmp_path).backlog(T0 - DAY) == queue.Backlog(2, 0.0)
+    assert _q(tmp_path).backlog(T0 + 60 * SECOND) == queue.Backlog(2, 60.0)
     assert _q(tmp_path).oldest_pending_age_s(T0 + 60 * SECOND) == 60.0
     _q(tmp_path).confirm(2)
-    assert _q(tmp_path).backlog(T0) == outbox.Backlog(0, None)
+    assert _q(tmp_path).backlog(T0) == queue.Backlog(0, None)
     assert _q(tmp_path).pending_count() == 0
 
 
@@ -132,11 +132,11 @@ def test_a_damaged_state_puts_every_queued_entry_in_doubt(tmp_path):
 
 
 def test_the_legacy_state_form_and_a_round_trip():
-    assert outbox.decode_state(b'{"delivered_through": 7}').cursor == 7
-    assert outbox.decode_state(b'{"cursor": 3, "delivered_through": 7}').cursor == 3
+    assert queue.decode_state(b'{"delivered_through": 7}').cursor == 7
+    assert queue.decode_state(b'{"cursor": 3, "delivered_through": 7}').cursor == 3
     state = State(5, Sending(6, 8, "tab"), T0, {"k": [1]}, T0 + DAY, "warn", T0, T0 + SECOND)
-    assert outbox.decode_state(outbox._encode_state(state)) == state
-    assert outbox.decode_state(outbox._encode_state(State())) == State()
+    assert queue.decode_state(queue._encode_state(state)) == state
+    assert queue.decode_state(queue._encode_state(State())) == State()
 
 
 def test_abandon_sending_forgets_the_range_only_when_there_is_one(tmp_path):
@@ -149,23 +149,23 @@ def test_abandon_sending_forgets_the_range_only_when_there_is_one(tmp_path):
 
 
 def test_the_records_are_frozen_and_hashable():
-    for record in (outbox.Entry(1, T0, {}), Sending(1, 2), State(), outbox.Backlog(0, None)):
+    for record in (queue.Entry(1, T0, {}), Sending(1, 2), State(), queue.Backlog(0, None)):
         with pytest.raises(AttributeError, match="frozen"):
             record.__setattr__(record.__slots__[0], 5)
     assert len({Sending(1, 2), Sending(1, 2)}) == 1
 
 
 def test_migrating_nothing_does_nothing_and_a_current_file_is_never_overwritten(tmp_path):
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert not (tmp_path / "outbox").exists()
     new = tmp_path / "outbox" / "sheets"
     new.mkdir(parents=True)
     (new / "outbox.jsonl").write_bytes(b"old\n")
     (new / "queue.jsonl").write_bytes(b"new\n")
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert (new / "queue.jsonl").read_bytes() == b"new\n" and (new / "outbox.jsonl").exists()
     (new / "queue.jsonl").unlink()
-    outbox.migrate_legacy(tmp_path)
+    queue.migrate_legacy(tmp_path)
     assert (new / "queue.jsonl").read_bytes() == b"old\n" and not (new / "outbox.jsonl").exists()
 
 
@@ -201,7 +201,7 @@ def test_the_last_entry_is_read_from_the_end_without_reading_the_whole_file(tmp_
 
 
 def test_a_state_without_a_cursor_starts_at_zero_and_text_is_kept_readable(tmp_path):
-    assert outbox.decode_state(b"{}").cursor == 0
+    assert queue.decode_state(b"{}").cursor == 0
     _q(tmp_path).enqueue(T0, {"site": "Zürich"})
     _q(tmp_path).update_state(memo={"tab": "Juni–Juli"})
     folder = tmp_path / "outbox" / "test"

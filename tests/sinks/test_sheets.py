@@ -17,10 +17,11 @@ from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.runtime import Runtime
 from pvs6sup.settings.load import load_config
 from pvs6sup.sim.legacy_pvs import SimulatedSite, SiteModel
-from pvs6sup.sinks import queue as outbox
-from pvs6sup.sinks.sheets import cells as sheetcells
-from pvs6sup.sinks.sheets import delivery as sheets
-from pvs6sup.sinks.sheets import google_auth as googleauth
+from pvs6sup.sinks import queue
+from pvs6sup.sinks.queue import sheets_queue
+from pvs6sup.sinks.sheets import cache, cells, delivery, google_auth
+from pvs6sup.sinks.sheets.google_auth import SheetsError
+from pvs6sup.sinks.sheets.queueing import queue_reading
 from tests.support.google_fake import CLIENT_EMAIL, SHEET_ID, Failure, FakeGoogle, write_key
 from tests.support.harness import ROOT, Harness
 
@@ -30,7 +31,7 @@ ZONE = ZoneInfo("America/Los_Angeles")
 
 def deliver_now(config, runtime):
     """One Sheets delivery as the cycle makes it (its settings, the session, the data folder, the clock)."""
-    return sheets.deliver(config.sinks.sheets, runtime.session, config.data_dir, runtime.now(), config.timezone)
+    return delivery.deliver(config.sinks.sheets, runtime.session, config.data_dir, runtime.now(), config.timezone)
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def wall(timestamps: list[str]) -> list[str]:
 
 
 def pending(harness: Harness) -> int:
-    return len(sheets.sheets_queue(harness.data_dir).pending())
+    return len(sheets_queue(harness.data_dir).pending())
 
 
 # --- the worksheet ---
@@ -213,7 +214,7 @@ def test_an_answer_lost_after_the_append_landed_leaves_no_duplicate(harness, goo
     google.failures.append(Failure(on="append", applied_then_lost=True))
     result = cycles(harness, 1)[0]
     assert result.code == 0 and "cannot reach Google" in result.stderr
-    assert sheets.sheets_queue(harness.data_dir).read_state().sending is not None
+    assert sheets_queue(harness.data_dir).read_state().sending is not None
     calls_before = len(google.sheet_calls())
     cycles(harness, 1)
     new_calls = [c[0] for c in google.sheet_calls()[calls_before:]]
@@ -245,7 +246,7 @@ def test_429_defers_until_retry_after_and_then_delivers(harness, google):
     assert result.code == 0 and "HTTP 429" in result.stderr
     # the 429 came with the 12:10:30 cycle (local time), and asked for 600 s
     assert "1 row kept for the next try, not before 12:20 as Google asked" in result.stderr
-    assert sheets.sheets_queue(harness.data_dir).read_state().sending is None  # a 429 surely did not land
+    assert sheets_queue(harness.data_dir).read_state().sending is None  # a 429 surely did not land
     calls = google.google_calls()
     assert cycles(harness, 1)[0].stderr == ""  # 5 min later: still inside the 10 min asked for
     assert google.google_calls() == calls and pending(harness) == 2
@@ -255,11 +256,11 @@ def test_429_defers_until_retry_after_and_then_delivers(harness, google):
 
 
 def test_a_slow_google_never_holds_the_cycle_beyond_its_budget(harness, google, monkeypatch):
-    monkeypatch.setattr(sheets, "BUDGET_S", 0.5)  # less than the 1 s a request needs at least
+    monkeypatch.setattr(delivery, "BUDGET_S", 0.5)  # less than the 1 s a request needs at least
     result = harness.run()
     assert result.code == 0 and "stopped after 0.5 s" in result.stderr
     assert google.google_calls() == 0 and pending(harness) == 1
-    assert sheets.sheets_queue(harness.data_dir).read_state().sending is None
+    assert sheets_queue(harness.data_dir).read_state().sending is None
 
 
 # --- set-up mistakes: one clear line, the reading recorded, the queue kept ---
@@ -323,7 +324,7 @@ class Killed(BaseException):
 
 @pytest.mark.slow
 def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(harness, google, monkeypatch, tmp_path):
-    real_write, real_serve = outbox.atomic_write, google._serve
+    real_write, real_serve = queue.atomic_write, google._serve
     step, killed_at = 0, None
 
     def maybe_kill(where: str) -> None:
@@ -344,7 +345,7 @@ def test_a_kill_at_any_step_of_delivery_loses_nothing_and_duplicates_nothing(har
         maybe_kill("after Google applied")
         return outcome
 
-    for module in (outbox, sheets, googleauth):
+    for module in (queue, cache, google_auth):
         monkeypatch.setattr(module, "atomic_write", atomic_write)
     monkeypatch.setattr(google, "_serve", serve)
     kill, killed_somewhere = 0, True
@@ -385,21 +386,21 @@ def test_three_days_of_failure_then_one_cycle_delivers_all_864_rows_in_order(har
     for cycle in range(-1, 864):  # cycle -1 is the last one before Google fails
         moment = harness.clock.now
         reading = reading_from_capture(site.render(moment), moment)
-        sheets.queue_reading(config.data_dir, reading, ZONE)
+        queue_reading(config.data_dir, reading, ZONE)
         expected.append(moment.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S"))
         if cycle < 0:
             deliver_now(config, runtime)
         else:
             failure = ways_to_fail[cycle % len(ways_to_fail)]
             google.outage, google.failures = failure is None, [failure] if failure else []
-            with pytest.raises(sheets.SheetsError):
+            with pytest.raises(SheetsError):
                 deliver_now(config, runtime)
         harness.clock.advance(minutes=5)
     assert pending(harness) == 864 and google.appends == [1]
-    assert sheets.sheets_queue(harness.data_dir).oldest_pending_age_s(harness.clock.now) == 864 * 300
+    assert sheets_queue(harness.data_dir).oldest_pending_age_s(harness.clock.now) == 864 * 300
     google.outage, google.failures = False, []
     result = deliver_now(config, runtime)
-    assert result == sheets.Result(pending=864, sent=864)
+    assert result == delivery.Result(pending=864, sent=864)
     assert google.appends == [1, 864]
     assert sheet_times(google) == expected
     assert pending(harness) == 0
@@ -471,12 +472,12 @@ def test_with_sheets_off_a_cycle_never_imports_gspread_or_google_auth(harness, s
 
 
 def test_cells_are_typed_and_device_text_never_becomes_a_formula():
-    assert sheetcells.typed_cell("") is None
-    assert sheetcells.typed_cell("12") == 12 and sheetcells.typed_cell("-0.25") == -0.25
-    assert sheetcells.typed_cell("=IMPORTXML(1)") == "'=IMPORTXML(1)"
-    assert sheetcells.typed_cell("@x") == "'@x" and sheetcells.typed_cell("working") == "working"
+    assert cells.typed_cell("") is None
+    assert cells.typed_cell("12") == 12 and cells.typed_cell("-0.25") == -0.25
+    assert cells.typed_cell("=IMPORTXML(1)") == "'=IMPORTXML(1)"
+    assert cells.typed_cell("@x") == "'@x" and cells.typed_cell("working") == "working"
     payload = {"row": {"timestamp": "2026-06-21T13:00:00-07:00", "production_kw": "1.5"}, "inverters_kw": {"A": ""}}
-    assert sheetcells.sheet_row(payload, ["timestamp", "production_kw", "A_kw", "B_kw"]) == [
+    assert cells.sheet_row(payload, ["timestamp", "production_kw", "A_kw", "B_kw"]) == [
         "2026-06-21 13:00:00",
         1.5,
         None,
@@ -485,12 +486,12 @@ def test_cells_are_typed_and_device_text_never_becomes_a_formula():
 
 
 def test_the_tail_check_matches_only_a_batch_at_the_very_end():
-    assert sheetcells.landed_count([1, 2, 3, 4], [3, 4]) == 2
-    assert sheetcells.landed_count([1, 2, 3], [4, 5]) == 0
-    assert sheetcells.landed_count([1, 2, 3], [3, 4]) == 1
+    assert cells.landed_count([1, 2, 3, 4], [3, 4]) == 2
+    assert cells.landed_count([1, 2, 3], [4, 5]) == 0
+    assert cells.landed_count([1, 2, 3], [3, 4]) == 1
     # the fall-back hour repeats 01:05; the earlier 01:05 is not the end of the sheet, so it is not taken
-    assert sheetcells.landed_count([105, 110, 115, 100], [105]) == 0
-    assert sheetcells.row_identity("2026-06-21 13:00:00") == sheetcells.row_identity(46194 + 13 / 24)
+    assert cells.landed_count([105, 110, 115, 100], [105]) == 0
+    assert cells.row_identity("2026-06-21 13:00:00") == cells.row_identity(46194 + 13 / 24)
 
 
 def test_reading_rows_for_sheets_are_built_from_the_csv_row():
@@ -498,7 +499,7 @@ def test_reading_rows_for_sheets_are_built_from_the_csv_row():
     moment = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
     reading = replace(reading_from_capture(site.render(moment), moment), cloud_cover_pct=40.0)
     payload = {"row": reading_row(reading, ZONE), "inverters_kw": {}}
-    row = sheetcells.sheet_row(payload, ["cloud_cover_pct", "timestamp"])
+    row = cells.sheet_row(payload, ["cloud_cover_pct", "timestamp"])
     assert row == [40, "2026-06-21 13:00:00"]
 
 
@@ -529,7 +530,7 @@ def test_a_reading_killed_between_the_csv_and_the_queue_is_queued_by_the_next_cy
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # as if the process died right after the CSV append
 
-    monkeypatch.setattr(outbox.Queue, "enqueue", killed)
+    monkeypatch.setattr(queue.Queue, "enqueue", killed)
     assert cycles(harness, 1)[0].code == 130
     monkeypatch.undo()
     assert len(csv_timestamps(harness)) == 2 and len(sheet_times(google)) == 1

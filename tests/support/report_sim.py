@@ -79,8 +79,8 @@ def site_with_history(data_dir, now: datetime, inverter_count: int = 12, days: i
     import math
     import random
 
-    from pvs6sup.alerts import incidents as alerts
-    from pvs6sup.alerts import state as alertstate
+    from pvs6sup.alerts import state
+    from pvs6sup.alerts.incidents import Event, Incident
     from pvs6sup.core import rollup
     from pvs6sup.store import alert_log, csvlog, rollup_file
 
@@ -120,15 +120,15 @@ def site_with_history(data_dir, now: datetime, inverter_count: int = 12, days: i
 
     dead = serials[DEAD_INDEX]
     raised = now - timedelta(days=DEAD_SINCE_DAYS, hours=-3)
-    incident = alerts.Incident("inverter_offline", dead, f"Inverter {dead} is offline", "0 W", raised, raised)
-    alertstate.save(data_dir, alertstate.AlertState(incidents={f"inverter:{dead}": incident}))
+    incident = Incident("inverter_offline", dead, f"Inverter {dead} is offline", "0 W", raised, raised)
+    state.save(data_dir, state.AlertState(incidents={f"inverter:{dead}": incident}))
     earlier = now - timedelta(days=4, hours=2)
     alert_log.append(
         data_dir,
         [
-            alerts.Event(earlier, "raised", "inverter_underperforming", serials[3], f"Inverter {serials[3]} is low"),
-            alerts.Event(earlier + timedelta(hours=5), "resolved", "inverter_underperforming", serials[3], "back"),
-            alerts.Event(raised, "raised", "inverter_offline", dead, incident.message),
+            Event(earlier, "raised", "inverter_underperforming", serials[3], f"Inverter {serials[3]} is low"),
+            Event(earlier + timedelta(hours=5), "resolved", "inverter_underperforming", serials[3], "back"),
+            Event(raised, "raised", "inverter_offline", dead, incident.message),
         ],
     )
     return serials

@@ -2,8 +2,8 @@
 
 gspread is imported only when there is something to send, so a run with Sheets off never loads it. A
 steady cycle makes one HTTPS call (the append); about once an hour a token exchange adds a second
-(googleauth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/outbox/sheets/ so that
-no cycle needs a metadata call except the first of a new tab.
+(google_auth.py). Worksheet metadata (sheetId, header, last row) is cached in DATA_DIR/outbox/sheets/ (cache.py)
+so that no cycle needs a metadata call except the first of a new tab. What is queued is queueing.py's.
 
 Exactly once: the queue's mark_sending() is written before each append. If the answer never comes (timeout,
 dropped connection, 5xx, kill -9), the next attempt first reads the tail of column A and confirms the
@@ -13,24 +13,22 @@ cycle (or until Retry-After).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from pvs6sup.core.models import Reading
-from pvs6sup.core.records import FrozenRecord, Record, as_dict, field
-from pvs6sup.core.rows import READING_COLUMNS, cell, reading_row
-from pvs6sup.errors import StorageError
+from pvs6sup.core.records import FrozenRecord
+from pvs6sup.core.rows import READING_COLUMNS
+from pvs6sup.net.deadline import CONNECT_TIMEOUT_S
 from pvs6sup.settings.sinks import SheetsSettings
-from pvs6sup.sinks import queue as outbox
-from pvs6sup.sinks.queue import sheets_queue
+from pvs6sup.sinks.queue import Entry, Sending, sheets_queue
 from pvs6sup.sinks.sheets import google_errors
+from pvs6sup.sinks.sheets.cache import Cache, Worksheet
 from pvs6sup.sinks.sheets.cells import (
     INVERTER_SUFFIX,
     WALL_FORMAT,
@@ -43,7 +41,6 @@ from pvs6sup.sinks.sheets.cells import (
     worksheet_title,
 )
 from pvs6sup.sinks.sheets.google_auth import (
-    CONNECT_TIMEOUT_S,
     READ_TIMEOUT_S,
     Deadline,
     GoogleSession,
@@ -53,9 +50,6 @@ from pvs6sup.sinks.sheets.google_auth import (
     Tokens,
     load_key,
 )
-from pvs6sup.store import csvquery
-from pvs6sup.store.files import atomic_write
-from pvs6sup.store.statefile import load_state
 
 log = logging.getLogger(__name__)
 
@@ -63,102 +57,8 @@ BUDGET_S = 30.0  # Sheets never delays a cycle by more than about this
 MAX_ROWS_PER_APPEND = 2500  # ~25 cells a row: well under Google's advised 2 MB per request
 CELL_LIMIT = 10_000_000
 CELL_WARNING = 8_000_000
-CACHE_FILE = "sheets-cache.json"
 LAST_ROW_SAVE_EVERY = 288  # rows: a day of 5-minute readings
 _ROW_IN_RANGE = re.compile(r"![A-Z]+\d+:[A-Z]+(\d+)$")
-
-# --- queueing (no Google libraries needed) ---------------------------------------------------------
-
-NAME = "sheets"  # the queue folder: DATA_DIR/outbox/sheets/ (also the cache and the token)
-TITLE = "Google Sheets"
-
-
-def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
-    """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
-
-    Readings that reached the CSVs but not the queue (the program was killed between the two appends, or
-    the queue was lost or set aside as damaged) are queued first, rebuilt from the CSVs, so that nothing is
-    lost and the sheet stays in order: every one of them, however far back, with one summary line.
-    """
-    queue = sheets_queue(data_dir)
-    queue.verify()
-    last_queued = queue.last_queued_at()
-    if last_queued is not None:
-        missed = csvquery.rows_between(data_dir, last_queued, reading.fetched_at)
-        powers = _inverter_powers(data_dir, {row["timestamp"] for row in missed})
-        for row in missed:
-            payload: dict[str, Any] = {
-                "row": [row[name] for name in READING_COLUMNS],
-                "inverters_kw": powers.get(row["timestamp"], {}),
-            }
-            queue.enqueue(datetime.fromisoformat(row["timestamp"]).astimezone(timezone.utc), payload)
-        if missed:
-            log.warning("re-queued %d row%s from readings.csv for Google Sheets", len(missed), "s"[: len(missed) - 1])
-    row = reading_row(reading, zone)
-    payload = {
-        "row": [row[name] for name in READING_COLUMNS],  # a list, not a dict: one queue line a cycle, kept short
-        "inverters_kw": {inv.serial: cell(inv.power_kw) for inv in reading.devices.inverters},
-    }
-    return queue.enqueue(reading.fetched_at, payload)
-
-
-def _inverter_powers(data_dir: Path, stamps: set[str]) -> dict[str, dict[str, str]]:
-    """timestamp -> {serial: power_kw cell} from the monthly inverter files: the tail for one row, else their months."""
-    if len(stamps) <= 1:
-        return {stamp: csvquery.inverter_power_at(data_dir, stamp) for stamp in stamps}
-    try:
-        return csvquery.inverter_powers(data_dir, stamps)
-    except OSError as err:  # the site rows still go; their inverter columns stay empty
-        log.warning("Google Sheets: cannot read the inverter rows (%s); inverter columns left empty", err)
-        return {}
-
-
-# --- local state ---------------------------------------------------------------------------------
-
-
-class _Worksheet(Record):
-    title: str
-    sheet_id: int
-    columns: list[str]
-    column_count: int
-    last_row: int | None = None
-
-
-class _Cache(Record):
-    """What Google told us about the spreadsheet, so that a steady cycle needs no metadata call."""
-
-    path: Path
-    spreadsheet_id: str
-    worksheets: dict[str, _Worksheet] = field(default_factory=dict)
-    not_before: datetime | None = None
-
-    @classmethod
-    def load(cls, data_dir: Path, spreadsheet_id: str) -> _Cache:
-        path = sheets_queue(data_dir).folder / CACHE_FILE
-        what, fresh = "Google Sheets cache", "the worksheet is looked up again"
-        cache = load_state(path, lambda data: _decode_cache(path, data), what, fresh, data_dir)
-        if cache is None or cache.spreadsheet_id != spreadsheet_id:
-            return cls(path, spreadsheet_id)  # none yet, damaged, or another spreadsheet: nothing we knew applies
-        return cache
-
-    def save(self) -> None:
-        document = {
-            "spreadsheet_id": self.spreadsheet_id,
-            "worksheets": {t: as_dict(ws) for t, ws in self.worksheets.items()},
-            "not_before": self.not_before.isoformat() if self.not_before else None,
-        }
-        atomic_write(self.path, (json.dumps(document, indent=1) + "\n").encode())
-
-
-def _decode_cache(path: Path, data: bytes) -> _Cache:
-    """The cache file's document; ValueError/TypeError/KeyError when it is not one."""
-    document = json.loads(data)
-    worksheets = {str(title): _Worksheet(**ws) for title, ws in document.get("worksheets", {}).items()}
-    if not all(isinstance(ws.sheet_id, int) and isinstance(ws.columns, list) for ws in worksheets.values()):
-        raise TypeError("a worksheet entry of the wrong shape")
-    not_before = datetime.fromisoformat(document["not_before"]) if document.get("not_before") else None
-    return _Cache(path, str(document.get("spreadsheet_id")), worksheets, not_before)
-
 
 # --- talking to Google ---------------------------------------------------------------------------
 
@@ -201,7 +101,7 @@ class _Delivery:
 
     def __init__(
         self, settings: SheetsSettings, session: requests.Session, data_dir: Path, now: datetime, key: Key,
-        cache: _Cache,
+        cache: Cache,
     ) -> None:
         from gspread.http_client import HTTPClient
 
@@ -232,7 +132,7 @@ class _Delivery:
         columns = document.get("values") or [[]]
         return list(columns[0])
 
-    def reconcile(self, sending: outbox.Sending) -> None:
+    def reconcile(self, sending: Sending) -> None:
         """Find out how much of an append with an unknown outcome reached the sheet, and confirm that."""
         if not sending.target:  # the queue state was lost: the rows in doubt start in the first entry's tab
             first = next((e for e in self.queue.pending() if e.seq >= sending.first), None)
@@ -240,7 +140,7 @@ class _Delivery:
                 self.queue.abandon_sending()
                 return
             title = worksheet_title(self.settings.worksheet, site_row(first.payload)["timestamp"])
-            sending = outbox.Sending(sending.first, sending.last, title)
+            sending = Sending(sending.first, sending.last, title)
         known = self.cache.worksheets.get(sending.target)
         start = max(1, known.last_row - 10) if known and known.last_row else 1
         tail = self._column_a(sending.target, start)  # first: while Google is down, nothing else is read
@@ -259,7 +159,7 @@ class _Delivery:
             self.queue.abandon_sending()
         log.info("Google Sheets: %d of %d rows of an unconfirmed append had landed", landed, len(batch))
 
-    def worksheet(self, title: str, serials: list[str]) -> _Worksheet:
+    def worksheet(self, title: str, serials: list[str]) -> Worksheet:
         ws = self.cache.worksheets.get(title)
         if ws is None:
             ws = self._open_or_create(title, serials)
@@ -271,7 +171,7 @@ class _Delivery:
             self.cache.save()
         return ws
 
-    def _open_or_create(self, title: str, serials: list[str]) -> _Worksheet:
+    def _open_or_create(self, title: str, serials: list[str]) -> Worksheet:
         meta = self.api.fetch_sheet_metadata(
             self.spreadsheet_id, params={"includeGridData": "false", "fields": "sheets.properties"}
         )
@@ -289,7 +189,7 @@ class _Delivery:
         if existing is None:
             return self._create(title, serials)
         header = self.api.values_get(self.spreadsheet_id, f"{_quoted(title)}!1:1").get("values") or [[]]
-        ws = _Worksheet(title, existing["sheetId"], [], existing.get("gridProperties", {}).get("columnCount", 0))
+        ws = Worksheet(title, existing["sheetId"], [], existing.get("gridProperties", {}).get("columnCount", 0))
         if header[0]:
             ws.columns = _parse_header(title, header[0])
         else:  # an empty tab someone made for us: give it the header
@@ -309,7 +209,7 @@ class _Delivery:
         known += sorted(inverter_column(s) for s in serials if inverter_column(s) not in known)
         return [*READING_COLUMNS, *known]
 
-    def _create(self, title: str, serials: list[str]) -> _Worksheet:
+    def _create(self, title: str, serials: list[str]) -> Worksheet:
         columns = self._new_columns(serials)
         sheet_id = secrets.randbelow(2**31 - 2) + 1  # chosen here so that one batchUpdate can also write the header
         grid = {"rowCount": 2, "columnCount": len(columns), "frozenRowCount": 1}  # Sheets won't freeze every row
@@ -321,9 +221,9 @@ class _Delivery:
         }
         self.api.batch_update(self.spreadsheet_id, body)
         log.info("Google Sheets: made worksheet '%s' with %d columns", title, len(columns))
-        return _Worksheet(title, sheet_id, columns, len(columns), last_row=1)
+        return Worksheet(title, sheet_id, columns, len(columns), last_row=1)
 
-    def _add_columns(self, ws: _Worksheet, names: list[str], extra: list[dict[str, Any]] | None = None) -> None:
+    def _add_columns(self, ws: Worksheet, names: list[str], extra: list[dict[str, Any]] | None = None) -> None:
         """New columns at the right (a new inverter): old data never moves."""
         requests_: list[dict[str, Any]] = list(extra or [])
         grow = len(ws.columns) + len(names) - ws.column_count
@@ -334,7 +234,7 @@ class _Delivery:
         ws.columns = [*ws.columns, *names]
         ws.column_count = max(ws.column_count, len(ws.columns))
 
-    def append(self, title: str, batch: list[outbox.Entry]) -> None:
+    def append(self, title: str, batch: list[Entry]) -> None:
         serials = sorted({s for e in batch for s in e.payload["inverters_kw"]})
         ws = self.worksheet(title, serials)
         values = [sheet_row(e.payload, ws.columns) for e in batch]
@@ -366,9 +266,9 @@ class _Delivery:
             self.cache.save()
 
 
-def _batches(entries: list[outbox.Entry], base_title: str) -> list[tuple[str, list[outbox.Entry]]]:
+def _batches(entries: list[Entry], base_title: str) -> list[tuple[str, list[Entry]]]:
     """Consecutive entries grouped by their year's tab, at most MAX_ROWS_PER_APPEND each."""
-    batches: list[tuple[str, list[outbox.Entry]]] = []
+    batches: list[tuple[str, list[Entry]]] = []
     for entry in entries:
         title = worksheet_title(base_title, site_row(entry.payload)["timestamp"])
         if batches and batches[-1][0] == title and len(batches[-1][1]) < MAX_ROWS_PER_APPEND:
@@ -404,7 +304,7 @@ def deliver(
     count = queue.pending_count()
     if not count and state.sending is None:
         return Result(0, 0)
-    cache = _Cache.load(data_dir, settings.sheet_id)
+    cache = Cache.load(data_dir, settings.sheet_id)
     if cache.not_before and now < cache.not_before and not force:
         log.info("Google Sheets: waiting until %s as Google asked; %d rows queued", cache.not_before, count)
         return Result(count, 0, cache.not_before)
@@ -450,7 +350,7 @@ def probe(settings: SheetsSettings | None, session: requests.Session, data_dir: 
     from google.auth import exceptions as auth_errors
     from gspread.exceptions import APIError
 
-    delivery = _Delivery(settings, session, data_dir, now, key, _Cache.load(data_dir, settings.sheet_id))
+    delivery = _Delivery(settings, session, data_dir, now, key, Cache.load(data_dir, settings.sheet_id))
     try:
         delivery.tokens.token()
         meta = delivery.api.fetch_sheet_metadata(
@@ -460,20 +360,3 @@ def probe(settings: SheetsSettings | None, session: requests.Session, data_dir: 
         raise SheetsError(google_errors.explain(err, key, settings.sheet_id, "no row was sent")) from err
     tabs = len(meta.get("sheets", []))
     return f"the spreadsheet is shared with {key.client_email} ({tabs} tab{'s' if tabs != 1 else ''})"
-
-
-def backlog_line(data_dir: Path, now: datetime) -> str | None:
-    """'Sheets queue  3 rows waiting, the oldest for 15 min' for status; None when there is no queue."""
-    queue = sheets_queue(data_dir)
-    if not queue.exists():
-        return None
-    try:
-        waiting = queue.backlog(now)
-    except StorageError:
-        return "Sheets queue  unreadable"
-    if not waiting.rows:
-        return "Sheets queue  empty (all delivered)"
-    from pvs6sup.core.texts import age_text
-
-    rows = f"{waiting.rows} row{'s' if waiting.rows != 1 else ''}"
-    return f"Sheets queue  {rows} waiting, the oldest for {age_text(waiting.oldest_age_s)}"

@@ -19,6 +19,7 @@ import requests
 
 from pvs6sup.core.records import FrozenRecord, field
 from pvs6sup.errors import DeliveryError
+from pvs6sup.net.deadline import CONNECT_TIMEOUT_S
 from pvs6sup.settings.load import env_file_warnings
 from pvs6sup.sinks.budget import within
 from pvs6sup.store.files import atomic_write
@@ -26,7 +27,6 @@ from pvs6sup.store.files import atomic_write
 log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 25.0
 TOKEN_MARGIN = timedelta(minutes=5)  # fetch a new token this long before the old one expires
 TOKEN_FILE = "google-token.json"  # noqa: S105 (a file name, not a secret)
