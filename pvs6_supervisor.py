@@ -4,8 +4,13 @@
 Run `pvs6_supervisor.py --help` for the commands; the code lives in the pvs6sup package beside this file.
 """
 
+import gc
 import sys
 
+# A cron run lives a second: the cyclic garbage collector need not walk the objects its imports make (and which
+# live until exit) every few hundred allocations. Off while importing, then those objects frozen out of its
+# reach, and it runs as usual on what the command makes (BENCHMARKS.md: about 10 ms of a cycle).
+gc.disable()
 try:
     from pvs6sup.cli import main
 except ModuleNotFoundError as missing:  # the system python instead of the venv's: exit 2, a usage error
@@ -16,6 +21,9 @@ except ModuleNotFoundError as missing:  # the system python instead of the venv'
         "run it with .venv/bin/python (see README)\n"
     )
     sys.exit(2)
+finally:
+    gc.freeze()
+    gc.enable()
 
 __all__ = ["main"]
 
