@@ -13,13 +13,15 @@ _BUILD_IN_SWVER = re.compile(r"Build\s*(\d+)", re.IGNORECASE)
 
 def number(value: Any, low: float = -math.inf, high: float = math.inf) -> float | None:
     """A finite float within [low, high], or None for missing, empty, 'nan', garbage or absurd values."""
-    if value is None or isinstance(value, bool):
+    if value is None or value.__class__ is bool:
         return None
     try:
         result = float(value)  # as str.strip() would, float() ignores surrounding whitespace
     except (TypeError, ValueError, OverflowError):
         return None
-    if low <= result <= high and math.isfinite(result):  # NaN fails the comparison
+    # NaN fails the comparison; result - result is NaN for an infinity (math.isfinite, without the call: a
+    # replay reads millions of numbers)
+    if low <= result <= high and result - result == 0.0:
         return result
     return None
 
@@ -35,6 +37,7 @@ def integer(value: Any) -> int | None:
 MEMO_LIMIT = 4096  # distinct strings remembered by text() and parse_pvs_time(): a bound against a hostile PVS
 _known_times: dict[str, datetime | None] = {}
 _known_texts: dict[str, str | None] = {}
+_UNKNOWN: Any = object()  # not asked yet (None is an answer)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -109,7 +112,8 @@ def text(value: Any) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    return remembered(_known_texts, value, _clean_text)  # models, states and serials repeat in every capture
+    found = _known_texts.get(value, _UNKNOWN)  # models, states and serials repeat in every capture
+    return remembered(_known_texts, value, _clean_text) if found is _UNKNOWN else found
 
 
 def _clean_text(value: str) -> str | None:

@@ -125,8 +125,9 @@ _kinds: dict[tuple[str, str], str | None] = {}  # (DEVICE_TYPE, TYPE) as sent ->
 
 def _kind(device: dict[str, Any]) -> str | None:
     device_type, type_ = device.get("DEVICE_TYPE"), device.get("TYPE")
-    if isinstance(device_type, str) and isinstance(type_, str):
-        return remembered(_kinds, (device_type, type_), lambda _: _kind_of(device))
+    if device_type.__class__ is str and type_.__class__ is str:
+        found = _kinds.get((device_type, type_), "")  # "": not asked yet (None is an answer)
+        return remembered(_kinds, (device_type, type_), lambda _: _kind_of(device)) if found == "" else found
     return _kind_of(device)
 
 
