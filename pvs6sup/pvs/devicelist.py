@@ -193,16 +193,17 @@ def _meter(device: dict[str, Any], serial: str) -> MeterReading | None:
 
 
 def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
-    state = text(device.get("STATE"))
-    dc = device.get("p_mppt1_kw", device.get("p_mpptsum_kw"))
+    get = device.get  # a replay parses millions of these fields: the lookups bound once
+    state = text(get("STATE"))
+    low_kw, high_kw = INVERTER_KW
     return InverterReading(
-        serial=serial,
-        state=state.lower() if state else None,
-        model=text(device.get("MODEL")),
-        power_kw=number(device.get("p_3phsum_kw"), *INVERTER_KW),
-        dc_power_kw=number(dc, *INVERTER_KW),
-        lifetime_kwh=number(device.get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
-        temperature_c=number(device.get("t_htsnk_degc"), *TEMPERATURE_C),
-        measured_at=parse_pvs_time(device.get("DATATIME")),
-        dc_voltage_v=number(device.get("v_mppt1_v"), *DC_VOLTAGE_V),
+        serial,
+        state.lower() if state else None,
+        text(get("MODEL")),
+        number(get("p_3phsum_kw"), low_kw, high_kw),
+        number(get("p_mppt1_kw", get("p_mpptsum_kw")), low_kw, high_kw),
+        number(get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
+        number(get("t_htsnk_degc"), *TEMPERATURE_C),
+        parse_pvs_time(get("DATATIME")),
+        number(get("v_mppt1_v"), *DC_VOLTAGE_V),
     )
