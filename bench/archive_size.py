@@ -103,8 +103,10 @@ def main() -> None:
             packing.pack_finished_day(data_dir, after)
             idle.append(time.perf_counter() - started)
         block = os.statvfs(data_dir).f_bsize
-    print(f"{opts.inverters} inverters, {captures // opts.days} captures a day (simulated for {opts.days} days, "
-          f"copied to fill 365); file system block {block} B")
+    print(
+        f"{opts.inverters} inverters, {captures // opts.days} captures a day (simulated for {opts.days} days, "
+        f"copied to fill 365); file system block {block} B"
+    )
     print()
     print("| raw archive, a year | files | folders | data | allocated |")
     print("|---|---|---|---|---|")
@@ -113,8 +115,10 @@ def main() -> None:
         print(f"| {title} | {found['files']:,} | {found['folders']:,} | {sizes} |")
     print()
     per_day = captures // opts.days
-    print(f"packing one day ({per_day} captures, fsync'd): median {statistics.median(times) * 1e3:.0f} ms wall, "
-          f"{statistics.median(cpu) * 1e3:.0f} ms CPU; slowest {max(times) * 1e3:.0f} ms wall (of {len(times)} days)")
+    print(
+        f"packing one day ({per_day} captures, fsync'd): median {statistics.median(times) * 1e3:.0f} ms wall, "
+        f"{statistics.median(cpu) * 1e3:.0f} ms CPU; slowest {max(times) * 1e3:.0f} ms wall (of {len(times)} days)"
+    )
     print(f"a cycle with nothing to pack, on a year of packed days: median {statistics.median(idle) * 1e6:.0f} µs")
 
 

@@ -81,9 +81,7 @@ def run(data: Path, inverters: int, start: datetime, count: int) -> dict[str, li
             "TIMEZONE": "America/Los_Angeles",
         }
         config = load_config(settings, ROOT)
-        runtime = Runtime(
-            now=lambda: moment, session=session, weather_urls=WeatherURLs(pvs.base_url + "/v1/forecast")
-        )
+        runtime = Runtime(now=lambda: moment, session=session, weather_urls=WeatherURLs(pvs.base_url + "/v1/forecast"))
         originals = {name: getattr(step, name) for name in WRAPPED}
         for name, label in WRAPPED.items():
             setattr(step, name, timed(times[label], originals[name]))

@@ -65,12 +65,16 @@ def main() -> None:
     )
     print(f"record classes a cron run defines: {count}")
     print(f"defined as records:                 {records_ms:6.2f} ms")
-    print(f"every record's own __init__ compiled: {compiled_ms:4.2f} ms (a cron run compiles only the classes it "
-          f"builds more than {_COMPILE_AFTER} times)")
+    print(
+        f"every record's own __init__ compiled: {compiled_ms:4.2f} ms (a cron run compiles only the classes it "
+        f"builds more than {_COMPILE_AFTER} times)"
+    )
     print(f"import dataclasses (inspect, ast):  {import_ms:6.2f} ms")
     print(f"defined as dataclasses:             {dataclasses_ms:6.2f} ms")
-    print(f"dataclasses would cost {(import_ms + dataclasses_ms) / records_ms:.0f}x as much: "
-          f"{import_ms + dataclasses_ms - records_ms:.1f} ms more per cron run (median of {runs} fresh interpreters)")
+    print(
+        f"dataclasses would cost {(import_ms + dataclasses_ms) / records_ms:.0f}x as much: "
+        f"{import_ms + dataclasses_ms - records_ms:.1f} ms more per cron run (median of {runs} fresh interpreters)"
+    )
 
 
 if __name__ == "__main__":

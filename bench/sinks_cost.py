@@ -97,16 +97,24 @@ def main() -> None:
         try:
             with SimulatedPVS(site=site, clock=lambda: now[0]) as pvs:
                 env = {
-                    "PVS_HOST": pvs.base_url, "PVS_TIMEOUT": "5", "TIMEZONE": "America/Los_Angeles",
-                    "LATITUDE": str(LAT), "LONGITUDE": str(LON), "WEATHER_PROVIDER": "none",
+                    "PVS_HOST": pvs.base_url,
+                    "PVS_TIMEOUT": "5",
+                    "TIMEZONE": "America/Los_Angeles",
+                    "LATITUDE": str(LAT),
+                    "LONGITUDE": str(LON),
+                    "WEATHER_PROVIDER": "none",
                 }
                 sessions = {"on": CountingSession(), "off": CountingSession()}
 
                 def cycle(kind: str) -> float:
                     on["sinks"] = kind == "on"
                     runtime = Runtime(
-                        environ={**env, "DATA_DIR": str(folder / kind)}, stdout=io.StringIO(), stderr=io.StringIO(),
-                        now=lambda: now[0], session=sessions[kind], script_dir=folder,
+                        environ={**env, "DATA_DIR": str(folder / kind)},
+                        stdout=io.StringIO(),
+                        stderr=io.StringIO(),
+                        now=lambda: now[0],
+                        session=sessions[kind],
+                        script_dir=folder,
                         weather_urls=WeatherURLs(open_meteo=pvs.base_url + "/v1/forecast"),
                     )
                     began = time.perf_counter()

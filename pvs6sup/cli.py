@@ -110,9 +110,7 @@ def command_flush(args: argparse.Namespace, runtime: Runtime, logger: logging.Lo
 
     config = load(args, runtime, logger, log_file=True)
     with data_dir_lock(config.data_dir):
-        results = flush(
-            config.sinks, runtime.session, config.data_dir, runtime.now(), config.timezone, args.sink
-        )
+        results = flush(config.sinks, runtime.session, config.data_dir, runtime.now(), config.timezone, args.sink)
     for title, result in results:
         runtime.stdout.write(f"{title}: {result.pending} pending, {result.sent} sent\n")
     stuck = any(result.pending and not result.sent for _, result in results)

@@ -139,8 +139,13 @@ def _record_pending(
         if when is None:
             unplaced.append((path, "when it was taken cannot be told (the PVS restarted since)"))
         elif when >= reading.fetched_at or (newest is not None and when <= newest):
-            unplaced.append((path, f"counted back, it was taken at {when:%Y-%m-%d %H:%M} UTC, not between the last "
-                             "recorded reading and this one"))
+            unplaced.append(
+                (
+                    path,
+                    f"counted back, it was taken at {when:%Y-%m-%d %H:%M} UTC, not between the last "
+                    "recorded reading and this one",
+                )
+            )
         else:
             placed.append((when, path, kept))
     placed.sort(key=lambda item: item[0])

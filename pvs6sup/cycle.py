@@ -102,8 +102,19 @@ def run_cycle(config: Config, runtime: Runtime) -> Reading:
         deliver_alerts(config, runtime, events or [])
         if config.healthcheck.url:  # the secrets (to mask in what is sent) are gathered only for a ping
             channels = (config.notify, config.email.on)
-            duty("watchdog", watch, config.healthcheck, runtime.session, config.secret_values(), channels,
-                 data_dir, runtime.now(), reading, backlogs, config.sinks.any)
+            duty(
+                "watchdog",
+                watch,
+                config.healthcheck,
+                runtime.session,
+                config.secret_values(),
+                channels,
+                data_dir,
+                runtime.now(),
+                reading,
+                backlogs,
+                config.sinks.any,
+            )
         duty("raw archive packing", packing.pack_finished_day, data_dir, reading.fetched_at)  # a day at most
         _log_recorded(reading)
         return reading
@@ -141,23 +152,39 @@ def _process_started() -> float:
 
 def _queue_phone(config: Config, events: list[Event] | None) -> None:
     queue = queue_phone
-    duty("phone notifications", queue, config.notify, config.email.on, config.data_dir, config.timezone,
-         config.site_name, events or [])
+    duty(
+        "phone notifications",
+        queue,
+        config.notify,
+        config.email.on,
+        config.data_dir,
+        config.timezone,
+        config.site_name,
+        events or [],
+    )
 
 
 def _send_alerts(config: Config, runtime: Runtime) -> None:
     """Send the queued alert emails, then each push channel's outbox: each its own duty."""
     duty("alert email deferred", send_email, config.email, config.data_dir, runtime.now())
     if config.notify:
-        duty("phone notifications", send_push, config.notify, config.data_dir, runtime.now(),
-             config.secret_values())
+        duty("phone notifications", send_push, config.notify, config.data_dir, runtime.now(), config.secret_values())
 
 
 def _report_duties(config: Config, runtime: Runtime) -> None:
     report, sinks, data_dir, zone = config.report, config.sinks, config.data_dir, config.timezone
     site, channels = config.site_name, (config.notify, config.email.on)
-    duty("report", report_if_due, report, sinks, runtime.now(), data_dir=data_dir, zone=zone, site_name=site,
-         channels=channels)
+    duty(
+        "report",
+        report_if_due,
+        report,
+        sinks,
+        runtime.now(),
+        data_dir=data_dir,
+        zone=zone,
+        site_name=site,
+        channels=channels,
+    )
     duty("summary email", summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
 
 
@@ -282,9 +309,7 @@ def queue_for_sinks(config: Config, reading: Reading) -> None:
             )
 
 
-def deliver_alerts(
-    config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None
-) -> None:
+def deliver_alerts(config: Config, runtime: Runtime, events: list[Event], failed_at: datetime | None = None) -> None:
     """Queue the alert events (and a PVS failure) for the sinks that carry them (MQTT), then send those."""
     if not config.sinks.any:
         return

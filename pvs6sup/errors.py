@@ -21,7 +21,7 @@ class ExitStatus(enum.IntEnum):
     CONFIG = 2, "configuration or usage error"
     LOCKED = 3, "another run holds the lock (DATA_DIR/.lock), or started at the same time and recorded the reading"
     STORAGE = 4, "the data folder could not be written (disk full, permissions)"
-    CLOCK = 5, "neither clock can be trusted (README, \"When the clock is wrong\"); the answer is kept for later"
+    CLOCK = 5, 'neither clock can be trusted (README, "When the clock is wrong"); the answer is kept for later'
     SERVICE_FAILED = 6, "check: a configured service failed its test (the ✗ lines say which and how to fix it)"
     NOT_DELIVERED = 7, "flush: a sink had entries waiting and none could be sent; they stay queued"
     INTERNAL = 70, "internal error: a bug; rerun with --traceback and report it"

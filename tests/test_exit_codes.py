@@ -93,4 +93,3 @@ def test_an_unknown_command_is_a_usage_error_naming_the_commands(capsys):
     assert cli.main(["sttaus"]) == ExitStatus.CONFIG
     err = capsys.readouterr().err
     assert "invalid choice: 'sttaus'" in err and "status" in err
-

@@ -61,9 +61,7 @@ def imported_modules(source: str, module: str) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize(
-    "relative", [r for r in _sources() if not r.startswith(MAY_TAKE_THE_WHOLE)]
-)
+@pytest.mark.parametrize("relative", [r for r in _sources() if not r.startswith(MAY_TAKE_THE_WHOLE)])
 def test_no_function_outside_the_cycle_and_the_commands_takes_config_or_runtime(relative: str) -> None:
     found = whole_parameters((PACKAGE / relative).read_text(encoding="utf-8"))
     assert not found, f"{relative}: give each its own section and collaborators, not {found}"

@@ -141,11 +141,18 @@ def test_sinks_are_off_by_default_and_built_with_their_settings_when_on():
     sinks = config.sinks
     assert (sinks.sheets, sinks.pvoutput, sinks.influx, sinks.prometheus, sinks.mqtt) == (None, None, None, None, None)
     assert (config.site_name, config.report.every_min, config.report.summary_email, config.report.summary_hour) == (
-        "Home Roof", 60, "off", 7)
+        "Home Roof",
+        60,
+        "off",
+        7,
+    )
     sinks = load_config({**BASE, **ALL_SINKS, "SITE_NAME": "Home Roof", "LATITUDE": "37.4"}, SCRIPT_DIR).sinks
     assert sinks.pvoutput is not None and sinks.influx is not None and sinks.mqtt is not None
     assert (sinks.pvoutput.system_id, sinks.pvoutput.url, sinks.pvoutput.interval_min) == (
-        "12345", "https://pvoutput.org", 5)
+        "12345",
+        "https://pvoutput.org",
+        5,
+    )
     assert sinks.pvoutput.latitude == 37.4 and sinks.pvoutput.donation is False
     assert (sinks.influx.url, sinks.influx.bucket, sinks.influx.v2) == ("http://127.0.0.1:8086", "solar", True)
     assert sinks.prometheus is not None and sinks.prometheus.textfile == Path(ALL_SINKS["PROMETHEUS_TEXTFILE"])
@@ -159,7 +166,9 @@ def test_mqtt_over_tls_defaults_to_8883_and_a_relative_ca_file_is_beside_the_scr
 
 def test_influx_v2_needs_token_and_org():
     assert [p.split(":")[0] for p in problems({"INFLUX_URL": "http://i:8086", "INFLUX_BUCKET": "b"})] == [
-        "INFLUX_TOKEN", "INFLUX_ORG"]
+        "INFLUX_TOKEN",
+        "INFLUX_ORG",
+    ]
 
 
 def test_inverter_layout_is_parsed_like_inverter_groups():
@@ -186,9 +195,17 @@ def test_secret_values_come_from_the_table_and_none_is_in_repr():
     assert expected <= set(config.secret_values())
     # and each in every form the program sends it in (percent-encoded, base64, the basic-auth header)
     assert set(config.secret_values()) == set(every_form(sorted(expected), {**BASE, **secrets}))
-    assert set(SECRET_NAMES) >= {"HEALTHCHECK_URL", "PVOUTPUT_API_KEY", "INFLUX_TOKEN", "INFLUX_PASSWORD",
-                                 "MQTT_PASSWORD", "SMTP_PASSWORD", "PVS_SERIAL", "PVS_PASSWORD",
-                                 "OPENWEATHERMAP_API_KEY"}
+    assert set(SECRET_NAMES) >= {
+        "HEALTHCHECK_URL",
+        "PVOUTPUT_API_KEY",
+        "INFLUX_TOKEN",
+        "INFLUX_PASSWORD",
+        "MQTT_PASSWORD",
+        "SMTP_PASSWORD",
+        "PVS_SERIAL",
+        "PVS_PASSWORD",
+        "OPENWEATHERMAP_API_KEY",
+    }
     for secret in expected:
         assert secret not in repr(config), secret
 

@@ -188,7 +188,17 @@ def observe_reading(
     if book is not None:
         solar_hour = _solar_hour(now, longitude)
         judgements += underperf.judge(
-            state, working, book, now, day, solar_hour, hours, latitude, bool(groups), tuning, longitude is not None,
+            state,
+            working,
+            book,
+            now,
+            day,
+            solar_hour,
+            hours,
+            latitude,
+            bool(groups),
+            tuning,
+            longitude is not None,
             seeds=seeds,
         )
     sun_up = elevation is not None and elevation >= 5

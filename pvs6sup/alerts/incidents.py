@@ -65,8 +65,16 @@ class Event(FrozenRecord):
 def _told(incident: Incident, now: datetime, event: str, raised_at: datetime | None = None) -> Event:
     """An event about an incident, with its cause and energy lost as they stand."""
     return Event(
-        now, event, incident.kind, incident.serial, incident.message, incident.detail, raised_at,
-        incident.cause, incident.evidence, incident.lost_kwh,
+        now,
+        event,
+        incident.kind,
+        incident.serial,
+        incident.message,
+        incident.detail,
+        raised_at,
+        incident.cause,
+        incident.evidence,
+        incident.lost_kwh,
     )
 
 
@@ -145,8 +153,16 @@ def update(
             told = _told(incident, now, "resolved", incident.raised_at)
             events.append(
                 Event(
-                    now, "resolved", told.kind, told.serial, message, told.detail, told.raised_at, told.cause,
-                    told.evidence, told.lost_kwh,
+                    now,
+                    "resolved",
+                    told.kind,
+                    told.serial,
+                    message,
+                    told.detail,
+                    told.raised_at,
+                    told.cause,
+                    told.evidence,
+                    told.lost_kwh,
                 )
             )
     return events

@@ -93,9 +93,7 @@ def _track(
     return out
 
 
-def _read_track(
-    t: dict[str, Any], members: list[str], derived: list[str], time: Callable[[Any], Any]
-) -> InverterTrack:
+def _read_track(t: dict[str, Any], members: list[str], derived: list[str], time: Callable[[Any], Any]) -> InverterTrack:
     known = {name: t[name] for name in TRACK_DEFAULTS if name in t}  # older versions' fields are dropped
     written = t.get("siblings")
     known["siblings"] = derived if written is None else [members[s] if isinstance(s, int) else str(s) for s in written]
@@ -194,9 +192,7 @@ def from_json(data: bytes) -> AlertState:
     members = [serial for face in faces for serial in face.members]
     derived = _derived(faces)
     time = _memo(_time, str)
-    inverters = {
-        serial: _read_track(t, members, derived.get(serial, []), time) for serial, t in d["inverters"].items()
-    }
+    inverters = {serial: _read_track(t, members, derived.get(serial, []), time) for serial, t in d["inverters"].items()}
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
         failed_cycles=int(d["failed_cycles"]),

@@ -50,15 +50,23 @@ def longest_wait_s(config: Config) -> float:
 # What each way of failing usually means, by the words of the error (pvs/http.py's reasons), with its fix.
 LAN = "the Pi's cable in the PVS's LAN1 port (not LAN2); the Pi's address there, 172.27.153.x (`ip -4 addr`)"
 PVS_FIXES = (
-    ("refused the login", "set PVS_SERIAL to the serial on the PVS's label (its last 5 characters are the password) "
-     "or PVS_PASSWORD"),
-    ("connection refused", f"something at {{host}} answers, but it is not the PVS's web server: check PVS_HOST "
-     f"({{host}}; LAN1 is always 172.27.153.1), and {LAN}; a PVS that just rebooted needs a few minutes"),
+    (
+        "refused the login",
+        "set PVS_SERIAL to the serial on the PVS's label (its last 5 characters are the password) or PVS_PASSWORD",
+    ),
+    (
+        "connection refused",
+        f"something at {{host}} answers, but it is not the PVS's web server: check PVS_HOST "
+        f"({{host}}; LAN1 is always 172.27.153.1), and {LAN}; a PVS that just rebooted needs a few minutes",
+    ),
     ("host name not found", "PVS_HOST's name is not known here: use the PVS's address (172.27.153.1 on LAN1)"),
     ("no route to host", f"the Pi cannot reach {{host}}: check {LAN}"),
     ("network unreachable", f"the Pi has no address on the PVS's network: check {LAN}"),
-    ("did not answer within", "the PVS took the connection but never answered: it is busy or hung; wait a few "
-     "minutes, and power-cycle it (its breaker) if it stays so; a slow legacy PVS may need PVS_TIMEOUT=180"),
+    (
+        "did not answer within",
+        "the PVS took the connection but never answered: it is busy or hung; wait a few "
+        "minutes, and power-cycle it (its breaker) if it stays so; a slow legacy PVS may need PVS_TIMEOUT=180",
+    ),
     ("still sending", "the PVS answers too slowly: raise PVS_TIMEOUT (DeviceList can take over a minute)"),
     ("certificate", "the PVS's certificate changed (a new PVS or a reset): see README, 'New firmware'"),
     ("HTTP 4", "the PVS refused the request: a restart of the PVS (its breaker) usually clears this"),

@@ -101,9 +101,7 @@ def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
     with PackedReader() as reader:
         for path in paths:
             if path.is_dir():
-                candidates = [
-                    p for p in path.rglob("*") if (is_capture(p.name) or packed_day(p.name)) and p.is_file()
-                ]
+                candidates = [p for p in path.rglob("*") if (is_capture(p.name) or packed_day(p.name)) and p.is_file()]
             elif path.is_file():
                 candidates = [path]
             else:

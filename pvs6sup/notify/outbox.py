@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 def _queue(data_dir: Path, url: str) -> Queue:
     from pvs6sup.sinks.queue import Queue
 

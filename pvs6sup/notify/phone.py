@@ -53,8 +53,11 @@ def message(events: Sequence[Event], zone: tzinfo, site_name: str = "") -> tuple
     if len(events) == 1:
         [event] = events
         title = _tag(site_name) + _title(event)
-        lines = [f"{event.detail}, {_when(event, zone)}." if event.detail and event.event != "resolved"
-                 else f"{_when(event, zone).capitalize()}."]
+        lines = [
+            f"{event.detail}, {_when(event, zone)}."
+            if event.detail and event.event != "resolved"
+            else f"{_when(event, zone).capitalize()}."
+        ]
         if event.event != "resolved" and (advice := _advice(event)):
             lines.append(advice)
     else:

@@ -31,6 +31,4 @@ def colour(ratio: float | None) -> str:
 
 def key_swatches() -> str:
     """The key: a swatch and its share for each of KEY_SHARES."""
-    return "".join(
-        f'<span class="key" style="background:{colour(r)}"></span>{100 * r:.0f} %' for r in KEY_SHARES
-    )
+    return "".join(f'<span class="key" style="background:{colour(r)}"></span>{100 * r:.0f} %' for r in KEY_SHARES)

@@ -346,8 +346,10 @@ def _freshness(data: ReportData) -> str:
         )
     if not data.sinks:
         rows.append('<tr><td colspan="3" class="muted">No delivery target is set up (README, "Every sink").</td></tr>')
-    rows += [f'<tr><td colspan="3"{_ALARM if line.startswith("✗") else ""}>{escape(line)}</td></tr>'
-             for line in data.alert_delivery]
+    rows += [
+        f'<tr><td colspan="3"{_ALARM if line.startswith("✗") else ""}>{escape(line)}</td></tr>'
+        for line in data.alert_delivery
+    ]
     head = "<tr><th></th><th>Newest reading there</th><th>Queue</th></tr>"
     return f'<section><h2>Freshness</h2><div class="scroll"><table>{head}{"".join(rows)}</table></div></section>'
 

@@ -176,8 +176,9 @@ def _prometheus(r: Reader) -> PrometheusSettings | None:
     if textfile is None:
         return None
     if textfile.suffix != ".prom" or not textfile.is_absolute():
-        r.problem("PROMETHEUS_TEXTFILE", f"expected a path ending .prom (node_exporter reads only those), got "
-                  f"'{textfile}'")
+        r.problem(
+            "PROMETHEUS_TEXTFILE", f"expected a path ending .prom (node_exporter reads only those), got '{textfile}'"
+        )
         return None
     return PrometheusSettings(textfile)
 

@@ -37,7 +37,6 @@ from pvs6sup.sinks.table import MAX_AGE, ModuleSink, Sink, configured
 log = logging.getLogger(__name__)
 
 
-
 def configured_sinks(sinks: SinkSettings) -> list[Sink]:
     """Every sink the settings turn on, in the order they are sent (sinks/table.py)."""
     return configured(sinks)

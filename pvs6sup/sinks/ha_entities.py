@@ -78,7 +78,6 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-
 def _origin() -> dict[str, str]:
     return {"name": USER_AGENT, "sw": __version__}
 

@@ -53,8 +53,12 @@ _INVERTER = (
     ("pvs6_inverter_temperature_celsius", "gauge", "Microinverter heatsink temperature.", "temperature_c", 1),
     ("pvs6_inverter_working", "gauge", "1 when the microinverter reports the working state, else 0.", "working", 1),
 )
-_LIFETIMES = {"production_lifetime_kwh", "consumption_lifetime_kwh", "grid_import_lifetime_kwh",
-              "grid_export_lifetime_kwh"}
+_LIFETIMES = {
+    "production_lifetime_kwh",
+    "consumption_lifetime_kwh",
+    "grid_import_lifetime_kwh",
+    "grid_export_lifetime_kwh",
+}
 
 
 def payload(reading: Reading, site_name: str, zone: tzinfo) -> dict[str, Any]:
@@ -134,7 +138,9 @@ def render(facts: Mapping[str, Any], guard: LifetimeGuard) -> str:
         ]
         family(name, kind, help_text, samples)
     family(
-        "pvs6_last_reading_timestamp_seconds", "gauge", "When the newest reading was taken (unix time).",
+        "pvs6_last_reading_timestamp_seconds",
+        "gauge",
+        "When the newest reading was taken (unix time).",
         [f'pvs6_last_reading_timestamp_seconds{{site="{site}"}} {_number(at_s)}'],
     )
     return "\n".join(out) + "\n"

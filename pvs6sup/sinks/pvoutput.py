@@ -175,8 +175,11 @@ class _Rate(Record):
     reset_s: float | None
 
     def exhausted(self, now: datetime) -> bool:
-        return self.remaining is not None and self.remaining <= 0 and self.reset_s is not None and (
-            now.timestamp() < self.reset_s
+        return (
+            self.remaining is not None
+            and self.remaining <= 0
+            and self.reset_s is not None
+            and (now.timestamp() < self.reset_s)
         )
 
     def until(self, now: datetime) -> datetime:

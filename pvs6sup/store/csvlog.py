@@ -40,6 +40,7 @@ from pvs6sup.store.files import append_lines
 
 log = logging.getLogger(__name__)
 
+
 def _encode(columns: tuple[str, ...], rows: list[dict[str, str]], newline: str = "\n") -> bytes:
     buffer = io.StringIO()
     # csv.writer on lists: DictWriter checks every row's keys against the columns (200 rows a cycle)
@@ -52,6 +53,7 @@ def _header(columns: tuple[str, ...]) -> bytes:
 
 
 # --- reading a CSV a person may have re-saved from a spreadsheet ------------------------------------
+
 
 class FutureRow(FrozenRecord):
     """A row dated later than every clock: a typo, or a clock that once jumped forward."""

@@ -35,9 +35,7 @@ def record(data_dir: Path, reading: Reading, zone: tzinfo, inverter_max_kw: floa
     observe(data_dir, rollup.observation_from_reading(reading), zone, inverter_max_kw)
 
 
-def observe(
-    data_dir: Path, obs: Observation, zone: tzinfo, inverter_max_kw: float = rollup.INVERTER_MAX_KW
-) -> None:
+def observe(data_dir: Path, obs: Observation, zone: tzinfo, inverter_max_kw: float = rollup.INVERTER_MAX_KW) -> None:
     state = load_state(data_dir)
     _finish(data_dir, rollup.observe(state, obs, zone, inverter_max_kw))
     save_state(data_dir, state)

@@ -222,8 +222,12 @@ def test_delivery_backlog_fires_for_any_one_sink_a_day_behind_and_names_it():
 
 
 def test_several_sinks_behind_are_one_judgement_naming_each_oldest_first_and_not_the_young_ones():
-    backlogs = [("Google Sheets", 26 * 3600.0), ("PVOutput", 30 * 3600.0), ("InfluxDB", 2 * 3600.0),
-                ("Prometheus", 48 * 3600.0)]
+    backlogs = [
+        ("Google Sheets", 26 * 3600.0),
+        ("PVOutput", 30 * 3600.0),
+        ("InfluxDB", 2 * 3600.0),
+        ("Prometheus", 48 * 3600.0),
+    ]
     [judgement] = detectors.delivery_backlog(backlogs)
     assert judgement.firing and judgement.serial is None
     assert judgement.message == (

@@ -25,7 +25,10 @@ def test_a_pvs_that_never_answers_is_told_before_the_wait_with_the_time_it_took(
         started = time.monotonic()
         child = subprocess.Popen(
             [sys.executable, str(ROOT / "pvs6_supervisor.py"), "--env-file", os.devnull, "check"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         assert child.stdout is not None
         for line in child.stdout:  # the progress line comes while the PVS is still being waited for

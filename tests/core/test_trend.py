@@ -74,9 +74,13 @@ def test_a_month_needs_its_days() -> None:
 def test_daily_shares_against_the_face_median_and_the_site_for_the_rest() -> None:
     day = date(2026, 6, 1)
     rows = [
-        (day, "A1", 2.0), (day, "A2", 2.2), (day, "A3", 1.1),  # a face of three
-        (day, "W1", 1.0), (day, "W2", 3.0),  # a face of two: compared with the whole site
-        (day, "X", None), (day, "Y", 0.0),  # unknown, and nothing made: no share
+        (day, "A1", 2.0),
+        (day, "A2", 2.2),
+        (day, "A3", 1.1),  # a face of three
+        (day, "W1", 1.0),
+        (day, "W2", 3.0),  # a face of two: compared with the whole site
+        (day, "X", None),
+        (day, "Y", 0.0),  # unknown, and nothing made: no share
     ]
     shares = daily_shares(rows, [("A1", "A2", "A3"), ("W1", "W2")])
     assert shares["A3"][day] == pytest.approx(0.55)

@@ -205,7 +205,6 @@ def run_as_another_user(harness: Harness, *argv: str) -> Result:
     # nobody may not read root's Python: import now what the child will need
     import smtplib  # noqa: F401
 
-
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -310,8 +309,15 @@ def test_check_prints_the_effective_settings_with_secrets_masked(harness: Harnes
     assert f"TIMEZONE={SITE_ENV['TIMEZONE']}" in settings
     assert "    Google Sheets:           off" in lines and "    PVOutput:                off" in lines
     email = next(line for line in lines if line.startswith("    Email alerts:"))
-    for shown in ("SMTP_HOST=127.0.0.1", "SMTP_PORT=9", "SMTP_SECURITY=starttls", "SMTP_USER=me@example.com",
-                  "SMTP_PASSWORD=(set)", "ALERT_EMAIL_FROM=me@example.com", "ALERT_EMAIL_TO=you@example.com"):
+    for shown in (
+        "SMTP_HOST=127.0.0.1",
+        "SMTP_PORT=9",
+        "SMTP_SECURITY=starttls",
+        "SMTP_USER=me@example.com",
+        "SMTP_PASSWORD=(set)",
+        "ALERT_EMAIL_FROM=me@example.com",
+        "ALERT_EMAIL_TO=you@example.com",
+    ):
         assert shown in email
     for secret in [*secrets.values(), "X0000"]:
         assert secret not in result.stdout + result.stderr

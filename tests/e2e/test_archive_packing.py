@@ -97,9 +97,7 @@ def readings(csv_dir: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_real_cycles_across_a_utc_midnight_pack_the_day_and_replay_it_as_the_loose_files(
-    harness: Harness, simulated
-):
+def test_real_cycles_across_a_utc_midnight_pack_the_day_and_replay_it_as_the_loose_files(harness: Harness, simulated):
     harness.clock.now = datetime(2026, 6, 21, 23, 0, 30, tzinfo=timezone.utc)
     for _ in range(24):  # 23:00 to 00:55 UTC
         assert harness.run().code == 0

@@ -98,7 +98,11 @@ def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_pa
             nonlocal moment
             moment += timedelta(minutes=5)
             command = [
-                sys.executable, str(ROOT / "tests/support/run_at.py"), moment.isoformat(), "--env-file", str(env)
+                sys.executable,
+                str(ROOT / "tests/support/run_at.py"),
+                moment.isoformat(),
+                "--env-file",
+                str(env),
             ]
             return subprocess.run([*command, "run"], capture_output=True, text=True, timeout=60, check=False)
 
@@ -112,7 +116,7 @@ def test_a_full_disk_under_the_real_cli_is_exit_4_and_one_line_every_time(tmp_pa
             assert "Traceback" not in done.stderr, (attempt, done.stderr)
             if done.returncode:
                 assert done.returncode == 4 and done.stderr.count("\n") == 1, (attempt, done.stderr)
-        assert 4 in codes and codes[codes.index(4):] == [4] * (len(codes) - codes.index(4)), codes
+        assert 4 in codes and codes[codes.index(4) :] == [4] * (len(codes) - codes.index(4)), codes
         assert codes.count(4) >= 5, codes
         (tiny_disk / "filler").unlink()
         assert run().returncode == 0

@@ -13,7 +13,7 @@ from tests.support.harness import Harness, fixture_bytes
 from tests.support.hostile import HostileServer, http_answer
 
 HOSTILE = {
-    "E00X00000000001": "=HYPERLINK(\"http://evil\",\"x\")",
+    "E00X00000000001": '=HYPERLINK("http://evil","x")',
     "E00X00000000002": "+1+cmd|' /C calc'!A0",
     "E00X00000000003": "-2+3",
     "E00X00000000004": "@SUM(1)",
@@ -44,8 +44,12 @@ def test_hostile_pvs_strings_are_neutralised_in_every_csv_sink_and_terminal(harn
     with HostileServer(behaviour=lambda conn: conn.sendall(http_answer(200, body))) as server:
         textfile = tmp_path / "pvs6.prom"
         harness.env.update(
-            {"PVS_HOST": server.base_url, "WEATHER_PROVIDER": "none", "MAX_CLOCK_SKEW": "0",
-             "PROMETHEUS_TEXTFILE": str(textfile)}
+            {
+                "PVS_HOST": server.base_url,
+                "WEATHER_PROVIDER": "none",
+                "MAX_CLOCK_SKEW": "0",
+                "PROMETHEUS_TEXTFILE": str(textfile),
+            }
         )
         assert harness.run().code == 0
         status = harness.run("status")

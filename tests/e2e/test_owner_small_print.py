@@ -154,8 +154,16 @@ def test_a_longitude_without_its_minus_sign_is_refused_naming_the_fix(harness: H
 
 @pytest.mark.parametrize(
     "longitude, zone",
-    [(-171.8, "Pacific/Apia"), (178.4, "Pacific/Fiji"), (-3.7, "Europe/Madrid"), (75.9, "Asia/Shanghai"),
-     (-176.6, "America/Adak"), (-0.1, "Europe/London"), (151.2, "Australia/Sydney"), (-122.08, "America/Los_Angeles")],
+    [
+        (-171.8, "Pacific/Apia"),
+        (178.4, "Pacific/Fiji"),
+        (-3.7, "Europe/Madrid"),
+        (75.9, "Asia/Shanghai"),
+        (-176.6, "America/Adak"),
+        (-0.1, "Europe/London"),
+        (151.2, "Australia/Sydney"),
+        (-122.08, "America/Los_Angeles"),
+    ],
 )
 def test_real_places_keep_their_longitude(longitude: float, zone: str) -> None:
     from zoneinfo import ZoneInfo

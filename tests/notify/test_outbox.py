@@ -107,8 +107,12 @@ def test_check_without_sending_asks_apprise_about_each_url_and_sends_nothing(tmp
 
 def test_the_check_command_takes_send_test_notification(harness: Harness, receivers):
     good, _ = receivers
-    harness.env.update(NOTIFY_URLS=f"json://127.0.0.1:{good.port}/hook-secret", WEATHER_PROVIDER="none",
-                       PVS_HOST="127.0.0.1:9", PVS_TIMEOUT="1")
+    harness.env.update(
+        NOTIFY_URLS=f"json://127.0.0.1:{good.port}/hook-secret",
+        WEATHER_PROVIDER="none",
+        PVS_HOST="127.0.0.1:9",
+        PVS_TIMEOUT="1",
+    )
     result = harness.run("check", "--send-test-notification")
     assert f"✓ phone notifications: test sent to json at 127.0.0.1:{good.port}" in result.stdout
     assert "NOTIFY_URLS=(set)" in result.stdout and "hook-secret" not in result.stdout + result.stderr
@@ -118,7 +122,9 @@ def test_the_check_command_takes_send_test_notification(harness: Harness, receiv
 def test_apprise_urls_split_by_spaces_or_commas_before_a_scheme_and_their_tokens_are_secrets():
     text = "ntfy://ntfy.sh/my-topic-42, mailto://u:p@host?to=a@x.invalid,b@x.invalid\ntgram://123456:ABCDEF/987654"
     assert split_urls(text) == (
-        "ntfy://ntfy.sh/my-topic-42", "mailto://u:p@host?to=a@x.invalid,b@x.invalid", "tgram://123456:ABCDEF/987654"
+        "ntfy://ntfy.sh/my-topic-42",
+        "mailto://u:p@host?to=a@x.invalid,b@x.invalid",
+        "tgram://123456:ABCDEF/987654",
     )
     assert label(split_urls(text)[0]) == "ntfy at ntfy.sh"
     assert label("tgram://123456:ABCDEF/987654").startswith("tgram ") and "123456" not in label("tgram://1:A/9")
@@ -129,7 +135,9 @@ def test_apprise_urls_split_by_spaces_or_commas_before_a_scheme_and_their_tokens
 def test_the_success_ping_carries_the_report_and_kuma_gets_its_first_line():
     report = "reading recorded 2026-06-21 19:05 UTC: 12/12 inverters working\nmeters: production 1 min old"
     assert request_for("https://hc-ping.com/uuid", None, report) == (
-        "POST", "https://hc-ping.com/uuid", report.encode()
+        "POST",
+        "https://hc-ping.com/uuid",
+        report.encode(),
     )
     method, url, body = request_for("https://kuma.local/api/push/abc?status=up&msg=OK", None, report)
     assert (method, body) == ("GET", None)

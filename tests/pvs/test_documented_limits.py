@@ -18,8 +18,14 @@ T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def _legacy_inverter_kw(value: str) -> float | None:
-    device = {"SERIAL": "E00000000000000001", "DEVICE_TYPE": "Inverter", "TYPE": "SOLARBRIDGE",
-              "STATE": "working", "p_3phsum_kw": value, "p_mppt1_kw": value}
+    device = {
+        "SERIAL": "E00000000000000001",
+        "DEVICE_TYPE": "Inverter",
+        "TYPE": "SOLARBRIDGE",
+        "STATE": "working",
+        "p_3phsum_kw": value,
+        "p_mppt1_kw": value,
+    }
     inverter = parse_devicelist(json.dumps({"devices": [device]}).encode()).inverters[0]
     assert inverter.dc_power_kw == inverter.power_kw
     return inverter.power_kw
@@ -41,8 +47,14 @@ def test_a_microinverter_reads_between_minus_50_w_and_2_kw_else_unknown(parse, v
 
 @pytest.mark.parametrize(
     ("model", "build", "path"),
-    [("PVS6", 61839, LEGACY), ("PVS6", 61840, VARSERVER), ("PVS5", 5407, LEGACY), ("PVS5", 5408, VARSERVER),
-     ("PVS5", 4150, LEGACY), ("PVS6", 4150, LEGACY)],
+    [
+        ("PVS6", 61839, LEGACY),
+        ("PVS6", 61840, VARSERVER),
+        ("PVS5", 5407, LEGACY),
+        ("PVS5", 5408, VARSERVER),
+        ("PVS5", 4150, LEGACY),
+        ("PVS6", 4150, LEGACY),
+    ],
 )
 def test_the_first_varserver_build_is_61840_on_a_pvs6_and_5408_on_a_pvs5(model, build, path):
     assert choose_path(FirmwareInfo(model, build, f"2025.06, Build {build}")) == path

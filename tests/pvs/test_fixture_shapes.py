@@ -96,8 +96,16 @@ def _check_folder(folder: Path, expected: dict[str, Any]) -> None:
 
 def test_every_shape_the_parsers_accept_has_a_folder() -> None:
     names = {folder.name for folder in FOLDERS}
-    prefixes = ("legacy_build4150_", "legacy_build61839_", "varserver_61840_", "varserver_61845_",
-                "varserver_61846_", "supervisor_info_pvs5_", "supervisor_info_pvs6_", "error_403")
+    prefixes = (
+        "legacy_build4150_",
+        "legacy_build61839_",
+        "varserver_61840_",
+        "varserver_61845_",
+        "varserver_61846_",
+        "supervisor_info_pvs5_",
+        "supervisor_info_pvs6_",
+        "error_403",
+    )
     for prefix in prefixes:
         assert any(name.startswith(prefix) for name in names), f"no fixture folder {prefix}*"
     kinds = {_answer(folder).name for folder in FOLDERS}

@@ -61,15 +61,17 @@ def _child_env(tmp_path: Path, proxy_port: int, pvs_url: str) -> dict[str, str]:
     proxies = {"no_proxy", "http_proxy", "https_proxy", "all_proxy"}
     env = {k: v for k, v in os.environ.items() if k.lower() not in proxies}
     env.update(SITE_ENV)
-    env.update({
-        "PYTHONPATH": str(stubs),
-        "HOME": str(home),
-        "http_proxy": f"http://127.0.0.1:{proxy_port}",
-        "HTTP_PROXY": f"http://127.0.0.1:{proxy_port}",
-        "PVS_HOST": pvs_url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "WEATHER_PROVIDER": "none",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(stubs),
+            "HOME": str(home),
+            "http_proxy": f"http://127.0.0.1:{proxy_port}",
+            "HTTP_PROXY": f"http://127.0.0.1:{proxy_port}",
+            "PVS_HOST": pvs_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "WEATHER_PROVIDER": "none",
+        }
+    )
     return env
 
 
@@ -86,7 +88,11 @@ def test_pvs_request_pins_encoding_and_ignores_proxy_and_netrc(tmp_path: Path) -
 
             done = subprocess.run(
                 [sys.executable, str(ROOT / "pvs6_supervisor.py"), "--env-file", os.devnull, "status"],
-                env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd=tmp_path,
             )
             assert done.returncode == 0, done.stderr
             assert pvs.headers_seen, "the PVS was never asked"

@@ -99,9 +99,7 @@ def test_a_creeping_loss_counts_from_its_full_size_and_an_earlier_alert_is_zero(
     assert 400 < outcome.target_min < 700  # a December day's daylight minutes in California
 
 
-@pytest.mark.parametrize(
-    ("loss", "days"), [(0.3, None), (0.25, 1), (0.2, 1), (0.15, 2), (0.1, 7)]
-)
+@pytest.mark.parametrize(("loss", "days"), [(0.3, None), (0.25, 1), (0.2, 1), (0.15, 2), (0.1, 7)])
 def test_targets_follow_the_issue(loss: float, days: int | None) -> None:
     fault = Fault(LOSS, 0, at(5, 0.0), factor=1 - loss)
     expected = 240 if days is None else days * day_length_min(SHORT, fault.full_at)

@@ -74,8 +74,10 @@ def test_an_east_face_peaks_before_solar_noon_and_a_west_face_after(place: tuple
     assert west_peak > noon + timedelta(hours=1)
 
 
-@pytest.mark.parametrize(("place", "first", "sunny", "shaded"), [(CALIFORNIA, date(2026, 12, 10), SOUTH, NORTH),
-                                                                  (MELBOURNE, date(2026, 6, 10), NORTH, SOUTH)])
+@pytest.mark.parametrize(
+    ("place", "first", "sunny", "shaded"),
+    [(CALIFORNIA, date(2026, 12, 10), SOUTH, NORTH), (MELBOURNE, date(2026, 6, 10), NORTH, SOUTH)],
+)
 def test_in_winter_the_equator_facing_face_makes_most(
     place: tuple[float, float], first: date, sunny: int, shaded: int
 ) -> None:

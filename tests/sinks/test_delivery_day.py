@@ -27,8 +27,11 @@ def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
         times.append(harness.clock.now)
         results += run_cycles(harness, 1)
     assert {r.code for r in results} == {0}, stderr_of(results)[-2000:]
-    sink_lines = [line for line in stderr_of(results).splitlines() if any(
-        name in line for name in ("PVOutput", "InfluxDB", "Prometheus", "MQTT"))]
+    sink_lines = [
+        line
+        for line in stderr_of(results).splitlines()
+        if any(name in line for name in ("PVOutput", "InfluxDB", "Prometheus", "MQTT"))
+    ]
     assert sink_lines == []  # silent on success
 
     # InfluxDB: every reading once, at its own time
@@ -39,7 +42,7 @@ def test_a_simulated_day_reaches_every_sink_in_order_once(harness, peers):
     slots = [local_slot(t, zone) for t in times[:-1]]  # the newest slot is still open
     assert peers.pvoutput.arrivals == slots
     # Prometheus: the newest reading
-    assert f"pvs6_last_reading_timestamp_seconds{{site=\"{SITE_NAME}\"}} {int(times[-1].timestamp())}" in (
+    assert f'pvs6_last_reading_timestamp_seconds{{site="{SITE_NAME}"}} {int(times[-1].timestamp())}' in (
         peers.prometheus_text()
     )
     # MQTT: a state every cycle, discovery retained, online, and the dead inverter's alert as an event

@@ -150,6 +150,7 @@ def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery
     every sink's readings a subset of the CSV's, and every CSV reading in every sink once the runs go on."""
     zone = ZoneInfo("America/Los_Angeles")
     data_dir = tmp_path / "data"
+
     def pvoutput_now() -> datetime:  # an hour after the newest reading: none "in the future", and hours go by
         times = csv_times(data_dir)
         newest = datetime.fromisoformat(times[-1]) if times else datetime(2026, 6, 21, 12, tzinfo=timezone.utc)
@@ -160,13 +161,27 @@ def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery
     delivery_influx.query(f"CREATE DATABASE {database}", method="POST")
     textfile = tmp_path / "pvs6.prom"
     sinks = tmp_path / "sinks.json"
-    sinks.write_text(json.dumps({
-        "pvoutput": {"api_key": API_KEY, "system_id": SYSTEM_ID, "url": fake.url, "latitude": LAT, "longitude": LON},
-        "influx": {"url": delivery_influx.url, "database": database, "username": INFLUX_USER,
-                   "password": INFLUX_PASSWORD},
-        "prometheus": str(textfile),
-        "mqtt": {"host": "127.0.0.1", "port": delivery_broker.port, "topic_prefix": "pvs6/sigkill"},
-    }))
+    sinks.write_text(
+        json.dumps(
+            {
+                "pvoutput": {
+                    "api_key": API_KEY,
+                    "system_id": SYSTEM_ID,
+                    "url": fake.url,
+                    "latitude": LAT,
+                    "longitude": LON,
+                },
+                "influx": {
+                    "url": delivery_influx.url,
+                    "database": database,
+                    "username": INFLUX_USER,
+                    "password": INFLUX_PASSWORD,
+                },
+                "prometheus": str(textfile),
+                "mqtt": {"host": "127.0.0.1", "port": delivery_broker.port, "topic_prefix": "pvs6/sigkill"},
+            }
+        )
+    )
     rng = random.Random(20260621)
     started = time.monotonic()
     try:
@@ -182,7 +197,9 @@ def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery
             while kills < KILLS:
                 child = subprocess.Popen(
                     [sys.executable, str(DRIVER), str(sinks), str(env_file), str(data_dir), "100000"],
-                    env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                    env=child_env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
                 )
                 before = len(csv_times(data_dir))
                 deadline = time.monotonic() + 60
@@ -198,7 +215,10 @@ def test_sigkill_at_random_moments_loses_nothing_for_any_sink(tmp_path, delivery
             # then the runs go on without a kill: two more cycles deliver what waits
             done = subprocess.run(
                 [sys.executable, str(DRIVER), str(sinks), str(env_file), str(data_dir), "2"],
-                env=child_env, capture_output=True, timeout=120, check=False,
+                env=child_env,
+                capture_output=True,
+                timeout=120,
+                check=False,
             )
             assert done.returncode == 0, done.stderr.decode()
         recorded = csv_times(data_dir)

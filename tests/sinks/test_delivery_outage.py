@@ -93,9 +93,7 @@ def test_an_answer_lost_after_the_peer_applied_the_write_gives_no_duplicate(harn
 
 
 @pytest.mark.slow
-def test_a_hanging_sink_costs_its_deadline_and_delays_no_other_sink_the_csv_or_the_alerts(
-    harness, peers, monkeypatch
-):
+def test_a_hanging_sink_costs_its_deadline_and_delays_no_other_sink_the_csv_or_the_alerts(harness, peers, monkeypatch):
     import socket
 
     silent = socket.create_server(("127.0.0.1", 0))  # accepts, never answers

@@ -214,7 +214,7 @@ def test_the_v2_request_is_exact() -> None:
     assert lines[1] == (
         f"pvs_inverter,serial={inverter.serial},site=Casa\\ Sol power_kw={inverter.power_kw!r},"
         f"dc_power_kw={inverter.dc_power_kw!r},lifetime_kwh={inverter.lifetime_kwh!r},"
-        f"temperature_c={inverter.temperature_c!r},state=\"working\" {stamp}"
+        f'temperature_c={inverter.temperature_c!r},state="working" {stamp}'
     )
     supervisor = reading.devices.supervisor
     assert supervisor is not None
@@ -227,12 +227,17 @@ def test_the_v2_request_is_exact() -> None:
 @responses.activate
 @pytest.mark.parametrize(
     ("status", "error", "words"),
-    [(401, FixConfigError, "INFLUX_TOKEN"), (404, FixConfigError, "INFLUX_BUCKET"), (503, RetryLaterError, "503"),
-     (429, RetryLaterError, "429")],
+    [
+        (401, FixConfigError, "INFLUX_TOKEN"),
+        (404, FixConfigError, "INFLUX_BUCKET"),
+        (503, RetryLaterError, "503"),
+        (429, RetryLaterError, "429"),
+    ],
 )
 def test_v2_failures_are_classified(status: int, error: type[Exception], words: str) -> None:
     responses.post(
-        "https://influx.example.invalid:8086/api/v2/write", status=status,
+        "https://influx.example.invalid:8086/api/v2/write",
+        status=status,
         json={"code": "x", "message": "token tok-X0000 is not allowed"},
     )
     entries = [Entry(1, START, influx.payload(next(readings(START, 1)), "home", ZONE))]
@@ -303,7 +308,8 @@ def test_the_grafana_dashboard_queries_answer(server: Influx, database: str) -> 
     daily = server.query(
         dashboard["panels"][2]["targets"][0]["query"]
         .replace("$timeFilter", "time >= '2026-06-21T07:00:00Z' AND time < '2026-06-22T07:00:00Z'")
-        .replace("$site", "home").replace("$__timezone", "America/Los_Angeles"),
+        .replace("$site", "home")
+        .replace("$__timezone", "America/Los_Angeles"),
         database,
     )["results"][0]["series"]
     assert len(daily) == 4 and all(0.5 < s["values"][0][1] < 3.0 for s in daily)  # kWh a panel on a June day

@@ -143,7 +143,9 @@ def assert_migrated(data_dir):
     assert (data_dir / "outbox" / "sheets" / "sheets-cache.json").exists()
     assert not (data_dir / "sheets").exists()
     assert sorted(p.name for p in (data_dir / "outbox" / "sheets").iterdir()) == [
-        "queue.jsonl", "sheets-cache.json", "state.json"
+        "queue.jsonl",
+        "sheets-cache.json",
+        "state.json",
     ]
 
 

@@ -82,8 +82,14 @@ def test_unknown_values_are_absent_not_zero(tmp_path: Path) -> None:
     driver.queue(blank, prometheus.payload(blank, "home", ZONE))
     driver.cycle(NOON)
     names = {name for name, _ in samples(path)}
-    for absent in ("pvs6_site_consumption_watts", "pvs6_site_grid_watts", "pvs6_site_grid_import_joules_total",
-                   "pvs6_site_cloud_cover_ratio", "pvs6_gateway_uptime_seconds", "pvs6_gateway_comm_errors"):
+    for absent in (
+        "pvs6_site_consumption_watts",
+        "pvs6_site_grid_watts",
+        "pvs6_site_grid_import_joules_total",
+        "pvs6_site_cloud_cover_ratio",
+        "pvs6_gateway_uptime_seconds",
+        "pvs6_gateway_comm_errors",
+    ):
         assert absent not in names
     found = samples(path)
     assert ("pvs6_inverter_power_watts", first.serial) not in found

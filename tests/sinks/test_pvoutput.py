@@ -50,8 +50,9 @@ def settings(fake: FakePVOutput, **changes: object) -> pvoutput.Settings:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def run_cycles(driver: Driver, clock: Clock, fake: FakePVOutput, start: datetime, count: int,
-               interval_min: int = 5) -> list[int]:
+def run_cycles(
+    driver: Driver, clock: Clock, fake: FakePVOutput, start: datetime, count: int, interval_min: int = 5
+) -> list[int]:
     """A reading every 5 minutes, queued then sent in the same cycle; the HTTP calls each cycle made."""
     calls = []
     for reading in readings(start, count, step=STEP):
@@ -157,8 +158,9 @@ def test_statuses_older_than_14_days_are_dropped_with_one_warning(fake: FakePVOu
     assert len(old) == 1 and "14 days back" in old[0]
     oldest_kept = (clock.now.astimezone(ZONE) - timedelta(days=14)).strftime("%Y%m%d")
     assert fake.arrivals[0][0] == oldest_kept
-    assert driver.dropped == sum(1 for h in range(16 * 24 + 2) if (start + timedelta(hours=h)).astimezone(ZONE)
-                                 .strftime("%Y%m%d") < oldest_kept)
+    assert driver.dropped == sum(
+        1 for h in range(16 * 24 + 2) if (start + timedelta(hours=h)).astimezone(ZONE).strftime("%Y%m%d") < oldest_kept
+    )
     assert len(driver.entries) == 0
 
 
@@ -241,8 +243,12 @@ def test_a_403_over_the_limit_waits_for_the_reset(fake: FakePVOutput, clock: Clo
 
 @pytest.mark.parametrize(
     "text",
-    ["Bad request 400: Moon Powered", "Bad request 400: Date is older than 14 days [20260601]",
-     "Bad request 400: Energy value [100] lower than previously recorded value: 200", "Bad request 400: No status"],
+    [
+        "Bad request 400: Moon Powered",
+        "Bad request 400: Date is older than 14 days [20260601]",
+        "Bad request 400: Energy value [100] lower than previously recorded value: 200",
+        "Bad request 400: No status",
+    ],
 )
 def test_a_refused_batch_is_dropped_with_one_warning(fake: FakePVOutput, clock: Clock, text: str) -> None:
     fake.forced = [(400, text)]

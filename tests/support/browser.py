@@ -49,11 +49,21 @@ def measure(page: Path, width: int, selectors: list[str], tmp_path: Path, height
     copy.write_text(re.sub(r"(</body>)", setup + MEASURE + r"\1", text, count=1), encoding="utf-8")
     done = subprocess.run(
         [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},{height}", "--dump-dom",
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={width},{height}",
+            "--dump-dom",
             copy.as_uri(),
         ],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'data-measured="([^"]*)"', done.stdout)

@@ -94,7 +94,8 @@ bind-address = "127.0.0.1:{rpc_port}"
         _wait_for_ping(influx.url, process, log)
         # With auth on and no user yet, the first admin user may be created without credentials.
         requests.post(
-            influx.url + "/query", params={"q": f"CREATE USER {USER} WITH PASSWORD '{PASSWORD}' WITH ALL PRIVILEGES"},
+            influx.url + "/query",
+            params={"q": f"CREATE USER {USER} WITH PASSWORD '{PASSWORD}' WITH ALL PRIVILEGES"},
             timeout=30,
         ).raise_for_status()
         yield influx

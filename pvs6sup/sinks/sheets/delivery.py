@@ -100,7 +100,12 @@ class _Delivery:
     """One delivery attempt: reconcile an unknown outcome, then append everything pending."""
 
     def __init__(
-        self, settings: SheetsSettings, session: requests.Session, data_dir: Path, now: datetime, key: Key,
+        self,
+        settings: SheetsSettings,
+        session: requests.Session,
+        data_dir: Path,
+        now: datetime,
+        key: Key,
         cache: Cache,
     ) -> None:
         from gspread.http_client import HTTPClient

@@ -16,6 +16,7 @@ from pvs6sup.store import csvquery
 
 log = logging.getLogger(__name__)
 
+
 def queue_reading(data_dir: Path, reading: Reading, zone: tzinfo) -> int:
     """Put the reading's sheet row in the outbox: the site row plus each inverter's power.
 
