@@ -9,7 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pvs6sup.settings.table import GROUPS, SETTINGS, Setting
+from pvs6sup.settings.schema import Setting
+from pvs6sup.settings.table import GROUPS, SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 README_START = "<!-- settings: rendered from pvs6sup/settings/table.py by `python -m pvs6sup.settings.docs --write` -->"

@@ -30,7 +30,8 @@ from pvs6sup.settings.config import (
 )
 from pvs6sup.settings.reader import Reader
 from pvs6sup.settings.sinks import SheetsSettings, build_sinks
-from pvs6sup.settings.table import BY_NAME, DEFAULT_WORKSHEET, SETTINGS
+from pvs6sup.settings.table import BY_NAME, SETTINGS
+from pvs6sup.settings.table_site import DEFAULT_WORKSHEET
 
 if TYPE_CHECKING:
     from pvs6sup.settings.notify import NotifySettings

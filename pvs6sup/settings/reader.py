@@ -9,8 +9,9 @@ from datetime import tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pvs6sup.settings.schema import Setting, allowed
 from pvs6sup.settings.system_zone import system_timezone
-from pvs6sup.settings.table import BY_NAME, Setting, allowed
+from pvs6sup.settings.table import BY_NAME
 
 Rows = tuple[tuple[str, ...], ...]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.settings.reader import Reader
-from pvs6sup.settings.table import DEFAULT_WORKSHEET
+from pvs6sup.settings.table_site import DEFAULT_WORKSHEET
 
 # (name = queue name, title): the order they are sent in; MQTT last, after the alerts.
 # Here, beside their settings, so that --help can name them without importing the delivery code.
