@@ -185,7 +185,8 @@ def _report_duties(config: Config, runtime: Runtime) -> None:
         site_name=site,
         channels=channels,
     )
-    duty("summary email", summary_if_due, report, sinks, _mailing(config), runtime.now(), data_dir=data_dir)
+    mailing, now = _mailing(config), runtime.now()
+    duty("summary email", summary_if_due, report, sinks, mailing, now, data_dir=data_dir, notify=config.notify)
 
 
 def record(config: Config, runtime: Runtime) -> Reading:

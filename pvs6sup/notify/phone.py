@@ -1,12 +1,12 @@
 """The cycle's alert events as one push message written for a phone: a short title, and a body of a few lines
-with the inverter's short serial, what was seen and the one-line advice. One message per cycle per channel
-(Apprise throttles some services to one request every few seconds). Pure.
+with the inverter's short serial, what was seen and the one-line advice; and the summary's few figures. One
+message per cycle per channel (Apprise throttles some services to one request every few seconds). Pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import tzinfo
+from datetime import date, tzinfo
 
 from pvs6sup.alerts.incidents import Event
 from pvs6sup.core.texts import clock_text, duration_text
@@ -70,6 +70,20 @@ def message(events: Sequence[Event], zone: tzinfo, site_name: str = "") -> tuple
         advices = sorted({_advice(e) for e in events if e.event != "resolved"} - {""})
         if len(advices) == 1:
             lines.append(advices[0])
+    return _cut(title, MAX_TITLE_CHARS), _cut("\n".join(lines), MAX_BODY_CHARS)
+
+
+def summary_message(
+    first: date, last: date, site_kwh: float | None, inverters: int, alerts: Sequence[str], site_name: str = ""
+) -> tuple[str, str]:
+    """(title, body) of the summary for a phone, beside the summary email: the period's energy (unknown: said so,
+    not 0), how many inverters made some, and the alerts of the period, a line each."""
+    period = first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+    made = f"{site_kwh:.1f} kWh" if site_kwh is not None else "energy unknown"
+    title = f"{_tag(site_name)}summary {period}: {made}"
+    lines = [f"{made} from {inverters} inverter{'s' if inverters != 1 else ''}."]
+    lines += ["• " + alert for alert in alerts] if alerts else ["No alert."]
+    lines.append("The summary email has the details.")
     return _cut(title, MAX_TITLE_CHARS), _cut("\n".join(lines), MAX_BODY_CHARS)
 
 

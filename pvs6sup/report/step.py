@@ -9,22 +9,25 @@ summary  queue the summary email (SUMMARY_EMAIL, SUMMARY_HOUR) in the alert emai
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone, tzinfo
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pvs6sup.core.models import Reading
 from pvs6sup.report import schedule
 from pvs6sup.settings.config import ReportSettings
-from pvs6sup.settings.notify import NotifySettings
 from pvs6sup.settings.sinks import SinkSettings
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the cron path imports none of these for this module
     from pvs6sup.alerts.step import Mailing
+    from pvs6sup.core.rollup_records import DailyRow
+    from pvs6sup.report.data import AlertItem
+    from pvs6sup.settings.notify import NotifySettings
 
-Channels = tuple[NotifySettings | None, bool]  # the push channels' settings, and whether email is on
+    Channels = tuple[NotifySettings | None, bool]  # the push channels' settings, and whether email is on
 SUMMARY_EMAIL_NUMBER = 1  # its outbox name sorts after the cycle's alert email (number 0)
 
 
@@ -100,9 +103,16 @@ def report_if_due(
 
 
 def summary_if_due(
-    report: ReportSettings, sinks: SinkSettings, mailing: Mailing, now: datetime, *, data_dir: Path
+    report: ReportSettings,
+    sinks: SinkSettings,
+    mailing: Mailing,
+    now: datetime,
+    *,
+    data_dir: Path,
+    notify: NotifySettings | None = None,
 ) -> Path | None:
-    """Queue the summary email when one is due (after SUMMARY_HOUR: yesterday, or on Mondays last week)."""
+    """Queue the summary email when one is due (after SUMMARY_HOUR: yesterday, or on Mondays last week), and a
+    few lines of it for each push channel (NOTIFY_URLS)."""
     email = mailing.email
     if report.summary_email == "off" or not email.on:
         return None
@@ -122,11 +132,12 @@ def summary_if_due(
         schedule.mark_summary_sent(data_dir, last)
         return None
     assert email.sender is not None  # email is on: the settings checked it
+    alerts = load.alerts(data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS), report.electricity_price, now)
     message = summary.compose_summary(
         first,
         last,
         rows,
-        load.alerts(data_dir, now - timedelta(days=load.RECENT_ALERT_DAYS), report.electricity_price, now),
+        alerts,
         load.sinks_freshness(sinks, data_dir),  # every target's queue, as the report and `status` show them
         site_name=mailing.site_name,
         sender=email.sender,
@@ -135,5 +146,35 @@ def summary_if_due(
         zone=mailing.zone,
     )
     path = queue_email(data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
+    if notify is not None:  # a few lines for the phone too, queued with the email (the same kill-safety)
+        _queue_summary_push(notify, data_dir, now, (first, last), rows, alerts, mailing.site_name)
     schedule.mark_summary_sent(data_dir, last)  # after the queue: a kill in between sends it twice, never not
     return path
+
+
+def _queue_summary_push(
+    notify: NotifySettings,
+    data_dir: Path,
+    now: datetime,
+    period: tuple[date, date],
+    rows: Sequence[DailyRow],
+    alerts: Sequence[AlertItem],
+    site_name: str,
+) -> None:
+    from pvs6sup.core.rollup import SITE
+    from pvs6sup.core.values import mask_serial
+    from pvs6sup.notify import outbox, phone
+
+    first, last = period
+    days = [r for r in rows if first <= r.day <= last]
+    site = [r.energy_kwh for r in days if r.serial == SITE]
+    site_kwh = sum(e for e in site if e is not None) if site and all(e is not None for e in site) else None
+    inverters = len({r.serial for r in days if r.serial != SITE and (r.energy_kwh or 0) > 0})
+    told = [
+        f"{a.message[:80]}"
+        + (f" ({mask_serial(a.serial)})" if a.serial and mask_serial(a.serial) not in a.message else "")
+        for a in alerts
+        if first <= a.raised_at.astimezone(timezone.utc).date() <= last or a.resolved_at is None
+    ]
+    title, body = phone.summary_message(first, last, site_kwh, inverters, told, site_name)
+    outbox.enqueue(notify, data_dir, now.astimezone(timezone.utc), title, body)

@@ -138,3 +138,37 @@ def test_the_summary_email_arrives_over_loopback_smtp_through_a_real_cycle(harne
     assert "<svg" not in html and html.count("<tr><td>E00X0000070") == 12
     assert not list((harness.data_dir / "alerts-outbox").glob("*.eml"))
     assert (harness.data_dir / "summary-sent.txt").read_text() == "2026-06-21\n"
+
+
+def test_the_summary_reaches_the_phone_too_with_its_figures(harness, simulated, smtp):
+    from tests.support.push_receiver import PushReceiver
+
+    controller, inbox = smtp
+    phone = PushReceiver()
+    try:
+        harness.env.update(
+            {
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(controller.port),
+                "SMTP_SECURITY": "none",
+                "ALERT_EMAIL_FROM": "pvs@example.invalid",
+                "ALERT_EMAIL_TO": "owner@example.invalid",
+                "SUMMARY_EMAIL": "daily",
+                "SUMMARY_HOUR": "7",
+                "SITE_NAME": "Roof",
+                "REPORT_EVERY_MIN": "0",
+                "NOTIFY_URLS": f"json://127.0.0.1:{phone.port}/hook",
+            }
+        )
+        cycles(harness, local(21, 12, 0), 3)  # Sunday noon
+        cycles(harness, local(22, 0, 0), 1)  # Monday: Sunday is finished
+        assert phone.delivered() == []  # no summary before SUMMARY_HOUR, and nothing else to say
+        cycles(harness, local(22, 7, 0), 2)  # 07:00 queues the email and the push; 07:05 neither again
+        wait_for(lambda: len(inbox.messages) >= 1)
+        [push] = phone.delivered()
+        sent = push.json()
+        assert sent["title"].startswith("PVS6 Roof: summary 2026-06-21: ") and sent["title"].endswith(" kWh")
+        assert "from 11 inverters." in sent["message"]  # of 12: the simulated site has one dead from the start
+        assert "No alert." in sent["message"]  # three readings on Sunday: too few to judge anything
+    finally:
+        phone.close()
