@@ -139,21 +139,15 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
             continue
         if median_kw < good_kw:
             continue
-        _, own_volts, own_eff = figures[serial]
-        if own_volts:
-            volts = [v for _, v, _ in working if v]
-            if len(volts) >= 2:
+        mine = figures[serial]
+        for column, own_at, siblings_at, count_at in ((1, V_OWN, V_SIBS, V_N), (2, EFF_OWN, EFF_SIBS, EFF_N)):
+            own = mine[column]  # panel voltage, then AC/DC efficiency
+            theirs = [value for w in working if (value := w[column])]
+            if own and len(theirs) >= 2:
                 clues = clues_of(track)
-                _follow(clues, V_OWN, own_volts, V_N)
-                _follow(clues, V_SIBS, _median(volts), V_N)
-                clues[V_N] = min(clues[V_N] + 1, 999)
-        if own_eff:
-            effs = [e for _, _, e in working if e]
-            if len(effs) >= 2:
-                clues = clues_of(track)
-                _follow(clues, EFF_OWN, own_eff, EFF_N)
-                _follow(clues, EFF_SIBS, _median(effs), EFF_N)
-                clues[EFF_N] = min(clues[EFF_N] + 1, 999)
+                _follow(clues, own_at, own, count_at)
+                _follow(clues, siblings_at, _median(theirs), count_at)
+                clues[count_at] = min(clues[count_at] + 1, 999)
 
 
 def explain(state: DetectorState, reading: Reading, judgements: list[Judgement]) -> list[Judgement]:

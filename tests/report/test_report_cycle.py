@@ -104,6 +104,21 @@ def wait_for(condition, timeout_s: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+def summary_env(smtp_port: int) -> dict[str, str]:
+    """A daily summary at 07:00, emailed through the loopback SMTP server; the page left to the command."""
+    return {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "ALERT_EMAIL_FROM": "pvs@example.invalid",
+        "ALERT_EMAIL_TO": "owner@example.invalid",
+        "SUMMARY_EMAIL": "daily",
+        "SUMMARY_HOUR": "7",
+        "SITE_NAME": "Roof",
+        "REPORT_EVERY_MIN": "0",
+    }
+
+
 @pytest.fixture
 def smtp():
     controller, inbox = start_server("none")
@@ -113,16 +128,7 @@ def smtp():
 
 def test_the_summary_email_arrives_over_loopback_smtp_through_a_real_cycle(harness, simulated, smtp):
     controller, inbox = smtp
-    harness.env.update(
-        {
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(controller.port),
-            "SMTP_SECURITY": "none",
-            "ALERT_EMAIL_FROM": "pvs@example.invalid",
-            "ALERT_EMAIL_TO": "owner@example.invalid",
-        }
-    )
-    harness.env.update({"SUMMARY_EMAIL": "daily", "SUMMARY_HOUR": "7", "SITE_NAME": "Roof", "REPORT_EVERY_MIN": "0"})
+    harness.env.update(summary_env(controller.port))
     cycles(harness, local(21, 12, 0), 3)  # Sunday noon
     cycles(harness, local(22, 0, 0), 1)  # Monday: Sunday is finished
     cycles(harness, local(22, 6, 55), 1)  # before SUMMARY_HOUR: nothing yet
@@ -146,20 +152,7 @@ def test_the_summary_reaches_the_phone_too_with_its_figures(harness, simulated, 
     controller, inbox = smtp
     phone = PushReceiver()
     try:
-        harness.env.update(
-            {
-                "SMTP_HOST": "127.0.0.1",
-                "SMTP_PORT": str(controller.port),
-                "SMTP_SECURITY": "none",
-                "ALERT_EMAIL_FROM": "pvs@example.invalid",
-                "ALERT_EMAIL_TO": "owner@example.invalid",
-                "SUMMARY_EMAIL": "daily",
-                "SUMMARY_HOUR": "7",
-                "SITE_NAME": "Roof",
-                "REPORT_EVERY_MIN": "0",
-                "NOTIFY_URLS": f"json://127.0.0.1:{phone.port}/hook",
-            }
-        )
+        harness.env.update(summary_env(controller.port) | {"NOTIFY_URLS": f"json://127.0.0.1:{phone.port}/hook"})
         cycles(harness, local(21, 12, 0), 3)  # Sunday noon
         cycles(harness, local(22, 0, 0), 1)  # Monday: Sunday is finished
         assert phone.delivered() == []  # no summary before SUMMARY_HOUR, and nothing else to say
