@@ -13,19 +13,13 @@ from datetime import datetime, timezone
 import pytest
 
 from tests.support.harness import ROOT, Harness
+from tests.support.tiny_disk import mounted_tmpfs
 
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(mount_point)], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path, "640k") as mount_point:
+        yield mount_point
 
 
 def fill(folder) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from pvs6sup.report import load, schedule
 from pvs6sup.report.colours import SCALE
+from tests.support.browser import headless
 from tests.support.page_check import bands, read_png
 from tests.support.report_sim import DEAD_INDEX, ZONE, site_with_history
 
@@ -19,30 +19,10 @@ LAYOUT = (("00001", "00002", "00003", "00004"), ("00005", "00006", "00007", "000
 RED, GREEN = SCALE[0][1], SCALE[-1][1]
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if found is None:
-        pytest.skip("needs a headless browser: Debian's chromium (apt-get install -y chromium)")
-    return found
-
-
 def screenshot(page: Path, out: Path, width: int, height: int, tmp_path: Path) -> str:
     """Render the page to a PNG; returns Chromium's log (console messages are logged as CONSOLE)."""
     done = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--screenshot={out}",
-            f"--window-size={width},{height}",
-            page.as_uri(),
-        ],
+        headless(tmp_path, width, height, "--enable-logging=stderr", "--v=0", f"--screenshot={out}", page.as_uri()),
         capture_output=True,
         text=True,
         timeout=120,

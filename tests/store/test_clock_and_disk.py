@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from pvs6sup.core.clock_check import PENDING, PVS, SYSTEM, judge_clocks, pending_stamp
 from pvs6sup.store.retention import prune_raw
 from tests.support.harness import Harness
+from tests.support.tiny_disk import mounted_tmpfs
 
 T = datetime(2026, 6, 21, 19, 5, tzinfo=timezone.utc)
 TEN_MIN = timedelta(minutes=10)
@@ -112,15 +112,8 @@ def test_a_cycle_prunes_the_archive(harness: Harness, simulated):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)], capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path, "512k") as mount_point:
+        yield mount_point
 
 
 def test_a_full_disk_exits_4_with_a_clear_line_and_corrupts_nothing(harness: Harness, simulated, tiny_disk):

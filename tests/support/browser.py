@@ -41,6 +41,21 @@ def chromium() -> str:
     return found
 
 
+def headless(tmp_path: Path, width: int, height: int, *extra: str) -> list[str]:
+    """Chromium's command line for one page at width × height, with its own profile under tmp_path."""
+    return [
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={width},{height}",
+        *extra,
+    ]
+
+
 def measure(page: Path, width: int, selectors: list[str], tmp_path: Path, height: int = 900) -> dict[str, Any]:
     """Lay `page` out at `width` px and return {viewport, scroll_width, found: {selector: [boxes]}}."""
     copy = tmp_path / f"measure-{width}-{page.name}"
@@ -48,18 +63,7 @@ def measure(page: Path, width: int, selectors: list[str], tmp_path: Path, height
     text = page.read_text(encoding="utf-8")
     copy.write_text(re.sub(r"(</body>)", setup + MEASURE + r"\1", text, count=1), encoding="utf-8")
     done = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            f"--window-size={width},{height}",
-            "--dump-dom",
-            copy.as_uri(),
-        ],
+        headless(tmp_path, width, height, "--dump-dom", copy.as_uri()),
         capture_output=True,
         text=True,
         timeout=120,
