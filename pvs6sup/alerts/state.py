@@ -21,6 +21,7 @@ from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.alerts.normal import BinTable, Gauge
 from pvs6sup.alerts.normal_files import bin_from_doc, bin_to_doc
 from pvs6sup.core.records import Record, as_dict, field
+from pvs6sup.core.values import remembered
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
 
@@ -93,14 +94,16 @@ def _track(
     return out
 
 
-def _read_track(t: dict[str, Any], members: list[str], derived: list[str], time: Callable[[Any], Any]) -> InverterTrack:
+def _read_track(
+    t: dict[str, Any], members: list[str], derived: list[str], time: Callable[[Any], Any], gap_unit: float
+) -> InverterTrack:
     known = {name: t[name] for name in TRACK_DEFAULTS if name in t}  # older versions' fields are dropped
     written = t.get("siblings")
     known["siblings"] = derived if written is None else [members[s] if isinstance(s, int) else str(s) for s in written]
     known["last_seen"], known["measured_at"] = time(t.get("last_seen")), time(t.get("measured_at"))
     g = t.get("gauge") or {}
     gauge = Gauge(
-        [x / 1000 for x in g.get("gaps", ())],
+        [x / gap_unit for x in g.get("gaps", ())],
         float(g.get("slow", 0.0)),
         float(g.get("fast", 0.0)),
         time(g.get("since")),
@@ -108,23 +111,6 @@ def _read_track(t: dict[str, Any], members: list[str], derived: list[str], time:
         float(g.get("expected_kwh", 0.0)),
     )
     return InverterTrack(**known, gauge=gauge)
-
-
-def _memo(convert: Callable[[Any], Any], kind: type) -> Callable[[Any], Any]:
-    """convert, remembering its answer for each value of `kind` (only: True == 1 as a key): 200 inverters
-    share a handful of times."""
-    known: dict[Any, Any] = {}
-
-    def remembered(value: Any) -> Any:
-        if value.__class__ is not kind:
-            return convert(value)
-        try:
-            return known[value]
-        except KeyError:
-            found = known[value] = convert(value)
-            return found
-
-    return remembered
 
 
 _derived_memo: list[tuple[list[Face], dict[str, list[str]]]] = []  # the last faces and their siblings
@@ -160,7 +146,11 @@ def to_json(state: AlertState) -> bytes:
     d = state.detector
     place = {serial: index for index, serial in enumerate(s for f in d.faces for s in f.members)}
     derived = _derived(d.faces)
-    leaf = _memo(_leaf, datetime)
+    isos: dict[datetime, str] = {}  # 200 inverters share a handful of times
+
+    def leaf(value: Any) -> Any:
+        return remembered(isos, value, _leaf) if value.__class__ is datetime else _leaf(value)
+
     detector = {
         "last_reading_at": _leaf(d.last_reading_at),
         "failed_cycles": d.failed_cycles,
@@ -191,8 +181,23 @@ def from_json(data: bytes) -> AlertState:
     faces = [Face(tuple(f["members"]), f["peak_hour"]) for f in d.get("faces", [])]
     members = [serial for face in faces for serial in face.members]
     derived = _derived(faces)
-    time = _memo(_time, str)
-    inverters = {serial: _read_track(t, members, derived.get(serial, []), time) for serial, t in d["inverters"].items()}
+    seen: dict[str, datetime | None] = {}  # 200 inverters share a handful of times
+
+    def time(value: Any) -> datetime | None:
+        return remembered(seen, value, _time) if isinstance(value, str) else None
+
+    # Version 3 as first written (no "closed"): gaps as they are, and each inverter's daily shares in its track
+    first_v3 = document.get("version") == 3 and "closed" not in d
+    gap_unit = 1.0 if first_v3 else 1000.0  # thousandths since
+    inverters = {
+        serial: _read_track(t, members, derived.get(serial, []), time, gap_unit) for serial, t in d["inverters"].items()
+    }
+    closed = [list(entry) for entry in d.get("closed", [])]
+    if first_v3:
+        for serial, t in d["inverters"].items():
+            *finished, today = t.get("shares") or [[]]
+            closed += [[serial, *entry] for entry in finished]  # filed into alerts-shares.json on the next cycle
+            inverters[serial].today = list(today)
     detector = DetectorState(
         last_reading_at=_time(d["last_reading_at"]),
         failed_cycles=int(d["failed_cycles"]),
@@ -201,7 +206,7 @@ def from_json(data: bytes) -> AlertState:
         site_peak_kw=float(d.get("site_peak_kw", 0.0)),
         faces_day=str(d.get("faces_day", "")),
         faces=faces,
-        closed=[list(entry) for entry in d.get("closed", [])],
+        closed=closed,
         inverters=inverters,
         inverters_still_since=_time(d.get("inverters_still_since")),
         meters_still_since=_time(d.get("meters_still_since")),

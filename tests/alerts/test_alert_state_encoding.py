@@ -18,6 +18,7 @@ from tests.support.alert_state_rich import rich_state
 
 GOLDEN = Path(__file__).parent / "golden" / "alert_state_rich_v4.json"
 GOLDEN_V3 = Path(__file__).parent / "golden" / "alert_state_rich_v3.json"
+GOLDEN_V3_FIRST = Path(__file__).parent / "golden" / "alert_state_rich_v3_first.json"  # as ac3015f wrote it
 GOLDEN_V2 = Path(__file__).parent / "golden" / "alert_state_rich_v2.json"
 
 
@@ -89,3 +90,17 @@ def test_siblings_that_the_face_gives_are_left_out_and_read_back() -> None:
     again = from_json(to_json(state))
     assert again.detector.inverters["E00000000000000002"].siblings == track.siblings
     assert again.detector.inverters["E00000000000000001"].siblings == ["E00000000000000003", "E00000000000000002"]
+
+
+def test_a_version_3_file_as_first_written_keeps_its_gaps_and_its_daily_shares() -> None:
+    # Version 3 was first written with gaps as they are and each inverter's daily shares in its track; the
+    # thousandths and the finished days kept apart came later under the same number.
+    first = GOLDEN_V3_FIRST.read_bytes()
+    written = json.loads(first)["detector"]["inverters"]["E00000000000000001"]
+    old = from_json(first)
+    track = old.detector.inverters["E00000000000000001"]
+    assert track.gauge.gaps == written["gauge"]["gaps"] == [-0.1235, 0.0, 0.3]
+    *finished, today = written["shares"]
+    assert old.detector.closed == [["E00000000000000001", *entry] for entry in finished]
+    assert track.today == today and finished  # the last day stays today's; the others are filed next cycle
+    assert track.siblings == written["siblings"]
