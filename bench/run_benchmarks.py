@@ -408,8 +408,7 @@ def section_cycle(opts: argparse.Namespace) -> str:
         "the rollup).",
         "The entry point keeps Python's garbage collector off while it imports and then freezes what the imports",
         "made (pvs6_supervisor.py); the floor runs with Python's defaults, so part of that gain is in the libraries'",
-        "own imports, which a cron run makes the same way. Without it the cycle measured 1.31× (20 inverters) and",
-        "1.50× (200) in the same session.",
+        "own imports, which a cron run makes the same way.",
         f"Requests to the PVS per cycle: {runs[(20, True)]['pvs_requests_per_cycle']:.3g}.",
     ]
     return "\n".join(lines)

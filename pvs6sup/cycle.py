@@ -151,10 +151,9 @@ def _process_started() -> float:
 
 
 def _queue_phone(config: Config, events: list[Event] | None) -> None:
-    queue = queue_phone
     duty(
         "phone notifications",
-        queue,
+        queue_phone,
         config.notify,
         config.email.on,
         config.data_dir,

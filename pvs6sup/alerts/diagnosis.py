@@ -22,6 +22,7 @@ from datetime import datetime
 
 from pvs6sup.alerts.judgement import OFFLINE, UNDERPERFORMING, Judgement
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
+from pvs6sup.alerts.normal import median
 from pvs6sup.core.models import InverterReading, Reading
 
 PANEL, INVERTER, SHADE, BRANCH, FROZEN, UNKNOWN = (
@@ -131,7 +132,7 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
             clues[DOWN_OWED] = 0.0  # working again: what it lost while down was told, or was a late start
         if len(working) < 2:
             continue
-        median_kw = _median([power for power, _, _ in working])
+        median_kw = median([power for power, _, _ in working])
         if down:
             own_kw = 0.0 if inv is None else max(0.0, inv.power_kw or 0.0)
             clues = clues_of(track)
@@ -146,7 +147,7 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
             if own and len(theirs) >= 2:
                 clues = clues_of(track)
                 _follow(clues, own_at, own, count_at)
-                _follow(clues, siblings_at, _median(theirs), count_at)
+                _follow(clues, siblings_at, median(theirs), count_at)
                 clues[count_at] = min(clues[count_at] + 1, 999)
 
 
@@ -208,7 +209,7 @@ def _volts_now(serial: str, track: InverterTrack, inverters: dict[str, InverterR
     ]
     if inv is None or inv.dc_voltage_v is None or len(theirs) < 2:
         return None
-    return inv.dc_voltage_v, _median(theirs)
+    return inv.dc_voltage_v, median(theirs)
 
 
 def diagnose(
@@ -326,12 +327,6 @@ def _every_hour(clues: list[float], now_hours: float) -> str | None:
         return None
     mean = sum(gap for _, gap in fresh) / len(fresh)
     return f"{(1 - math.exp(mean)) * 100:.0f} %"
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def energy_text(lost_kwh: float | None, days: float, price: float | None = None) -> str:

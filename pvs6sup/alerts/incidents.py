@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pvs6sup.alerts.detectors import SPECIFICITY, Judgement
 from pvs6sup.alerts.diagnosis import UNKNOWN
-from pvs6sup.core.records import FrozenRecord, Record
+from pvs6sup.core.records import FrozenRecord, Record, replace
 
 CLEAR_AFTER = 3  # clean judgements in a row before an incident is resolved
 REMIND_AFTER_S = 24 * 3600
@@ -149,20 +149,6 @@ def update(
         incident.clean_streak += 1
         if incident.clean_streak >= clear_after:
             del incidents[key]
-            message = f"Fine again. When it was raised: {incident.message}"
             told = _told(incident, now, "resolved", incident.raised_at)
-            events.append(
-                Event(
-                    now,
-                    "resolved",
-                    told.kind,
-                    told.serial,
-                    message,
-                    told.detail,
-                    told.raised_at,
-                    told.cause,
-                    told.evidence,
-                    told.lost_kwh,
-                )
-            )
+            events.append(replace(told, message=f"Fine again. When it was raised: {incident.message}"))
     return events

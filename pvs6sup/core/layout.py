@@ -139,11 +139,6 @@ def azimuth_groups(panels: Sequence[Panel]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(members) for _, members in groups)
 
 
-def group_azimuths(panels: Sequence[Panel]) -> dict[str, float]:
-    """serial -> azimuth in degrees, for the panels that have one."""
-    return {p.serial: p.azimuth_deg % 360.0 for p in panels if p.azimuth_deg is not None}
-
-
 def disagreements(layout_groups: Sequence[Sequence[str]], faces: Sequence[Sequence[str]]) -> list[str]:
     """Where the faces the alerts learned (or INVERTER_GROUPS) part from the layout's azimuth groups, in words:
     a face that holds panels of two azimuth groups, or an azimuth group split over several faces. Only the

@@ -13,16 +13,17 @@ What a day should have made (expected_kwh) is, in this order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+
+from pvs6sup.alerts.normal import median
+from pvs6sup.core.records import FrozenRecord, field
 
 NORMAL, SIBLINGS = "normal", "siblings"
 CSV_COLUMNS = ("date", "own_kwh", "expected_kwh", "share", "siblings_median_kwh", "basis")
 
 
-@dataclass(frozen=True)
-class DayFigures:
+class DayFigures(FrozenRecord):
     """One day of one inverter: its energy, what it should have made, and its siblings' median (kWh)."""
 
     day: date
@@ -41,8 +42,7 @@ class DayFigures:
         return self.own_kwh / self.expected_kwh
 
 
-@dataclass(frozen=True)
-class Capture:
+class Capture(FrozenRecord):
     """One day's raw captures in the archive: where they are and the first and last by name."""
 
     label: str  # "the day before it began", "the day it began", "the latest day"
@@ -53,8 +53,7 @@ class Capture:
     nearest: str = ""  # the capture nearest the moment it began (on that day)
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(FrozenRecord):
     """Everything the evidence page and its CSV say about one inverter."""
 
     serial: str
@@ -107,12 +106,6 @@ class Evidence:
         start = self.began_day
         shares = [d.share for d in self.days if (start is None or d.day < start) and d.share is not None]
         return median(shares) if shares else None
-
-
-def median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def day_figures(

@@ -8,11 +8,12 @@ it, the energy lost, a daily chart against its siblings, a summary to copy, and 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from html import escape
 
+from pvs6sup.alerts.normal import median
 from pvs6sup.core.texts import when_text
-from pvs6sup.report.evidence import NORMAL, SIBLINGS, DayFigures, Evidence, median
+from pvs6sup.report.evidence import NORMAL, SIBLINGS, DayFigures, Evidence
 from pvs6sup.report.render import CSS
 
 WIDE, NARROW, H, LEFT, RIGHT, TOP, BOTTOM = 720, 380, 300, 46, 12, 16, 40  # NARROW: a phone's chart, text readable
@@ -313,7 +314,3 @@ def _method(ev: Evidence) -> str:
         f"<li>Energy lost counted by the alerts: what its learned normal expected minus what it made, from its first "
         f"low reading.</li>{notes}</ul></section>"
     )
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

@@ -147,7 +147,7 @@ def summary_if_due(
     )
     path = queue_email(data_dir, message, now.astimezone(timezone.utc), SUMMARY_EMAIL_NUMBER)
     if notify is not None:  # a few lines for the phone too, queued with the email (the same kill-safety)
-        _queue_summary_push(notify, data_dir, now, (first, last), rows, alerts, mailing.site_name)
+        _queue_summary_push(notify, data_dir, now, (first, last), rows, alerts, mailing)
     schedule.mark_summary_sent(data_dir, last)  # after the queue: a kill in between sends it twice, never not
     return path
 
@@ -159,22 +159,22 @@ def _queue_summary_push(
     period: tuple[date, date],
     rows: Sequence[DailyRow],
     alerts: Sequence[AlertItem],
-    site_name: str,
+    mailing: Mailing,
 ) -> None:
     from pvs6sup.core.rollup import SITE
     from pvs6sup.core.values import mask_serial
     from pvs6sup.notify import outbox, phone
+    from pvs6sup.report.data import total
 
     first, last = period
     days = [r for r in rows if first <= r.day <= last]
-    site = [r.energy_kwh for r in days if r.serial == SITE]
-    site_kwh = sum(e for e in site if e is not None) if site and all(e is not None for e in site) else None
+    site_kwh = total([r.energy_kwh for r in days if r.serial == SITE])  # as the summary email adds it up
     inverters = len({r.serial for r in days if r.serial != SITE and (r.energy_kwh or 0) > 0})
     told = [
         f"{a.message[:80]}"
         + (f" ({mask_serial(a.serial)})" if a.serial and mask_serial(a.serial) not in a.message else "")
         for a in alerts
-        if first <= a.raised_at.astimezone(timezone.utc).date() <= last or a.resolved_at is None
+        if first <= a.raised_at.astimezone(mailing.zone).date() <= last or a.resolved_at is None
     ]
-    title, body = phone.summary_message(first, last, site_kwh, inverters, told, site_name)
+    title, body = phone.summary_message(first, last, site_kwh, inverters, told, mailing.site_name)
     outbox.enqueue(notify, data_dir, now.astimezone(timezone.utc), title, body)

@@ -15,7 +15,6 @@ from pvs6sup.core.rollup import SITE
 from pvs6sup.core.rollup_records import DailyRow
 from pvs6sup.report.data import AlertItem, SinkFreshness, median, total
 
-MODES = ("off", "daily", "weekly")
 LOW, FAIR = 0.8, 0.95  # share of the median below which a bar is red, amber
 
 

@@ -55,10 +55,6 @@ def stable_id(kind: str, serial: str) -> str:
     return hashlib.sha256(f"pvs6-supervisor {kind} {serial}".encode()).hexdigest()[:10]
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _watts(kw: float | None) -> int | None:
     return None if kw is None else round(kw * 1000)
 
