@@ -8,7 +8,7 @@ from pathlib import Path
 from pvs6sup.alerts import normal_files, underperf
 from pvs6sup.alerts.faces import describe, facing
 from pvs6sup.alerts.normal import TUNING
-from pvs6sup.alerts.state import load
+from pvs6sup.alerts.state import AlertState, load
 from pvs6sup.core.records import FrozenRecord
 from pvs6sup.core.values import mask_serial
 
@@ -37,8 +37,11 @@ class RoofView(FrozenRecord):
         return lines
 
 
-def load_roof_view(data_dir: Path, latitude: float | None, longitude: float | None = 0.0) -> RoofView:
-    saved = load(data_dir)
+def load_roof_view(
+    data_dir: Path, latitude: float | None, longitude: float | None = 0.0, saved: AlertState | None = None
+) -> RoofView:
+    """The learned roof for `status` and the report; `saved`: the alert state when the caller has it already."""
+    saved = saved or load(data_dir)
     state = saved.detector
     counts = underperf.learning(state, normal_files.FileBook(data_dir, saved.carried), TUNING)
     best = max(counts.values(), default=0)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
 from pvs6sup.alerts import state
+from pvs6sup.alerts.incidents import Incident
 from pvs6sup.core.layout import Panel, azimuth_groups
 from pvs6sup.core.rollup import SITE
 from pvs6sup.core.trend import combine_faces, slope_pct_per_year
@@ -62,13 +63,13 @@ def load(
     for row in rollup_file.read_since(data_dir, columns[0]):
         if row.serial != SITE:
             energy.setdefault(row.serial, {})[row.day] = row.energy_kwh
-    state = rollup_file.load_state(data_dir)
+    rollup = rollup_file.load_state(data_dir)
     inverters = []
-    for serial, tally in sorted(state.tallies.items()):
+    for serial, tally in sorted(rollup.tallies.items()):
         if serial == SITE:
             continue
-        today_kwh = tally.energy_kwh if state.day == today else None
-        if state.day == today:
+        today_kwh = tally.energy_kwh if rollup.day == today else None
+        if rollup.day == today:
             energy.setdefault(serial, {})[today] = today_kwh
         reported = datetime.fromtimestamp(tally.reported_at, timezone.utc) if tally.reported_at else None
         inverters.append(InverterNow(serial, today_kwh, tally.state, tally.temperature_c, reported))
@@ -86,10 +87,12 @@ def load(
         )
     from pvs6sup.alerts.roof_view import load_roof_view
 
-    roof = load_roof_view(data_dir, latitude, longitude)
+    saved = state.load(data_dir)  # one read of the alert state for the roof, the trend's faces and the alerts
+    roof = load_roof_view(data_dir, latitude, longitude, saved)
     serials = sorted(set(energy) | {inv.serial for inv in inverters})
     panels, problem = _layout(layout_file, serials)
-    months = _months(data_dir, serials, groups, panels, today)
+    learned = [face.members for face in saved.detector.faces]
+    months = _months(data_dir, serials, groups, learned, panels, today)
     return ReportData(
         site_name=site_name,
         generated_at=now,
@@ -100,7 +103,7 @@ def load(
         layout=layout,
         groups=groups,
         inverters=tuple(inverters),
-        alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS), price, now),
+        alerts=alerts(data_dir, now - timedelta(days=RECENT_ALERT_DAYS), price, now, saved.incidents),
         last_reading_at=csvlog.newest_timestamp(data_dir),
         sinks=tuple(sinks),
         alert_delivery=tuple(alert_delivery),
@@ -129,26 +132,36 @@ def _layout(path: Path | None, serials: Sequence[str]) -> tuple[list[Panel], str
 
 
 def _months(
-    data_dir: Path, serials: Sequence[str], groups: tuple[tuple[str, ...], ...], panels: list[Panel], today: date
+    data_dir: Path,
+    serials: Sequence[str],
+    groups: tuple[tuple[str, ...], ...],
+    learned: Sequence[Sequence[str]],
+    panels: list[Panel],
+    today: date,
 ) -> dict[str, dict[str, float]]:
     """Each inverter's monthly share of its face: INVERTER_GROUPS first, then the faces the alerts learned, then
     the layout's azimuths (the whole site for the rest)."""
     given = [[s for s in serials if any(s == m or s.endswith(m) for m in members)] for members in groups]
-    learned = [face.members for face in state.load(data_dir).detector.faces]
     faces = combine_faces(given, learned, azimuth_groups(panels))
     return trend_months.monthly_shares(data_dir, faces, today)
 
 
 def alerts(
-    data_dir: Path, since: datetime, price: float | None = None, now: datetime | None = None
+    data_dir: Path,
+    since: datetime,
+    price: float | None = None,
+    now: datetime | None = None,
+    incidents: Mapping[str, Incident] | None = None,
 ) -> tuple[AlertItem, ...]:
-    """The active alerts (the alert state), then those resolved since `since` (the alert history); each with its
-    likely cause and the energy it lost (in money too with `price` per kWh)."""
+    """The active alerts (the alert state's `incidents`, read here when not given), then those resolved since
+    `since` (the alert history); each with its likely cause and the energy it lost (in money too with `price`
+    per kWh)."""
     from pvs6sup.alerts.diagnosis import energy_text
 
-    incidents = state.load(data_dir).incidents.values()
+    if incidents is None:
+        incidents = state.load(data_dir).incidents
     active = []
-    for i in incidents:
+    for i in incidents.values():
         days = ((now or i.notified_at) - i.raised_at).total_seconds() / 86400
         note = " ".join(filter(None, (i.evidence, energy_text(i.lost_kwh, days, price))))
         active.append(AlertItem(i.kind, i.serial, i.message, i.raised_at, note=note))
