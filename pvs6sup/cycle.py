@@ -126,11 +126,12 @@ def _one_reading_a_minute(config: Config, now: datetime) -> None:
     the lock just after another released it would otherwise record the same moment twice; a run started after
     the last one ended (cron, a manual run) records."""
     try:
+        if os.stat(config.data_dir / csvfiles.READINGS_FILE).st_mtime < _process_started():
+            return  # nothing recorded since this run began: the usual case, told without reading the file
         newest = csvlog.newest_timestamp(config.data_dir)
-        written = os.stat(config.data_dir / csvfiles.READINGS_FILE).st_mtime
     except OSError:  # no file yet, or the record duty will say what is wrong with it
         return
-    if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED or written < _process_started():
+    if newest is None or not timedelta(0) <= now - newest < JUST_RECORDED:
         return
     raise LockHeldError(
         f"another run started at the same time recorded a reading {(now - newest).total_seconds():.0f} s ago "
