@@ -26,6 +26,7 @@ from pvs6sup.alerts.judgement import (
     SPECIFICITY,
     UNDERPERFORMING,
     Judgement,
+    clean,
 )
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.energy_guard import learned_peak_kw
@@ -135,7 +136,7 @@ def delivery_backlog(
         return []
     behind = sorted((b for b in backlogs if b[1] >= thresholds.backlog_s), key=lambda b: -b[1])  # oldest first
     if not behind:
-        return [Judgement(DELIVERY_BACKLOG, None, False)]
+        return [clean(DELIVERY_BACKLOG)]
     waits = [f"{age_s / 3600:.0f} h to {title}" for title, age_s in behind]
     waits[0] = waits[0].replace(" h to ", " h to be delivered to ", 1)
     said = waits[0] if len(waits) == 1 else ", ".join(waits[:-1]) + f" and {waits[-1]}"
@@ -167,7 +168,7 @@ def observe_reading(
     elapsed_s = (now - previous).total_seconds() if previous is not None else 0.0
     hours = 5 / 60 if after_gap or not 0 < elapsed_s <= 600 else elapsed_s / 3600  # energy this reading stands for
     state.last_reading_at = now
-    judgements = [Judgement(PVS_UNREACHABLE, None, False)]
+    judgements = [clean(PVS_UNREACHABLE)]
     state.failed_cycles = 0
     day = solar_day(now, longitude)
     elevation = sun_elevation_deg(latitude, longitude, now) if latitude is not None and longitude is not None else None
@@ -230,6 +231,7 @@ def _judge_group(
     judged = not stalled_now and median_kw is not None and median_kw >= t.judge_kw and len(members) >= 2
     reported = [inv.measured_at.timestamp() for inv in members if inv.measured_at is not None]
     newest_report = _median(reported)
+    solar_hour = _solar_hour(now, longitude)
 
     results: list[Judgement] = []
     for inv in members:
@@ -245,7 +247,6 @@ def _judge_group(
             continue
         assert median_kw is not None
         track.first_day = track.first_day or day
-        solar_hour = _solar_hour(now, longitude)
 
         stale = newest_report is not None and (
             inv.measured_at is None or newest_report - inv.measured_at.timestamp() > t.stale_s
@@ -262,7 +263,6 @@ def _judge_group(
             if inv.power_kw is not None and inv.serial not in frozen:
                 working[inv.serial] = inv.power_kw
 
-        name = mask_serial(inv.serial)
         if woke:
             due = track.offline_streak >= t.offline_readings
         elif _days_between(track.first_day, day) < t.learning_days:  # mornings not learned yet: shade looks dead
@@ -270,6 +270,7 @@ def _judge_group(
         else:  # not yet working today: wait until past the hour it usually starts by
             due = track.offline_streak >= t.offline_readings and solar_hour >= track.wake_hour + t.wake_margin_h
         if due:
+            name = mask_serial(inv.serial)
             if nothing:
                 state_text = f"in STATE {inv.state}" if inv.state == ERROR else "producing nothing"
                 message = (
@@ -289,7 +290,7 @@ def _judge_group(
             continue
         if stale or nothing:
             continue  # down but not for long enough yet: neither firing nor clean
-        results.append(Judgement(OFFLINE, inv.serial, False))
+        results.append(clean(OFFLINE, inv.serial))
     return results
 
 
@@ -319,7 +320,7 @@ def _judge_missing(
             continue
         if track.last_seen is not None and (now - track.last_seen).total_seconds() > t.forget_missing_s:
             del state.inverters[serial]  # removed for good (replaced); its incident resolves
-            results.append(Judgement(OFFLINE, serial, False))
+            results.append(clean(OFFLINE, serial))
             continue
         siblings = by_group.get(track.group, [])
         if not siblings:
@@ -360,7 +361,7 @@ def _judge_no_production(
     nothing = production <= t.no_production_ratio * state.peak_production_kw
     state.no_production_streak = (0 if after_gap else state.no_production_streak) + 1 if nothing else 0
     if state.no_production_streak < t.no_production_readings:
-        return [Judgement(NO_PRODUCTION, None, False)] if not nothing else []
+        return [clean(NO_PRODUCTION)] if not nothing else []
     sky = f"cloud cover {cloud:g} %" if cloud is not None else "cloud cover unknown"
     message = (
         f"The site produces {_watts(production)} with the sun {elevation:.0f}° high ({sky}); "

@@ -154,6 +154,8 @@ def observe(state: DetectorState, reading: Reading, hours: float) -> None:
 def explain(state: DetectorState, reading: Reading, judgements: list[Judgement]) -> list[Judgement]:
     """Each firing inverter judgement with its likely cause, the figures behind it and the energy lost since the
     last judgement that counted it (the first one counts from the first low reading)."""
+    if not any(judgement.firing for judgement in judgements):
+        return judgements  # the usual reading: nothing to explain
     down_together = _branch(state, judgements)
     inverters = {inv.serial: inv for inv in reading.devices.inverters}
     out: list[Judgement] = []

@@ -109,15 +109,15 @@ def update(
 ) -> list[Event]:
     """Apply one cycle's judgements to the active incidents (in place) and return the events."""
     firing: dict[str, Judgement] = {}
-    clean: dict[str, set[str]] = {}
+    clean: set[tuple[str, str | None]] = set()  # (kind, serial) judged clean: what an active incident asks
     for judgement in judgements:
-        key = incident_key(judgement)
         if judgement.firing:
+            key = incident_key(judgement)
             best = firing.get(key)
             if best is None or _rank(judgement.kind) < _rank(best.kind):
                 firing[key] = judgement
-        else:
-            clean.setdefault(key, set()).add(judgement.kind)
+        elif incidents:
+            clean.add((judgement.kind, judgement.serial))
 
     events: list[Event] = []
     for key, judgement in firing.items():
@@ -144,7 +144,7 @@ def update(
             events.append(_told(incident, now, "reminder", incident.raised_at))
 
     for key, incident in list(incidents.items()):
-        if key in firing or incident.kind not in clean.get(key, set()):
+        if key in firing or (incident.kind, incident.serial) not in clean:
             continue  # still firing, or its own condition could not be judged this time
         incident.clean_streak += 1
         if incident.clean_streak >= clear_after:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pvs6sup.core.records import FrozenRecord
+from pvs6sup.core.values import remembered
 
 OFFLINE = "inverter_offline"
 UNDERPERFORMING = "inverter_underperforming"
@@ -26,3 +27,16 @@ class Judgement(FrozenRecord):
     cause: str = ""  # an inverter's likely cause (alerts/diagnosis.py), "" when not diagnosed
     evidence: str = ""  # ...and the figures behind it, in an owner's words
     lost_kwh: float | None = None  # energy lost since the last judgement that counted it (None: not counted)
+
+
+_clean: dict[tuple[str, str | None], Judgement] = {}
+
+
+def clean(kind: str, serial: str | None = None) -> Judgement:
+    """The verdict that `kind` does not hold (for `serial`): one shared record for each pair, since every
+    reading judges every inverter clean or not, and a replay reads thousands of them (records are immutable)."""
+    return remembered(_clean, (kind, serial), _clean_of)
+
+
+def _clean_of(key: tuple[str, str | None]) -> Judgement:
+    return Judgement(key[0], key[1], False)

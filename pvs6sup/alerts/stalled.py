@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone, tzinfo
 
-from pvs6sup.alerts.judgement import INVERTERS_STALLED, METERS_STALLED, Judgement
+from pvs6sup.alerts.judgement import INVERTERS_STALLED, METERS_STALLED, Judgement, clean
 from pvs6sup.alerts.memory import DetectorState
 from pvs6sup.core.models import InverterReading, Reading
 from pvs6sup.core.records import FrozenRecord
@@ -63,8 +63,10 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
     supervisor = reading.devices.supervisor
     reference = supervisor.pvs_time if supervisor is not None and supervisor.pvs_time is not None else now
     inverters = reading.devices.inverters
-    frozen = [inv for inv in inverters if _still(inv.measured_at, reference)]
-    moving = [inv for inv in inverters if not _still(inv.measured_at, reference)]
+    frozen: list[InverterReading] = []
+    moving: list[InverterReading] = []
+    for inv in inverters:
+        (frozen if _still(inv.measured_at, reference) else moving).append(inv)
     inverters_still = len(frozen) * 2 > len(inverters)
     timed = [m for m in reading.devices.meters if m.measured_at is not None]
     meters_still = bool(timed) and all(_still(m.measured_at, reference) for m in timed)
@@ -73,7 +75,7 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
     if not inverters or not inverters_still:
         state.inverters_still_since = None
         if inverters:
-            judgements.append(Judgement(INVERTERS_STALLED, None, False))
+            judgements.append(clean(INVERTERS_STALLED))
     else:
         counted = _unexplained_kw(reading, moving, reference)
         if counted is None:  # no production meter that reports: the sun, and the frozen reports' own claim
@@ -92,7 +94,7 @@ def observe(state: DetectorState, reading: Reading, elevation_deg: float | None,
         state.meters_still_since = None
     elif not meters_still:
         state.meters_still_since = None
-        judgements.append(Judgement(METERS_STALLED, None, False))
+        judgements.append(clean(METERS_STALLED))
     elif inverters and not inverters_still:  # the meters stand still while the inverters report
         since = state.meters_still_since = state.meters_still_since or now
         if (now - since).total_seconds() >= STALL_S:

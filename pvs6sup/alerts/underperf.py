@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from pvs6sup.alerts import diagnosis, normal
 from pvs6sup.alerts.faces import MOST_SIBLINGS, facing, find_faces, seed_siblings
-from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement
+from pvs6sup.alerts.judgement import UNDERPERFORMING, Judgement, clean
 from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.core.values import mask_serial
 
@@ -98,7 +98,7 @@ def judge(
         if normal.firing(gauge, t):
             results.append(_verdict(state, serial, track, now, latitude, groups_given, solar_time))
         elif smooth is not None and not now_suspect:
-            results.append(Judgement(UNDERPERFORMING, serial, False))
+            results.append(clean(UNDERPERFORMING, serial))
 
     site_median = normal.median(list(powers_kw.values()))
     for serial, power_kw in powers_kw.items():

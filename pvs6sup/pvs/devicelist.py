@@ -79,23 +79,29 @@ def devicelist_from_json(document: Any) -> DeviceList:
             if supervisor is None:
                 supervisor = _supervisor(device)
             continue
-        if kind not in ("meter", "inverter"):
+        if kind != "inverter" and kind != "meter":
             continue
-        serial = admit_serial(kind, text(device.get("SERIAL")), index, seen, warnings)
-        if serial is None:
-            continue
-        if kind == "meter":
-            meter = _meter(device, serial)
-            if meter is None:
-                warnings.append(f"meter {mask_serial(serial)}: cannot tell production from consumption")
-            else:
-                meters.append(meter)
-        else:
+        serial = text(device.get("SERIAL"))
+        if serial is None or serial in seen or serial.lower() in _PLACEHOLDERS:  # rare: admit_serial says why
+            serial = admit_serial(kind, serial, index, seen, warnings)
+            if serial is None:
+                continue
+        seen.add(serial)
+        if kind == "inverter":
             inverters.append(_inverter(device, serial))
+            continue
+        meter = _meter(device, serial)
+        if meter is None:
+            warnings.append(f"meter {mask_serial(serial)}: cannot tell production from consumption")
+        else:
+            meters.append(meter)
 
     if supervisor is None and not meters and not inverters:
         raise PVSAnswerError("the PVS device list holds no supervisor, meter or inverter")
     return DeviceList(supervisor, tuple(meters), tuple(inverters), tuple(warnings))
+
+
+_PLACEHOLDERS = frozenset(("", "n/a", "na", "none", "null"))
 
 
 def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warnings: list[str]) -> str | None:
@@ -103,7 +109,7 @@ def admit_serial(kind: str, serial: str | None, index: int, seen: set[str], warn
 
     Malformed records with an empty serial or "n/a" ("ghost inverters") appear in the field: they are no device.
     """
-    if serial is None or serial.strip().lower() in ("", "n/a", "na", "none", "null"):
+    if serial is None or serial.strip().lower() in _PLACEHOLDERS:
         warnings.append(f"a {kind} without a serial (#{index}); ignored")
         return None
     if serial in seen:

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta, timezone
 
 from pvs6sup.alerts.incidents import update
-from pvs6sup.alerts.judgement import NO_PRODUCTION, OFFLINE, UNDERPERFORMING, Judgement
+from pvs6sup.alerts.judgement import NO_PRODUCTION, OFFLINE, UNDERPERFORMING, Judgement, clean
 from pvs6sup.alerts.memory import InverterTrack
 
 T0 = datetime(2026, 6, 21, 20, 0, tzinfo=timezone.utc)
@@ -62,3 +62,33 @@ def test_a_new_inverter_track_starts_at_zero():
     track = InverterTrack()
     assert (track.offline_streak, track.late_today, track.wake_hour, track.missing_streak) == (0, 0, 0.0, 0)
     assert (track.group, track.first_day, track.woke_day, track.day) == (0, "", "", "")
+
+
+def test_only_a_clean_verdict_of_its_own_kind_and_inverter_counts_towards_resolving():
+    incidents: dict = {}
+    update(incidents, [_offline()], T0)
+    others = [clean(UNDERPERFORMING, SERIAL), clean(OFFLINE, "E00X000000009999"), clean(NO_PRODUCTION)]
+    for minutes in range(5, 60, 5):
+        assert update(incidents, others, T0 + timedelta(minutes=minutes)) == []
+    assert incidents[f"inverter:{SERIAL}"].clean_streak == 0
+    for minutes in (60, 65):
+        assert update(incidents, [clean(OFFLINE, SERIAL)], T0 + timedelta(minutes=minutes)) == []
+    [resolved] = update(incidents, [clean(OFFLINE, SERIAL)], T0 + timedelta(minutes=70))
+    assert (resolved.event, resolved.serial) == ("resolved", SERIAL)
+
+
+def test_a_site_incident_resolves_on_clean_verdicts_of_its_own_kind():
+    incidents: dict = {}
+    update(incidents, [Judgement(NO_PRODUCTION, None, True, "nothing", "")], T0)
+    assert update(incidents, [clean(OFFLINE, SERIAL)] * 3, T0 + timedelta(minutes=5)) == []
+    for minutes in (10, 15):
+        assert update(incidents, [clean(NO_PRODUCTION)], T0 + timedelta(minutes=minutes)) == []
+    [resolved] = update(incidents, [clean(NO_PRODUCTION)], T0 + timedelta(minutes=20))
+    assert (resolved.event, resolved.kind) == ("resolved", NO_PRODUCTION)
+
+
+def test_a_clean_verdict_is_one_shared_record_equal_to_a_new_one():
+    assert clean(OFFLINE, SERIAL) is clean(OFFLINE, SERIAL)
+    assert clean(OFFLINE, SERIAL) == Judgement(OFFLINE, SERIAL, False)
+    assert clean(NO_PRODUCTION) == Judgement(NO_PRODUCTION, None, False)
+    assert clean(OFFLINE, SERIAL) != clean(UNDERPERFORMING, SERIAL)

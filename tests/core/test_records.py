@@ -146,6 +146,24 @@ def test_the_compiled_init_builds_what_the_shared_one_builds() -> None:
     assert Often(1).c is not Often(1).c
 
 
+def test_a_frozen_records_compiled_init_builds_what_the_shared_one_builds_and_stays_frozen() -> None:
+    class OftenFrozen(FrozenRecord):
+        a: int
+        b: str = "b"
+        c: tuple[int, ...] = field(default_factory=tuple)
+
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [((1,), {}), ((1, "x", (2,)), {}), ((), {"a": 1, "c": (3,)})]
+    shared = [as_dict(OftenFrozen(*args, **kwargs)) for args, kwargs in calls]
+    for _ in range(records._COMPILE_AFTER):
+        OftenFrozen(0)
+    assert OftenFrozen.__init__.__qualname__.endswith("OftenFrozen.__init__")  # its own, compiled
+    assert [as_dict(OftenFrozen(*args, **kwargs)) for args, kwargs in calls] == shared
+    built = OftenFrozen(1, "x")
+    with pytest.raises(AttributeError, match="frozen"):
+        built.a = 2  # type: ignore[misc]
+    assert hash(built) == hash(OftenFrozen(1, "x")) and built.a == 1
+
+
 def test_a_record_cannot_add_fields_to_another() -> None:
     with pytest.raises(TypeError, match="cannot add fields"):
 
