@@ -107,6 +107,11 @@ def note_judged(
 def observe(state: DetectorState, reading: Reading, hours: float) -> None:
     """Each inverter's voltage and efficiency beside its siblings' in good light, and the energy an inverter
     that makes nothing (or is missing) loses against its siblings' median."""
+    if not any(
+        track.missing_streak or track.offline_streak or track.clues or track.gauge.since is not None
+        for track in state.inverters.values()
+    ):
+        return  # a roof working as usual, the most common reading: no figures are needed
     count = max(1, len(state.inverters))
     good_kw = GOOD_LIGHT * state.site_peak_kw / count  # a share of one inverter's best lately
     # (power, voltage or None, efficiency or None) of each working inverter, once: O(inverters × siblings) after

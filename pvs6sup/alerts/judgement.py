@@ -35,7 +35,8 @@ _clean: dict[tuple[str, str | None], Judgement] = {}
 def clean(kind: str, serial: str | None = None) -> Judgement:
     """The verdict that `kind` does not hold (for `serial`): one shared record for each pair, since every
     reading judges every inverter clean or not, and a replay reads thousands of them (records are immutable)."""
-    return remembered(_clean, (kind, serial), _clean_of)
+    found = _clean.get((kind, serial))
+    return remembered(_clean, (kind, serial), _clean_of) if found is None else found
 
 
 def _clean_of(key: tuple[str, str | None]) -> Judgement:

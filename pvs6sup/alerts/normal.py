@@ -204,11 +204,13 @@ def expected_kw(mine: float, siblings_at_par: Sequence[float]) -> float | None:
 def step_gauge(gauge: Gauge, gap: float, light: float, now: datetime, t: Tuning = TUNING) -> float | None:
     """Add one judged gap (ln made/expected) seen with `light` (0..1); returns the smoothed gap, or None
     while the window is filling."""
-    gauge.gaps.append(min(t.cap, max(t.floor, gap)))
-    del gauge.gaps[: -t.window]
-    if len(gauge.gaps) < t.min_window:
+    gaps = gauge.gaps
+    gaps.append(min(t.cap, max(t.floor, gap)))
+    if len(gaps) > t.window:
+        del gaps[: -t.window]
+    if len(gaps) < t.min_window:
         return None
-    smooth = upper_quartile(gauge.gaps)
+    smooth = upper_quartile(gaps)
     was_zero = gauge.slow == 0 and gauge.fast == 0
     gauge.slow = max(0.0, gauge.slow + light * (-smooth - t.slack))
     gauge.fast = max(0.0, gauge.fast + light * (-smooth - t.fast_slack))

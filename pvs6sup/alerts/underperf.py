@@ -59,21 +59,24 @@ def judge(
 
     suspects = {serial for serial in powers_kw if normal.suspect(tracks[serial].gauge, t)}
     suspects_after = set(suspects)
-    ratios = {serial: _ratios(table.cells.get(serial), beam, t) for serial in powers_kw}  # once each, not 13 times
-    at_par: tuple[dict[str, float], dict[str, float]] = ({}, {})  # as a sibling, by pick: once each, not 13 times
-    for serial, both in ratios.items():
-        if serial not in suspects:
-            for pick, ratio in enumerate(both):
-                if ratio is not None:
-                    at_par[pick][serial] = normal.at_par(powers_kw[serial], ratio)
+    # Each learned ratio, and each sibling at par, once per reading (not once for every inverter that compares
+    # with it), for each way of reading the normal in use: alike (on one face) or not; usually only one is.
+    ratios: dict[bool, dict[str, float]] = {}
+    at_par: dict[bool, dict[str, float]] = {}
+    for alike in {tracks[serial].alike for serial in powers_kw}:
+        learned = ratios[alike] = {}
+        for serial in powers_kw:
+            ratio = normal.learned_ratio(table.cells.get(serial), beam, t, alike)
+            if ratio is not None:
+                learned[serial] = ratio
+        at_par[alike] = {s: normal.at_par(powers_kw[s], ratio) for s, ratio in learned.items() if s not in suspects}
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]
-        pick = 1 if track.alike else 0
-        mine = ratios[serial][pick]
+        mine = ratios[track.alike].get(serial)
         if mine is None:
             continue
-        pool = at_par[pick]
+        pool = at_par[track.alike]
         expected = normal.expected_kw(mine, [pool[other] for other in track.siblings if other in pool])
         if expected is None or expected <= 0:
             continue
@@ -126,12 +129,6 @@ def _faces_due(state: DetectorState, powers_kw: dict[str, float], day: str, seed
         if any(serial not in learned for serial in ungrouped):
             return True
     return (date.fromisoformat(day) - date.fromisoformat(state.faces_day)).days >= FACES_EVERY_DAYS
-
-
-def _ratios(cell: list[float] | None, beam: float, t: normal.Tuning) -> tuple[float | None, float | None]:
-    """An inverter's learned ln ratio now: as learned, and with its clear normal standing in for an unlearned
-    diffuse one (used when its siblings share its face)."""
-    return normal.learned_ratio(cell, beam, t), normal.learned_ratio(cell, beam, t, alike=True)
 
 
 def _find_faces(
