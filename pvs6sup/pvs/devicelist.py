@@ -198,18 +198,23 @@ def _meter(device: dict[str, Any], serial: str) -> MeterReading | None:
     )
 
 
+_LOW_KW, _HIGH_KW = INVERTER_KW  # the bounds as plain names: a replay parses millions of these fields
+_LOW_C, _HIGH_C = TEMPERATURE_C
+_LOW_V, _HIGH_V = DC_VOLTAGE_V
+_HIGH_KWH = LIFETIME_KWH[1]
+
+
 def _inverter(device: dict[str, Any], serial: str) -> InverterReading:
-    get = device.get  # a replay parses millions of these fields: the lookups bound once
+    get = device.get
     state = text(get("STATE"))
-    low_kw, high_kw = INVERTER_KW
     return InverterReading(
         serial,
         state.lower() if state else None,
         text(get("MODEL")),
-        number(get("p_3phsum_kw"), low_kw, high_kw),
-        number(get("p_mppt1_kw", get("p_mpptsum_kw")), low_kw, high_kw),
-        number(get("ltea_3phsum_kwh"), 0, LIFETIME_KWH[1]),
-        number(get("t_htsnk_degc"), *TEMPERATURE_C),
+        number(get("p_3phsum_kw"), _LOW_KW, _HIGH_KW),
+        number(get("p_mppt1_kw", get("p_mpptsum_kw")), _LOW_KW, _HIGH_KW),
+        number(get("ltea_3phsum_kwh"), 0, _HIGH_KWH),
+        number(get("t_htsnk_degc"), _LOW_C, _HIGH_C),
         parse_pvs_time(get("DATATIME")),
-        number(get("v_mppt1_v"), *DC_VOLTAGE_V),
+        number(get("v_mppt1_v"), _LOW_V, _HIGH_V),
     )
