@@ -21,7 +21,7 @@ from pvs6sup.alerts.memory import DetectorState, InverterTrack
 from pvs6sup.alerts.normal import BinTable, Gauge
 from pvs6sup.alerts.normal_files import bin_from_doc, bin_to_doc
 from pvs6sup.core.records import Record, as_dict, field
-from pvs6sup.core.values import remembered
+from pvs6sup.core.values import file_stamp, remembered, stamp_time
 from pvs6sup.store.files import atomic_write
 from pvs6sup.store.statefile import heal, load_state
 
@@ -233,7 +233,7 @@ def save(data_dir: Path, state: AlertState) -> None:
 
 def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: int) -> Path:
     """Keep an email in the outbox until it is sent; names sort in the order they were queued."""
-    path = data_dir / OUTBOX_DIR / f"{when.strftime('%Y%m%dT%H%M%SZ')}-{number:03d}.eml"
+    path = data_dir / OUTBOX_DIR / f"{file_stamp(when)}-{number:03d}.eml"
     atomic_write(path, bytes(message))
     waiting = queued_emails(data_dir)
     for old in waiting[: max(0, len(waiting) - MAX_QUEUED)]:
@@ -242,11 +242,18 @@ def queue_email(data_dir: Path, message: EmailMessage, when: datetime, number: i
     return path
 
 
-def queued_at(path: Path) -> datetime:
-    """When a queued email was queued, from its name (to the second, UTC)."""
+def queued_at(path: Path, now: datetime) -> datetime:
+    """When a queued email was queued: from its name (to the second, UTC), or for one put there by hand, its
+    file's time; `now` if it has gone meanwhile (then nothing of it waits)."""
     from datetime import timezone
 
-    return datetime.strptime(path.name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    named = stamp_time(path.name)
+    if named is not None:
+        return named
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError:
+        return now
 
 
 def queued_emails(data_dir: Path) -> list[Path]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -24,6 +23,7 @@ from pvs6sup.alerts import detectors
 from pvs6sup.alerts.incidents import Event, Incident, update
 from pvs6sup.alerts.normal import MemoryBook
 from pvs6sup.core.records import Record, field
+from pvs6sup.core.values import stamp_time
 from pvs6sup.errors import ConfigError, SupervisorError
 from pvs6sup.pvs.parse import reading_from_capture
 from pvs6sup.settings.config import Config
@@ -31,8 +31,6 @@ from pvs6sup.store import csvlog
 from pvs6sup.store.packing import PACKED, PackedReader, capture_key, is_capture, packed_day
 
 log = logging.getLogger(__name__)
-
-_STAMP = re.compile(r"(\d{8}T\d{6}Z)")
 
 
 class Replayer(Record):
@@ -88,10 +86,7 @@ class Replayer(Record):
 
 def capture_time(path: Path) -> datetime | None:
     """The UTC time in a raw archive file's name (YYYYMMDDTHHMMSSZ), or None."""
-    match = _STAMP.search(path.name)
-    if match is None:
-        return None
-    return datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return stamp_time(path.name)
 
 
 def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:

@@ -75,6 +75,27 @@ def _parse_pvs_time(value: str) -> datetime | None:
         return None
 
 
+FILE_STAMP = "%Y%m%dT%H%M%SZ"  # the UTC time in the name of a raw capture, a packed member or a queued email
+_FILE_STAMP = re.compile(r"\d{8}T\d{6}Z")
+
+
+def file_stamp(moment: datetime) -> str:
+    """A moment as a file name carries it: YYYYMMDDTHHMMSSZ, in UTC."""
+    return moment.astimezone(timezone.utc).strftime(FILE_STAMP)
+
+
+def stamp_time(name: str) -> datetime | None:
+    """The UTC time a file name carries (YYYYMMDDTHHMMSSZ, anywhere in it), or None if it carries none that is
+    a real time."""
+    match = _FILE_STAMP.search(name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(), FILE_STAMP).replace(tzinfo=timezone.utc)
+    except ValueError:  # 20261340T…: shaped like a time, but none
+        return None
+
+
 def iso_time(value: Any) -> datetime | None:
     """Parse an ISO 8601 time such as the varserver's msmtEps '2025-09-30T15:50:00Z', or None."""
     if not isinstance(value, str) or not value.strip():

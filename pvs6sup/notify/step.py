@@ -64,7 +64,7 @@ def send_email(email: EmailSettings, data_dir: Path, now: datetime) -> None:
             from pvs6sup.notify import health
 
             left = queued_emails(data_dir)
-            through = queued_at(left[0]) - timedelta(microseconds=1) if left else now
+            through = queued_at(left[0], now) - timedelta(microseconds=1) if left else now
             health.record(data_dir, EMAIL, "email", now, error, through)
 
 

@@ -7,6 +7,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pvs6sup.core.values import file_stamp
 from pvs6sup.store.files import atomic_write, private_dir
 
 RAW_DIR = "raw"
@@ -17,7 +18,7 @@ PENDING_DIR = "pending"  # raw/pending: answers waiting for a right clock, recor
 def raw_path(data_dir: Path, fetched_at: datetime, suffix: str = "") -> Path:
     """DATA_DIR/raw/YYYY/MM/DD/YYYYMMDDTHHMMSSZ.json.gz for a fetch time (UTC)."""
     utc = fetched_at.astimezone(timezone.utc)
-    name = utc.strftime("%Y%m%dT%H%M%SZ") + suffix + ".json.gz"
+    name = file_stamp(utc) + suffix + ".json.gz"
     return data_dir / RAW_DIR / utc.strftime("%Y/%m/%d") / name
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pvs6sup.core.values import stamp_time
 from pvs6sup.store import files, tempfiles
 from pvs6sup.store.archive import RAW_DIR
 
@@ -241,8 +242,9 @@ def _member(name: str, size: int) -> Any:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mode = files.PRIVATE_FILE
-    with contextlib.suppress(ValueError):
-        info.mtime = int(datetime.strptime(name[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp())
+    stamped = stamp_time(name)
+    if stamped is not None:
+        info.mtime = int(stamped.timestamp())
     return info
 
 

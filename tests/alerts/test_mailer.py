@@ -119,3 +119,25 @@ def test_resolved_and_reminder_subjects_say_so():
     assert compose.subject(Event(WHEN, "resolved", detectors.OFFLINE, DEAD, "m", "x")) == (
         "[PVS6] Resolved: Inverter E00…1392 down"
     )
+
+
+def test_an_email_put_in_the_outbox_by_hand_keeps_the_mail_error_and_dates_from_its_file(tmp_path):
+    import os
+
+    from pvs6sup.alerts.state import OUTBOX_DIR, queued_at
+    from pvs6sup.notify import health
+    from pvs6sup.notify.step import send_email
+
+    outbox = tmp_path / OUTBOX_DIR
+    outbox.mkdir()
+    by_hand = outbox / "notes.eml"
+    by_hand.write_bytes(bytes(alert_email()))
+    os.utime(by_hand, (WHEN.timestamp() - 3600, WHEN.timestamp() - 3600))
+    assert queued_at(by_hand, WHEN) == datetime(2026, 6, 21, 19, 0, tzinfo=timezone.utc)
+    assert queued_at(outbox / "20260621T183000Z-000.eml", WHEN) == datetime(2026, 6, 21, 18, 30, tzinfo=timezone.utc)
+    assert queued_at(outbox / "gone.eml", WHEN) == WHEN  # gone meanwhile: nothing of it waits
+    gone = EmailSettings("127.0.0.1", 9, "none", timeout_s=2, recipients=("owner@example.com",))
+    with pytest.raises(smtp.MailError, match="1 alert email"):
+        send_email(gone, tmp_path, WHEN)
+    assert health.load(tmp_path)  # the channel's failure is noted, with the file's time as the oldest waiting
+    assert by_hand.exists()

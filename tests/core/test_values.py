@@ -66,3 +66,25 @@ def test_remembered_answers_are_bounded_and_still_right() -> None:
     assert values.text("=cmd") == "'=cmd" and values.text("=cmd") == "'=cmd"  # a remembered answer is the same
     assert values.parse_pvs_time("2026,13,01,00,00,00") is None and values.parse_pvs_time("2026,13,01,00,00,00") is None
     assert len(values._known_texts) <= values.MEMO_LIMIT and len(values._known_times) <= values.MEMO_LIMIT
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("20260621T201500Z.json.gz", datetime(2026, 6, 21, 20, 15, tzinfo=timezone.utc)),
+        ("20260621T201500Z-1.clock-skew.json.gz", datetime(2026, 6, 21, 20, 15, tzinfo=timezone.utc)),
+        ("2026-06-21.tar.gz/20260621T000500Z.json", datetime(2026, 6, 21, 0, 5, tzinfo=timezone.utc)),
+        ("20261340T251500Z.json.gz", None),  # shaped like a time, but none
+        ("notes.eml", None),
+    ],
+)
+def test_a_file_names_stamp_reads_as_utc_or_none(name, expected):
+    assert values.stamp_time(name) == expected
+
+
+def test_a_file_stamp_is_written_in_utc_and_reads_back():
+    from datetime import timedelta
+
+    local = datetime(2026, 6, 21, 13, 15, 7, tzinfo=timezone(timedelta(hours=-7)))
+    assert values.file_stamp(local) == "20260621T201507Z"
+    assert values.stamp_time(values.file_stamp(local) + "-001.eml") == local
