@@ -96,9 +96,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ),
     ("pvs6sup/sinks/queue.py", "241:35:const:1->2"): "a 128 KiB window instead of 64 only reads more, same entry",
     ("pvs6sup/sinks/queue.py", "241:40:const:16->17"): "a 128 KiB window instead of 64 only reads more, same entry",
-    ("pvs6sup/sinks/queue.py", "250:42:cmp0:Lt->LtE"): (
-        "a file of exactly 64 KiB: its first line skipped sends the search to the full read, same last entry"
-    ),
     ("pvs6sup/alerts/underperf.py", "84:37:const:1e-06->1.1e-06"): "a dead one's gap is clipped to -0.5 either way",
     ("pvs6sup/alerts/underperf.py", "184:70:const:0.0->0.1"): "no start known: 0 or 0.1 s both read '1 minute'",
     ("pvs6sup/store/files.py", "36:50:const:True->False"): "exist_ok on the retry: only a race with another mkdir",

@@ -140,6 +140,14 @@ def test_a_figure_follows_a_fifth_of_the_way_to_4_decimals():
     assert (clues[V_OWN], clues[V_SIBS], clues[V_N]) == (36.0247, 54.0, 2)  # 36 + 0.2 × 0.1234, 4 decimals
 
 
+def test_figures_are_followed_when_every_inverter_falls_short():
+    state = _state(["A", "B", "C"])
+    for track in state.inverters.values():
+        track.gauge.since = NOW
+    observe(state, _reading(_inv("A", 0.2), _inv("B", 0.2), _inv("C", 0.2)), 5 / 60)
+    assert [track.clues[V_N] for track in state.inverters.values()] == [1, 1, 1]
+
+
 @pytest.mark.parametrize(("median_kw", "told"), [(0.15 * 3.0 / 3, True), (0.15 * 3.0 / 3 * 0.999, False)])
 def test_figures_are_told_from_siblings_at_15_percent_of_an_inverters_best(median_kw, told):
     state = _state(["A", "B", "C"], peak_kw=3.0)

@@ -342,3 +342,10 @@ def test_a_gap_within_the_slack_is_owed_only_while_the_gauge_counts_a_shortfall(
     state, book, _ = _setup(powers, **gauge)
     _judge(state, book, powers)
     assert state.inverters["A"].clues[6:7] == ([0.00008] if kept else [])  # 0.001 kW × 5 minutes, 5 decimals
+
+
+def test_siblings_seeded_from_the_layout_are_alike():
+    state = DetectorState(inverters={s: InverterTrack() for s in ("A", "B", "C", "D")})  # nothing learned of them
+    underperf._find_faces(state, normal.MemoryBook(), DAY, False, (("A", "B", "C"),))
+    assert (state.inverters["A"].siblings, state.inverters["A"].alike) == (["B", "C"], True)
+    assert (state.inverters["D"].siblings, state.inverters["D"].alike) == ([], False)
