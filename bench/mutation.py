@@ -143,7 +143,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "_judge_no_production's one caller passes meters_still"
     ),
     ("pvs6sup/alerts/normal.py", "209:7:cmp0:Gt->GtE"): "at exactly `window` gaps, del gaps[:-window] removes none",
-    ("pvs6sup/alerts/underperf.py", "121:91:const:False->True"): "_faces_due's one caller passes seeded",
 }
 
 CMP_SWAP = {
