@@ -45,6 +45,13 @@ MODULES: dict[str, list[str]] = {
         "tests/alerts/test_alerts.py",
         "tests/alerts/test_incidents_boundaries.py",
     ],
+    "pvs6sup/alerts/diagnosis.py": ["tests/alerts/test_diagnosis.py", "tests/alerts/test_diagnosis_boundaries.py"],
+    "pvs6sup/alerts/stalled.py": [
+        "tests/alerts/test_stalled.py",
+        "tests/alerts/test_detectors_boundaries.py",
+        "tests/alerts/test_stalled_boundaries.py",
+    ],
+    "pvs6sup/alerts/judgement.py": ["tests/alerts/test_detectors.py", "tests/alerts/test_alerts.py"],
     "pvs6sup/alerts/memory.py": [
         "tests/alerts/test_alerts.py",
         "tests/alerts/test_alert_state_encoding.py",
@@ -76,25 +83,21 @@ MODULES: dict[str, list[str]] = {
 
 # (module, mutant id): why the mutant cannot be told apart from the original
 EQUIVALENT: dict[tuple[str, str], str] = {
-    ("pvs6sup/core/energy_guard.py", "47:56:cmp1:Lt->LtE"): "held_kwh: at new == last, last and new are the same",
-    ("pvs6sup/alerts/detectors.py", "135:68:const:1->2"): (
+    ("pvs6sup/core/energy_guard.py", "48:56:cmp1:Lt->LtE"): "held_kwh: at new == last, last and new are the same",
+    ("pvs6sup/alerts/detectors.py", "141:68:const:1->2"): (
         "the first wait holds ' h to ' once: sink titles are fixed names (Google Sheets, PVOutput, ...)"
     ),
-    ("pvs6sup/core/rollup.py", "86:14:bool:And->Or"): "an exhausted iterator only gives None again: the loop breaks",
-    ("pvs6sup/core/rollup.py", "89:28:const:True->False"): "`exhausted` only saves calls to an exhausted iterator",
-    ("pvs6sup/core/rollup.py", "187:11:bool:And->Or"): "last_kwh and last_at are set together",
-    ("pvs6sup/core/rollup.py", "35:66:const:0->1"): "rows.cell() of a float is never empty: the `or 0` is never taken",
-    ("pvs6sup/core/rollup.py", "200:7:bool:And->Or"): "candidate_kwh and candidate_at are set and cleared together",
-    ("pvs6sup/sinks/queue.py", "245:35:const:0->1"): (
+    ("pvs6sup/core/rollup.py", "87:14:bool:And->Or"): "an exhausted iterator only gives None again: the loop breaks",
+    ("pvs6sup/core/rollup.py", "90:28:const:True->False"): "`exhausted` only saves calls to an exhausted iterator",
+    ("pvs6sup/core/rollup.py", "188:11:bool:And->Or"): "last_kwh and last_at are set together",
+    ("pvs6sup/core/rollup.py", "201:7:bool:And->Or"): "candidate_kwh and candidate_at are set and cleared together",
+    ("pvs6sup/sinks/queue.py", "240:35:const:0->1"): (
         "a size one byte past the end only moves the window's start by a byte; its first line is dropped anyway"
     ),
-    ("pvs6sup/sinks/queue.py", "246:35:const:1->2"): "a 128 KiB window instead of 64 only reads more, same entry",
-    ("pvs6sup/sinks/queue.py", "246:40:const:16->17"): "a 128 KiB window instead of 64 only reads more, same entry",
-    ("pvs6sup/sinks/queue.py", "255:42:cmp0:Lt->LtE"): (
-        "a file of exactly 64 KiB: its first line skipped sends the search to the full read, same last entry"
-    ),
-    ("pvs6sup/alerts/underperf.py", "69:65:const:1e-06->1.1e-06"): "a dead one's gap is clipped to -0.5 either way",
-    ("pvs6sup/alerts/underperf.py", "142:70:const:0.0->0.1"): "no start known: 0 or 0.1 s both read '1 minute'",
+    ("pvs6sup/sinks/queue.py", "241:35:const:1->2"): "a 128 KiB window instead of 64 only reads more, same entry",
+    ("pvs6sup/sinks/queue.py", "241:40:const:16->17"): "a 128 KiB window instead of 64 only reads more, same entry",
+    ("pvs6sup/alerts/underperf.py", "84:37:const:1e-06->1.1e-06"): "a dead one's gap is clipped to -0.5 either way",
+    ("pvs6sup/alerts/underperf.py", "184:70:const:0.0->0.1"): "no start known: 0 or 0.1 s both read '1 minute'",
     ("pvs6sup/store/files.py", "36:50:const:True->False"): "exist_ok on the retry: only a race with another mkdir",
     ("pvs6sup/store/files.py", "113:20:const:1->2"): "pread of 2 bytes at the last byte reads that one byte",
     ("pvs6sup/store/files.py", "113:23:bin:Sub->Add"): "reading past the end goes to the window search: same cut",
@@ -102,12 +105,44 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("pvs6sup/store/files.py", "115:28:const:16->17"): "a 128 KiB window: the same cut for any torn line under 64 KiB",
     ("pvs6sup/store/archive.py", "28:25:const:100->101"): "a 101st twin in one second: never",
     ("pvs6sup/store/archive.py", "27:45:const:6->7"): "gzip level 7, not 6: the same bytes back",
-    ("pvs6sup/alerts/faces.py", "135:82:const:0.0->0.1"): "describe() only asks whether longitude is None",
-    ("pvs6sup/alerts/faces.py", "126:21:cmp0:Lt->LtE"): "facing: an offset of 0 has returned before (|offset| < 0.75)",
-    ("pvs6sup/alerts/faces.py", "89:83:const:99.0->108.9"): "a face without a peak sorts last: any key past 24 h",
-    ("pvs6sup/alerts/detectors.py", "158:78:const:0.0->0.1"): (
+    ("pvs6sup/alerts/faces.py", "152:82:const:0.0->0.1"): "describe() only asks whether longitude is None",
+    ("pvs6sup/alerts/faces.py", "143:21:cmp0:Lt->LtE"): "facing: an offset of 0 has returned before (|offset| < 0.75)",
+    ("pvs6sup/alerts/faces.py", "83:83:const:99.0->108.9"): "a face without a peak sorts last: any key past 24 h",
+    ("pvs6sup/alerts/detectors.py", "168:78:const:0.0->0.1"): (
         "elapsed_s without a previous reading: after_gap is then True and hours is 5/60 whatever it is"
     ),
+    ("pvs6sup/alerts/diagnosis.py", "85:52:cmp0:Lt->LtE"): (
+        "a gap exactly at -slack without clues: the clues made are dropped again at the end (nothing owed, not low)"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "89:37:bin:FloorDiv->Div"): (
+        "int() of a positive quotient is its floor, and a negative one is raised to bin 0 by max() either way"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "91:12:cmp0:Gt->GtE"): "a bin's time is 0 (never updated) or hours since 1970",
+    ("pvs6sup/alerts/diagnosis.py", "91:28:const:0->1"): "a bin's time is 0 (never updated) or hours since 1970",
+    ("pvs6sup/alerts/diagnosis.py", "96:31:const:0->1"): (
+        "LOW_SINCE is 0 only with LAST_LOW 0 (they are set together), and then the 48-hour test holds too"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "115:16:const:1->2"): (
+        "the count only matters past two working siblings, so with 3 inverters or more: max(1, n) is max(2, n)"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "123:24:cmp0:Gt->GtE"): "power_kw is truthy (not 0) there: > 0 and >= 0 agree",
+    ("pvs6sup/alerts/diagnosis.py", "302:27:cmp0:LtE->Lt"): (
+        "the siblings' efficiency is 0 only before any was followed (EFF_N 0): never after 3 readings"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "310:7:cmp0:LtE->Lt"): (
+        "LOW_SINCE is 0 only with LAST_LOW 0 (set together): the 48-hour test gives [] as well"
+    ),
+    ("pvs6sup/alerts/diagnosis.py", "310:16:const:0->1"): "LOW_SINCE is 0 or hours since 1970, never in (0, 1]",
+    ("pvs6sup/alerts/stalled.py", "84:67:const:90.0->99.00000000000001"): (
+        "the sun unknown: -90° or -99° are both below 10° and 20°"
+    ),
+    ("pvs6sup/alerts/stalled.py", "134:15:bin:Add->Sub"): (
+        "a frozen report always has a time (_still), so the 'for <lasted>' words are never used (dead code)"
+    ),
+    ("pvs6sup/alerts/detectors.py", "345:25:const:False->True"): (
+        "_judge_no_production's one caller passes meters_still"
+    ),
+    ("pvs6sup/alerts/normal.py", "209:7:cmp0:Gt->GtE"): "at exactly `window` gaps, del gaps[:-window] removes none",
 }
 
 CMP_SWAP = {

@@ -8,7 +8,7 @@ import pytest
 
 from pvs6sup.alerts import detectors, normal
 from pvs6sup.alerts.detectors import DetectorState, Judgement, observe_failure, observe_reading
-from pvs6sup.core.models import ERROR, DeviceList, InverterReading, Reading, SiteFigures
+from pvs6sup.core.models import ERROR, DeviceList, InverterReading, MeterReading, Reading, SiteFigures
 
 T0 = datetime(2026, 6, 21, 12, 0, tzinfo=timezone.utc)  # solar noon at longitude 0
 SERIALS = [f"E00X0000000{i:04d}" for i in range(1, 9)]
@@ -484,3 +484,36 @@ def test_a_production_between_two_readings_of_nothing_starts_the_count_afresh(mo
         r = _reading(when, _site(when, kw=0.0), cloud=10.0, production=production)
         fired += _firing(observe_reading(state, r, latitude=0.0, longitude=0.0))
     assert fired == []
+
+
+# the stalled streams (alerts/stalled.py): what the judges are given while a report or a stream stands still
+
+
+@pytest.mark.parametrize(("behind_s", "given"), [(599, True), (600, False)])
+def test_an_inverter_whose_own_report_is_ten_minutes_old_is_not_given_to_the_judge(monkeypatch, behind_s, given):
+    calls = _spy(monkeypatch)
+    invs = _site(T0)
+    invs[3] = _inv(SERIALS[3], 0.25, T0, heard=T0 - timedelta(seconds=behind_s))  # its siblings heard just now
+    judgements = observe_reading(_seasoned(), _reading(T0, invs), longitude=0.0, book=normal.MemoryBook())
+    assert (SERIALS[3] in calls[0][0]) is given
+    assert Judgement(detectors.OFFLINE, SERIALS[3], False) in judgements  # judged all the same: not offline
+
+
+def test_while_the_inverters_are_stalled_none_is_judged_from_its_stale_figures(monkeypatch):
+    calls = _spy(monkeypatch)
+    invs = _site(T0, i1=(0.0, ERROR))
+    frozen = [_inv(inv.serial, inv.power_kw, T0, inv.state, heard=T0 - 15 * MIN) for inv in invs]
+    judgements = observe_reading(
+        _seasoned(), _reading(T0, frozen), latitude=45.0, longitude=0.0, book=normal.MemoryBook()
+    )  # noon in June, the frozen reports claiming 1.75 kW: a stall, from this reading on
+    assert [j for j in judgements if j.kind == detectors.OFFLINE] == [] and calls[0][0] == {}
+
+
+def test_with_the_meters_standing_still_no_production_is_judged_from_the_inverters():
+    meters = (MeterReading("PVS6M00X0001p", "production", None, 0.0, None, None, None, T0 - 15 * MIN),)
+    invs = _site(T0)
+    site = SiteFigures(0.0, None, None, None, None, None, None, None, "meter")
+    reading = Reading(T0, DeviceList(None, meters, tuple(invs)), site, cloud_cover_pct=10.0)
+    state = DetectorState(peak_production_kw=2.0)
+    judgements = observe_reading(state, reading, latitude=45.0, longitude=0.0)
+    assert Judgement(detectors.NO_PRODUCTION, None, False) in judgements  # 2 kW from the inverters, not 0 W

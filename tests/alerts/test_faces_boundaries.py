@@ -170,3 +170,10 @@ def test_faces_are_sorted_by_their_peak_not_their_names():
     late = dict.fromkeys(range(60, 67), 0.0)
     found, _, _ = faces.find_faces(_tables({"A": late, "B": early}), ["A", "B"])
     assert [face.members for face in found] == [("B",), ("A",)]
+
+
+def test_the_layout_seeds_two_siblings_or_more_for_an_inverter_nothing_is_learned_of():
+    learned = [faces.Face(("A", "B", "C"), 12.0)]
+    seeds = (("X", "Y"), ("A", "D", "E", "F"), ("G", "H", "I"))
+    seeded = faces.seed_siblings(learned, {"E": ["A"], "G": []}, seeds, ["A", "D", "E", "G", "X", "Z"])
+    assert seeded == {"D": ["A", "E", "F"], "G": ["H", "I"]}  # A on a learned face, E with siblings: theirs win

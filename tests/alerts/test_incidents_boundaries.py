@@ -92,3 +92,44 @@ def test_a_clean_verdict_is_one_shared_record_equal_to_a_new_one():
     assert clean(OFFLINE, SERIAL) == Judgement(OFFLINE, SERIAL, False)
     assert clean(NO_PRODUCTION) == Judgement(NO_PRODUCTION, None, False)
     assert clean(OFFLINE, SERIAL) != clean(UNDERPERFORMING, SERIAL)
+
+
+def _low(cause, evidence="", lost=None):
+    return Judgement(UNDERPERFORMING, SERIAL, True, "low", "", cause, evidence, lost)
+
+
+def test_the_energy_lost_adds_up_over_an_incident_and_unknown_adds_nothing():
+    incidents: dict = {}
+    update(incidents, [_low("", lost=None)], T0)
+    assert incidents[f"inverter:{SERIAL}"].lost_kwh is None  # never counted: unknown, not 0
+    update(incidents, [_low("", lost=0.5)], T0 + timedelta(minutes=5))
+    update(incidents, [_low("", lost=0.25)], T0 + timedelta(minutes=10))
+    update(incidents, [_low("", lost=None)], T0 + timedelta(minutes=15))
+    assert incidents[f"inverter:{SERIAL}"].lost_kwh == 0.75
+
+
+def test_a_cause_is_learned_while_none_or_unknown_is_known_and_a_known_one_stays():
+    incidents: dict = {}
+    update(incidents, [_low("")], T0)
+    incident = incidents[f"inverter:{SERIAL}"]
+    update(incidents, [_low("unknown", "not known yet")], T0 + timedelta(minutes=5))
+    assert (incident.cause, incident.evidence) == ("unknown", "not known yet")
+    update(incidents, [_low("panel", "36 V")], T0 + timedelta(minutes=10))
+    assert (incident.cause, incident.evidence) == ("panel", "36 V")
+    update(incidents, [_low("panel", "35 V")], T0 + timedelta(minutes=15))  # the same cause: its latest figures
+    assert (incident.cause, incident.evidence) == ("panel", "35 V")
+    update(incidents, [_low("shade", "low until noon")], T0 + timedelta(minutes=20))
+    update(incidents, [_low("unknown", "not known")], T0 + timedelta(minutes=25))
+    update(incidents, [_low("", "")], T0 + timedelta(minutes=30))
+    assert (incident.cause, incident.evidence) == ("panel", "35 V")
+
+
+def test_an_event_gives_its_energy_lost_to_3_decimals_and_none_when_unknown():
+    incidents: dict = {}
+    [raised] = update(incidents, [_low("panel", "36 V", lost=1.23456)], T0)
+    assert raised.as_json()["lost_kwh"] == 1.235
+    assert raised.as_json()["cause"] == "panel"
+    [zero] = update({}, [_low("", lost=0.0)], T0)
+    assert zero.as_json()["lost_kwh"] == 0.0 and "cause" not in zero.as_json()
+    [unknown] = update({}, [_low("")], T0)
+    assert "lost_kwh" not in unknown.as_json()

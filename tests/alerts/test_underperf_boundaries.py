@@ -314,3 +314,38 @@ def test_siblings_are_alike_on_a_face_of_three_or_more(size, alike):
             book.table(key).cells[f"S{n}"] = _learned()
     underperf._find_faces(state, book, DAY, False)
     assert len(state.faces) == 1 and state.inverters["S0"].alike is alike
+
+
+@pytest.mark.parametrize(("group", "on_a_face", "due"), [(0, (), True), (0, ("A", "B", "C"), False), (1, (), False)])
+def test_with_a_layout_faces_are_found_daily_until_every_ungrouped_inverter_is_on_one(group, on_a_face, due):
+    powers = {"A": 0.2, "B": 0.2, "C": 0.2}
+    state, _, _ = _setup(powers)
+    state.faces_day = "2026-06-20"  # yesterday; each has its siblings
+    for track in state.inverters.values():
+        track.group = group
+    state.faces = [Face(on_a_face, 12.0)] if on_a_face else []
+    assert underperf._faces_due(state, powers, DAY, seeded=True) is due
+    assert underperf._faces_due(state, powers, DAY) is False  # without a layout: weekly
+
+
+def test_what_an_inverter_falls_short_by_is_owed_to_its_diagnosis():
+    powers = {"A": 0.18, "B": 0.2, "C": 0.2}  # A is expected to make its siblings' 0.2 kW
+    state, book, _ = _setup(powers)
+    _judge(state, book, powers)
+    assert state.inverters["A"].clues[6] == 0.00167  # (0.2 - 0.18) kW × 5 minutes, 5 decimals
+    assert state.inverters["B"].clues == []
+
+
+@pytest.mark.parametrize(("gauge", "kept"), [({"since": NOW - timedelta(hours=1), "slow": 1.0}, True), ({}, False)])
+def test_a_gap_within_the_slack_is_owed_only_while_the_gauge_counts_a_shortfall(gauge, kept):
+    powers = {"A": 0.199, "B": 0.2, "C": 0.2}  # 0.5 % short: within the 5 % slack
+    state, book, _ = _setup(powers, **gauge)
+    _judge(state, book, powers)
+    assert state.inverters["A"].clues[6:7] == ([0.00008] if kept else [])  # 0.001 kW × 5 minutes, 5 decimals
+
+
+def test_siblings_seeded_from_the_layout_are_alike():
+    state = DetectorState(inverters={s: InverterTrack() for s in ("A", "B", "C", "D")})  # nothing learned of them
+    underperf._find_faces(state, normal.MemoryBook(), DAY, False, (("A", "B", "C"),))
+    assert (state.inverters["A"].siblings, state.inverters["A"].alike) == (["B", "C"], True)
+    assert (state.inverters["D"].siblings, state.inverters["D"].alike) == ([], False)

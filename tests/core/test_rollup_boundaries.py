@@ -222,3 +222,8 @@ def test_a_reading_in_the_csvs_twice_takes_its_inverter_rows_once():
     found = list(rollup.observations_from_csv(readings, inverters))
     assert [len(o.inverters) for o in found] == [1, 0, 1]
     assert found[2].inverters[0].power_kw == 0.2
+
+
+@pytest.mark.parametrize(("value", "kept"), [(-0.00004, "0.0"), (-0.0, "0.0"), (1.23456, "1.2346"), (None, "None")])
+def test_a_figure_is_kept_as_the_csv_writes_it_to_4_decimals_never_as_minus_0(value, kept):
+    assert repr(rollup._csv_float(value)) == kept

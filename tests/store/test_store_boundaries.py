@@ -137,6 +137,21 @@ def test_pruning_leaves_the_pending_folder_and_stray_files(tmp_path):
     assert (tmp_path / "raw" / "pending").is_dir() and (tmp_path / "raw" / "2025").is_file()
 
 
+def test_a_packed_day_goes_before_the_cutoff_and_other_names_in_a_month_are_left(tmp_path):
+    month = tmp_path / "raw" / "2026" / "06"
+    month.mkdir(parents=True)
+    for name in ("2026-06-10.tar.gz", "2026-06-11.tar.gz", "notes.txt", "2026-06-12.tar.gz.tmp"):
+        (month / name).write_bytes(b"x")
+    (month / "2026-06-01.tar.gz").mkdir()  # a folder named like a packed day: not one
+    assert retention.prune_raw(tmp_path, date(2026, 6, 21), 10, trusted=None) == 1  # cutoff 2026-06-11
+    assert sorted(p.name for p in month.iterdir()) == [
+        "2026-06-01.tar.gz",
+        "2026-06-11.tar.gz",
+        "2026-06-12.tar.gz.tmp",
+        "notes.txt",
+    ]
+
+
 def test_the_archive_is_the_same_bytes_for_the_same_answer(tmp_path):
     first = archive.store_raw(tmp_path, T0, b"answer").read_bytes()
     assert first[4:8] == b"\0\0\0\0"  # no time in the gzip header
