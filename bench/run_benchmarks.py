@@ -638,6 +638,21 @@ def section_archive(opts: argparse.Namespace) -> str:
     )
 
 
+MUTATION_TITLE = "## Mutation testing"
+
+
+def section_mutation(opts: argparse.Namespace) -> str:
+    """The mutation figure, kept from the report being replaced: `bench/mutation.py` takes some 20 minutes and
+    measures the tests, not the speed, so it is run on its own (bench/README.md) and its section written there."""
+    source = opts.out if opts.out.exists() else ROOT / "BENCHMARKS.md"
+    previous = source.read_text() if source.exists() else ""
+    start = previous.find("\n" + MUTATION_TITLE)
+    if start < 0:
+        return f"{MUTATION_TITLE}\n\nNot measured yet: run `.venv/bin/python bench/mutation.py --show-survivors`."
+    end = previous.find("\n## ", start + 1)
+    return previous[start + 1 : end if end >= 0 else len(previous)].rstrip()
+
+
 SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_header,
     section_cycle,
@@ -654,6 +669,7 @@ SECTIONS: list[Callable[[argparse.Namespace], str]] = [
     section_report,
     section_report_cycle,
     section_archive,
+    section_mutation,
 ]
 
 
