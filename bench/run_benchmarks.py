@@ -363,7 +363,8 @@ def section_header(opts: argparse.Namespace) -> str:
             "# Benchmarks",
             "",
             "Produced by `.venv/bin/python bench/run_benchmarks.py` (the figures below are from one run of it;",
-            "rerun it to get yours). Times are ratios against a floor measured in the same run.",
+            "rerun it to get yours), but for the last section, which `bench/mutation.py` measures on its own. Times",
+            "are ratios against a floor measured in the same run.",
             "",
             f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}",
