@@ -69,7 +69,7 @@ def judge(
             ratio = normal.learned_ratio(table.cells.get(serial), beam, t, alike)
             if ratio is not None:
                 learned[serial] = ratio
-        at_par[alike] = {s: normal.at_par(powers_kw[s], ratio) for s, ratio in learned.items() if s not in suspects}
+        at_par[alike] = {s: normal.at_par(powers_kw[s], own) for s, own in learned.items() if s not in suspects}
     results: list[Judgement] = []
     for serial, power_kw in powers_kw.items():
         track = tracks[serial]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pvs6sup.core.rollup import SITE
+from pvs6sup.core.values import stamp_time
 from pvs6sup.errors import ConfigError, StorageError, SupervisorError
 from pvs6sup.report.evidence import Capture, Evidence, day_figures, evidence_csv, file_name, match_serial
 from pvs6sup.settings.config import Config
@@ -203,9 +204,7 @@ def _captures(data_dir: Path, began: datetime | None, today: date) -> list[Captu
             continue
         nearest = ""
         if moment is not None:
-            from pvs6sup.commands.replay import capture_time
-
-            timed = [(abs((t - moment).total_seconds()), p.name) for p in files if (t := capture_time(p))]
+            timed = [(abs((t - moment).total_seconds()), p.name) for p in files if (t := stamp_time(p.name))]
             nearest = min(timed)[1] if timed else ""
         folder = _where(files, data_dir)
         out.append(Capture(label, folder, len(files), files[0].name, files[-1].name, nearest))

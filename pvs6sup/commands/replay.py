@@ -84,11 +84,6 @@ class Replayer(Record):
         return update(self.incidents, judgements, fetched_at)
 
 
-def capture_time(path: Path) -> datetime | None:
-    """The UTC time in a raw archive file's name (YYYYMMDDTHHMMSSZ), or None."""
-    return stamp_time(path.name)
-
-
 def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
     """Every .json / .json.gz capture under the given files and folders, loose or in a packed day (as
     DAY.tar.gz/NAME), oldest first by its name's time; a capture found twice with the same bytes counts once."""
@@ -105,7 +100,7 @@ def find_captures(paths: Iterable[Path]) -> list[tuple[datetime, Path]]:
                 if path.is_dir() and candidate.name.startswith("."):
                     continue  # a temporary file
                 for capture in _members(reader, candidate) if candidate.name.endswith(PACKED) else [candidate]:
-                    when = capture_time(capture)
+                    when = stamp_time(capture.name)
                     if when is None:
                         log.warning("%s: skipped, its name has no UTC time (YYYYMMDDTHHMMSSZ)", capture)
                         continue

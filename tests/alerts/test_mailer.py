@@ -136,8 +136,15 @@ def test_an_email_put_in_the_outbox_by_hand_keeps_the_mail_error_and_dates_from_
     assert queued_at(by_hand, WHEN) == datetime(2026, 6, 21, 19, 0, tzinfo=timezone.utc)
     assert queued_at(outbox / "20260621T183000Z-000.eml", WHEN) == datetime(2026, 6, 21, 18, 30, tzinfo=timezone.utc)
     assert queued_at(outbox / "gone.eml", WHEN) == WHEN  # gone meanwhile: nothing of it waits
+    before = datetime(2026, 6, 21, 18, 0, tzinfo=timezone.utc)  # raised before the file's time (19:00), and after
+    after = datetime(2026, 6, 21, 19, 30, tzinfo=timezone.utc)
+    health.note_raised(tmp_path, before)
+    health.note_raised(tmp_path, after)
     gone = EmailSettings("127.0.0.1", 9, "none", timeout_s=2, recipients=("owner@example.com",))
     with pytest.raises(smtp.MailError, match="1 alert email"):
         send_email(gone, tmp_path, WHEN)
-    assert health.load(tmp_path)  # the channel's failure is noted, with the file's time as the oldest waiting
+    noted = health.load(tmp_path)
+    assert noted["channels"]["email"]["error"].startswith("cannot send email via 127.0.0.1:9")
+    # what was raised before the hand-put email's file time has gone out; what came after it waits behind it
+    assert noted["undelivered"] == [after.isoformat()]
     assert by_hand.exists()
