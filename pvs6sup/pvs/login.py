@@ -55,8 +55,13 @@ class CertificateChangedError(PVSError):
 # --- certificate pinning ------------------------------------------------------------------------
 def certificate_fingerprint(host: str, port: int, timeout_s: float) -> str:
     """SHA-256 of the certificate the server at host:port presents, as AA:BB:… (no CA check)."""
-    try:  # the socket's timeout bounds each read; call_within bounds the whole handshake (a trickle too)
-        pem = call_within(timeout_s, lambda: ssl.get_server_certificate((host, port), timeout=timeout_s), "TLS pin")
+    # call_within bounds the whole handshake, a trickle too. The socket's own timeout is longer, so that a stall
+    # is told one way, as the whole's deadline (with equal timeouts, which fired first depended on the load).
+    read_timeout_s = 2 * timeout_s
+    try:
+        pem = call_within(
+            timeout_s, lambda: ssl.get_server_certificate((host, port), timeout=read_timeout_s), "TLS pin"
+        )
     except DeadlineExceeded as err:
         late = f"the PVS at https://{host}:{port} did not finish its TLS handshake within {timeout_s:g} s"
         raise PVSUnreachableError(late) from err
